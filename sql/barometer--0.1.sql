@@ -1,0 +1,153 @@
+-- barometer 0.1: the tally type, its aggregates and readers
+\echo Use "CREATE EXTENSION barometer" to load this file. \quit
+
+-------------------------------------------------------------------------------
+-- The state type
+-------------------------------------------------------------------------------
+CREATE TYPE @extschema@.tally;
+
+CREATE FUNCTION @extschema@.tally_in(cstring) RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_in'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_out(@extschema@.tally) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'barometer_tally_out'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_recv(internal) RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_send(@extschema@.tally) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_tally_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.tally (
+	INPUT = @extschema@.tally_in,
+	OUTPUT = @extschema@.tally_out,
+	RECEIVE = @extschema@.tally_recv,
+	SEND = @extschema@.tally_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.tally IS
+	'sufficient statistics of a weighted proportion or mean: storable, mergeable, versioned';
+
+-------------------------------------------------------------------------------
+-- Accumulating aggregates
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.tally_trans(@extschema@.tally, boolean, double precision)
+	RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_trans_bool'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans(@extschema@.tally, double precision, double precision)
+	RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_trans_num'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_combine(@extschema@.tally, @extschema@.tally)
+	RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_final_proportion(@extschema@.tally)
+	RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_final_bool'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_final_mean(@extschema@.tally)
+	RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_final_num'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_final_merge(@extschema@.tally)
+	RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_final_merge'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.tally(y boolean, w double precision) (
+	SFUNC = @extschema@.tally_trans,
+	STYPE = @extschema@.tally,
+	COMBINEFUNC = @extschema@.tally_combine,
+	FINALFUNC = @extschema@.tally_final_proportion,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tally(boolean, double precision) IS
+	'weighted proportion of TRUE (NULL y is missing); weights-only design';
+
+CREATE AGGREGATE @extschema@.tally(y double precision, w double precision) (
+	SFUNC = @extschema@.tally_trans,
+	STYPE = @extschema@.tally,
+	COMBINEFUNC = @extschema@.tally_combine,
+	FINALFUNC = @extschema@.tally_final_mean,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tally(double precision, double precision) IS
+	'weighted mean of a number (NULL y is missing); weights-only design';
+
+CREATE AGGREGATE @extschema@.merge(@extschema@.tally) (
+	SFUNC = @extschema@.tally_combine,
+	STYPE = @extschema@.tally,
+	COMBINEFUNC = @extschema@.tally_combine,
+	FINALFUNC = @extschema@.tally_final_merge,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.merge(@extschema@.tally) IS
+	'exact merge of stored tallies (rollup without rescanning microdata)';
+
+-------------------------------------------------------------------------------
+-- Readers
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.estimate(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_estimate'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.variance(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_variance'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.se(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_se'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cv(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_cv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.n(t @extschema@.tally) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'barometer_tally_n'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.n_missing(t @extschema@.tally) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'barometer_tally_n_missing'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.weighted_n(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_weighted_n'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.kish_n_eff(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_kish_n_eff'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.deff(t @extschema@.tally, replace boolean DEFAULT false)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_deff'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.df(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_df'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.kind(t @extschema@.tally) RETURNS text
+	AS 'MODULE_PATHNAME', 'barometer_tally_kind'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- not STRICT: a NULL method means beta (Korn-Graubard) for a proportion and
+-- mean (Wald) for a mean; a NULL df means the design's degrees of freedom
+CREATE FUNCTION @extschema@.ci_lower(t @extschema@.tally,
+		level double precision DEFAULT 0.95, method text DEFAULT NULL,
+		df double precision DEFAULT NULL)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_ci_lower'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.ci_upper(t @extschema@.tally,
+		level double precision DEFAULT 0.95, method text DEFAULT NULL,
+		df double precision DEFAULT NULL)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_ci_upper'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.report(t @extschema@.tally,
+		level double precision DEFAULT 0.95, method text DEFAULT NULL,
+		OUT estimate double precision, OUT se double precision,
+		OUT ci_lower double precision, OUT ci_upper double precision,
+		OUT n bigint, OUT n_missing bigint, OUT weighted_n double precision,
+		OUT n_eff double precision, OUT deff double precision,
+		OUT df double precision, OUT cv double precision)
+	AS 'MODULE_PATHNAME', 'barometer_tally_report'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;

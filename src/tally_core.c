@@ -1,0 +1,274 @@
+/*
+ * tally_core.c - accumulate, merge, check and summarise a tally.
+ *
+ * Weights-only design (R: svydesign(ids = ~1, weights = ~w); every row is
+ * its own PSU, one stratum).  The tally of a variable y is R's domain of the
+ * rows where y is not missing (subset(design, !is.na(y))): rows with missing
+ * y stay in the design as PSUs with zero score.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "tally_core.h"
+
+void
+tally_core_init(TallyCore *t, TallyKind kind)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+}
+
+/*
+ * Add one row with weight w >= 0 (finite, checked by the caller).  Every
+ * product is formed exactly (TwoProd) and summed with compensation, so the
+ * centred sums computed at the end do not suffer from cancellation even for
+ * numbers far from zero (years, incomes).
+ */
+void
+tally_core_add(TallyCore *t, double y, double w)
+{
+	dd_t		wy,
+				wyy,
+				ww,
+				wwy,
+				wwyy;
+
+	t->n++;
+	if (w == 0.0)
+		return;
+	t->n_pos++;
+
+	ww = dd_two_prod(w, w);
+	dd_acc(&t->s[S_W], w);
+	dd_acc_dd(&t->s[S_WW], ww);
+	if (y == 0.0)
+		return;
+
+	wy = dd_two_prod(w, y);
+	wyy = dd_two_prod(wy.hi, y);
+	wyy.lo += wy.lo * y;
+	wwy = dd_two_prod(ww.hi, y);
+	wwy.lo += ww.lo * y;
+	wwyy = dd_two_prod(wwy.hi, y);
+	wwyy.lo += wwy.lo * y;
+
+	dd_acc_dd(&t->s[S_WY], wy);
+	dd_acc_dd(&t->s[S_WYY], wyy);
+	dd_acc_dd(&t->s[S_WWY], wwy);
+	dd_acc_dd(&t->s[S_WWYY], wwyy);
+}
+
+void
+tally_core_add_missing(TallyCore *t)
+{
+	t->n_missing++;
+}
+
+/* exact merge: counts add, compensated sums add (caller checks the kinds) */
+void
+tally_core_merge(TallyCore *into, const TallyCore *from)
+{
+	int			i;
+
+	into->n += from->n;
+	into->n_missing += from->n_missing;
+	into->n_pos += from->n_pos;
+	for (i = 0; i < TALLY_NSUMS; i++)
+		into->s[i] = dd_add(into->s[i], from->s[i]);
+}
+
+/* bring every sum to the canonical form hi == fl(hi + lo) */
+void
+tally_core_normalize(TallyCore *t)
+{
+	int			i;
+
+	for (i = 0; i < TALLY_NSUMS; i++)
+		t->s[i] = dd_norm(t->s[i]);
+}
+
+const char *
+tally_kind_name(int kind)
+{
+	switch (kind)
+	{
+		case TALLY_PROPORTION:
+			return "proportion";
+		case TALLY_MEAN:
+			return "mean";
+	}
+	return NULL;
+}
+
+/* a <= b up to a few units of rounding of the larger magnitude */
+static inline bool
+le_tol(double a, double b)
+{
+	return a <= b + 64.0 * DBL_EPSILON * fmax(fabs(a), fabs(b));
+}
+
+/*
+ * Consistency of a stored tally (text or binary input, or any state that
+ * came from outside).  Returns NULL when the state could have been produced
+ * by the aggregates, otherwise a sentence saying what is wrong.
+ */
+const char *
+tally_core_check(const TallyCore *t)
+{
+	double		v[TALLY_NSUMS];
+	int			i;
+
+	if (tally_kind_name(t->kind) == NULL)
+		return "The kind must be proportion or mean.";
+	if (t->reserved != 0)
+		return "The reserved field must be zero.";
+	if (t->n < 0 || t->n_missing < 0 || t->n_pos < 0)
+		return "Row counts must not be negative.";
+	if (t->n_pos > t->n)
+		return "The count of rows with positive weight exceeds the count of rows.";
+	if (t->n > INT64_MAX / 4 || t->n_missing > INT64_MAX / 4)
+		return "Row counts are out of range.";
+	for (i = 0; i < TALLY_NSUMS; i++)
+	{
+		if (!isfinite(t->s[i].hi) || !isfinite(t->s[i].lo))
+			return "Every sum must be finite.";
+		if (t->s[i].hi + t->s[i].lo != t->s[i].hi)
+			return "A compensated sum is not normalised (hi + lo must round to hi).";
+		v[i] = t->s[i].hi;
+	}
+	if (v[S_W] < 0 || v[S_WW] < 0)
+		return "Sums of weights must not be negative.";
+	if (t->n_pos == 0)
+	{
+		for (i = 0; i < TALLY_NSUMS; i++)
+			if (v[i] != 0.0 || t->s[i].lo != 0.0)
+				return "A tally without rows of positive weight must have zero sums.";
+		return NULL;
+	}
+	if (!(v[S_W] > 0) || !(v[S_WW] > 0))
+		return "A tally with rows of positive weight must have positive sums of weights.";
+	/* Cauchy-Schwarz: W^2 / n_pos <= sum w^2 <= W^2 */
+	if (!le_tol(v[S_WW], v[S_W] * v[S_W]) ||
+		!le_tol(v[S_W] * v[S_W], v[S_WW] * (double) t->n_pos))
+		return "The sum of squared weights is inconsistent with the sum of weights and the row count.";
+	if (t->kind == TALLY_PROPORTION)
+	{
+		if (v[S_WY] != v[S_WYY] || t->s[S_WY].lo != t->s[S_WYY].lo ||
+			v[S_WWY] != v[S_WWYY] || t->s[S_WWY].lo != t->s[S_WWYY].lo)
+			return "A proportion's sums of y and y^2 must be equal.";
+		if (v[S_WY] < 0 || v[S_WWY] < 0 ||
+			!le_tol(v[S_WY], v[S_W]) || !le_tol(v[S_WWY], v[S_WW]))
+			return "A proportion's weighted count of TRUE must lie between 0 and the sum of weights.";
+	}
+	else
+	{
+		if (v[S_WYY] < 0 || v[S_WWYY] < 0)
+			return "Sums of weighted squares must not be negative.";
+		if (!le_tol(v[S_WY] * v[S_WY], v[S_W] * v[S_WYY]) ||
+			!le_tol(v[S_WWY] * v[S_WWY], v[S_WW] * v[S_WWYY]))
+			return "The sums of y and y^2 are inconsistent (Cauchy-Schwarz).";
+	}
+	return NULL;
+}
+
+/*
+ * Derived quantities, R survey 4.1.1 conventions (svymean.survey.design2,
+ * svyrecvar/onestrat, svyvar, degf):
+ *
+ *   p = sum w y / W
+ *   z_i = w_i (y_i - p) / W for the domain rows, 0 for the rows of missing y
+ *   V = N/(N-1) sum z_i^2, N = PSUs of the design = n + n_missing; the
+ *       centring term N zbar^2 is zero because sum z = 0.  N < 2 is a lonely
+ *       PSU: R stops ("fail"); barometer leaves V undefined (SQL NULL).
+ *   s^2 = n+/(n+-1) sum w (y-p)^2 / W with n+ rows of positive weight (svyvar)
+ *   df = n+ - 1 (distinct PSUs minus strata among rows of non-zero weight)
+ *
+ * The centred sums are evaluated in double-double from the raw power sums:
+ * sum w (y-p)^2 = Swyy - p Swy, sum w^2 (y-p)^2 = Swwyy - 2p Swwy + p^2 Sww.
+ *
+ * phi is summary.svyglm's dispersion of the intercept-only quasibinomial
+ * fit: svyvar of residuals.svyglm(type = "pearson"), r = (y-p)/sqrt(p(1-p))
+ * (the prior weights cancel against the sampling weights), that is
+ * n+/(n+-1) sum w r^2 / W = n+/(n+-1) for a 0/1 variable.
+ */
+void
+tally_core_summary(const TallyCore *t, TallySummary *s)
+{
+	dd_t		W = t->s[S_W];
+	dd_t		p,
+				dev_w,
+				dev_ww;
+	double		pd,
+				q;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = t->kind;
+	s->n = (double) t->n;
+	s->n_pos = (double) t->n_pos;
+	s->n_design = (double) (t->n + t->n_missing);
+	s->weighted_n = dd_to_double(W);
+	s->df = t->n_pos > 1 ? (double) (t->n_pos - 1) : 0.0;
+	s->estimate = NAN;
+	s->variance = NAN;
+	s->s2 = NAN;
+	s->kish_n_eff = NAN;
+	s->phi = NAN;
+	if (t->n_pos == 0 || !(W.hi > 0))
+		return;
+
+	p = dd_div(t->s[S_WY], W);
+	pd = dd_to_double(p);
+	s->estimate = pd;
+	s->kish_n_eff = dd_to_double(dd_div(dd_mul(W, W), t->s[S_WW]));
+
+	dev_w = dd_sub(t->s[S_WYY], dd_mul(p, t->s[S_WY]));
+	dev_ww = dd_add(dd_sub(t->s[S_WWYY], dd_mul_d(dd_mul(p, t->s[S_WWY]), 2.0)),
+					dd_mul(dd_mul(p, p), t->s[S_WW]));
+	if (dev_w.hi < 0)
+		dev_w = dd_from_double(0.0);
+	if (dev_ww.hi < 0)
+		dev_ww = dd_from_double(0.0);
+
+	if (t->kind == TALLY_PROPORTION)
+		s->boundary = (t->s[S_WY].hi == 0.0) ||
+			(t->s[S_WY].hi == W.hi && t->s[S_WY].lo == W.lo);
+
+	if (s->n_design >= 2)
+	{
+		q = dd_to_double(dd_div(dev_ww, dd_mul(W, W)));
+		s->variance = s->n_design / (s->n_design - 1) * q;
+	}
+	if (t->n_pos >= 2)
+		s->s2 = s->n_pos / (s->n_pos - 1) * dd_to_double(dd_div(dev_w, W));
+
+	if (t->kind == TALLY_PROPORTION && t->n_pos >= 2)
+		s->phi = s->n_pos / (s->n_pos - 1);
+}
+
+/*
+ * Design effect, R svymean(..., deff = TRUE): V / (s^2 (W - n+) / (W n+));
+ * deff = "replace": V / (s^2 / n+).  R gives NA when W < n+ (weights not
+ * scaled to the population) and Inf or NaN when the denominator is zero;
+ * barometer returns NaN (SQL NULL) for all of these: undefined.
+ */
+double
+tally_deff(const TallySummary *s, bool replace)
+{
+	double		vsrs;
+
+	if (isnan(s->variance) || isnan(s->s2) || s->n_pos < 2)
+		return NAN;
+	if (replace)
+		vsrs = s->s2 / s->n_pos;
+	else
+	{
+		if (!(s->weighted_n > s->n_pos))
+			return NAN;
+		vsrs = s->s2 * (s->weighted_n - s->n_pos) / (s->weighted_n * s->n_pos);
+	}
+	if (!(vsrs > 0))
+		return NAN;
+	return s->variance / vsrs;
+}
