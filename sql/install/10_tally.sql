@@ -1,5 +1,3 @@
--- barometer 0.1: the tally type, its aggregates and readers
-\echo Use "CREATE EXTENSION barometer" to load this file. \quit
 
 -------------------------------------------------------------------------------
 -- The state type
