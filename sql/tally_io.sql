@@ -37,11 +37,14 @@ SELECT a.name,
        barometer.se(a.t) IS NOT DISTINCT FROM barometer.se(b.t) AS same_se
 FROM io_tallies a JOIN io_back b USING (name) ORDER BY a.name;
 
--- a hand-written literal
-SELECT barometer.estimate('v1 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 swwy=9:0 swwyy=9:0'::barometer.tally);
+-- a hand-written literal, and the same in the version 1 form (still read)
+SELECT barometer.estimate('v2 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 swwy=9:0 swwyy=9:0 design=weights'::barometer.tally);
+SELECT 'v1 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 swwy=9:0 swwyy=9:0'::barometer.tally;
 
 -- malformed literals: each is rejected with a reason
 SELECT ''::barometer.tally;
+SELECT 'v3 proportion n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0 design=weights'::barometer.tally;
+-- version 2 needs its design section
 SELECT 'v2 proportion n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0'::barometer.tally;
 SELECT 'v1 median n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0'::barometer.tally;
 SELECT 'v1 proportion n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0'::barometer.tally;

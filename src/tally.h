@@ -1,6 +1,15 @@
 /*
  * tally.h - the barometer.tally SQL type: a varlena holding a versioned
- * TallyCore, and the helpers its glue files share.
+ * TallyCore and, for designs with strata or replicates, the design section;
+ * and the helpers its glue files share.
+ *
+ * Stored layout (version 2), 8-byte aligned:
+ *   Tally header (length, version, core, design header)
+ *   StratumRec[nstrata], PsuRec[npsu], SsuRec[nssu]   (canonical order)
+ *   double rscales[nrep], dd_t rep_a[nrep], dd_t rep_b[nrep]
+ *   char arena[arena_len]                             (identifier bytes)
+ * Version 1 (the first release of the text and binary forms) had no design
+ * header; its forms are still read, as weights-only tallies.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -10,23 +19,63 @@
 #include "postgres.h"
 #include "fmgr.h"
 
+#include "design_core.h"
+#include "rep_core.h"
 #include "tally_core.h"
 
-/* version of the in-memory, text and binary forms written by this build */
-#define TALLY_VERSION 1
+#define TALLY_VERSION 2
+
+typedef struct TallyDesignHdr
+{
+	int32		kind;			/* DesignKind */
+	int32		lonely;			/* LonelyPolicy */
+	int64		n_sample;		/* DESIGN_WEIGHTS_DOMAIN */
+	uint32		nstrata;
+	uint32		npsu;
+	uint32		nssu;
+	uint32		arena_len;
+	RepSpec		rep;			/* DESIGN_REPLICATE; zero otherwise */
+} TallyDesignHdr;
 
 typedef struct Tally
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */
 	int32		version;		/* TALLY_VERSION */
 	TallyCore	core;
+	TallyDesignHdr dh;
+	/* variable part follows */
 } Tally;
 
-#define DatumGetTally(d)		((Tally *) PG_DETOAST_DATUM(d))
+#define DatumGetTally(d)		tally_upgrade((Tally *) PG_DETOAST_DATUM(d))
 #define PG_GETARG_TALLY(n)		DatumGetTally(PG_GETARG_DATUM(n))
 #define PG_RETURN_TALLY(t)		PG_RETURN_POINTER(t)
 
+/* the aggregate state of every design-aware aggregate and of merge() */
+typedef struct TallyAcc
+{
+	TallyCore	core;
+	Design		design;
+	RepAcc		rep;
+	bool		empty;			/* no row and no tally seen yet */
+} TallyAcc;
+
+/* tally_agg.c */
+extern double tally_arg_weight(FunctionCallInfo fcinfo, int argno);
+extern double tally_arg_value(FunctionCallInfo fcinfo, int argno);
+
+/* tally.c */
 extern Tally *tally_new(TallyKind kind);
 extern Tally *tally_copy(const Tally *t);
+extern void *tally_realloc(void *ctx, void *ptr, size_t size);
+extern void tally_view(const Tally *t, Design *d, RepAcc *r);
+extern Tally *tally_from_acc(TallyAcc *acc);
+extern TallyAcc *tally_acc_new(MemoryContext cxt);
+extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
+extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);
+extern void tally_validate(const Tally *t, int sqlstate, const char *input);
+extern char *tally_id_text(const char *key, uint32 len);
+extern void tally_summarize(const Tally *t, TallySummary *s, bool need_variance);
+extern Tally *tally_upgrade(Tally *t);
+extern void tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep);
 
 #endif							/* BAROMETER_TALLY_H */

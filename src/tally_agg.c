@@ -47,13 +47,13 @@ tally_state(FunctionCallInfo fcinfo, TallyKind kind)
 }
 
 /*
- * Weight of the current row: a NULL, negative, NaN or infinite weight is an
+ * Weight of row argument argno: a NULL, negative, NaN or infinite weight is an
  * error (R's svydesign refuses missing weights; a negative or infinite
  * weight has no design meaning).  Zero is allowed: the row stays in the
  * design (it counts as a PSU) and contributes nothing.
  */
-static double
-tally_weight(FunctionCallInfo fcinfo, int argno)
+double
+tally_arg_weight(FunctionCallInfo fcinfo, int argno)
 {
 	double		w;
 
@@ -85,12 +85,32 @@ tally_weight(FunctionCallInfo fcinfo, int argno)
 	return w;
 }
 
+/* a number to average: finite, |y| <= 1e75 (so that w^2 y^2 stays finite) */
+double
+tally_arg_value(FunctionCallInfo fcinfo, int argno)
+{
+	double		y = PG_GETARG_FLOAT8(argno);
+
+	if (!isfinite(y))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value must be finite"),
+				 errdetail("The value is %s; use NULL for a missing value.",
+						   isnan(y) ? "NaN" : (y > 0 ? "Infinity" : "-Infinity"))));
+	if (fabs(y) > 1e75)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range"),
+				 errdetail("Values must not exceed 1e75 in magnitude.")));
+	return y;
+}
+
 PG_FUNCTION_INFO_V1(barometer_tally_trans_bool);
 Datum
 barometer_tally_trans_bool(PG_FUNCTION_ARGS)
 {
 	Tally	   *t = tally_state(fcinfo, TALLY_PROPORTION);
-	double		w = tally_weight(fcinfo, 2);
+	double		w = tally_arg_weight(fcinfo, 2);
 
 	if (PG_ARGISNULL(1))
 		tally_core_add_missing(&t->core);
@@ -104,7 +124,7 @@ Datum
 barometer_tally_trans_num(PG_FUNCTION_ARGS)
 {
 	Tally	   *t = tally_state(fcinfo, TALLY_MEAN);
-	double		w = tally_weight(fcinfo, 2);
+	double		w = tally_arg_weight(fcinfo, 2);
 	double		y;
 
 	if (PG_ARGISNULL(1))
@@ -112,26 +132,15 @@ barometer_tally_trans_num(PG_FUNCTION_ARGS)
 		tally_core_add_missing(&t->core);
 		PG_RETURN_TALLY(t);
 	}
-	y = PG_GETARG_FLOAT8(1);
-	if (!isfinite(y))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("value must be finite"),
-				 errdetail("The value is %s; use NULL for a missing value.",
-						   isnan(y) ? "NaN" : (y > 0 ? "Infinity" : "-Infinity"))));
-	/* w^2 y^2 must stay finite */
-	if (fabs(y) > 1e75)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range"),
-				 errdetail("Values must not exceed 1e75 in magnitude.")));
+	y = tally_arg_value(fcinfo, 1);
 	tally_core_add(&t->core, y, w);
 	PG_RETURN_TALLY(t);
 }
 
 /*
- * Merge the second tally into the first.  Used as the combine function of
- * every tally aggregate and as the transition function of barometer.merge.
+ * Merge the second weights-only tally into the first: the combine function
+ * of the weights-only aggregates (barometer.merge, for any design, is in
+ * tally_design.c).
  */
 PG_FUNCTION_INFO_V1(barometer_tally_combine);
 Datum
@@ -159,6 +168,11 @@ barometer_tally_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_TALLY(a);
 	}
 	a = PG_GETARG_TALLY(0);
+	if (a->dh.kind != DESIGN_WEIGHTS || b->dh.kind != DESIGN_WEIGHTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tally_combine merges weights-only tallies only"),
+				 errhint("Use the aggregate barometer.merge() for tallies with a design.")));
 	if (aggcontext == NULL)
 		a = tally_copy(a);
 	if (a->core.kind != b->core.kind)
@@ -178,11 +192,7 @@ tally_finish(FunctionCallInfo fcinfo, int kind)
 	Tally	   *t;
 
 	if (PG_ARGISNULL(0))
-	{
-		if (kind == 0)
-			PG_RETURN_NULL();
 		PG_RETURN_TALLY(tally_new(kind));
-	}
 	t = tally_copy(PG_GETARG_TALLY(0));
 	tally_core_normalize(&t->core);
 	PG_RETURN_TALLY(t);
@@ -200,11 +210,4 @@ Datum
 barometer_tally_final_num(PG_FUNCTION_ARGS)
 {
 	return tally_finish(fcinfo, TALLY_MEAN);
-}
-
-PG_FUNCTION_INFO_V1(barometer_tally_final_merge);
-Datum
-barometer_tally_final_merge(PG_FUNCTION_ARGS)
-{
-	return tally_finish(fcinfo, 0);
 }

@@ -1,16 +1,26 @@
 /*
  * tally_io.c - text and binary forms of barometer.tally.
  *
- * Text (version 1), one line, fields separated by single spaces:
+ * Text (version 2), one line:
  *
- *   v1 proportion n=5 missing=1 positive=5 sw=12.5:0 swy=... swyy=...
- *      sww=... swwy=... swwyy=...
+ *   v2 proportion n=5 missing=1 positive=5 sw=12.5:0 swy=... swyy=...
+ *      sww=... swwy=... swwyy=... design=weights
  *
+ * followed, by design, by
+ *   design=weights_domain sample=N
+ *   design=cluster lonely=P strata=K psus=M ssus=0; s ID n_psu popsize; ...;
+ *      p STRATUM# ID n_dom n_pos a b; ...
+ *   design=cluster2 ... ; p STRATUM# ID n_dom n_pos a b n_ssu popsize2; ...;
+ *      q PSU# ID n_dom a b; ...
+ *   design=replicate method=M replicates=R scale=S rho=X mse=B df=D|default
+ *      rscales=given|none; r rscale a b; ...
  * Each sum is written hi:lo, the two doubles of its compensated form, in the
- * shortest decimal that reads back to the same bits; so text and binary
- * round-trip exactly.  Binary: int32 version, int32 kind, int32 reserved,
- * int64 n, n_missing, n_pos, then hi and lo of every sum as float8.  Both
- * inputs run the same consistency check (tally_core_check).
+ * shortest decimal that reads back to the same bits; identifiers as i123
+ * (integers) or t"text" (\" and \\ escaped); popsize 0 means no fpc.  So
+ * text and binary round-trip exactly.  Version 1 (no design section) is
+ * still read.  Binary: the same fields in the same order, integers and
+ * float8 in network order, identifiers as int32 length + bytes.  Both
+ * inputs run the same consistency check (tally_validate).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -23,103 +33,415 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "tally.h"
-
-/* version, kind, reserved, three counts, hi and lo of every sum */
-#define TALLY_V1_BINARY_LEN (3 * 4 + 3 * 8 + TALLY_NSUMS * 2 * 8)
 
 static const char *const sum_names[TALLY_NSUMS] = {
 	"sw", "swy", "swyy", "sww", "swwy", "swwyy"
 };
 
-/* raise the input error for a malformed literal */
-static void
-tally_syntax_error(const char *input, const char *detail)
+/* ---- text input ------------------------------------------------------- */
+
+typedef struct Parser
+{
+	const char *p;
+	const char *input;
+} Parser;
+
+static void pg_attribute_noreturn()
+syntax_error(Parser *ps, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type barometer.tally: \"%s\"", input),
+			 errmsg("invalid input syntax for type barometer.tally: \"%.200s%s\"", ps->input,
+					strlen(ps->input) > 200 ? "..." : ""),
 			 errdetail("%s", detail)));
 }
 
-/* shared by text and binary input: the state must be one the aggregates can make */
-static inline void
-tally_check_or_error(const Tally *t, int sqlstate, const char *input)
-{
-	const char *problem = tally_core_check(&t->core);
-
-	if (problem == NULL)
-		return;
-	if (input != NULL)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("invalid value for type barometer.tally: \"%s\"", input),
-				 errdetail("%s", problem)));
-	ereport(ERROR,
-			(errcode(sqlstate),
-			 errmsg("invalid binary value for type barometer.tally"),
-			 errdetail("%s", problem)));
-}
-
-/* expect the literal word at *p followed by a space or the end */
+/* expect the literal word at the cursor followed by a space, ';' or the end */
 static void
-expect_word(const char **p, const char *word, const char *input)
+expect_word(Parser *ps, const char *word)
 {
 	size_t		len = strlen(word);
 
-	if (strncmp(*p, word, len) != 0 || ((*p)[len] != ' ' && (*p)[len] != '\0'))
-		tally_syntax_error(input, psprintf("Expected \"%s\" at \"%.20s\".", word, *p));
-	*p += len;
+	if (strncmp(ps->p, word, len) != 0 ||
+		(ps->p[len] != ' ' && ps->p[len] != '\0' && ps->p[len] != ';'))
+		syntax_error(ps, psprintf("Expected \"%s\" at \"%.20s\".", word, ps->p));
+	ps->p += len;
 }
 
-/* expect "key=" */
 static void
-expect_key(const char **p, const char *key, const char *input)
+expect_space(Parser *ps)
+{
+	if (*ps->p != ' ')
+		syntax_error(ps, psprintf("Expected a space at \"%.20s\".", ps->p));
+	ps->p++;
+}
+
+/* expect " key=" */
+static void
+expect_key(Parser *ps, const char *key)
 {
 	size_t		len = strlen(key);
 
-	if (**p != ' ')
-		tally_syntax_error(input, psprintf("Expected a space before \"%s=\".", key));
-	(*p)++;
-	if (strncmp(*p, key, len) != 0 || (*p)[len] != '=')
-		tally_syntax_error(input, psprintf("Expected \"%s=\" at \"%.20s\".", key, *p));
-	*p += len + 1;
+	if (*ps->p != ' ')
+		syntax_error(ps, psprintf("Expected a space before \"%s=\".", key));
+	ps->p++;
+	if (strncmp(ps->p, key, len) != 0 || ps->p[len] != '=')
+		syntax_error(ps, psprintf("Expected \"%s=\" at \"%.20s\".", key, ps->p));
+	ps->p += len + 1;
 }
 
 static int64
-read_count(const char **p, const char *key, const char *input)
+read_count(Parser *ps, const char *what)
 {
 	char	   *end;
 	long long	v;
 
-	expect_key(p, key, input);
-	if (**p < '0' || **p > '9')
-		tally_syntax_error(input, psprintf("The value of \"%s\" must be a non-negative integer.", key));
+	if (*ps->p < '0' || *ps->p > '9')
+		syntax_error(ps, psprintf("The value of \"%s\" must be a non-negative integer.", what));
 	errno = 0;
-	v = strtoll(*p, &end, 10);
+	v = strtoll(ps->p, &end, 10);
 	if (errno != 0)
-		tally_syntax_error(input, psprintf("The value of \"%s\" is out of range.", key));
-	*p = end;
+		syntax_error(ps, psprintf("The value of \"%s\" is out of range.", what));
+	ps->p = end;
 	return (int64) v;
 }
 
 static double
-read_double(const char **p, const char *key, const char *input)
+read_double(Parser *ps, const char *what)
 {
 	char	   *end;
 	double		v;
 
-	if (**p == '\0' || **p == ' ' || **p == ':')
-		tally_syntax_error(input, psprintf("The value of \"%s\" is missing a number.", key));
+	if (*ps->p == '\0' || *ps->p == ' ' || *ps->p == ':' || *ps->p == ';')
+		syntax_error(ps, psprintf("The value of \"%s\" is missing a number.", what));
 	errno = 0;
-	v = strtod(*p, &end);
-	if (end == *p || (errno != 0 && errno != ERANGE) || !isfinite(v))
-		tally_syntax_error(input, psprintf("The value of \"%s\" must be a finite number.", key));
+	v = strtod(ps->p, &end);
+	if (end == ps->p || (errno != 0 && errno != ERANGE) || !isfinite(v))
+		syntax_error(ps, psprintf("The value of \"%s\" must be a finite number.", what));
 	if (errno == ERANGE && v != 0.0)
-		tally_syntax_error(input, psprintf("The value of \"%s\" is out of range.", key));
-	*p = end;
+		syntax_error(ps, psprintf("The value of \"%s\" is out of range.", what));
+	ps->p = end;
 	return v;
+}
+
+static dd_t
+read_dd(Parser *ps, const char *what)
+{
+	dd_t		x;
+
+	x.hi = read_double(ps, what);
+	if (*ps->p != ':')
+		syntax_error(ps, psprintf("The value of \"%s\" must be written hi:lo.", what));
+	ps->p++;
+	x.lo = read_double(ps, what);
+	return x;
+}
+
+/* an identifier i123 or t"text" into buf (tag byte first) */
+static void
+read_id(Parser *ps, StringInfo buf)
+{
+	resetStringInfo(buf);
+	if (*ps->p == 'i')
+	{
+		char	   *end;
+		long long	v;
+		int			i;
+
+		ps->p++;
+		errno = 0;
+		v = strtoll(ps->p, &end, 10);
+		if (end == ps->p || errno != 0)
+			syntax_error(ps, "An integer identifier is malformed.");
+		ps->p = end;
+		appendStringInfoChar(buf, 'i');
+		for (i = 7; i >= 0; i--)
+			appendStringInfoChar(buf, (char) ((uint64) v >> (8 * i)));
+		return;
+	}
+	if (ps->p[0] != 't' || ps->p[1] != '"')
+		syntax_error(ps, psprintf("Expected an identifier (i123 or t\"text\") at \"%.20s\".", ps->p));
+	ps->p += 2;
+	appendStringInfoChar(buf, 't');
+	for (;;)
+	{
+		if (*ps->p == '\0')
+			syntax_error(ps, "A text identifier is not closed.");
+		if (*ps->p == '"')
+			break;
+		if (*ps->p == '\\')
+		{
+			ps->p++;
+			if (*ps->p != '"' && *ps->p != '\\')
+				syntax_error(ps, "Only \\\" and \\\\ are escapes in a text identifier.");
+		}
+		appendStringInfoChar(buf, *ps->p);
+		ps->p++;
+	}
+	ps->p++;
+}
+
+/* "; " and the record letter */
+static void
+expect_record(Parser *ps, char letter)
+{
+	if (ps->p[0] != ';' || ps->p[1] != ' ' || ps->p[2] != letter || ps->p[3] != ' ')
+		syntax_error(ps, psprintf("Expected a \"%c\" record at \"%.20s\".", letter, ps->p));
+	ps->p += 4;
+}
+
+static uint32
+checked_index(Parser *ps, int64 v, uint32 limit, const char *what)
+{
+	if (v >= limit)
+		syntax_error(ps, psprintf("A record refers to %s " INT64_FORMAT ", but there are only %u.", what, v, limit));
+	return (uint32) v;
+}
+
+static bool
+read_bool(Parser *ps, const char *what)
+{
+	if (strncmp(ps->p, "true", 4) == 0)
+	{
+		ps->p += 4;
+		return true;
+	}
+	if (strncmp(ps->p, "false", 5) == 0)
+	{
+		ps->p += 5;
+		return false;
+	}
+	syntax_error(ps, psprintf("The value of \"%s\" must be true or false.", what));
+}
+
+static const char *
+read_name(Parser *ps, char *buf, size_t size)
+{
+	size_t		n = 0;
+
+	while (ps->p[n] != '\0' && ps->p[n] != ' ' && ps->p[n] != ';' && n < size - 1)
+	{
+		buf[n] = ps->p[n];
+		n++;
+	}
+	buf[n] = '\0';
+	ps->p += n;
+	return buf;
+}
+
+/* the design section of version 2, into an accumulator */
+static void
+read_design(Parser *ps, TallyAcc *acc)
+{
+	char		name[32];
+	Design	   *d = &acc->design;
+	StringInfoData id;
+	int64		nstrata,
+				npsu,
+				nssu,
+				i;
+	int			v;
+	bool		created;
+
+	expect_key(ps, "design");
+	read_name(ps, name, sizeof(name));
+	for (v = 0; v <= DESIGN_REPLICATE; v++)
+		if (strcmp(name, design_kind_name(v)) == 0)
+			break;
+	if (v > DESIGN_REPLICATE)
+		syntax_error(ps, "The design must be weights, weights_domain, cluster, cluster2 or replicate.");
+	d->kind = v;
+	if (v == DESIGN_WEIGHTS)
+		return;
+	if (v == DESIGN_WEIGHTS_DOMAIN)
+	{
+		expect_key(ps, "sample");
+		d->n_sample = read_count(ps, "sample");
+		return;
+	}
+	if (v == DESIGN_REPLICATE)
+	{
+		RepSpec		s;
+		uint32		r;
+
+		memset(&s, 0, sizeof(s));
+		expect_key(ps, "method");
+		s.method = rep_method_parse(read_name(ps, name, sizeof(name)));
+		if (s.method < 0)
+			syntax_error(ps, "The replication method is not known.");
+		expect_key(ps, "replicates");
+		i = read_count(ps, "replicates");
+		if (i < 2 || i > 100000)
+			syntax_error(ps, "The number of replicates must be between 2 and 100000.");
+		s.nrep = (uint32) i;
+		expect_key(ps, "scale");
+		s.scale = read_double(ps, "scale");
+		expect_key(ps, "rho");
+		s.rho = read_double(ps, "rho");
+		expect_key(ps, "mse");
+		s.mse = read_bool(ps, "mse");
+		expect_key(ps, "df");
+		if (strncmp(ps->p, "default", 7) == 0)
+		{
+			s.df = NAN;
+			ps->p += 7;
+		}
+		else
+			s.df = read_double(ps, "df");
+		expect_key(ps, "rscales");
+		read_name(ps, name, sizeof(name));
+		if (strcmp(name, "given") == 0)
+			s.has_rscales = 1;
+		else if (strcmp(name, "none") != 0)
+			syntax_error(ps, "The value of \"rscales\" must be given or none.");
+		tally_acc_rep_alloc(acc, s.nrep);
+		acc->rep.spec = s;
+		for (r = 0; r < s.nrep; r++)
+		{
+			expect_record(ps, 'r');
+			acc->rep.rscales[r] = read_double(ps, "rscale");
+			expect_space(ps);
+			acc->rep.a[r] = read_dd(ps, "replicate sum");
+			expect_space(ps);
+			acc->rep.b[r] = read_dd(ps, "replicate weight");
+		}
+		return;
+	}
+	expect_key(ps, "lonely");
+	d->lonely = design_lonely_parse(read_name(ps, name, sizeof(name)));
+	if (d->lonely < 0)
+		syntax_error(ps, psprintf("The lonely PSU policy must be one of %s.", LONELY_POLICY_NAMES));
+	expect_key(ps, "strata");
+	nstrata = read_count(ps, "strata");
+	expect_key(ps, "psus");
+	npsu = read_count(ps, "psus");
+	expect_key(ps, "ssus");
+	nssu = read_count(ps, "ssus");
+	if (nstrata > 100000000 || npsu > 100000000 || nssu > 100000000)
+		syntax_error(ps, "Too many strata, PSUs or SSUs.");
+	initStringInfo(&id);
+	for (i = 0; i < nstrata; i++)
+	{
+		uint32		h;
+
+		expect_record(ps, 's');
+		read_id(ps, &id);
+		h = design_stratum(d, id.data, id.len, &created);
+		if (!created)
+			syntax_error(ps, "A stratum is listed twice.");
+		expect_space(ps);
+		d->strata[h].n_psu = read_count(ps, "n_psu");
+		expect_space(ps);
+		d->strata[h].popsize = read_double(ps, "popsize");
+	}
+	for (i = 0; i < npsu; i++)
+	{
+		uint32		h,
+					j;
+		PsuRec	   *r;
+
+		expect_record(ps, 'p');
+		h = checked_index(ps, read_count(ps, "stratum"), d->nstrata, "stratum");
+		expect_space(ps);
+		read_id(ps, &id);
+		j = design_psu(d, h, id.data, id.len, &created);
+		if (!created)
+			syntax_error(ps, "A PSU is listed twice.");
+		r = &d->psu[j];
+		expect_space(ps);
+		r->n_dom = read_count(ps, "n_dom");
+		expect_space(ps);
+		r->n_pos = read_count(ps, "n_pos");
+		expect_space(ps);
+		r->a = read_dd(ps, "a");
+		expect_space(ps);
+		r->b = read_dd(ps, "b");
+		if (d->kind == DESIGN_CLUSTER2)
+		{
+			expect_space(ps);
+			r->n_ssu = read_count(ps, "n_ssu");
+			expect_space(ps);
+			r->popsize2 = read_double(ps, "popsize2");
+		}
+	}
+	for (i = 0; i < nssu; i++)
+	{
+		uint32		j,
+					k;
+		SsuRec	   *q;
+
+		expect_record(ps, 'q');
+		j = checked_index(ps, read_count(ps, "psu"), d->npsu, "PSU");
+		expect_space(ps);
+		read_id(ps, &id);
+		k = design_ssu(d, j, id.data, id.len, &created);
+		if (!created)
+			syntax_error(ps, "An SSU is listed twice.");
+		q = &d->ssu[k];
+		expect_space(ps);
+		q->n_dom = read_count(ps, "n_dom");
+		expect_space(ps);
+		q->a = read_dd(ps, "a");
+		expect_space(ps);
+		q->b = read_dd(ps, "b");
+	}
+}
+
+/*
+ * Build the stored form from what was read without reordering: the text must
+ * already be canonical, which tally_validate checks (a reordered copy would
+ * not round-trip).
+ */
+static Tally *
+acc_to_tally_as_read(TallyAcc *acc)
+{
+	Design	   *d = &acc->design;
+	TallyDesignHdr dh;
+	Tally	   *t;
+	char	   *p;
+
+	memset(&dh, 0, sizeof(dh));
+	dh.kind = d->kind;
+	dh.lonely = d->lonely;
+	dh.n_sample = d->n_sample;
+	dh.nstrata = d->nstrata;
+	dh.npsu = d->npsu;
+	dh.nssu = d->nssu;
+	dh.arena_len = d->arena_len;
+	if (d->kind == DESIGN_REPLICATE)
+		dh.rep = acc->rep.spec;
+	{
+		size_t		size = sizeof(Tally) + dh.nstrata * sizeof(StratumRec) +
+			dh.npsu * sizeof(PsuRec) + dh.nssu * sizeof(SsuRec) +
+			dh.rep.nrep * (sizeof(double) + 2 * sizeof(dd_t)) + dh.arena_len;
+
+		t = palloc0(size);
+		SET_VARSIZE(t, size);
+	}
+	t->version = TALLY_VERSION;
+	t->core = acc->core;
+	t->dh = dh;
+	p = (char *) t + sizeof(Tally);
+	memcpy(p, d->strata, dh.nstrata * sizeof(StratumRec));
+	p += dh.nstrata * sizeof(StratumRec);
+	memcpy(p, d->psu, dh.npsu * sizeof(PsuRec));
+	p += dh.npsu * sizeof(PsuRec);
+	memcpy(p, d->ssu, dh.nssu * sizeof(SsuRec));
+	p += dh.nssu * sizeof(SsuRec);
+	if (dh.rep.nrep)
+	{
+		memcpy(p, acc->rep.rscales, dh.rep.nrep * sizeof(double));
+		p += dh.rep.nrep * sizeof(double);
+		memcpy(p, acc->rep.a, dh.rep.nrep * sizeof(dd_t));
+		p += dh.rep.nrep * sizeof(dd_t);
+		memcpy(p, acc->rep.b, dh.rep.nrep * sizeof(dd_t));
+		p += dh.rep.nrep * sizeof(dd_t);
+	}
+	memcpy(p, d->arena, dh.arena_len);
+	return t;
 }
 
 PG_FUNCTION_INFO_V1(barometer_tally_in);
@@ -127,37 +449,49 @@ Datum
 barometer_tally_in(PG_FUNCTION_ARGS)
 {
 	const char *input = PG_GETARG_CSTRING(0);
-	const char *p = input;
-	Tally	   *t;
-	int			kind;
+	Parser		ps;
+	TallyAcc   *acc = tally_acc_new(CurrentMemoryContext);
+	int			version;
 	int			i;
 
-	expect_word(&p, "v1", input);
-	if (strncmp(p, " proportion", 11) == 0)
-		kind = TALLY_PROPORTION, p += 11;
-	else if (strncmp(p, " mean", 5) == 0)
-		kind = TALLY_MEAN, p += 5;
+	ps.p = input;
+	ps.input = input;
+	if (strncmp(input, "v1", 2) == 0)
+		version = 1;
 	else
-		tally_syntax_error(input, "The kind must be \"proportion\" or \"mean\".");
+		version = 2;
+	expect_word(&ps, version == 1 ? "v1" : "v2");
+	if (strncmp(ps.p, " proportion", 11) == 0)
+		tally_core_init(&acc->core, TALLY_PROPORTION), ps.p += 11;
+	else if (strncmp(ps.p, " mean", 5) == 0)
+		tally_core_init(&acc->core, TALLY_MEAN), ps.p += 5;
+	else
+		syntax_error(&ps, "The kind must be \"proportion\" or \"mean\".");
 
-	t = tally_new(kind);
-	t->core.n = read_count(&p, "n", input);
-	t->core.n_missing = read_count(&p, "missing", input);
-	t->core.n_pos = read_count(&p, "positive", input);
+	expect_key(&ps, "n");
+	acc->core.n = read_count(&ps, "n");
+	expect_key(&ps, "missing");
+	acc->core.n_missing = read_count(&ps, "missing");
+	expect_key(&ps, "positive");
+	acc->core.n_pos = read_count(&ps, "positive");
 	for (i = 0; i < TALLY_NSUMS; i++)
 	{
-		expect_key(&p, sum_names[i], input);
-		t->core.s[i].hi = read_double(&p, sum_names[i], input);
-		if (*p != ':')
-			tally_syntax_error(input, psprintf("The value of \"%s\" must be written hi:lo.", sum_names[i]));
-		p++;
-		t->core.s[i].lo = read_double(&p, sum_names[i], input);
+		expect_key(&ps, sum_names[i]);
+		acc->core.s[i] = read_dd(&ps, sum_names[i]);
 	}
-	if (*p != '\0')
-		tally_syntax_error(input, psprintf("Unexpected text at the end: \"%.20s\".", p));
-	tally_check_or_error(t, ERRCODE_INVALID_TEXT_REPRESENTATION, input);
-	PG_RETURN_TALLY(t);
+	if (version == 2)
+		read_design(&ps, acc);
+	if (*ps.p != '\0')
+		syntax_error(&ps, psprintf("Unexpected text at the end: \"%.20s\".", ps.p));
+	{
+		Tally	   *t = acc_to_tally_as_read(acc);
+
+		tally_validate(t, ERRCODE_INVALID_TEXT_REPRESENTATION, input);
+		PG_RETURN_TALLY(t);
+	}
 }
+
+/* ---- text output ------------------------------------------------------ */
 
 static void
 append_double(StringInfo buf, double v)
@@ -168,13 +502,43 @@ append_double(StringInfo buf, double v)
 	appendStringInfoString(buf, tmp);
 }
 
+static void
+append_dd(StringInfo buf, dd_t x)
+{
+	append_double(buf, x.hi);
+	appendStringInfoChar(buf, ':');
+	append_double(buf, x.lo);
+}
+
+static void
+append_id(StringInfo buf, const char *key, uint32 len)
+{
+	uint32		i;
+
+	if (key[0] == 'i')
+	{
+		appendStringInfo(buf, "i%s", tally_id_text(key, len));
+		return;
+	}
+	appendStringInfoString(buf, "t\"");
+	for (i = 1; i < len; i++)
+	{
+		if (key[i] == '"' || key[i] == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, key[i]);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
 PG_FUNCTION_INFO_V1(barometer_tally_out);
 Datum
 barometer_tally_out(PG_FUNCTION_ARGS)
 {
 	Tally	   *t = PG_GETARG_TALLY(0);
 	StringInfoData buf;
-	int			i;
+	Design		d;
+	RepAcc		r;
+	uint32		i;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "v%d %s n=" INT64_FORMAT " missing=" INT64_FORMAT " positive=" INT64_FORMAT,
@@ -183,11 +547,155 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 	for (i = 0; i < TALLY_NSUMS; i++)
 	{
 		appendStringInfo(&buf, " %s=", sum_names[i]);
-		append_double(&buf, t->core.s[i].hi);
-		appendStringInfoChar(&buf, ':');
-		append_double(&buf, t->core.s[i].lo);
+		append_dd(&buf, t->core.s[i]);
+	}
+	tally_view(t, &d, &r);
+	appendStringInfo(&buf, " design=%s", design_kind_name(d.kind));
+	switch (d.kind)
+	{
+		case DESIGN_WEIGHTS:
+			break;
+		case DESIGN_WEIGHTS_DOMAIN:
+			appendStringInfo(&buf, " sample=" INT64_FORMAT, (int64) d.n_sample);
+			break;
+		case DESIGN_REPLICATE:
+			appendStringInfo(&buf, " method=%s replicates=%u scale=",
+							 rep_method_name(r.spec.method), r.spec.nrep);
+			append_double(&buf, r.spec.scale);
+			appendStringInfoString(&buf, " rho=");
+			append_double(&buf, r.spec.rho);
+			appendStringInfo(&buf, " mse=%s df=", r.spec.mse ? "true" : "false");
+			if (isnan(r.spec.df))
+				appendStringInfoString(&buf, "default");
+			else
+				append_double(&buf, r.spec.df);
+			appendStringInfo(&buf, " rscales=%s", r.spec.has_rscales ? "given" : "none");
+			for (i = 0; i < r.spec.nrep; i++)
+			{
+				appendStringInfoString(&buf, "; r ");
+				append_double(&buf, r.rscales[i]);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, r.a[i]);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, r.b[i]);
+			}
+			break;
+		default:
+			appendStringInfo(&buf, " lonely=%s strata=%u psus=%u ssus=%u",
+							 design_lonely_name(d.lonely), d.nstrata, d.npsu, d.nssu);
+			for (i = 0; i < d.nstrata; i++)
+			{
+				appendStringInfoString(&buf, "; s ");
+				append_id(&buf, d.arena + d.strata[i].id.off, d.strata[i].id.len);
+				appendStringInfo(&buf, " " INT64_FORMAT " ", (int64) d.strata[i].n_psu);
+				append_double(&buf, d.strata[i].popsize);
+			}
+			for (i = 0; i < d.npsu; i++)
+			{
+				const PsuRec *p = &d.psu[i];
+
+				appendStringInfo(&buf, "; p %u ", p->stratum);
+				append_id(&buf, d.arena + p->id.off, p->id.len);
+				appendStringInfo(&buf, " " INT64_FORMAT " " INT64_FORMAT " ",
+								 (int64) p->n_dom, (int64) p->n_pos);
+				append_dd(&buf, p->a);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, p->b);
+				if (d.kind == DESIGN_CLUSTER2)
+				{
+					appendStringInfo(&buf, " " INT64_FORMAT " ", (int64) p->n_ssu);
+					append_double(&buf, p->popsize2);
+				}
+			}
+			for (i = 0; i < d.nssu; i++)
+			{
+				const SsuRec *q = &d.ssu[i];
+
+				appendStringInfo(&buf, "; q %u ", q->psu);
+				append_id(&buf, d.arena + q->id.off, q->id.len);
+				appendStringInfo(&buf, " " INT64_FORMAT " ", (int64) q->n_dom);
+				append_dd(&buf, q->a);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, q->b);
+			}
+			break;
 	}
 	PG_RETURN_CSTRING(buf.data);
+}
+
+/* ---- binary ------------------------------------------------------------- */
+
+static void pg_attribute_noreturn()
+binary_error(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary value for type barometer.tally"),
+			 errdetail("%s", detail)));
+}
+
+static void
+need(StringInfo buf, int bytes)
+{
+	if (buf->len - buf->cursor < bytes)
+		binary_error("The value is shorter than its fields.");
+}
+
+static int64
+get_i64(StringInfo buf)
+{
+	need(buf, 8);
+	return pq_getmsgint64(buf);
+}
+
+static int32
+get_i32(StringInfo buf)
+{
+	need(buf, 4);
+	return pq_getmsgint(buf, 4);
+}
+
+static double
+get_f8(StringInfo buf)
+{
+	need(buf, 8);
+	return pq_getmsgfloat8(buf);
+}
+
+static dd_t
+get_dd(StringInfo buf)
+{
+	dd_t		x;
+
+	x.hi = get_f8(buf);
+	x.lo = get_f8(buf);
+	return x;
+}
+
+static void
+get_id(StringInfo buf, StringInfo id)
+{
+	int32		len = get_i32(buf);
+
+	if (len < 1 || len > 1000000)
+		binary_error("An identifier's length is out of range.");
+	need(buf, len);
+	resetStringInfo(id);
+	appendBinaryStringInfo(id, pq_getmsgbytes(buf, len), len);
+}
+
+static void
+put_dd(StringInfo buf, dd_t x)
+{
+	pq_sendfloat8(buf, x.hi);
+	pq_sendfloat8(buf, x.lo);
+}
+
+static void
+put_id(StringInfo buf, const char *key, uint32 len)
+{
+	pq_sendint32(buf, len);
+	pq_sendbytes(buf, key, len);
 }
 
 PG_FUNCTION_INFO_V1(barometer_tally_recv);
@@ -195,39 +703,122 @@ Datum
 barometer_tally_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	Tally	   *t;
+	TallyAcc   *acc = tally_acc_new(CurrentMemoryContext);
+	Design	   *d = &acc->design;
+	StringInfoData id;
 	int32		version;
-	int			i;
+	int64		i,
+				nstrata,
+				npsu,
+				nssu;
+	bool		created;
+	Tally	   *t;
 
-	if (buf->len - buf->cursor < 4)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type barometer.tally"),
-				 errdetail("The value is shorter than its version field.")));
-	version = pq_getmsgint(buf, 4);
-	if (version != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type barometer.tally"),
-				 errdetail("Version %d is not known; this build reads version 1.", version)));
-	if (buf->len - buf->cursor != TALLY_V1_BINARY_LEN - 4)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type barometer.tally"),
-				 errdetail("A version 1 value has %d bytes, not %d.",
-						   TALLY_V1_BINARY_LEN, buf->len - buf->cursor + 4)));
-	t = tally_new(TALLY_PROPORTION);
-	t->core.kind = pq_getmsgint(buf, 4);
-	t->core.reserved = pq_getmsgint(buf, 4);
-	t->core.n = pq_getmsgint64(buf);
-	t->core.n_missing = pq_getmsgint64(buf);
-	t->core.n_pos = pq_getmsgint64(buf);
+	version = get_i32(buf);
+	if (version != 1 && version != 2)
+		binary_error(psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
+	acc->core.kind = get_i32(buf);
+	acc->core.reserved = get_i32(buf);
+	acc->core.n = get_i64(buf);
+	acc->core.n_missing = get_i64(buf);
+	acc->core.n_pos = get_i64(buf);
 	for (i = 0; i < TALLY_NSUMS; i++)
+		acc->core.s[i] = get_dd(buf);
+	if (version == 2)
 	{
-		t->core.s[i].hi = pq_getmsgfloat8(buf);
-		t->core.s[i].lo = pq_getmsgfloat8(buf);
+		d->kind = get_i32(buf);
+		d->lonely = get_i32(buf);
+		d->n_sample = get_i64(buf);
+		nstrata = get_i32(buf);
+		npsu = get_i32(buf);
+		nssu = get_i32(buf);
+		if (d->kind < 0 || d->kind > DESIGN_REPLICATE)
+			binary_error("The design kind is not known.");
+		if (nstrata < 0 || npsu < 0 || nssu < 0 ||
+			nstrata > buf->len || npsu > buf->len || nssu > buf->len)
+			binary_error("The counts of strata, PSUs or SSUs are out of range.");
+		if (d->kind == DESIGN_REPLICATE)
+		{
+			RepSpec		s;
+			uint32		r;
+
+			memset(&s, 0, sizeof(s));
+			s.method = get_i32(buf);
+			i = get_i32(buf);
+			s.mse = get_i32(buf);
+			s.has_rscales = get_i32(buf);
+			s.scale = get_f8(buf);
+			s.rho = get_f8(buf);
+			s.df = get_f8(buf);
+			if (i < 2 || i > 100000)
+				binary_error("The number of replicates must be between 2 and 100000.");
+			if (s.mse != 0 && s.mse != 1)
+				binary_error("The mse flag must be 0 or 1.");
+			s.nrep = (uint32) i;
+			need(buf, (int) (s.nrep * 40));
+			tally_acc_rep_alloc(acc, s.nrep);
+			acc->rep.spec = s;
+			for (r = 0; r < s.nrep; r++)
+			{
+				acc->rep.rscales[r] = get_f8(buf);
+				acc->rep.a[r] = get_dd(buf);
+				acc->rep.b[r] = get_dd(buf);
+			}
+		}
+		initStringInfo(&id);
+		for (i = 0; i < nstrata; i++)
+		{
+			uint32		h;
+
+			get_id(buf, &id);
+			h = design_stratum(d, id.data, id.len, &created);
+			if (!created)
+				binary_error("A stratum is listed twice.");
+			d->strata[h].n_psu = get_i64(buf);
+			d->strata[h].popsize = get_f8(buf);
+		}
+		for (i = 0; i < npsu; i++)
+		{
+			uint32		h = (uint32) get_i32(buf);
+			uint32		j;
+			PsuRec	   *r;
+
+			if (h >= d->nstrata)
+				binary_error("A PSU refers to a missing stratum.");
+			get_id(buf, &id);
+			j = design_psu(d, h, id.data, id.len, &created);
+			if (!created)
+				binary_error("A PSU is listed twice.");
+			r = &d->psu[j];
+			r->n_dom = get_i64(buf);
+			r->n_pos = get_i64(buf);
+			r->a = get_dd(buf);
+			r->b = get_dd(buf);
+			r->n_ssu = get_i64(buf);
+			r->popsize2 = get_f8(buf);
+		}
+		for (i = 0; i < nssu; i++)
+		{
+			uint32		j = (uint32) get_i32(buf);
+			uint32		k;
+			SsuRec	   *q;
+
+			if (j >= d->npsu)
+				binary_error("An SSU refers to a missing PSU.");
+			get_id(buf, &id);
+			k = design_ssu(d, j, id.data, id.len, &created);
+			if (!created)
+				binary_error("An SSU is listed twice.");
+			q = &d->ssu[k];
+			q->n_dom = get_i64(buf);
+			q->a = get_dd(buf);
+			q->b = get_dd(buf);
+		}
 	}
-	tally_check_or_error(t, ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
+	if (buf->cursor != buf->len)
+		binary_error(psprintf("%d bytes are left over after the last field.", buf->len - buf->cursor));
+	t = acc_to_tally_as_read(acc);
+	tally_validate(t, ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
 	PG_RETURN_TALLY(t);
 }
 
@@ -237,8 +828,11 @@ barometer_tally_send(PG_FUNCTION_ARGS)
 {
 	Tally	   *t = PG_GETARG_TALLY(0);
 	StringInfoData buf;
-	int			i;
+	Design		d;
+	RepAcc		r;
+	uint32		i;
 
+	tally_view(t, &d, &r);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, TALLY_VERSION);
 	pq_sendint32(&buf, t->core.kind);
@@ -247,9 +841,57 @@ barometer_tally_send(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, t->core.n_missing);
 	pq_sendint64(&buf, t->core.n_pos);
 	for (i = 0; i < TALLY_NSUMS; i++)
+		put_dd(&buf, t->core.s[i]);
+	pq_sendint32(&buf, d.kind);
+	pq_sendint32(&buf, d.lonely);
+	pq_sendint64(&buf, d.n_sample);
+	pq_sendint32(&buf, d.nstrata);
+	pq_sendint32(&buf, d.npsu);
+	pq_sendint32(&buf, d.nssu);
+	if (d.kind == DESIGN_REPLICATE)
 	{
-		pq_sendfloat8(&buf, t->core.s[i].hi);
-		pq_sendfloat8(&buf, t->core.s[i].lo);
+		pq_sendint32(&buf, r.spec.method);
+		pq_sendint32(&buf, r.spec.nrep);
+		pq_sendint32(&buf, r.spec.mse);
+		pq_sendint32(&buf, r.spec.has_rscales);
+		pq_sendfloat8(&buf, r.spec.scale);
+		pq_sendfloat8(&buf, r.spec.rho);
+		pq_sendfloat8(&buf, r.spec.df);
+		for (i = 0; i < r.spec.nrep; i++)
+		{
+			pq_sendfloat8(&buf, r.rscales[i]);
+			put_dd(&buf, r.a[i]);
+			put_dd(&buf, r.b[i]);
+		}
+	}
+	for (i = 0; i < d.nstrata; i++)
+	{
+		put_id(&buf, d.arena + d.strata[i].id.off, d.strata[i].id.len);
+		pq_sendint64(&buf, d.strata[i].n_psu);
+		pq_sendfloat8(&buf, d.strata[i].popsize);
+	}
+	for (i = 0; i < d.npsu; i++)
+	{
+		const PsuRec *p = &d.psu[i];
+
+		pq_sendint32(&buf, p->stratum);
+		put_id(&buf, d.arena + p->id.off, p->id.len);
+		pq_sendint64(&buf, p->n_dom);
+		pq_sendint64(&buf, p->n_pos);
+		put_dd(&buf, p->a);
+		put_dd(&buf, p->b);
+		pq_sendint64(&buf, p->n_ssu);
+		pq_sendfloat8(&buf, p->popsize2);
+	}
+	for (i = 0; i < d.nssu; i++)
+	{
+		const SsuRec *q = &d.ssu[i];
+
+		pq_sendint32(&buf, q->psu);
+		put_id(&buf, d.arena + q->id.off, q->id.len);
+		pq_sendint64(&buf, q->n_dom);
+		put_dd(&buf, q->a);
+		put_dd(&buf, q->b);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

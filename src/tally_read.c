@@ -13,8 +13,18 @@
 #include "ci.h"
 #include "tally.h"
 
+/* the full summary, with the design's variance and df */
 static void
 summarize_arg(FunctionCallInfo fcinfo, int argno, TallySummary *s)
+{
+	Tally	   *t = PG_GETARG_TALLY(argno);
+
+	tally_summarize(t, s, true);
+}
+
+/* the design-free figures only (no variance: never a lonely PSU error) */
+static void
+summarize_core_arg(FunctionCallInfo fcinfo, int argno, TallySummary *s)
 {
 	Tally	   *t = PG_GETARG_TALLY(argno);
 
@@ -36,7 +46,7 @@ barometer_tally_estimate(PG_FUNCTION_ARGS)
 {
 	TallySummary s;
 
-	summarize_arg(fcinfo, 0, &s);
+	summarize_core_arg(fcinfo, 0, &s);
 	RETURN_FLOAT8_OR_NULL(s.estimate);
 }
 
@@ -97,7 +107,7 @@ barometer_tally_weighted_n(PG_FUNCTION_ARGS)
 {
 	TallySummary s;
 
-	summarize_arg(fcinfo, 0, &s);
+	summarize_core_arg(fcinfo, 0, &s);
 	PG_RETURN_FLOAT8(s.weighted_n);
 }
 
@@ -107,7 +117,7 @@ barometer_tally_kish_n_eff(PG_FUNCTION_ARGS)
 {
 	TallySummary s;
 
-	summarize_arg(fcinfo, 0, &s);
+	summarize_core_arg(fcinfo, 0, &s);
 	RETURN_FLOAT8_OR_NULL(s.kish_n_eff);
 }
 
@@ -127,7 +137,7 @@ barometer_tally_df(PG_FUNCTION_ARGS)
 {
 	TallySummary s;
 
-	summarize_arg(fcinfo, 0, &s);
+	tally_summarize(PG_GETARG_TALLY(0), &s, false);
 	PG_RETURN_FLOAT8(s.df);
 }
 
@@ -248,7 +258,7 @@ barometer_tally_report(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	t = PG_GETARG_TALLY(0);
-	tally_core_summary(&t->core, &s);
+	tally_summarize(t, &s, true);
 	method = ci_arguments(fcinfo, &s, PG_GETARG_FLOAT8(1), 2, -1, &df);
 	have_ci = ci_compute(&s, PG_GETARG_FLOAT8(1), method, df, &lo, &hi);
 

@@ -52,10 +52,6 @@ CREATE FUNCTION @extschema@.tally_final_mean(@extschema@.tally)
 	RETURNS @extschema@.tally
 	AS 'MODULE_PATHNAME', 'barometer_tally_final_num'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.tally_final_merge(@extschema@.tally)
-	RETURNS @extschema@.tally
-	AS 'MODULE_PATHNAME', 'barometer_tally_final_merge'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.tally(y boolean, w double precision) (
 	SFUNC = @extschema@.tally_trans,
@@ -76,16 +72,6 @@ CREATE AGGREGATE @extschema@.tally(y double precision, w double precision) (
 );
 COMMENT ON AGGREGATE @extschema@.tally(double precision, double precision) IS
 	'weighted mean of a number (NULL y is missing); weights-only design';
-
-CREATE AGGREGATE @extschema@.merge(@extschema@.tally) (
-	SFUNC = @extschema@.tally_combine,
-	STYPE = @extschema@.tally,
-	COMBINEFUNC = @extschema@.tally_combine,
-	FINALFUNC = @extschema@.tally_final_merge,
-	PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.merge(@extschema@.tally) IS
-	'exact merge of stored tallies (rollup without rescanning microdata)';
 
 -------------------------------------------------------------------------------
 -- Readers

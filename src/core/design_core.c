@@ -1,0 +1,927 @@
+/*
+ * design_core.c - strata, PSUs and SSUs of a tally's domain and the
+ * linearized variance of R survey 4.1.1.
+ *
+ * The aggregate sees only its group's rows, so the full-sample size of
+ * every stratum (n_h PSUs) and PSU (m_j SSUs) and the population counts
+ * come with each row; records exist only for the strata, PSUs and SSUs that
+ * hold domain rows.  PSUs of a stratum without domain rows have zero scores
+ * but still count in n_h (R's zero padding in onestrat).
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "design_core.h"
+
+static const char *const lonely_names[] = {"fail", "remove", "certainty", "adjust", "average"};
+static const char *const kind_names[] = {"weights", "weights_domain", "cluster", "cluster2", "replicate"};
+
+int
+design_lonely_parse(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < 5; i++)
+		if (strcmp(name, lonely_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+design_lonely_name(int policy)
+{
+	return policy >= 0 && policy < 5 ? lonely_names[policy] : NULL;
+}
+
+const char *
+design_kind_name(int kind)
+{
+	return kind >= 0 && kind < 5 ? kind_names[kind] : NULL;
+}
+
+void
+design_init(Design *d, DesignKind kind, DesignRealloc fn, void *ctx)
+{
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->lonely = LONELY_FAIL;
+	d->realloc_fn = fn;
+	d->alloc_ctx = ctx;
+}
+
+static void *
+grow(Design *d, void *ptr, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t	ncap;
+
+	if (need <= *cap)
+		return ptr;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	ptr = d->realloc_fn(d->alloc_ctx, ptr, (size_t) ncap * elem);
+	*cap = ncap;
+	return ptr;
+}
+
+/* FNV-1a over the parent index and the key bytes */
+static uint32_t
+hash_key(uint32_t parent, const char *key, uint32_t len)
+{
+	uint64_t	h = 1469598103934665603ULL;
+	uint32_t	i;
+
+	for (i = 0; i < 4; i++)
+	{
+		h ^= (parent >> (8 * i)) & 0xff;
+		h *= 1099511628211ULL;
+	}
+	for (i = 0; i < len; i++)
+	{
+		h ^= (unsigned char) key[i];
+		h *= 1099511628211ULL;
+	}
+	return (uint32_t) (h ^ (h >> 32));
+}
+
+static inline bool
+id_equal(const Design *d, IdRef id, const char *key, uint32_t len)
+{
+	return id.len == len && memcmp(d->arena + id.off, key, len) == 0;
+}
+
+static IdRef
+arena_add(Design *d, const char *key, uint32_t len)
+{
+	IdRef		id;
+
+	d->arena = grow(d, d->arena, &d->cap_arena, d->arena_len + len, 1);
+	memcpy(d->arena + d->arena_len, key, len);
+	id.off = d->arena_len;
+	id.len = len;
+	d->arena_len += len;
+	return id;
+}
+
+/* the parent and id of record i of a level: 0 strata, 1 PSUs, 2 SSUs */
+static void
+record_key(const Design *d, int level, uint32_t i, uint32_t *parent, IdRef *id)
+{
+	switch (level)
+	{
+		case 0:
+			*parent = 0;
+			*id = d->strata[i].id;
+			break;
+		case 1:
+			*parent = d->psu[i].stratum;
+			*id = d->psu[i].id;
+			break;
+		default:
+			*parent = d->ssu[i].psu;
+			*id = d->ssu[i].id;
+			break;
+	}
+}
+
+static void
+hash_insert(Design *d, int level, uint32_t **table, uint32_t *hcap, uint32_t count)
+{
+	uint32_t	mask,
+				i;
+
+	/* keep the load below 1/2 */
+	if (*hcap < 2 * count + 2)
+	{
+		uint32_t	ncap = *hcap ? *hcap : 64;
+
+		while (ncap < 2 * count + 2)
+			ncap *= 2;
+		*table = d->realloc_fn(d->alloc_ctx, *table, (size_t) ncap * sizeof(uint32_t));
+		*hcap = ncap;
+		memset(*table, 0, (size_t) ncap * sizeof(uint32_t));
+		mask = ncap - 1;
+		for (i = 0; i < count; i++)
+		{
+			uint32_t	parent,
+						h;
+			IdRef		id;
+
+			record_key(d, level, i, &parent, &id);
+			h = hash_key(parent, d->arena + id.off, id.len) & mask;
+			while ((*table)[h] != 0)
+				h = (h + 1) & mask;
+			(*table)[h] = i + 1;
+		}
+		return;
+	}
+	mask = *hcap - 1;
+	{
+		uint32_t	parent,
+					h;
+		IdRef		id;
+
+		record_key(d, level, count - 1, &parent, &id);
+		h = hash_key(parent, d->arena + id.off, id.len) & mask;
+		while ((*table)[h] != 0)
+			h = (h + 1) & mask;
+		(*table)[h] = count;
+	}
+}
+
+/* find a record of a level by (parent, key); UINT32_MAX when absent */
+static uint32_t
+hash_find(const Design *d, int level, const uint32_t *table, uint32_t hcap,
+		  uint32_t parent, const char *key, uint32_t len)
+{
+	uint32_t	mask,
+				h;
+
+	if (hcap == 0)
+		return UINT32_MAX;
+	mask = hcap - 1;
+	h = hash_key(parent, key, len) & mask;
+	while (table[h] != 0)
+	{
+		uint32_t	i = table[h] - 1;
+		uint32_t	p;
+		IdRef		id;
+
+		record_key(d, level, i, &p, &id);
+		if (p == parent && id_equal(d, id, key, len))
+			return i;
+		h = (h + 1) & mask;
+	}
+	return UINT32_MAX;
+}
+
+uint32_t
+design_stratum(Design *d, const char *key, uint32_t len, bool *created)
+{
+	uint32_t	i = hash_find(d, 0, d->hash_s, d->hcap_s, 0, key, len);
+	StratumRec *s;
+
+	*created = (i == UINT32_MAX);
+	if (!*created)
+		return i;
+	d->strata = grow(d, d->strata, &d->cap_strata, d->nstrata + 1, sizeof(StratumRec));
+	s = &d->strata[d->nstrata++];
+	memset(s, 0, sizeof(*s));
+	s->id = arena_add(d, key, len);
+	hash_insert(d, 0, &d->hash_s, &d->hcap_s, d->nstrata);
+	return d->nstrata - 1;
+}
+
+uint32_t
+design_psu(Design *d, uint32_t stratum, const char *key, uint32_t len, bool *created)
+{
+	uint32_t	i;
+	PsuRec	   *p;
+
+	/* rows usually arrive PSU by PSU: try the previous row's PSU first */
+	if (d->last_psu != 0)
+	{
+		p = &d->psu[d->last_psu - 1];
+		if (p->stratum == stratum && id_equal(d, p->id, key, len))
+		{
+			*created = false;
+			return d->last_psu - 1;
+		}
+	}
+	i = hash_find(d, 1, d->hash_p, d->hcap_p, stratum, key, len);
+	*created = (i == UINT32_MAX);
+	if (*created)
+	{
+		d->psu = grow(d, d->psu, &d->cap_psu, d->npsu + 1, sizeof(PsuRec));
+		p = &d->psu[d->npsu++];
+		memset(p, 0, sizeof(*p));
+		p->stratum = stratum;
+		p->id = arena_add(d, key, len);
+		hash_insert(d, 1, &d->hash_p, &d->hcap_p, d->npsu);
+		i = d->npsu - 1;
+	}
+	d->last_psu = i + 1;
+	return i;
+}
+
+uint32_t
+design_ssu(Design *d, uint32_t psu, const char *key, uint32_t len, bool *created)
+{
+	uint32_t	i;
+	SsuRec	   *q;
+
+	if (d->last_ssu != 0)
+	{
+		q = &d->ssu[d->last_ssu - 1];
+		if (q->psu == psu && id_equal(d, q->id, key, len))
+		{
+			*created = false;
+			return d->last_ssu - 1;
+		}
+	}
+	i = hash_find(d, 2, d->hash_q, d->hcap_q, psu, key, len);
+	*created = (i == UINT32_MAX);
+	if (*created)
+	{
+		d->ssu = grow(d, d->ssu, &d->cap_ssu, d->nssu + 1, sizeof(SsuRec));
+		q = &d->ssu[d->nssu++];
+		memset(q, 0, sizeof(*q));
+		q->psu = psu;
+		q->id = arena_add(d, key, len);
+		hash_insert(d, 2, &d->hash_q, &d->hcap_q, d->nssu);
+		i = d->nssu - 1;
+	}
+	d->last_ssu = i + 1;
+	return i;
+}
+
+void
+design_add(Design *d, uint32_t p, uint32_t q, double y, double w)
+{
+	PsuRec	   *r = &d->psu[p];
+	dd_t		wy = dd_two_prod(w, y);
+
+	r->n_dom++;
+	if (w > 0)
+		r->n_pos++;
+	dd_acc_dd(&r->a, wy);
+	dd_acc(&r->b, w);
+	if (q != UINT32_MAX)
+	{
+		SsuRec	   *s = &d->ssu[q];
+
+		s->n_dom++;
+		dd_acc_dd(&s->a, wy);
+		dd_acc(&s->b, w);
+	}
+}
+
+const char *
+design_merge(Design *a, const Design *b, uint32_t *where)
+{
+	uint32_t   *map_s = NULL,
+			   *map_p = NULL;
+	uint32_t	i;
+	bool		created;
+	const char *problem = NULL;
+
+	if (b->nstrata > 0)
+		map_s = a->realloc_fn(a->alloc_ctx, NULL, b->nstrata * sizeof(uint32_t));
+	if (b->npsu > 0)
+		map_p = a->realloc_fn(a->alloc_ctx, NULL, b->npsu * sizeof(uint32_t));
+	a->last_psu = a->last_ssu = 0;
+	for (i = 0; i < b->nstrata && problem == NULL; i++)
+	{
+		const StratumRec *s = &b->strata[i];
+		uint32_t	j = design_stratum(a, b->arena + s->id.off, s->id.len, &created);
+
+		if (created)
+		{
+			a->strata[j].n_psu = s->n_psu;
+			a->strata[j].popsize = s->popsize;
+		}
+		else if (a->strata[j].n_psu != s->n_psu || a->strata[j].popsize != s->popsize)
+		{
+			problem = "A stratum has different PSU counts or population sizes in the two tallies.";
+			*where = i;
+		}
+		map_s[i] = j;
+	}
+	for (i = 0; i < b->npsu && problem == NULL; i++)
+	{
+		const PsuRec *p = &b->psu[i];
+		uint32_t	j = design_psu(a, map_s[p->stratum], b->arena + p->id.off, p->id.len, &created);
+		PsuRec	   *r = &a->psu[j];
+
+		if (created)
+		{
+			r->n_ssu = p->n_ssu;
+			r->popsize2 = p->popsize2;
+		}
+		else if (r->n_ssu != p->n_ssu || r->popsize2 != p->popsize2)
+		{
+			problem = "A PSU has different SSU counts or population sizes in the two tallies.";
+			*where = p->stratum;
+		}
+		r->n_dom += p->n_dom;
+		r->n_pos += p->n_pos;
+		r->a = dd_add(r->a, p->a);
+		r->b = dd_add(r->b, p->b);
+		map_p[i] = j;
+	}
+	for (i = 0; i < b->nssu && problem == NULL; i++)
+	{
+		const SsuRec *q = &b->ssu[i];
+		uint32_t	j = design_ssu(a, map_p[q->psu], b->arena + q->id.off, q->id.len, &created);
+		SsuRec	   *r = &a->ssu[j];
+
+		r->n_dom += q->n_dom;
+		r->a = dd_add(r->a, q->a);
+		r->b = dd_add(r->b, q->b);
+	}
+	if (map_s)
+		a->realloc_fn(a->alloc_ctx, map_s, 0);
+	if (map_p)
+		a->realloc_fn(a->alloc_ctx, map_p, 0);
+	a->last_psu = a->last_ssu = 0;
+	return problem;
+}
+
+/* ---- canonical order ------------------------------------------------- */
+
+static const Design *sort_design;
+
+static int
+cmp_id(IdRef x, IdRef y)
+{
+	uint32_t	n = x.len < y.len ? x.len : y.len;
+	int			c = memcmp(sort_design->arena + x.off, sort_design->arena + y.off, n);
+
+	if (c != 0)
+		return c;
+	return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
+}
+
+static int
+cmp_stratum(const void *a, const void *b)
+{
+	return cmp_id(sort_design->strata[*(const uint32_t *) a].id,
+				  sort_design->strata[*(const uint32_t *) b].id);
+}
+
+/* PSUs and SSUs compare by the new rank of their parent, then by id */
+static const uint32_t *sort_rank;
+
+static int
+cmp_psu(const void *a, const void *b)
+{
+	const PsuRec *x = &sort_design->psu[*(const uint32_t *) a];
+	const PsuRec *y = &sort_design->psu[*(const uint32_t *) b];
+
+	if (sort_rank[x->stratum] != sort_rank[y->stratum])
+		return sort_rank[x->stratum] < sort_rank[y->stratum] ? -1 : 1;
+	return cmp_id(x->id, y->id);
+}
+
+static int
+cmp_ssu(const void *a, const void *b)
+{
+	const SsuRec *x = &sort_design->ssu[*(const uint32_t *) a];
+	const SsuRec *y = &sort_design->ssu[*(const uint32_t *) b];
+
+	if (sort_rank[x->psu] != sort_rank[y->psu])
+		return sort_rank[x->psu] < sort_rank[y->psu] ? -1 : 1;
+	return cmp_id(x->id, y->id);
+}
+
+static uint32_t *
+identity_perm(Design *d, uint32_t n)
+{
+	uint32_t   *perm = d->realloc_fn(d->alloc_ctx, NULL, (n ? n : 1) * sizeof(uint32_t));
+	uint32_t	i;
+
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	return perm;
+}
+
+/* copy id bytes into a new arena in the new order */
+static IdRef
+rearena(char *arena, uint32_t *len, const Design *d, IdRef id)
+{
+	IdRef		r;
+
+	memcpy(arena + *len, d->arena + id.off, id.len);
+	r.off = *len;
+	r.len = id.len;
+	*len += id.len;
+	return r;
+}
+
+void
+design_sort(Design *d)
+{
+	uint32_t   *ps = identity_perm(d, d->nstrata);
+	uint32_t   *pp = identity_perm(d, d->npsu);
+	uint32_t   *pq = identity_perm(d, d->nssu);
+	uint32_t   *rank_s = identity_perm(d, d->nstrata);
+	uint32_t   *rank_p = identity_perm(d, d->npsu);
+	StratumRec *ns = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(StratumRec));
+	PsuRec	   *np = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + 1) * sizeof(PsuRec));
+	SsuRec	   *nq = d->realloc_fn(d->alloc_ctx, NULL, (d->nssu + 1) * sizeof(SsuRec));
+	char	   *na = d->realloc_fn(d->alloc_ctx, NULL, d->arena_len + 1);
+	uint32_t	alen = 0,
+				i;
+
+	sort_design = d;
+	qsort(ps, d->nstrata, sizeof(uint32_t), cmp_stratum);
+	for (i = 0; i < d->nstrata; i++)
+		rank_s[ps[i]] = i;
+	sort_rank = rank_s;
+	qsort(pp, d->npsu, sizeof(uint32_t), cmp_psu);
+	for (i = 0; i < d->npsu; i++)
+		rank_p[pp[i]] = i;
+	sort_rank = rank_p;
+	qsort(pq, d->nssu, sizeof(uint32_t), cmp_ssu);
+	sort_design = NULL;
+	sort_rank = NULL;
+
+	for (i = 0; i < d->nstrata; i++)
+	{
+		ns[i] = d->strata[ps[i]];
+		ns[i].id = rearena(na, &alen, d, ns[i].id);
+	}
+	for (i = 0; i < d->npsu; i++)
+	{
+		np[i] = d->psu[pp[i]];
+		np[i].stratum = rank_s[np[i].stratum];
+		np[i].id = rearena(na, &alen, d, np[i].id);
+	}
+	for (i = 0; i < d->nssu; i++)
+	{
+		nq[i] = d->ssu[pq[i]];
+		nq[i].psu = rank_p[nq[i].psu];
+		nq[i].id = rearena(na, &alen, d, nq[i].id);
+	}
+	if (d->strata)
+		d->realloc_fn(d->alloc_ctx, d->strata, 0);
+	if (d->psu)
+		d->realloc_fn(d->alloc_ctx, d->psu, 0);
+	if (d->ssu)
+		d->realloc_fn(d->alloc_ctx, d->ssu, 0);
+	if (d->arena)
+		d->realloc_fn(d->alloc_ctx, d->arena, 0);
+	d->strata = ns;
+	d->psu = np;
+	d->ssu = nq;
+	d->arena = na;
+	d->cap_strata = d->nstrata + 1;
+	d->cap_psu = d->npsu + 1;
+	d->cap_ssu = d->nssu + 1;
+	d->cap_arena = d->arena_len + 1;
+	d->realloc_fn(d->alloc_ctx, ps, 0);
+	d->realloc_fn(d->alloc_ctx, pp, 0);
+	d->realloc_fn(d->alloc_ctx, pq, 0);
+	d->realloc_fn(d->alloc_ctx, rank_s, 0);
+	d->realloc_fn(d->alloc_ctx, rank_p, 0);
+	design_reindex(d);
+}
+
+void
+design_reindex(Design *d)
+{
+	if (d->hash_s)
+		d->realloc_fn(d->alloc_ctx, d->hash_s, 0);
+	if (d->hash_p)
+		d->realloc_fn(d->alloc_ctx, d->hash_p, 0);
+	if (d->hash_q)
+		d->realloc_fn(d->alloc_ctx, d->hash_q, 0);
+	d->hash_s = d->hash_p = d->hash_q = NULL;
+	d->hcap_s = d->hcap_p = d->hcap_q = 0;
+	d->last_psu = d->last_ssu = 0;
+	if (d->nstrata)
+		hash_insert(d, 0, &d->hash_s, &d->hcap_s, d->nstrata);
+	if (d->npsu)
+		hash_insert(d, 1, &d->hash_p, &d->hcap_p, d->npsu);
+	if (d->nssu)
+		hash_insert(d, 2, &d->hash_q, &d->hcap_q, d->nssu);
+}
+
+/* ---- consistency of a stored design ---------------------------------- */
+
+static bool
+dd_ok(dd_t x)
+{
+	return isfinite(x.hi) && isfinite(x.lo) && x.hi + x.lo == x.hi;
+}
+
+static bool
+id_ok(const Design *d, IdRef id)
+{
+	return id.len >= 1 && id.off <= d->arena_len && id.len <= d->arena_len - id.off &&
+		(d->arena[id.off] == 'i' ? id.len == 9 : d->arena[id.off] == 't');
+}
+
+const char *
+design_check(const Design *d, const TallyCore *core)
+{
+	uint32_t	i;
+	int64_t		n_dom = 0,
+				n_pos = 0;
+	double		wsum = 0;
+
+	if (design_kind_name(d->kind) == NULL)
+		return "The design kind is not known.";
+	if (design_lonely_name(d->lonely) == NULL)
+		return "The lonely PSU policy is not known.";
+	if (d->kind == DESIGN_WEIGHTS_DOMAIN)
+	{
+		if (d->nstrata || d->npsu || d->nssu || d->arena_len)
+			return "A weights-only design has no strata or PSUs.";
+		if (d->n_sample < core->n + core->n_missing)
+			return "The sample has fewer rows than the tally.";
+		return NULL;
+	}
+	if (d->kind != DESIGN_CLUSTER && d->kind != DESIGN_CLUSTER2)
+		return "This design kind has no strata.";
+	if (d->n_sample != 0)
+		return "A clustered design has no sample row count.";
+	if (d->kind == DESIGN_CLUSTER && d->nssu != 0)
+		return "A one-stage design has no SSUs.";
+	for (i = 0; i < d->nstrata; i++)
+	{
+		const StratumRec *s = &d->strata[i];
+
+		if (!id_ok(d, s->id))
+			return "A stratum identifier is malformed.";
+		if (s->n_psu < 1 || !isfinite(s->popsize) || s->popsize < 0 ||
+			(s->popsize > 0 && s->popsize < (double) s->n_psu))
+			return "A stratum's PSU count or population size is out of range.";
+		if (i > 0)
+		{
+			sort_design = d;
+			if (cmp_id(d->strata[i - 1].id, s->id) >= 0)
+			{
+				sort_design = NULL;
+				return "Strata are not in canonical order or repeat.";
+			}
+			sort_design = NULL;
+		}
+	}
+	for (i = 0; i < d->npsu; i++)
+	{
+		const PsuRec *p = &d->psu[i];
+		uint32_t	count = 0,
+					j;
+
+		if (p->stratum >= d->nstrata || !id_ok(d, p->id))
+			return "A PSU refers to a missing stratum or has a malformed identifier.";
+		if (i > 0)
+		{
+			const PsuRec *q = &d->psu[i - 1];
+			int			c;
+
+			sort_design = d;
+			c = q->stratum != p->stratum ? (q->stratum < p->stratum ? -1 : 1) : cmp_id(q->id, p->id);
+			sort_design = NULL;
+			if (c >= 0)
+				return "PSUs are not in canonical order or repeat.";
+		}
+		for (j = i; j > 0 && d->psu[j - 1].stratum == p->stratum; j--)
+			count++;
+		if ((int64_t) count + 1 > d->strata[p->stratum].n_psu)
+			return "A stratum has more PSUs than its PSU count.";
+		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom)
+			return "A PSU's row counts are out of range.";
+		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 || (p->n_pos == 0) != (p->b.hi == 0))
+			return "A PSU's sums are malformed.";
+		if (d->kind == DESIGN_CLUSTER2)
+		{
+			if (p->n_ssu < 1 || !isfinite(p->popsize2) || p->popsize2 < (double) p->n_ssu)
+				return "A PSU's SSU count or population size is out of range.";
+			if (d->strata[p->stratum].popsize <= 0)
+				return "A two-stage design needs the first-stage population size.";
+		}
+		else if (p->n_ssu != 0 || p->popsize2 != 0)
+			return "A one-stage design has no SSU counts.";
+		n_dom += p->n_dom;
+		n_pos += p->n_pos;
+		wsum += p->b.hi;
+	}
+	if (n_dom != core->n || n_pos != core->n_pos)
+		return "The PSUs' row counts do not add up to the tally's.";
+	if (fabs(wsum - core->s[S_W].hi) > 1e-9 * fmax(1.0, core->s[S_W].hi))
+		return "The PSUs' weights do not add up to the tally's.";
+	for (i = 0; i < d->nssu; i++)
+	{
+		const SsuRec *q = &d->ssu[i];
+
+		if (q->psu >= d->npsu || !id_ok(d, q->id) || q->n_dom < 1 ||
+			!dd_ok(q->a) || !dd_ok(q->b) || q->b.hi < 0)
+			return "An SSU is malformed.";
+		if (i > 0)
+		{
+			const SsuRec *r = &d->ssu[i - 1];
+			int			c;
+
+			sort_design = d;
+			c = r->psu != q->psu ? (r->psu < q->psu ? -1 : 1) : cmp_id(r->id, q->id);
+			sort_design = NULL;
+			if (c >= 0)
+				return "SSUs are not in canonical order or repeat.";
+		}
+	}
+	if (d->kind == DESIGN_CLUSTER2)
+	{
+		/* every PSU's SSUs add up to it and stay within its SSU count */
+		uint32_t	j = 0;
+
+		for (i = 0; i < d->npsu; i++)
+		{
+			int64_t		rows = 0,
+						count = 0;
+
+			while (j < d->nssu && d->ssu[j].psu == i)
+			{
+				rows += d->ssu[j].n_dom;
+				count++;
+				j++;
+			}
+			if (rows != d->psu[i].n_dom || count > d->psu[i].n_ssu)
+				return "A PSU's SSUs do not add up to it.";
+		}
+	}
+	return NULL;
+}
+
+/* ---- variance ---------------------------------------------------------- */
+
+/* score total of a unit: (a - p b) / W */
+static inline double
+score(dd_t a, dd_t b, dd_t p, dd_t W)
+{
+	return dd_to_double(dd_div(dd_sub(a, dd_mul(p, b)), W));
+}
+
+static void
+note_lonely(DesignVariance *out, int stage, uint32_t index)
+{
+	if (out->nlonely == 0)
+		out->stage = stage;
+	if (out->stage == stage && out->nlonely < DESIGN_MAX_REPORTED)
+		out->lonely[out->nlonely] = index;
+	if (out->stage == stage)
+		out->nlonely++;
+	out->status = DESIGN_LONELY_FAIL;
+}
+
+/*
+ * One stratum of one stage, R's onestrat: m units present with score totals
+ * z[0..m-1], n units in the whole sample, sampling fraction from the
+ * population count N (0 = none):
+ *   f = (N - n)/N (1 without fpc); a stratum with f < 1e-7 adds 0;
+ *   n > 1: f n/(n-1) sum_j (z_j - zbar)^2 over all n units (absent ones 0),
+ *          zbar = sum z / n;
+ *   n = 1 (lonely): fail -> error; remove, certainty -> 0;
+ *          adjust -> f z_1^2 (not centred); average -> excluded (NaN).
+ */
+static double
+onestrat(const double *z, uint32_t m, int64_t n, double N, int lonely,
+		 bool *lonely_fail, bool *excluded)
+{
+	double		f = N > 0 ? (N - (double) n) / N : 1.0;
+	double		sum = 0,
+				mean,
+				ss = 0;
+	uint32_t	j;
+
+	*lonely_fail = false;
+	*excluded = false;
+	if (f < 1e-7)
+		return 0.0;
+	if (n == 1)
+	{
+		switch (lonely)
+		{
+			case LONELY_FAIL:
+				*lonely_fail = true;
+				return 0.0;
+			case LONELY_ADJUST:
+				return m > 0 ? f * z[0] * z[0] : 0.0;
+			case LONELY_AVERAGE:
+				*excluded = true;
+				return 0.0;
+			default:
+				return 0.0;
+		}
+	}
+	for (j = 0; j < m; j++)
+		sum += z[j];
+	mean = sum / (double) n;
+	for (j = 0; j < m; j++)
+		ss += (z[j] - mean) * (z[j] - mean);
+	ss += (double) (n - (int64_t) m) * mean * mean;
+	return f * (double) n / (double) (n - 1) * ss;
+}
+
+/*
+ * R svyrecvar -> multistage -> onestage, with the default options
+ * (survey.ultimate.cluster = FALSE, survey.adjust.domain.lonely = FALSE):
+ *   stage 1: sum over strata with domain rows of onestrat, times
+ *            H/(H - H_excluded) under "average" (H strata with domain rows);
+ *   stage 2 (two-stage designs, fpc given): for every PSU with domain rows,
+ *            (n_h/N_h) times onestage of its SSUs (one stratum, m_j SSUs in
+ *            the whole sample, population count M_j).
+ * df (R degf of the domain): PSUs with positive-weight domain rows minus
+ * strata with such PSUs.  The weights-only domain is one stratum of
+ * n_sample one-row PSUs.
+ */
+void
+design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
+{
+	dd_t		W = core->s[S_W];
+	dd_t		p;
+	double	   *z;
+	uint32_t   *first,
+			   *count;
+	uint32_t	i,
+				h,
+				nz;
+	double		V = 0;
+	int			H = 0,
+				H_excl = 0;
+	int64_t		psus = 0,
+				strata = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->variance = NAN;
+	out->df = 0;
+	if (core->n_pos == 0 || !(W.hi > 0))
+	{
+		out->status = DESIGN_UNDEFINED;
+		return;
+	}
+	p = dd_div(core->s[S_WY], W);
+
+	if (d->kind == DESIGN_WEIGHTS_DOMAIN)
+	{
+		double		N = (double) d->n_sample;
+		dd_t		dev = dd_add(dd_sub(core->s[S_WWYY], dd_mul_d(dd_mul(p, core->s[S_WWY]), 2.0)),
+								 dd_mul(dd_mul(p, p), core->s[S_WW]));
+
+		out->df = core->n_pos > 1 ? (double) (core->n_pos - 1) : 0.0;
+		if (N < 2)
+		{
+			out->status = DESIGN_UNDEFINED;
+			return;
+		}
+		if (dev.hi < 0)
+			dev = dd_from_double(0.0);
+		out->variance = N / (N - 1) * dd_to_double(dd_div(dev, dd_mul(W, W)));
+		return;
+	}
+
+	/* PSUs grouped by stratum: counting sort into first[] / order in z */
+	first = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(uint32_t));
+	count = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(uint32_t));
+	z = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + d->nssu + 1) * sizeof(double));
+	memset(count, 0, (d->nstrata + 1) * sizeof(uint32_t));
+	for (i = 0; i < d->npsu; i++)
+		if (d->psu[i].n_dom > 0)
+			count[d->psu[i].stratum]++;
+	first[0] = 0;
+	for (h = 0; h < d->nstrata; h++)
+		first[h + 1] = first[h] + count[h];
+	memset(count, 0, (d->nstrata + 1) * sizeof(uint32_t));
+	for (i = 0; i < d->npsu; i++)
+	{
+		const PsuRec *r = &d->psu[i];
+
+		if (r->n_dom == 0)
+			continue;
+		z[first[r->stratum] + count[r->stratum]++] = score(r->a, r->b, p, W);
+	}
+
+	/* degrees of freedom: PSUs and strata with positive weight */
+	{
+		uint32_t   *has = count;	/* reuse: strata with a positive PSU */
+
+		memset(has, 0, (d->nstrata + 1) * sizeof(uint32_t));
+		for (i = 0; i < d->npsu; i++)
+			if (d->psu[i].n_pos > 0)
+			{
+				psus++;
+				if (!has[d->psu[i].stratum]++)
+					strata++;
+			}
+	}
+	out->df = (double) (psus - strata);
+
+	/* stage 1 */
+	for (h = 0; h < d->nstrata; h++)
+	{
+		uint32_t	m = first[h + 1] - first[h];
+		bool		fail,
+					excl;
+		double		v;
+
+		if (m == 0)
+			continue;
+		H++;
+		v = onestrat(z + first[h], m, d->strata[h].n_psu, d->strata[h].popsize,
+					 d->lonely, &fail, &excl);
+		if (fail)
+			note_lonely(out, 1, h);
+		if (excl)
+			H_excl++;
+		V += v;
+	}
+	if (H_excl > 0)
+	{
+		if (H_excl == H)
+		{
+			V = NAN;
+			out->status = out->status == DESIGN_OK ? DESIGN_UNDEFINED : out->status;
+		}
+		else
+			V *= (double) H / (double) (H - H_excl);
+	}
+
+	/* stage 2: SSUs within each PSU with domain rows, grouped by PSU */
+	if (d->kind == DESIGN_CLUSTER2)
+	{
+		uint32_t   *qfirst = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + 1) * sizeof(uint32_t));
+		uint32_t   *qcount = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + 1) * sizeof(uint32_t));
+
+		memset(qcount, 0, (d->npsu + 1) * sizeof(uint32_t));
+		for (i = 0; i < d->nssu; i++)
+			if (d->ssu[i].n_dom > 0)
+				qcount[d->ssu[i].psu]++;
+		qfirst[0] = 0;
+		for (i = 0; i < d->npsu; i++)
+			qfirst[i + 1] = qfirst[i] + qcount[i];
+		memset(qcount, 0, (d->npsu + 1) * sizeof(uint32_t));
+		for (i = 0; i < d->nssu; i++)
+		{
+			const SsuRec *q = &d->ssu[i];
+
+			if (q->n_dom > 0)
+				z[qfirst[q->psu] + qcount[q->psu]++] = score(q->a, q->b, p, W);
+		}
+		for (i = 0; i < d->npsu; i++)
+		{
+			const PsuRec *r = &d->psu[i];
+			const StratumRec *s = &d->strata[r->stratum];
+			bool		fail,
+						excl;
+			double		v;
+
+			if (r->n_dom == 0)
+				continue;
+			nz = qfirst[i + 1] - qfirst[i];
+			v = onestrat(z + qfirst[i], nz, r->n_ssu, r->popsize2, d->lonely, &fail, &excl);
+			if (fail)
+				note_lonely(out, 2, i);
+			if (excl)
+			{
+				/* R: onestage's only stratum is NA, 0 * 1/0 = NaN */
+				V = NAN;
+				if (out->status == DESIGN_OK)
+					out->status = DESIGN_UNDEFINED;
+			}
+			V += (double) s->n_psu / s->popsize * v;
+		}
+		d->realloc_fn(d->alloc_ctx, qfirst, 0);
+		d->realloc_fn(d->alloc_ctx, qcount, 0);
+	}
+
+	d->realloc_fn(d->alloc_ctx, first, 0);
+	d->realloc_fn(d->alloc_ctx, count, 0);
+	d->realloc_fn(d->alloc_ctx, z, 0);
+	if (out->status == DESIGN_OK)
+		out->variance = V;
+}

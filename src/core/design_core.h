@@ -1,0 +1,169 @@
+/*
+ * design_core.h - the sample design behind a tally: strata, PSUs and SSUs
+ * with their full-sample sizes and finite population corrections, the
+ * PSU- and SSU-level sums of a domain, and the linearized variance of R
+ * survey 4.1.1 (svyrecvar / multistage / onestage / onestrat).
+ * Plain C, no PostgreSQL headers; memory comes from a caller's allocator.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#ifndef BAROMETER_DESIGN_CORE_H
+#define BAROMETER_DESIGN_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dd.h"
+#include "tally_core.h"
+
+typedef enum DesignKind
+{
+	DESIGN_WEIGHTS = 0,			/* weights only; the tally's rows are the sample */
+	DESIGN_WEIGHTS_DOMAIN = 1,	/* weights only; a domain of a sample of n_sample rows */
+	DESIGN_CLUSTER = 2,			/* strata and PSUs, one stage (ultimate cluster) */
+	DESIGN_CLUSTER2 = 3,		/* strata, PSUs and SSUs, fpc at both stages */
+	DESIGN_REPLICATE = 4		/* replicate weights */
+} DesignKind;
+
+typedef enum LonelyPolicy
+{
+	LONELY_FAIL = 0,
+	LONELY_REMOVE = 1,
+	LONELY_CERTAINTY = 2,
+	LONELY_ADJUST = 3,
+	LONELY_AVERAGE = 4
+} LonelyPolicy;
+
+#define LONELY_POLICY_NAMES "fail, remove, certainty, adjust, average"
+
+/* an identifier's canonical bytes in the arena: a tag ('i' or 't') then data */
+typedef struct IdRef
+{
+	uint32_t	off;
+	uint32_t	len;
+} IdRef;
+
+typedef struct StratumRec
+{
+	IdRef		id;
+	int64_t		n_psu;			/* PSUs of the stratum in the whole sample */
+	double		popsize;		/* population count of PSUs; 0 = no fpc */
+} StratumRec;
+
+typedef struct PsuRec
+{
+	uint32_t	stratum;		/* index into strata */
+	IdRef		id;
+	int64_t		n_ssu;			/* SSUs of the PSU in the whole sample (2 stages) */
+	double		popsize2;		/* population count of SSUs (2 stages) */
+	int64_t		n_dom;			/* domain rows (non-missing y) */
+	int64_t		n_pos;			/* domain rows with positive weight */
+	dd_t		a;				/* sum w y over domain rows */
+	dd_t		b;				/* sum w over domain rows */
+} PsuRec;
+
+typedef struct SsuRec
+{
+	uint32_t	psu;			/* index into psus */
+	IdRef		id;
+	int64_t		n_dom;
+	dd_t		a;
+	dd_t		b;
+} SsuRec;
+
+/* realloc-like allocator: (ctx, NULL, size) allocates, never returns NULL */
+typedef void *(*DesignRealloc) (void *ctx, void *ptr, size_t size);
+
+typedef struct Design
+{
+	int32_t		kind;			/* DesignKind */
+	int32_t		lonely;			/* LonelyPolicy */
+	int64_t		n_sample;		/* DESIGN_WEIGHTS_DOMAIN: rows of the whole sample */
+	uint32_t	nstrata,
+				npsu,
+				nssu,
+				arena_len;
+	StratumRec *strata;
+	PsuRec	   *psu;
+	SsuRec	   *ssu;
+	char	   *arena;
+	/* growth and lookup, not part of the stored form */
+	uint32_t	cap_strata,
+				cap_psu,
+				cap_ssu,
+				cap_arena;
+	uint32_t   *hash_s,
+			   *hash_p,
+			   *hash_q;			/* open addressing, index + 1, 0 = empty */
+	uint32_t	hcap_s,
+				hcap_p,
+				hcap_q;
+	uint32_t	last_psu;		/* cache of the previous row's PSU + 1 */
+	uint32_t	last_ssu;
+	DesignRealloc realloc_fn;
+	void	   *alloc_ctx;
+} Design;
+
+/* outcome of a variance computation */
+typedef enum DesignStatus
+{
+	DESIGN_OK = 0,
+	DESIGN_LONELY_FAIL,			/* a stratum with one PSU under "fail" */
+	DESIGN_UNDEFINED			/* no variance (e.g. R would give NaN) */
+} DesignStatus;
+
+#define DESIGN_MAX_REPORTED 10
+
+typedef struct DesignVariance
+{
+	DesignStatus status;
+	double		variance;
+	double		df;
+	int			stage;			/* stage of the lonely unit (1 or 2) */
+	int			nlonely;		/* lonely strata (or PSUs at stage 2) found */
+	uint32_t	lonely[DESIGN_MAX_REPORTED];	/* their indexes */
+} DesignVariance;
+
+extern void design_init(Design *d, DesignKind kind, DesignRealloc fn, void *ctx);
+extern int	design_lonely_parse(const char *name);
+extern const char *design_lonely_name(int policy);
+extern const char *design_kind_name(int kind);
+
+/*
+ * Lookups that create on first sight; return the index.  *created tells
+ * whether the record is new (its sizes are then to be set by the caller).
+ */
+extern uint32_t design_stratum(Design *d, const char *key, uint32_t len, bool *created);
+extern uint32_t design_psu(Design *d, uint32_t stratum, const char *key, uint32_t len,
+						   bool *created);
+extern uint32_t design_ssu(Design *d, uint32_t psu, const char *key, uint32_t len,
+						   bool *created);
+
+/* the row (y, w) of the domain falls in PSU p (and SSU q, or UINT32_MAX) */
+extern void design_add(Design *d, uint32_t p, uint32_t q, double y, double w);
+
+/*
+ * Merge design b into a (same kind, policy and sample checked by the
+ * caller).  Returns NULL, or a sentence describing the conflict; *where
+ * receives the index (in b) of the stratum or PSU in conflict.
+ */
+extern const char *design_merge(Design *a, const Design *b, uint32_t *where);
+
+/* canonical order: strata by id, PSUs by (stratum, id), SSUs by (PSU, id) */
+extern void design_sort(Design *d);
+
+/* rebuild the lookup tables (after reading a stored form or sorting) */
+extern void design_reindex(Design *d);
+
+/* consistency of a stored design; NULL or a sentence */
+extern const char *design_check(const Design *d, const TallyCore *core);
+
+/*
+ * Linearized variance of the tally's mean (proportion) under the design,
+ * and the design degrees of freedom.
+ */
+extern void design_variance(const Design *d, const TallyCore *core,
+							DesignVariance *out);
+
+#endif							/* BAROMETER_DESIGN_CORE_H */

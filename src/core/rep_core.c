@@ -1,0 +1,224 @@
+/*
+ * rep_core.c - replicate-weight variance, R survey 4.1.1 svrepdesign and
+ * svrVar conventions.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "rep_core.h"
+
+static const char *const rep_names[] = {
+	NULL, "jk1", "jkn", "brr", "fay", "bootstrap", "sdr", "other"
+};
+
+int
+rep_method_parse(const char *name)
+{
+	int			i;
+
+	for (i = 1; i <= REP_OTHER; i++)
+		if (strcmp(name, rep_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+rep_method_name(int method)
+{
+	return method >= 1 && method <= REP_OTHER ? rep_names[method] : NULL;
+}
+
+/*
+ * Default scales, as R's svrepdesign() sets them for supplied replicate
+ * weights (R replicates):
+ *   jk1: (R-1)/R;  jkn: 1, with per-replicate rscales required
+ *   ((n_h-1)/n_h for the stratum of each replicate);  brr: 1/R;
+ *   fay: 1/(R (1-rho)^2);  bootstrap: 1/(R-1);  sdr: 4/R;
+ *   other: scale required.
+ * A scale given by the user overrides the default (except for fay, whose
+ * scale follows from rho).
+ */
+const char *
+rep_spec_complete(RepSpec *s, const double *rscales)
+{
+	double		R = (double) s->nrep;
+	uint32_t	i;
+
+	if (rep_method_name(s->method) == NULL)
+		return "The replication method is not known.";
+	if (s->nrep < 2)
+		return "At least two replicates are needed.";
+	if (s->has_rscales)
+		for (i = 0; i < s->nrep; i++)
+			if (!isfinite(rscales[i]) || rscales[i] < 0)
+				return "Replicate scales must be finite and not negative.";
+	if (s->method == REP_FAY)
+	{
+		if (!(s->rho >= 0 && s->rho < 1))
+			return "Fay's method needs rho in [0, 1).";
+	}
+	else if (s->rho != 0)
+		return "rho applies to Fay's method only.";
+	if (s->method == REP_JKN && !s->has_rscales)
+		return "The jkn method needs rscales, one scale per replicate ((n_h - 1)/n_h).";
+	if (!isnan(s->scale))
+	{
+		if (!(s->scale > 0) || !isfinite(s->scale))
+			return "The scale must be positive and finite.";
+	}
+	else
+	{
+		switch (s->method)
+		{
+			case REP_JK1:
+				s->scale = (R - 1) / R;
+				break;
+			case REP_JKN:
+				s->scale = 1.0;
+				break;
+			case REP_BRR:
+				s->scale = 1.0 / R;
+				break;
+			case REP_FAY:
+				s->scale = 1.0 / (R * (1 - s->rho) * (1 - s->rho));
+				break;
+			case REP_BOOTSTRAP:
+				s->scale = 1.0 / (R - 1);
+				break;
+			case REP_SDR:
+				s->scale = 4.0 / R;
+				break;
+			default:
+				return "The other method needs a scale.";
+		}
+	}
+	if (!isnan(s->df) && !(s->df > 0 && isfinite(s->df)))
+		return "The degrees of freedom must be positive and finite.";
+	return NULL;
+}
+
+void
+rep_add(RepAcc *r, double y, const double *repw)
+{
+	uint32_t	i;
+	uint32_t	n = r->spec.nrep;
+
+	if (y == 0.0)
+	{
+		for (i = 0; i < n; i++)
+			dd_acc(&r->b[i], repw[i]);
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		dd_acc_dd(&r->a[i], dd_two_prod(repw[i], y));
+		dd_acc(&r->b[i], repw[i]);
+	}
+}
+
+void
+rep_add_f4(RepAcc *r, double y, const float *repw)
+{
+	uint32_t	i;
+	uint32_t	n = r->spec.nrep;
+
+	for (i = 0; i < n; i++)
+	{
+		double		w = (double) repw[i];
+
+		if (y != 0.0)
+			dd_acc_dd(&r->a[i], dd_two_prod(w, y));
+		dd_acc(&r->b[i], w);
+	}
+}
+
+void
+rep_merge(RepAcc *into, const RepAcc *from)
+{
+	uint32_t	i;
+
+	for (i = 0; i < into->spec.nrep; i++)
+	{
+		into->a[i] = dd_add(into->a[i], from->a[i]);
+		into->b[i] = dd_add(into->b[i], from->b[i]);
+	}
+}
+
+bool
+rep_spec_equal(const RepSpec *a, const double *ra, const RepSpec *b, const double *rb)
+{
+	uint32_t	i;
+
+	if (a->method != b->method || a->nrep != b->nrep || a->mse != b->mse ||
+		a->has_rscales != b->has_rscales || a->scale != b->scale ||
+		a->rho != b->rho || !((isnan(a->df) && isnan(b->df)) || a->df == b->df))
+		return false;
+	for (i = 0; i < a->nrep; i++)
+		if (ra[i] != rb[i])
+			return false;
+	return true;
+}
+
+const char *
+rep_check(const RepAcc *r, const TallyCore *core)
+{
+	RepSpec		s = r->spec;
+	uint32_t	i;
+	const char *problem;
+
+	if (s.nrep == 0)
+		return "A replicate design has no replicates.";
+	s.scale = r->spec.scale;
+	problem = rep_spec_complete(&s, r->rscales);
+	if (problem)
+		return problem;
+	for (i = 0; i < s.nrep; i++)
+	{
+		if (!s.has_rscales && r->rscales[i] != 1.0)
+			return "Replicate scales are set without rscales.";
+		if (!isfinite(r->a[i].hi) || !isfinite(r->a[i].lo) || r->a[i].hi + r->a[i].lo != r->a[i].hi ||
+			!isfinite(r->b[i].hi) || !isfinite(r->b[i].lo) || r->b[i].hi + r->b[i].lo != r->b[i].hi ||
+			r->b[i].hi < 0)
+			return "A replicate's sums are malformed.";
+		if (core->kind == TALLY_PROPORTION && (r->a[i].hi < 0 || r->a[i].hi > r->b[i].hi * (1 + 1e-12)))
+			return "A replicate's weighted count of TRUE lies outside [0, its sum of weights].";
+	}
+	return NULL;
+}
+
+double
+rep_variance(const RepAcc *r, double estimate)
+{
+	uint32_t	i,
+				kept = 0;
+	double		mean = 0,
+				v = 0;
+
+	for (i = 0; i < r->spec.nrep; i++)
+		if (r->b[i].hi != 0)
+		{
+			mean += dd_to_double(dd_div(r->a[i], r->b[i]));
+			kept++;
+		}
+	if (kept == 0)
+		return NAN;
+	mean /= kept;
+	if (r->spec.mse)
+		mean = estimate;
+	for (i = 0; i < r->spec.nrep; i++)
+		if (r->b[i].hi != 0)
+		{
+			double		d = dd_to_double(dd_div(r->a[i], r->b[i])) - mean;
+
+			v += r->rscales[i] * d * d;
+		}
+	return r->spec.scale * v;
+}
+
+double
+rep_df(const RepAcc *r)
+{
+	return isnan(r->spec.df) ? (double) r->spec.nrep - 1 : r->spec.df;
+}

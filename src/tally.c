@@ -1,0 +1,414 @@
+/*
+ * tally.c - the stored form of barometer.tally and the aggregate state
+ * behind it: layout, conversion between the two, merging, validation and
+ * the summary every reader starts from.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "utils/memutils.h"
+
+#include "tally.h"
+
+/* the version 1 header: no design section */
+typedef struct TallyV1
+{
+	int32		vl_len_;
+	int32		version;
+	TallyCore	core;
+} TallyV1;
+
+void *
+tally_realloc(void *ctx, void *ptr, size_t size)
+{
+	if (size == 0)
+	{
+		if (ptr)
+			pfree(ptr);
+		return NULL;
+	}
+	if (ptr == NULL)
+		return MemoryContextAllocHuge((MemoryContext) ctx, size);
+	return repalloc_huge(ptr, size);
+}
+
+static size_t
+tally_size(const TallyDesignHdr *dh)
+{
+	return sizeof(Tally) +
+		(size_t) dh->nstrata * sizeof(StratumRec) +
+		(size_t) dh->npsu * sizeof(PsuRec) +
+		(size_t) dh->nssu * sizeof(SsuRec) +
+		(size_t) dh->rep.nrep * (sizeof(double) + 2 * sizeof(dd_t)) +
+		dh->arena_len;
+}
+
+Tally *
+tally_new(TallyKind kind)
+{
+	Tally	   *t = (Tally *) palloc0(sizeof(Tally));
+
+	SET_VARSIZE(t, sizeof(Tally));
+	t->version = TALLY_VERSION;
+	tally_core_init(&t->core, kind);
+	return t;
+}
+
+Tally *
+tally_copy(const Tally *t)
+{
+	Tally	   *r = (Tally *) palloc(VARSIZE(t));
+
+	memcpy(r, t, VARSIZE(t));
+	return r;
+}
+
+/*
+ * A Design and RepAcc that point into the stored tally (read only; the
+ * allocator serves temporary arrays in the current memory context).
+ */
+void
+tally_view(const Tally *t, Design *d, RepAcc *r)
+{
+	const char *p = (const char *) t + sizeof(Tally);
+
+	design_init(d, t->dh.kind, tally_realloc, CurrentMemoryContext);
+	d->lonely = t->dh.lonely;
+	d->n_sample = t->dh.n_sample;
+	d->nstrata = t->dh.nstrata;
+	d->npsu = t->dh.npsu;
+	d->nssu = t->dh.nssu;
+	d->arena_len = t->dh.arena_len;
+	d->strata = (StratumRec *) p;
+	p += d->nstrata * sizeof(StratumRec);
+	d->psu = (PsuRec *) p;
+	p += d->npsu * sizeof(PsuRec);
+	d->ssu = (SsuRec *) p;
+	p += d->nssu * sizeof(SsuRec);
+	memset(r, 0, sizeof(*r));
+	r->spec = t->dh.rep;
+	r->rscales = (double *) p;
+	p += r->spec.nrep * sizeof(double);
+	r->a = (dd_t *) p;
+	p += r->spec.nrep * sizeof(dd_t);
+	r->b = (dd_t *) p;
+	p += r->spec.nrep * sizeof(dd_t);
+	d->arena = (char *) p;
+}
+
+/* a stored tally of an earlier version, in today's layout */
+Tally *
+tally_upgrade(Tally *t)
+{
+	Tally	   *r;
+
+	if (t->version == TALLY_VERSION)
+		return t;
+	if (t->version != 1 || VARSIZE(t) != sizeof(TallyV1))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stored barometer.tally has an unknown version %d", t->version)));
+	r = (Tally *) palloc0(sizeof(Tally));
+	SET_VARSIZE(r, sizeof(Tally));
+	r->version = TALLY_VERSION;
+	r->core = ((TallyV1 *) t)->core;
+	return r;
+}
+
+TallyAcc *
+tally_acc_new(MemoryContext cxt)
+{
+	TallyAcc   *acc = MemoryContextAllocZero(cxt, sizeof(TallyAcc));
+
+	design_init(&acc->design, DESIGN_WEIGHTS, tally_realloc, cxt);
+	acc->empty = true;
+	return acc;
+}
+
+/* allocate the replicate arrays of an accumulator for R replicates */
+void
+tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep)
+{
+	MemoryContext cxt = (MemoryContext) acc->design.alloc_ctx;
+	uint32		i;
+
+	acc->rep.spec.nrep = nrep;
+	acc->rep.rscales = MemoryContextAllocHuge(cxt, nrep * sizeof(double));
+	acc->rep.a = MemoryContextAllocHuge(cxt, nrep * sizeof(dd_t));
+	acc->rep.b = MemoryContextAllocHuge(cxt, nrep * sizeof(dd_t));
+	for (i = 0; i < nrep; i++)
+		acc->rep.rscales[i] = 1.0;
+	memset(acc->rep.a, 0, nrep * sizeof(dd_t));
+	memset(acc->rep.b, 0, nrep * sizeof(dd_t));
+}
+
+char *
+tally_id_text(const char *key, uint32 len)
+{
+	if (len == 9 && key[0] == 'i')
+	{
+		uint64		v = 0;
+		int			i;
+
+		for (i = 1; i < 9; i++)
+			v = (v << 8) | (unsigned char) key[i];
+		return psprintf(INT64_FORMAT, (int64) v);
+	}
+	return pnstrdup(key + 1, len - 1);
+}
+
+static void
+design_conflict(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("cannot merge tallies of different designs"),
+			 errdetail("%s", what),
+			 errhint("Merge only tallies built with the same design columns and settings.")));
+}
+
+/* merge the state b (or a stored tally viewed as one) into a */
+static void
+acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAcc *r)
+{
+	if (a->empty)
+	{
+		a->core.kind = core->kind;
+		a->design.kind = d->kind;
+		a->design.lonely = d->lonely;
+		a->design.n_sample = d->n_sample;
+		if (d->kind == DESIGN_REPLICATE)
+		{
+			tally_acc_rep_alloc(a, r->spec.nrep);
+			a->rep.spec = r->spec;
+			memcpy(a->rep.rscales, r->rscales, r->spec.nrep * sizeof(double));
+		}
+		a->empty = false;
+	}
+	else
+	{
+		if (a->core.kind != core->kind)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot merge a tally of a %s with a tally of a %s",
+							tally_kind_name(a->core.kind), tally_kind_name(core->kind)),
+					 errdetail("Merged tallies must come from the same kind of aggregate.")));
+		if (a->design.kind != d->kind)
+			design_conflict(psprintf("One tally has a %s design, the other a %s design.",
+									 design_kind_name(a->design.kind), design_kind_name(d->kind)));
+		if (a->design.lonely != d->lonely)
+			design_conflict(psprintf("One tally uses the lonely PSU policy \"%s\", the other \"%s\".",
+									 design_lonely_name(a->design.lonely), design_lonely_name(d->lonely)));
+		if (a->design.n_sample != d->n_sample)
+			design_conflict(psprintf("One tally comes from a sample of " INT64_FORMAT " rows, the other from " INT64_FORMAT ".",
+									 a->design.n_sample, d->n_sample));
+		if (d->kind == DESIGN_REPLICATE &&
+			!rep_spec_equal(&a->rep.spec, a->rep.rscales, &r->spec, r->rscales))
+			design_conflict("The replicate settings (method, number of replicates, scales, rho, mse or df) differ.");
+	}
+	tally_core_merge(&a->core, core);
+	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2)
+	{
+		uint32		where = 0;
+		const char *problem = design_merge(&a->design, d, &where);
+
+		if (problem)
+			design_conflict(psprintf("%s (stratum %s)", problem,
+									 tally_id_text(d->arena + d->strata[where].id.off,
+												   d->strata[where].id.len)));
+	}
+	if (d->kind == DESIGN_REPLICATE)
+		rep_merge(&a->rep, r);
+}
+
+void
+tally_acc_merge_tally(TallyAcc *acc, const Tally *t)
+{
+	Design		d;
+	RepAcc		r;
+
+	tally_view(t, &d, &r);
+	acc_merge_parts(acc, &t->core, &d, &r);
+}
+
+void
+tally_acc_merge(TallyAcc *a, TallyAcc *b)
+{
+	if (b->empty)
+		return;
+	acc_merge_parts(a, &b->core, &b->design, &b->rep);
+}
+
+/* the stored form of an accumulator (canonical order, normalised sums) */
+Tally *
+tally_from_acc(TallyAcc *acc)
+{
+	TallyDesignHdr dh;
+	Tally	   *t;
+	char	   *p;
+	Design	   *d = &acc->design;
+	uint32		i;
+
+	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2)
+		design_sort(d);
+	memset(&dh, 0, sizeof(dh));
+	dh.kind = d->kind;
+	dh.lonely = d->lonely;
+	dh.n_sample = d->n_sample;
+	dh.nstrata = d->nstrata;
+	dh.npsu = d->npsu;
+	dh.nssu = d->nssu;
+	dh.arena_len = d->arena_len;
+	if (d->kind == DESIGN_REPLICATE)
+		dh.rep = acc->rep.spec;
+	t = (Tally *) palloc0(tally_size(&dh));
+	SET_VARSIZE(t, tally_size(&dh));
+	t->version = TALLY_VERSION;
+	t->core = acc->core;
+	tally_core_normalize(&t->core);
+	t->dh = dh;
+	p = (char *) t + sizeof(Tally);
+	memcpy(p, d->strata, d->nstrata * sizeof(StratumRec));
+	p += d->nstrata * sizeof(StratumRec);
+	for (i = 0; i < d->npsu; i++)
+	{
+		PsuRec		r = d->psu[i];
+
+		r.a = dd_norm(r.a);
+		r.b = dd_norm(r.b);
+		memcpy(p, &r, sizeof(r));
+		p += sizeof(PsuRec);
+	}
+	for (i = 0; i < d->nssu; i++)
+	{
+		SsuRec		r = d->ssu[i];
+
+		r.a = dd_norm(r.a);
+		r.b = dd_norm(r.b);
+		memcpy(p, &r, sizeof(r));
+		p += sizeof(SsuRec);
+	}
+	for (i = 0; i < dh.rep.nrep; i++)
+	{
+		memcpy(p, &acc->rep.rscales[i], sizeof(double));
+		p += sizeof(double);
+	}
+	for (i = 0; i < dh.rep.nrep; i++)
+	{
+		dd_t		x = dd_norm(acc->rep.a[i]);
+
+		memcpy(p, &x, sizeof(dd_t));
+		p += sizeof(dd_t);
+	}
+	for (i = 0; i < dh.rep.nrep; i++)
+	{
+		dd_t		x = dd_norm(acc->rep.b[i]);
+
+		memcpy(p, &x, sizeof(dd_t));
+		p += sizeof(dd_t);
+	}
+	if (d->arena_len)
+		memcpy(p, d->arena, d->arena_len);
+	return t;
+}
+
+/*
+ * A stored tally must be one the aggregates can produce.  Used by the text
+ * and binary input functions (input is the literal for the message, NULL
+ * for binary) and, as a safeguard, by the final functions.
+ */
+void
+tally_validate(const Tally *t, int sqlstate, const char *input)
+{
+	const char *problem = tally_core_check(&t->core);
+	Design		d;
+	RepAcc		r;
+
+	if (problem == NULL)
+	{
+		tally_view(t, &d, &r);
+		switch (t->dh.kind)
+		{
+			case DESIGN_WEIGHTS:
+				if (t->dh.nstrata || t->dh.npsu || t->dh.nssu || t->dh.arena_len ||
+					t->dh.rep.nrep || t->dh.n_sample || t->dh.lonely)
+					problem = "A weights-only tally has no design section.";
+				break;
+			case DESIGN_REPLICATE:
+				if (t->dh.nstrata || t->dh.npsu || t->dh.nssu || t->dh.arena_len ||
+					t->dh.n_sample || t->dh.lonely)
+					problem = "A replicate tally has no strata or PSUs.";
+				else
+					problem = rep_check(&r, &t->core);
+				break;
+			default:
+				if (t->dh.rep.nrep || t->dh.rep.method)
+					problem = "A linearization tally has no replicates.";
+				else
+					problem = design_check(&d, &t->core);
+				break;
+		}
+	}
+	if (problem == NULL)
+		return;
+	if (input != NULL)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid value for type barometer.tally: \"%.200s%s\"", input,
+						strlen(input) > 200 ? "..." : ""),
+				 errdetail("%s", problem)));
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("invalid binary value for type barometer.tally"),
+			 errdetail("%s", problem)));
+}
+
+/*
+ * The summary every reader starts from: the core's weights-only figures,
+ * with the variance and df of the tally's design.  When the variance is
+ * needed, a lonely PSU under the "fail" policy is an error naming the
+ * strata, as in R; otherwise the variance is left undefined.
+ */
+void
+tally_summarize(const Tally *t, TallySummary *s, bool need_variance)
+{
+	Design		d;
+	RepAcc		r;
+	DesignVariance dv;
+
+	tally_core_summary(&t->core, s);
+	if (t->dh.kind == DESIGN_WEIGHTS || isnan(s->estimate))
+		return;
+	tally_view(t, &d, &r);
+	if (t->dh.kind == DESIGN_REPLICATE)
+	{
+		s->variance = rep_variance(&r, s->estimate);
+		s->df = rep_df(&r);
+		return;
+	}
+	design_variance(&d, &t->core, &dv);
+	if (dv.status == DESIGN_LONELY_FAIL && need_variance)
+	{
+		StringInfoData buf;
+		int			i;
+
+		initStringInfo(&buf);
+		for (i = 0; i < Min(dv.nlonely, DESIGN_MAX_REPORTED); i++)
+		{
+			IdRef		id = dv.stage == 1 ? d.strata[dv.lonely[i]].id : d.psu[dv.lonely[i]].id;
+
+			appendStringInfo(&buf, "%s%s", i ? ", " : "", tally_id_text(d.arena + id.off, id.len));
+		}
+		if (dv.nlonely > DESIGN_MAX_REPORTED)
+			appendStringInfo(&buf, " and %d more", dv.nlonely - DESIGN_MAX_REPORTED);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg(dv.stage == 1 ? "stratum with only one PSU: %s" : "PSU with only one SSU: %s", buf.data),
+				 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu."),
+				 errhint("Choose a policy in the aggregate's lonely_psu argument: %s.", LONELY_POLICY_NAMES)));
+	}
+	s->variance = dv.variance;
+	s->df = dv.df;
+}

@@ -1,0 +1,626 @@
+/*
+ * tally_design.c - the design-aware tally aggregates and barometer.merge:
+ *   tally(y, w, n_sample)                              weights-only domain
+ *   tally(y, w, stratum, psu, n_psu, fpc [, lonely])   strata and PSUs
+ *   tally(y, w, stratum, psu, n_psu, fpc, ssu, n_ssu, fpc2, lonely)
+ *                                                      two stages
+ *   tally(y, w, repw, spec)                            replicate weights
+ *   merge(tally)                                       rollup of any tallies
+ * Their state is a TallyAcc (internal), serialised as the stored tally for
+ * parallel aggregation.
+ *
+ * The aggregate sees only its group's rows; the full-sample design facts
+ * (rows of the sample, PSUs per stratum, SSUs per PSU, population counts)
+ * arrive as per-row columns, checked for consistency row by row.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "replicates.h"
+#include "tally.h"
+
+/* how an identifier argument becomes canonical bytes */
+typedef struct IdConv
+{
+	Oid			type;
+	int			how;			/* 0 integer, 1 text bytes, 2 output function */
+	FmgrInfo	out;
+	StringInfoData buf;
+} IdConv;
+
+/* per-call-site cache, in fn_extra */
+typedef struct TransCache
+{
+	Oid			ytype;
+	IdConv		id[3];			/* stratum, psu, ssu */
+	Datum		lonely_datum;	/* the lonely argument last parsed */
+	int			lonely;
+	Datum		spec_datum;		/* the replicates argument last checked */
+	Oid			repw_elem;
+} TransCache;
+
+static TransCache *
+trans_cache(FunctionCallInfo fcinfo)
+{
+	TransCache *c = (TransCache *) fcinfo->flinfo->fn_extra;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TransCache));
+		c->ytype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		c->lonely = -1;
+		fcinfo->flinfo->fn_extra = c;
+	}
+	return c;
+}
+
+static void
+id_conv_init(FunctionCallInfo fcinfo, IdConv *ic, int argno)
+{
+	MemoryContext old;
+
+	ic->type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	if (ic->type == INT2OID || ic->type == INT4OID || ic->type == INT8OID)
+		ic->how = 0;
+	else if (ic->type == TEXTOID || ic->type == VARCHAROID || ic->type == BPCHAROID)
+		ic->how = 1;
+	else
+	{
+		Oid			fn;
+		bool		isvarlena;
+
+		if (!OidIsValid(ic->type))
+			elog(ERROR, "could not determine the type of argument %d", argno + 1);
+		getTypeOutputInfo(ic->type, &fn, &isvarlena);
+		fmgr_info_cxt(fn, &ic->out, fcinfo->flinfo->fn_mcxt);
+		ic->how = 2;
+	}
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	initStringInfo(&ic->buf);
+	MemoryContextSwitchTo(old);
+}
+
+/* the canonical bytes of identifier argument argno: 'i' + int64 BE, or 't' + text */
+static StringInfo
+id_arg(FunctionCallInfo fcinfo, TransCache *c, int which, int argno, const char *what)
+{
+	IdConv	   *ic = &c->id[which];
+	Datum		v;
+
+	if (ic->buf.data == NULL)
+		id_conv_init(fcinfo, ic, argno);
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be NULL", what),
+				 errdetail("Every row of a clustered design needs its stratum and PSU.")));
+	v = PG_GETARG_DATUM(argno);
+	resetStringInfo(&ic->buf);
+	if (ic->how == 0)
+	{
+		int64		x = ic->type == INT2OID ? DatumGetInt16(v) :
+			ic->type == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
+		int			i;
+
+		appendStringInfoChar(&ic->buf, 'i');
+		for (i = 7; i >= 0; i--)
+			appendStringInfoChar(&ic->buf, (char) ((uint64) x >> (8 * i)));
+	}
+	else if (ic->how == 1)
+	{
+		text	   *t = DatumGetTextPP(v);
+
+		appendStringInfoChar(&ic->buf, 't');
+		appendBinaryStringInfo(&ic->buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	}
+	else
+	{
+		char	   *s = OutputFunctionCall(&ic->out, v);
+
+		appendStringInfoChar(&ic->buf, 't');
+		appendStringInfoString(&ic->buf, s);
+		pfree(s);
+	}
+	return &ic->buf;
+}
+
+/* the state, created in the aggregate context on the first row */
+static TallyAcc *
+acc_state(FunctionCallInfo fcinfo, TransCache *c, DesignKind kind)
+{
+	MemoryContext aggcontext;
+	TallyAcc   *acc;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "tally transition function called outside an aggregate");
+	if (!PG_ARGISNULL(0))
+		return (TallyAcc *) PG_GETARG_POINTER(0);
+	acc = tally_acc_new(aggcontext);
+	tally_core_init(&acc->core, c->ytype == BOOLOID ? TALLY_PROPORTION : TALLY_MEAN);
+	acc->design.kind = kind;
+	acc->empty = false;
+	return acc;
+}
+
+/* y of the row as a double; false when missing (NULL) */
+static bool
+row_y(FunctionCallInfo fcinfo, TransCache *c, double *y)
+{
+	if (PG_ARGISNULL(1))
+		return false;
+	if (c->ytype == BOOLOID)
+		*y = PG_GETARG_BOOL(1) ? 1.0 : 0.0;
+	else
+		*y = tally_arg_value(fcinfo, 1);
+	return true;
+}
+
+static int64
+count_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool is64)
+{
+	int64		v;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be NULL", what),
+				 errhint("Compute it over the whole sample, for example with barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
+	v = is64 ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno);
+	if (v < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be at least 1", what),
+				 errdetail("It is " INT64_FORMAT ".", v)));
+	return v;
+}
+
+/*
+ * Population count from an fpc argument (R's as.fpc): NULL = none (0);
+ * a value <= 1 is a sampling fraction (count = n / fraction); a larger one
+ * is the population count, which cannot be below the sample count n.
+ */
+static double
+fpc_arg(FunctionCallInfo fcinfo, int argno, int64 n, const char *what)
+{
+	double		f;
+
+	if (PG_ARGISNULL(argno))
+		return 0.0;
+	f = PG_GETARG_FLOAT8(argno);
+	if (!isfinite(f) || !(f > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive finite number", what),
+				 errdetail("It is %g; give a sampling fraction in (0, 1] or a population count, or NULL for none.", f)));
+	if (f <= 1)
+		return (double) n / f;
+	if (f < (double) n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is smaller than the number of sampled units", what),
+				 errdetail("The population count is %g but " INT64_FORMAT " units were sampled (more than 100%% sampling).", f, n)));
+	return f;
+}
+
+static int
+lonely_arg(FunctionCallInfo fcinfo, TransCache *c, int argno)
+{
+	char	   *name;
+
+	if (argno >= PG_NARGS())
+		return LONELY_FAIL;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lonely PSU policy must not be NULL"),
+				 errhint("Policies: %s.", LONELY_POLICY_NAMES)));
+	if (c->lonely >= 0 && PG_GETARG_DATUM(argno) == c->lonely_datum)
+		return c->lonely;
+	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	c->lonely = design_lonely_parse(name);
+	if (c->lonely < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown lonely PSU policy \"%s\"", name),
+				 errhint("Policies: %s.", LONELY_POLICY_NAMES)));
+	c->lonely_datum = PG_GETARG_DATUM(argno);
+	return c->lonely;
+}
+
+static void pg_attribute_noreturn()
+inconsistent(const char *what, const char *unit, StringInfo id, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s differs between rows of %s %s", what, unit, tally_id_text(id->data, id->len)),
+			 errdetail("%s", detail),
+			 errhint("Design columns must be constant within a stratum (n_psu, fpc) or PSU (n_ssu, fpc2).")));
+}
+
+/* tally(y, w, n_sample): a domain of a weights-only sample */
+PG_FUNCTION_INFO_V1(barometer_tally_trans_wdomain);
+Datum
+barometer_tally_trans_wdomain(PG_FUNCTION_ARGS)
+{
+	TransCache *c = trans_cache(fcinfo);
+	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_WEIGHTS_DOMAIN);
+	double		w = tally_arg_weight(fcinfo, 2);
+	int64		n = count_arg(fcinfo, 3, "n_sample", true);
+	double		y;
+
+	if (acc->design.n_sample == 0)
+		acc->design.n_sample = n;
+	else if (acc->design.n_sample != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_sample differs between rows"),
+				 errdetail("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another; it must be the row count of the whole sample, for example count(*) OVER ().",
+						   acc->design.n_sample, n)));
+	if (row_y(fcinfo, c, &y))
+		tally_core_add(&acc->core, y, w);
+	else
+		tally_core_add_missing(&acc->core);
+	PG_RETURN_POINTER(acc);
+}
+
+/*
+ * tally(y, w, stratum, psu, n_psu, fpc [, lonely]) and
+ * tally(y, w, stratum, psu, n_psu, fpc, ssu, n_ssu, fpc2, lonely).
+ */
+static Datum
+trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
+{
+	TransCache *c = trans_cache(fcinfo);
+	TallyAcc   *acc = acc_state(fcinfo, c, two_stage ? DESIGN_CLUSTER2 : DESIGN_CLUSTER);
+	Design	   *d = &acc->design;
+	double		w = tally_arg_weight(fcinfo, 2);
+	StringInfo	sid = id_arg(fcinfo, c, 0, 2 + 1, "stratum");
+	StringInfo	pid = id_arg(fcinfo, c, 1, 3 + 1, "psu");
+	int64		n_psu = count_arg(fcinfo, 5, "n_psu", false);
+	double		popsize = fpc_arg(fcinfo, 6, n_psu, "fpc");
+	int			lonely = lonely_arg(fcinfo, c, two_stage ? 10 : 7);
+	uint32		h,
+				p,
+				q = UINT32_MAX;
+	bool		created;
+	double		y;
+
+	if (d->nstrata == 0 && d->npsu == 0)
+		d->lonely = lonely;
+	else if (d->lonely != lonely)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lonely PSU policy differs between rows")));
+	if (two_stage && popsize == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a two-stage design needs fpc at both stages"),
+				 errhint("Without a first-stage fpc R uses the ultimate cluster: use the one-stage form tally(y, w, stratum, psu, n_psu, fpc).")));
+
+	if (!row_y(fcinfo, c, &y))
+	{
+		tally_core_add_missing(&acc->core);
+		PG_RETURN_POINTER(acc);
+	}
+
+	h = design_stratum(d, sid->data, sid->len, &created);
+	if (created)
+	{
+		d->strata[h].n_psu = n_psu;
+		d->strata[h].popsize = popsize;
+	}
+	else if (d->strata[h].n_psu != n_psu)
+		inconsistent("n_psu", "stratum", sid,
+					 psprintf("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another.",
+							  (int64) d->strata[h].n_psu, n_psu));
+	else if (d->strata[h].popsize != popsize)
+		inconsistent("fpc", "stratum", sid, "The population count differs.");
+
+	p = design_psu(d, h, pid->data, pid->len, &created);
+	if (two_stage)
+	{
+		StringInfo	qid = id_arg(fcinfo, c, 2, 7, "ssu");
+		int64		n_ssu = count_arg(fcinfo, 8, "n_ssu", false);
+		double		popsize2 = fpc_arg(fcinfo, 9, n_ssu, "fpc2");
+		PsuRec	   *r = &d->psu[p];
+
+		if (popsize2 == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a two-stage design needs fpc at both stages"),
+					 errdetail("fpc2 is NULL.")));
+		if (created)
+		{
+			r->n_ssu = n_ssu;
+			r->popsize2 = popsize2;
+		}
+		else if (r->n_ssu != n_ssu)
+			inconsistent("n_ssu", "PSU", pid,
+						 psprintf("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another.",
+								  (int64) r->n_ssu, n_ssu));
+		else if (r->popsize2 != popsize2)
+			inconsistent("fpc2", "PSU", pid, "The population count differs.");
+		q = design_ssu(d, p, qid->data, qid->len, &created);
+	}
+	tally_core_add(&acc->core, y, w);
+	design_add(d, p, q, y, w);
+	PG_RETURN_POINTER(acc);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_trans_cluster);
+Datum
+barometer_tally_trans_cluster(PG_FUNCTION_ARGS)
+{
+	return trans_cluster(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_trans_cluster2);
+Datum
+barometer_tally_trans_cluster2(PG_FUNCTION_ARGS)
+{
+	return trans_cluster(fcinfo, true);
+}
+
+/* tally(y, w, repw float8[] | float4[], spec barometer.replicates) */
+PG_FUNCTION_INFO_V1(barometer_tally_trans_rep);
+Datum
+barometer_tally_trans_rep(PG_FUNCTION_ARGS)
+{
+	TransCache *c = trans_cache(fcinfo);
+	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_REPLICATE);
+	double		w = tally_arg_weight(fcinfo, 2);
+	ArrayType  *a;
+	int			n,
+				i;
+	double		y;
+	bool		f4;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replicate weights must not be NULL")));
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replicate specification must not be NULL"),
+				 errhint("For example barometer.replicates('jk1').")));
+	a = PG_GETARG_ARRAYTYPE_P(3);
+	f4 = ARR_ELEMTYPE(a) == FLOAT4OID;
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replicate weights must be a one-dimensional array without NULLs")));
+	n = ARR_DIMS(a)[0];
+
+	if (acc->rep.spec.nrep == 0)
+	{
+		Replicates *spec = (Replicates *) PG_DETOAST_DATUM(PG_GETARG_DATUM(4));
+		RepSpec		s = spec->spec;
+		const char *problem;
+
+		if (spec->spec.has_rscales && (int) spec->spec.nrep != n)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("rscales has %u elements but there are %d replicates", spec->spec.nrep, n)));
+		s.nrep = n;
+		problem = rep_spec_complete(&s, spec->rscales);
+		if (problem)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid replicate specification"),
+					 errdetail("%s", problem)));
+		tally_acc_rep_alloc(acc, n);
+		acc->rep.spec = s;
+		if (s.has_rscales)
+			memcpy(acc->rep.rscales, spec->rscales, n * sizeof(double));
+		c->spec_datum = PG_GETARG_DATUM(4);
+	}
+	else if (PG_GETARG_DATUM(4) != c->spec_datum)
+	{
+		Replicates *spec = (Replicates *) PG_DETOAST_DATUM(PG_GETARG_DATUM(4));
+		RepSpec		s = spec->spec;
+
+		s.nrep = n;
+		if (rep_spec_complete(&s, spec->rscales) != NULL ||
+			!rep_spec_equal(&s, spec->spec.has_rscales ? spec->rscales : acc->rep.rscales,
+							&acc->rep.spec, acc->rep.rscales))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("replicate specification differs between rows")));
+		c->spec_datum = PG_GETARG_DATUM(4);
+	}
+	if ((uint32) n != acc->rep.spec.nrep)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replicate weight arrays differ in length"),
+				 errdetail("This row has %d replicate weights, earlier rows %u.", n, acc->rep.spec.nrep)));
+	for (i = 0; i < n; i++)
+	{
+		double		r = f4 ? (double) ((float *) ARR_DATA_PTR(a))[i] : ((double *) ARR_DATA_PTR(a))[i];
+
+		if (!(r >= 0) || !isfinite(r) || r > 1e75)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("replicate weights must be finite and not negative"),
+					 errdetail("Replicate %d has weight %g.", i + 1, r)));
+	}
+	if (row_y(fcinfo, c, &y))
+	{
+		tally_core_add(&acc->core, y, w);
+		if (f4)
+			rep_add_f4(&acc->rep, y, (float *) ARR_DATA_PTR(a));
+		else
+			rep_add(&acc->rep, y, (double *) ARR_DATA_PTR(a));
+	}
+	else
+		tally_core_add_missing(&acc->core);
+	PG_RETURN_POINTER(acc);
+}
+
+/* merge(tally): transition */
+PG_FUNCTION_INFO_V1(barometer_tally_merge_trans);
+Datum
+barometer_tally_merge_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	TallyAcc   *acc;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "merge transition function called outside an aggregate");
+	acc = PG_ARGISNULL(0) ? tally_acc_new(aggcontext) : (TallyAcc *) PG_GETARG_POINTER(0);
+	if (!PG_ARGISNULL(1))
+		tally_acc_merge_tally(acc, PG_GETARG_TALLY(1));
+	PG_RETURN_POINTER(acc);
+}
+
+/* combine two states (parallel aggregation) */
+PG_FUNCTION_INFO_V1(barometer_tally_acc_combine);
+Datum
+barometer_tally_acc_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	TallyAcc   *a;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "combine function called outside an aggregate");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	a = PG_ARGISNULL(0) ? tally_acc_new(aggcontext) : (TallyAcc *) PG_GETARG_POINTER(0);
+	tally_acc_merge(a, (TallyAcc *) PG_GETARG_POINTER(1));
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_acc_serialize);
+Datum
+barometer_tally_acc_serialize(PG_FUNCTION_ARGS)
+{
+	TallyAcc   *acc = (TallyAcc *) PG_GETARG_POINTER(0);
+
+	PG_RETURN_BYTEA_P((bytea *) tally_from_acc(acc));
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_acc_deserialize);
+Datum
+barometer_tally_acc_deserialize(PG_FUNCTION_ARGS)
+{
+	Tally	   *t = (Tally *) PG_GETARG_BYTEA_P(0);
+	TallyAcc   *acc = tally_acc_new(CurrentMemoryContext);
+
+	tally_acc_merge_tally(acc, t);
+	PG_RETURN_POINTER(acc);
+}
+
+/*
+ * The stored tally.  Problems that only the whole group can show: more
+ * PSUs in a stratum than its n_psu, more SSUs in a PSU than its n_ssu, more
+ * rows than the sample.
+ */
+PG_FUNCTION_INFO_V1(barometer_tally_acc_final);
+Datum
+barometer_tally_acc_final(PG_FUNCTION_ARGS)
+{
+	TallyAcc   *acc;
+	Tally	   *t;
+	Design		d;
+	RepAcc		r;
+	uint32		i,
+				count = 0;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	acc = (TallyAcc *) PG_GETARG_POINTER(0);
+	if (acc->empty)
+		PG_RETURN_NULL();
+	t = tally_from_acc(acc);
+	tally_view(t, &d, &r);
+	if (d.kind == DESIGN_WEIGHTS_DOMAIN && d.n_sample < t->core.n + t->core.n_missing)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_sample is smaller than the number of rows"),
+				 errdetail("n_sample is " INT64_FORMAT " but the group has " INT64_FORMAT " rows.",
+						   (int64) d.n_sample, (int64) (t->core.n + t->core.n_missing)),
+				 errhint("Compute n_sample over the whole sample, for example count(*) OVER ().")));
+	for (i = 0; i < d.npsu; i++)
+	{
+		count = (i > 0 && d.psu[i - 1].stratum == d.psu[i].stratum) ? count + 1 : 1;
+		if ((int64) count > d.strata[d.psu[i].stratum].n_psu)
+		{
+			IdRef		id = d.strata[d.psu[i].stratum].id;
+
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stratum %s has more PSUs than its n_psu", tally_id_text(d.arena + id.off, id.len)),
+					 errdetail("n_psu is " INT64_FORMAT " but at least %u distinct PSUs were seen.",
+							   (int64) d.strata[d.psu[i].stratum].n_psu, count),
+					 errhint("n_psu must count the stratum's PSUs in the whole sample: barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
+		}
+	}
+	for (i = 0; i < d.nssu; i++)
+	{
+		count = (i > 0 && d.ssu[i - 1].psu == d.ssu[i].psu) ? count + 1 : 1;
+		if ((int64) count > d.psu[d.ssu[i].psu].n_ssu)
+		{
+			IdRef		id = d.psu[d.ssu[i].psu].id;
+
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("PSU %s has more SSUs than its n_ssu", tally_id_text(d.arena + id.off, id.len)),
+					 errhint("n_ssu must count the PSU's SSUs in the whole sample: barometer.psu_count(ssu) OVER (PARTITION BY stratum, psu).")));
+		}
+	}
+	tally_validate(t, ERRCODE_INVALID_PARAMETER_VALUE, NULL);
+	PG_RETURN_TALLY(t);
+}
+
+/* ---- psu_count: distinct values, for window use -------------------------- */
+
+typedef struct DistinctAcc
+{
+	Design		d;				/* its strata table is the set */
+} DistinctAcc;
+
+PG_FUNCTION_INFO_V1(barometer_psu_count_trans);
+Datum
+barometer_psu_count_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	DistinctAcc *acc;
+	bool		created;
+	StringInfo	id;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "psu_count called outside an aggregate");
+	if (PG_ARGISNULL(0))
+	{
+		acc = MemoryContextAllocZero(aggcontext, sizeof(DistinctAcc));
+		design_init(&acc->d, DESIGN_CLUSTER, tally_realloc, aggcontext);
+	}
+	else
+		acc = (DistinctAcc *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(acc);
+	id = id_arg(fcinfo, trans_cache(fcinfo), 0, 1, "psu");
+	design_stratum(&acc->d, id->data, id->len, &created);
+	PG_RETURN_POINTER(acc);
+}
+
+PG_FUNCTION_INFO_V1(barometer_psu_count_final);
+Datum
+barometer_psu_count_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_INT32(0);
+	PG_RETURN_INT32((int32) ((DistinctAcc *) PG_GETARG_POINTER(0))->d.nstrata);
+}
