@@ -1,7 +1,7 @@
 -- The demo's indicators: per edition and origin group, the weighted
-set QUIET on
 -- percentage, its design-based SE (strata and clustered addresses) and the
 -- Korn-Graubard 95% interval, with the respondent count and design effect.
+\set QUIET on
 \pset footer off
 \echo
 \echo 'Indicator: "ik voel me thuis in mijn buurt" (agree or fully agree, 4-5 of 5)'
