@@ -267,7 +267,7 @@ tally_from_acc(TallyAcc *acc)
 	SET_VARSIZE(t, tally_size(&dh));
 	t->version = TALLY_VERSION;
 	t->core = acc->core;
-	tally_core_normalize(&t->core);
+	tally_core_finish(&t->core);
 	t->dh = dh;
 	p = (char *) t + sizeof(Tally);
 	memcpy(p, d->strata, d->nstrata * sizeof(StratumRec));
@@ -385,6 +385,8 @@ tally_summarize(const Tally *t, TallySummary *s, bool need_variance)
 	if (t->dh.kind == DESIGN_REPLICATE)
 	{
 		s->variance = rep_variance(&r, s->estimate);
+		if (t->core.kind == TALLY_PROPORTION)
+			s->var_logit = rep_variance_logit(&r, s->estimate);
 		s->df = rep_df(&r);
 		return;
 	}

@@ -35,9 +35,10 @@ tally_state(FunctionCallInfo fcinfo, TallyKind kind)
 		MemoryContextSwitchTo(old);
 		return t;
 	}
-	t = PG_GETARG_TALLY(0);
-	if (aggcontext == NULL)
-		t = tally_copy(t);
+	if (aggcontext != NULL)
+		t = (Tally *) PG_GETARG_POINTER(0);	/* our own state, never toasted */
+	else
+		t = tally_copy(PG_GETARG_TALLY(0));
 	if (t->core.kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -115,7 +116,7 @@ barometer_tally_trans_bool(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		tally_core_add_missing(&t->core);
 	else
-		tally_core_add(&t->core, PG_GETARG_BOOL(1) ? 1.0 : 0.0, w);
+		tally_core_add_prop(&t->core, PG_GETARG_BOOL(1), w);
 	PG_RETURN_TALLY(t);
 }
 
@@ -133,7 +134,7 @@ barometer_tally_trans_num(PG_FUNCTION_ARGS)
 		PG_RETURN_TALLY(t);
 	}
 	y = tally_arg_value(fcinfo, 1);
-	tally_core_add(&t->core, y, w);
+	tally_core_add_num(&t->core, y, w);
 	PG_RETURN_TALLY(t);
 }
 
@@ -194,7 +195,7 @@ tally_finish(FunctionCallInfo fcinfo, int kind)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_TALLY(tally_new(kind));
 	t = tally_copy(PG_GETARG_TALLY(0));
-	tally_core_normalize(&t->core);
+	tally_core_finish(&t->core);
 	PG_RETURN_TALLY(t);
 }
 

@@ -260,12 +260,17 @@ ci_compute(const TallySummary *s, double level, int method, double df,
 			 * svyglm(y ~ 1, family = quasibinomial), whose estimate is
 			 * logit(p) and whose sandwich variance is V / (p(1-p))^2: the same
 			 * closed form, which R reaches only up to the convergence of its
-			 * iterations (about 1e-8).
+			 * iterations (about 1e-8).  On a replicate design R refits the
+			 * model on every replicate, so logit uses the replicates'
+			 * variance of logit(p_r) (var_logit) instead of the delta method.
 			 */
 			t = ci_tquantile(level, df);
 			if (isnan(t))
 				return false;
 			half = t * sqrt(V) / pq;
+			/* R's logit on a replicate design: the spread of the replicate logits */
+			if (method == CI_LOGIT && !isnan(s->var_logit))
+				half = t * sqrt(s->var_logit);
 			*lower = expit(log(p / (1 - p)) - half);
 			*upper = expit(log(p / (1 - p)) + half);
 			ok = true;
@@ -327,6 +332,9 @@ ci_compute(const TallySummary *s, double level, int method, double df,
 			if (isnan(t) || isnan(s->phi) || !(s->phi > 0) || !(V > 0))
 				return false;
 			a = s->phi * t * t * V / (2 * pq);
+			/* replicate designs: lambda from the replicate logits' variance */
+			if (!isnan(s->var_logit))
+				a = s->phi * t * t * s->var_logit * pq / 2;
 			*lower = kl_root(p, a, -1);
 			*upper = kl_root(p, a, +1);
 			ok = true;

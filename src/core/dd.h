@@ -7,9 +7,9 @@
  * (the error of a dd sum is about 2^-104 of its magnitude, so rounding it to
  * a double is order independent except in vanishingly rare ties).
  *
- * Error-free transformations: TwoSum (Knuth) and TwoProd with fma(), which is
- * exact by IEEE 754 on every machine (the build uses -ffp-contract=off so the
- * compiler never fuses anything on its own).
+ * Error-free transformations: TwoSum (Knuth) and TwoProd (Dekker), exact by
+ * IEEE 754 on every machine as long as the compiler does not fuse or
+ * reassociate (the build uses -ffp-contract=off and no fast-math).
  *
  * Plain C, no PostgreSQL headers.
  *
@@ -47,13 +47,44 @@ dd_two_sum(double a, double b)
 	return dd_make(s, e);
 }
 
-/* TwoProd: p + e == a * b exactly */
+/*
+ * TwoProd: p + e == a * b exactly (Dekker, with Veltkamp's split; exact for
+ * |a|, |b| < 2^996, which the callers guarantee).  Plain multiplications and
+ * additions only, so it inlines and needs no hardware fma.
+ */
+static inline void
+dd_split(double a, double *hi, double *lo)
+{
+	double		c = 134217729.0 * a;	/* 2^27 + 1 */
+
+	*hi = c - (c - a);
+	*lo = a - *hi;
+}
+
 static inline dd_t
 dd_two_prod(double a, double b)
 {
 	double		p = a * b;
+	double		ah,
+				al,
+				bh,
+				bl;
 
-	return dd_make(p, fma(a, b, -p));
+	dd_split(a, &ah, &al);
+	dd_split(b, &bh, &bl);
+	return dd_make(p, ((ah * bh - p) + ah * bl + al * bh) + al * bl);
+}
+
+/* TwoSquare: p + e == a * a exactly */
+static inline dd_t
+dd_two_sqr(double a)
+{
+	double		p = a * a;
+	double		ah,
+				al;
+
+	dd_split(a, &ah, &al);
+	return dd_make(p, ((ah * ah - p) + 2 * ah * al) + al * al);
 }
 
 /* renormalise so that hi == fl(hi + lo) */

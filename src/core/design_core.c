@@ -790,7 +790,7 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 	if (d->kind == DESIGN_WEIGHTS_DOMAIN)
 	{
 		double		N = (double) d->n_sample;
-		dd_t		dev = dd_add(dd_sub(core->s[S_WWYY], dd_mul_d(dd_mul(p, core->s[S_WWY]), 2.0)),
+		dd_t		dev = dd_add(dd_sub(tally_sum(core, S_WWYY), dd_mul_d(dd_mul(p, core->s[S_WWY]), 2.0)),
 								 dd_mul(dd_mul(p, p), core->s[S_WW]));
 
 		out->df = core->n_pos > 1 ? (double) (core->n_pos - 1) : 0.0;

@@ -188,8 +188,16 @@ rep_check(const RepAcc *r, const TallyCore *core)
 	return NULL;
 }
 
-double
-rep_variance(const RepAcc *r, double estimate)
+static double
+rep_theta(const RepAcc *r, uint32_t i, bool logit)
+{
+	double		theta = dd_to_double(dd_div(r->a[i], r->b[i]));
+
+	return logit ? log(theta / (1 - theta)) : theta;
+}
+
+static double
+rep_spread(const RepAcc *r, double centre, bool logit)
 {
 	uint32_t	i,
 				kept = 0;
@@ -199,22 +207,37 @@ rep_variance(const RepAcc *r, double estimate)
 	for (i = 0; i < r->spec.nrep; i++)
 		if (r->b[i].hi != 0)
 		{
-			mean += dd_to_double(dd_div(r->a[i], r->b[i]));
+			mean += rep_theta(r, i, logit);
 			kept++;
 		}
 	if (kept == 0)
 		return NAN;
 	mean /= kept;
 	if (r->spec.mse)
-		mean = estimate;
+		mean = centre;
 	for (i = 0; i < r->spec.nrep; i++)
 		if (r->b[i].hi != 0)
 		{
-			double		d = dd_to_double(dd_div(r->a[i], r->b[i])) - mean;
+			double		d = rep_theta(r, i, logit) - mean;
 
 			v += r->rscales[i] * d * d;
 		}
-	return r->spec.scale * v;
+	v *= r->spec.scale;
+	return isfinite(v) ? v : NAN;
+}
+
+double
+rep_variance(const RepAcc *r, double estimate)
+{
+	return rep_spread(r, estimate, false);
+}
+
+double
+rep_variance_logit(const RepAcc *r, double estimate)
+{
+	if (!(estimate > 0 && estimate < 1))
+		return NAN;
+	return rep_spread(r, log(estimate / (1 - estimate)), true);
 }
 
 double

@@ -75,6 +75,14 @@ extern const char *rep_check(const RepAcc *r, const TallyCore *core);
  * Returns NaN when no replicate is kept.
  */
 extern double rep_variance(const RepAcc *r, double estimate);
+
+/*
+ * The same on the logit scale, the variance of the intercept of R's
+ * svyglm(y ~ 1, family = quasibinomial) on a replicate design (replicate
+ * coefficients logit(theta_r)); NaN when a kept replicate has theta_r at 0
+ * or 1.
+ */
+extern double rep_variance_logit(const RepAcc *r, double estimate);
 extern double rep_df(const RepAcc *r);
 
 #endif							/* BAROMETER_REP_CORE_H */

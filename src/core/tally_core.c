@@ -29,6 +29,29 @@ tally_core_init(TallyCore *t, TallyKind kind)
 void
 tally_core_add(TallyCore *t, double y, double w)
 {
+	if (t->kind == TALLY_PROPORTION)
+	{
+		tally_core_add_prop(t, y != 0.0, w);
+		return;
+	}
+	tally_core_add_num(t, y, w);
+}
+
+/* a finished state: a proportion's sums of y^2 are its sums of y; normalised */
+void
+tally_core_finish(TallyCore *t)
+{
+	if (t->kind == TALLY_PROPORTION)
+	{
+		t->s[S_WYY] = t->s[S_WY];
+		t->s[S_WWYY] = t->s[S_WWY];
+	}
+	tally_core_normalize(t);
+}
+
+void
+tally_core_add_num(TallyCore *t, double y, double w)
+{
 	dd_t		wy,
 				wyy,
 				ww,
@@ -40,7 +63,7 @@ tally_core_add(TallyCore *t, double y, double w)
 		return;
 	t->n_pos++;
 
-	ww = dd_two_prod(w, w);
+	ww = dd_two_sqr(w);
 	dd_acc(&t->s[S_W], w);
 	dd_acc_dd(&t->s[S_WW], ww);
 	if (y == 0.0)
@@ -215,6 +238,7 @@ tally_core_summary(const TallyCore *t, TallySummary *s)
 	s->s2 = NAN;
 	s->kish_n_eff = NAN;
 	s->phi = NAN;
+	s->var_logit = NAN;
 	if (t->n_pos == 0 || !(W.hi > 0))
 		return;
 
@@ -223,8 +247,8 @@ tally_core_summary(const TallyCore *t, TallySummary *s)
 	s->estimate = pd;
 	s->kish_n_eff = dd_to_double(dd_div(dd_mul(W, W), t->s[S_WW]));
 
-	dev_w = dd_sub(t->s[S_WYY], dd_mul(p, t->s[S_WY]));
-	dev_ww = dd_add(dd_sub(t->s[S_WWYY], dd_mul_d(dd_mul(p, t->s[S_WWY]), 2.0)),
+	dev_w = dd_sub(tally_sum(t, S_WYY), dd_mul(p, t->s[S_WY]));
+	dev_ww = dd_add(dd_sub(tally_sum(t, S_WWYY), dd_mul_d(dd_mul(p, t->s[S_WWY]), 2.0)),
 					dd_mul(dd_mul(p, p), t->s[S_WW]));
 	if (dev_w.hi < 0)
 		dev_w = dd_from_double(0.0);

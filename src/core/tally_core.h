@@ -55,11 +55,15 @@ typedef struct TallySummary
 	double		kish_n_eff;		/* W^2 / sum w^2 */
 	double		df;				/* design degrees of freedom */
 	double		phi;			/* quasibinomial Pearson dispersion (likelihood) */
+	double		var_logit;		/* variance of logit(p) when the design gives
+								 * it directly (replicates); NaN: V/(p(1-p))^2 */
 	bool		boundary;		/* proportion at exactly 0 or 1 */
 } TallySummary;
 
 extern void tally_core_init(TallyCore *t, TallyKind kind);
 extern void tally_core_add(TallyCore *t, double y, double w);
+extern void tally_core_add_num(TallyCore *t, double y, double w);
+extern void tally_core_finish(TallyCore *t);
 extern void tally_core_add_missing(TallyCore *t);
 extern void tally_core_merge(TallyCore *into, const TallyCore *from);
 extern void tally_core_normalize(TallyCore *t);
@@ -67,5 +71,44 @@ extern const char *tally_core_check(const TallyCore *t);
 extern void tally_core_summary(const TallyCore *t, TallySummary *s);
 extern double tally_deff(const TallySummary *s, bool replace);
 extern const char *tally_kind_name(int kind);
+
+/*
+ * A sum of the tally; a proportion's sums of y^2 are its sums of y (they
+ * are only filled in by tally_core_finish, so read them through here).
+ */
+static inline dd_t
+tally_sum(const TallyCore *t, int which)
+{
+	if (t->kind == TALLY_PROPORTION && which == S_WYY)
+		which = S_WY;
+	else if (t->kind == TALLY_PROPORTION && which == S_WWYY)
+		which = S_WWY;
+	return t->s[which];
+}
+
+/*
+ * Add one row of a proportion (y FALSE or TRUE), weight w >= 0, the hot
+ * path of the boolean aggregates: the products with y are exact, so only
+ * w^2 is formed (exactly).  The sums of y^2 equal those of y and are
+ * filled in by tally_core_finish.
+ */
+static inline void
+tally_core_add_prop(TallyCore *t, bool y, double w)
+{
+	dd_t		ww;
+
+	t->n++;
+	if (w == 0.0)
+		return;
+	t->n_pos++;
+	ww = dd_two_sqr(w);
+	dd_acc(&t->s[S_W], w);
+	dd_acc_dd(&t->s[S_WW], ww);
+	if (y)
+	{
+		dd_acc(&t->s[S_WY], w);
+		dd_acc_dd(&t->s[S_WWY], ww);
+	}
+}
 
 #endif							/* BAROMETER_TALLY_CORE_H */

@@ -83,7 +83,7 @@ test_many_rows(void)
 		tally_core_add(&t, (i & 1) ? 1.0 : 0.0, 0.1);
 		naive += 0.1;
 	}
-	tally_core_normalize(&t);
+	tally_core_finish(&t);
 	tally_core_summary(&t, &s);
 	/* exact: 10^8 * fl(0.1) = 10000000.000000000555..., which rounds to 1e7 */
 	ok(s.weighted_n == 1e7, "sum of 10^8 weights of 0.1 is exact");
@@ -147,8 +147,8 @@ test_merge_order(void)
 			tally_core_merge(&b, &r);
 			tally_core_merge(&b, &l);
 		}
-		tally_core_normalize(&a);
-		tally_core_normalize(&b);
+		tally_core_finish(&a);
+		tally_core_finish(&b);
 		tally_core_summary(&a, &sa);
 		tally_core_summary(&b, &sb);
 		ok(sa.estimate == sb.estimate && sa.variance == sb.variance &&
@@ -200,12 +200,12 @@ test_check(void)
 	TallyCore	t;
 
 	fill(&t, TALLY_MEAN, 100, 0);
-	tally_core_normalize(&t);
+	tally_core_finish(&t);
 	ok(tally_core_check(&t) == NULL, "a fresh state is consistent");
 	t.n_pos = t.n + 1;
 	ok(tally_core_check(&t) != NULL, "more positive rows than rows is rejected");
 	fill(&t, TALLY_PROPORTION, 100, 0);
-	tally_core_normalize(&t);
+	tally_core_finish(&t);
 	t.s[S_WY].hi = t.s[S_W].hi * 2;
 	ok(tally_core_check(&t) != NULL, "weighted TRUE count above the sum of weights is rejected");
 	fill(&t, TALLY_PROPORTION, 100, 0);

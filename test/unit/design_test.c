@@ -268,7 +268,7 @@ test_merge(void)
 	is_close(va.variance, vw.variance, 1e-15, "merged halves = the whole sample");
 	ok(a.npsu == whole.npsu && a.nstrata == 2 && memcmp(a.arena, whole.arena, a.arena_len) == 0,
 	   "canonical order does not depend on the order rows arrived in");
-	tally_core_normalize(&ca);
+	tally_core_finish(&ca);
 	ok(design_check(&a, &ca) == NULL, "a merged, sorted design passes the check");
 	a.strata[0].n_psu = 99;
 	ok(design_merge(&a, &whole, &where) != NULL, "different n_psu for a stratum does not merge");
