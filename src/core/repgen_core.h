@@ -89,8 +89,7 @@ typedef enum RepgenProblem
 	REPGEN_P_LONELY,			/* a stratum with one PSU the method cannot use */
 	REPGEN_P_LARGE,				/* brr/fay large=fail and a stratum > 2 PSUs */
 	REPGEN_P_ODD,				/* brr/fay large=split and an odd stratum > 2 */
-	REPGEN_P_NO_REPLICATES,		/* jkn: every stratum has one PSU and is dropped */
-	REPGEN_P_ALL_LONELY,		/* bootstrap / jkn adjust: no stratum of 2 PSUs */
+	REPGEN_P_ALL_LONELY,		/* jkn (but adjust), bootstrap: every stratum has one PSU */
 	REPGEN_P_TOO_MANY			/* brr/fay: too many pseudo-strata */
 } RepgenProblem;
 
@@ -162,7 +161,7 @@ extern double repgen_df(const Repgen *g, RepgenAlloc alloc, void *ctx);
 
 /* R's survey:::hadamard(n): its size, and the matrix (0/1, row-major) */
 extern int32_t repgen_hadamard_size(int32_t n);
-extern void repgen_hadamard_build(int32_t n, uint8_t *out);
+extern void repgen_hadamard_build(int32_t n, uint8_t *out, RepgenAlloc alloc, void *ctx);
 
 /* the generator of the bootstraps (exposed for the tests) */
 extern uint64_t repgen_mix64(uint64_t z);
