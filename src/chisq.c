@@ -1,0 +1,1028 @@
+/*
+ * chisq.c - barometer.chisq: the Rao-Scott (and Wald) test of association
+ * of two categorical variables as an aggregate over microdata, for
+ * weights-only, stratified cluster and replicate designs (R svychisq).
+ *
+ *   chisq(r, c, w [, statistic])
+ *   chisq(r, c, w, stratum, psu, n_psu, fpc [, statistic [, lonely_psu]])
+ *   chisq(r, c, w, repw, spec [, statistic])
+ * return barometer.chisq_result (statistic, ndf, ddf, p_value).
+ *
+ * State: the row and column levels, and per cell the weighted count (and
+ * sum of squared weights) or, with clusters, per PSU and cell the weighted
+ * count, or per replicate and cell the replicate count.  Rows with a NULL
+ * category are left out of the table but stay in the design (na.rm).
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "chisq_core.h"
+#include "replicates.h"
+#include "tally.h"
+
+#define CHISQ_MAX_CELLS 2500
+
+typedef struct ChisqAcc
+{
+	int32		kind;			/* DESIGN_WEIGHTS, DESIGN_CLUSTER, DESIGN_REPLICATE */
+	int32		statistic;
+	int64		n_rows;			/* rows seen, whatever their categories */
+	Design		rows;			/* level sets: the strata tables */
+	Design		cols;
+	Design		cells;			/* key: int32 length of the row key, row key, column key */
+	dd_t	   *t;				/* weights: per cell sum w;  replicate: cells x R */
+	dd_t	   *q;				/* weights: per cell sum w^2 */
+	uint32		cap;			/* allocated cells */
+	Design		d;				/* cluster: strata, PSUs, and per PSU the cells (as SSUs) */
+	RepSpec		rep;
+	double	   *rscales;
+	MemoryContext cxt;
+} ChisqAcc;
+
+typedef struct ChisqCache
+{
+	Oid			type[5];
+	FmgrInfo	out[5];
+	int			how[5];
+	StringInfoData buf[5];
+	Datum		spec_datum;
+} ChisqCache;
+
+static ChisqAcc *
+chisq_acc_new(MemoryContext cxt, int kind)
+{
+	ChisqAcc   *a = MemoryContextAllocZero(cxt, sizeof(ChisqAcc));
+
+	a->kind = kind;
+	a->statistic = -1;
+	a->cxt = cxt;
+	design_init(&a->rows, DESIGN_CLUSTER, tally_realloc, cxt);
+	design_init(&a->cols, DESIGN_CLUSTER, tally_realloc, cxt);
+	design_init(&a->cells, DESIGN_CLUSTER, tally_realloc, cxt);
+	design_init(&a->d, DESIGN_CLUSTER2, tally_realloc, cxt);
+	return a;
+}
+
+/* canonical bytes of an "any" argument (as the tally's identifiers) */
+static StringInfo
+key_arg(FunctionCallInfo fcinfo, ChisqCache *c, int slot, int argno)
+{
+	Datum		v = PG_GETARG_DATUM(argno);
+	StringInfo	buf = &c->buf[slot];
+
+	if (c->type[slot] == InvalidOid)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		c->type[slot] = get_fn_expr_argtype(fcinfo->flinfo, argno);
+		if (c->type[slot] == INT2OID || c->type[slot] == INT4OID || c->type[slot] == INT8OID)
+			c->how[slot] = 0;
+		else if (c->type[slot] == TEXTOID || c->type[slot] == VARCHAROID || c->type[slot] == BPCHAROID)
+			c->how[slot] = 1;
+		else
+		{
+			Oid			fn;
+			bool		isvarlena;
+
+			getTypeOutputInfo(c->type[slot], &fn, &isvarlena);
+			fmgr_info_cxt(fn, &c->out[slot], fcinfo->flinfo->fn_mcxt);
+			c->how[slot] = 2;
+		}
+		initStringInfo(buf);
+		MemoryContextSwitchTo(old);
+	}
+	resetStringInfo(buf);
+	if (c->how[slot] == 0)
+	{
+		int64		x = c->type[slot] == INT2OID ? DatumGetInt16(v) :
+			c->type[slot] == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
+		int			i;
+
+		appendStringInfoChar(buf, 'i');
+		for (i = 7; i >= 0; i--)
+			appendStringInfoChar(buf, (char) ((uint64) x >> (8 * i)));
+	}
+	else if (c->how[slot] == 1)
+	{
+		text	   *t = DatumGetTextPP(v);
+
+		appendStringInfoChar(buf, 't');
+		appendBinaryStringInfo(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	}
+	else
+	{
+		char	   *s = OutputFunctionCall(&c->out[slot], v);
+
+		appendStringInfoChar(buf, 't');
+		appendStringInfoString(buf, s);
+	}
+	return buf;
+}
+
+static StringInfo
+cell_key(StringInfo rk, StringInfo ck)
+{
+	StringInfo	k = makeStringInfo();
+	int32		len = rk->len;
+
+	appendBinaryStringInfo(k, (char *) &len, sizeof(len));
+	appendBinaryStringInfo(k, rk->data, rk->len);
+	appendBinaryStringInfo(k, ck->data, ck->len);
+	return k;
+}
+
+/* the index of a cell, growing the per-cell arrays */
+static uint32
+cell_index(ChisqAcc *a, const char *key, uint32 len)
+{
+	bool		created;
+	uint32		k = design_stratum(&a->cells, key, len, &created);
+	uint32		width = a->kind == DESIGN_REPLICATE ? a->rep.nrep : 1;
+
+	if (a->cells.nstrata > CHISQ_MAX_CELLS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the table has more than %d cells", CHISQ_MAX_CELLS)));
+	if (created && a->kind != DESIGN_CLUSTER && k >= a->cap)
+	{
+		uint32		ncap = a->cap ? a->cap * 2 : 16;
+
+		a->t = a->t ? repalloc(a->t, ncap * width * sizeof(dd_t))
+			: MemoryContextAlloc(a->cxt, ncap * width * sizeof(dd_t));
+		a->q = a->q ? repalloc(a->q, ncap * sizeof(dd_t))
+			: MemoryContextAlloc(a->cxt, ncap * sizeof(dd_t));
+		memset(a->t + (size_t) a->cap * width, 0, (ncap - a->cap) * width * sizeof(dd_t));
+		memset(a->q + a->cap, 0, (ncap - a->cap) * sizeof(dd_t));
+		a->cap = ncap;
+	}
+	return k;
+}
+
+static int
+statistic_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name;
+	int			s;
+
+	if (argno < 0 || argno >= PG_NARGS())
+		return CHISQ_F;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("statistic must not be NULL"),
+				 errhint("Statistics: %s.", CHISQ_STATISTIC_NAMES)));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	s = chisq_statistic_parse(name);
+	if (s < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown statistic \"%s\"", name),
+				 errhint("Statistics: %s.", CHISQ_STATISTIC_NAMES)));
+	return s;
+}
+
+/*
+ * One transition for every form: kind says which design columns follow
+ * r (1), c (2), w (3).
+ */
+static Datum
+chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
+{
+	MemoryContext aggcontext;
+	ChisqAcc   *a;
+	ChisqCache *c = (ChisqCache *) fcinfo->flinfo->fn_extra;
+	double		w;
+	int			s;
+	StringInfo	rk = NULL,
+				ck = NULL;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "chisq transition called outside an aggregate");
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ChisqCache));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	a = PG_ARGISNULL(0) ? chisq_acc_new(aggcontext, kind) : (ChisqAcc *) PG_GETARG_POINTER(0);
+	s = statistic_arg(fcinfo, stat_arg);
+	if (a->statistic < 0)
+		a->statistic = s;
+	else if (a->statistic != s)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("statistic differs between rows")));
+	w = tally_arg_weight(fcinfo, 3);
+	a->n_rows++;
+	if (!PG_ARGISNULL(1))
+	{
+		bool		created;
+
+		rk = key_arg(fcinfo, c, 0, 1);
+		design_stratum(&a->rows, rk->data, rk->len, &created);
+	}
+	if (!PG_ARGISNULL(2))
+	{
+		bool		created;
+
+		ck = key_arg(fcinfo, c, 1, 2);
+		design_stratum(&a->cols, ck->data, ck->len, &created);
+	}
+
+	if (kind == DESIGN_WEIGHTS)
+	{
+		if (rk && ck)
+		{
+			StringInfo	key = cell_key(rk, ck);
+			uint32		k = cell_index(a, key->data, key->len);
+
+			dd_acc(&a->t[k], w);
+			dd_acc_dd(&a->q[k], dd_two_sqr(w));
+		}
+	}
+	else if (kind == DESIGN_CLUSTER)
+	{
+		StringInfo	sid,
+					pid;
+		int64		n_psu;
+		double		popsize = 0;
+		uint32		h,
+					p;
+		bool		created;
+		int			lonely = LONELY_FAIL;
+
+		if (PG_ARGISNULL(4) || PG_ARGISNULL(5))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stratum and psu must not be NULL")));
+		if (PG_ARGISNULL(6) || PG_GETARG_INT32(6) < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("n_psu must be at least 1"),
+					 errhint("Compute it over the whole sample: barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
+		n_psu = PG_GETARG_INT32(6);
+		if (!PG_ARGISNULL(7))
+		{
+			double		f = PG_GETARG_FLOAT8(7);
+
+			if (!isfinite(f) || !(f > 0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fpc must be a positive finite number")));
+			popsize = f <= 1 ? (double) n_psu / f : f;
+			if (popsize < (double) n_psu)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("fpc is smaller than the number of sampled units")));
+		}
+		if (lonely_arg > 0 && lonely_arg < PG_NARGS())
+		{
+			char	   *name;
+
+			if (PG_ARGISNULL(lonely_arg))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("lonely PSU policy must not be NULL")));
+			name = text_to_cstring(PG_GETARG_TEXT_PP(lonely_arg));
+			lonely = design_lonely_parse(name);
+			if (lonely < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown lonely PSU policy \"%s\"", name),
+						 errhint("Policies: %s.", LONELY_POLICY_NAMES)));
+		}
+		if (a->n_rows == 1)
+			a->d.lonely = lonely;
+		sid = key_arg(fcinfo, c, 2, 4);
+		pid = key_arg(fcinfo, c, 3, 5);
+		h = design_stratum(&a->d, sid->data, sid->len, &created);
+		if (created)
+		{
+			a->d.strata[h].n_psu = n_psu;
+			a->d.strata[h].popsize = popsize;
+		}
+		else if (a->d.strata[h].n_psu != n_psu || a->d.strata[h].popsize != popsize)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("n_psu or fpc differs between rows of stratum %s", tally_id_text(sid->data, sid->len))));
+		p = design_psu(&a->d, h, pid->data, pid->len, &created);
+		if (rk && ck)
+		{
+			StringInfo	key = cell_key(rk, ck);
+			uint32		q;
+
+			cell_index(a, key->data, key->len);
+			q = design_ssu(&a->d, p, key->data, key->len, &created);
+			design_add(&a->d, p, q, 1.0, w);
+		}
+	}
+	else
+	{
+		ArrayType  *arr;
+		int			n,
+					i;
+		bool		f4;
+
+		if (PG_ARGISNULL(4) || PG_ARGISNULL(5))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("replicate weights and specification must not be NULL")));
+		arr = PG_GETARG_ARRAYTYPE_P(4);
+		f4 = ARR_ELEMTYPE(arr) == FLOAT4OID;
+		if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("replicate weights must be a one-dimensional array without NULLs")));
+		n = ARR_DIMS(arr)[0];
+		if (a->rep.nrep == 0)
+		{
+			Replicates *spec = (Replicates *) PG_DETOAST_DATUM(PG_GETARG_DATUM(5));
+			RepSpec		sp = spec->spec;
+			const char *problem;
+
+			if (spec->spec.has_rscales && (int) spec->spec.nrep != n)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("rscales has %u elements but there are %d replicates", spec->spec.nrep, n)));
+			sp.nrep = n;
+			problem = rep_spec_complete(&sp, spec->rscales);
+			if (problem)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid replicate specification"),
+						 errdetail("%s", problem)));
+			a->rep = sp;
+			a->rscales = MemoryContextAlloc(a->cxt, n * sizeof(double));
+			for (i = 0; i < n; i++)
+				a->rscales[i] = sp.has_rscales ? spec->rscales[i] : 1.0;
+		}
+		if ((uint32) n != a->rep.nrep)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("replicate weight arrays differ in length")));
+		for (i = 0; i < n; i++)
+		{
+			double		x = f4 ? ((float *) ARR_DATA_PTR(arr))[i] : ((double *) ARR_DATA_PTR(arr))[i];
+
+			if (!(x >= 0) || !isfinite(x))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("replicate weights must be finite and not negative")));
+		}
+		if (rk && ck)
+		{
+			StringInfo	key = cell_key(rk, ck);
+			uint32		k = cell_index(a, key->data, key->len);
+			dd_t	   *t = a->t + (size_t) k * a->rep.nrep;
+
+			dd_acc(&a->q[k], w);	/* the full-sample count */
+			for (i = 0; i < n; i++)
+				dd_acc(&t[i], f4 ? ((float *) ARR_DATA_PTR(arr))[i] : ((double *) ARR_DATA_PTR(arr))[i]);
+		}
+	}
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(barometer_chisq_trans_w);
+Datum
+barometer_chisq_trans_w(PG_FUNCTION_ARGS)
+{
+	return chisq_trans(fcinfo, DESIGN_WEIGHTS, 4, -1);
+}
+
+PG_FUNCTION_INFO_V1(barometer_chisq_trans_cluster);
+Datum
+barometer_chisq_trans_cluster(PG_FUNCTION_ARGS)
+{
+	return chisq_trans(fcinfo, DESIGN_CLUSTER, 8, 9);
+}
+
+PG_FUNCTION_INFO_V1(barometer_chisq_trans_rep);
+Datum
+barometer_chisq_trans_rep(PG_FUNCTION_ARGS)
+{
+	return chisq_trans(fcinfo, DESIGN_REPLICATE, 6, -1);
+}
+
+/* ---- merging (parallel) ---------------------------------------------------- */
+
+static void
+merge_into(ChisqAcc *a, ChisqAcc *b)
+{
+	uint32		i,
+				where;
+	bool		created;
+	const char *problem;
+
+	if (a->kind != b->kind)
+		elog(ERROR, "chisq states of different kinds");
+	if (a->statistic < 0)
+		a->statistic = b->statistic;
+	else if (b->statistic >= 0 && a->statistic != b->statistic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("statistic differs between rows")));
+	if (a->kind == DESIGN_REPLICATE && a->rep.nrep == 0 && b->rep.nrep > 0)
+	{
+		a->rep = b->rep;
+		a->rscales = MemoryContextAlloc(a->cxt, b->rep.nrep * sizeof(double));
+		memcpy(a->rscales, b->rscales, b->rep.nrep * sizeof(double));
+	}
+	else if (a->kind == DESIGN_REPLICATE && b->rep.nrep > 0 &&
+			 !rep_spec_equal(&a->rep, a->rscales, &b->rep, b->rscales))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replicate settings differ between rows")));
+	a->n_rows += b->n_rows;
+	for (i = 0; i < b->rows.nstrata; i++)
+		design_stratum(&a->rows, b->rows.arena + b->rows.strata[i].id.off, b->rows.strata[i].id.len, &created);
+	for (i = 0; i < b->cols.nstrata; i++)
+		design_stratum(&a->cols, b->cols.arena + b->cols.strata[i].id.off, b->cols.strata[i].id.len, &created);
+	for (i = 0; i < b->cells.nstrata; i++)
+	{
+		IdRef		id = b->cells.strata[i].id;
+		uint32		k = cell_index(a, b->cells.arena + id.off, id.len);
+		uint32		r;
+
+		if (a->kind == DESIGN_WEIGHTS)
+		{
+			a->t[k] = dd_add(a->t[k], b->t[i]);
+			a->q[k] = dd_add(a->q[k], b->q[i]);
+		}
+		else if (a->kind == DESIGN_REPLICATE)
+		{
+			a->q[k] = dd_add(a->q[k], b->q[i]);
+			for (r = 0; r < a->rep.nrep; r++)
+				a->t[(size_t) k * a->rep.nrep + r] = dd_add(a->t[(size_t) k * a->rep.nrep + r],
+															 b->t[(size_t) i * a->rep.nrep + r]);
+		}
+	}
+	if (a->kind == DESIGN_CLUSTER)
+	{
+		if (a->d.nstrata == 0)
+			a->d.lonely = b->d.lonely;
+		problem = design_merge(&a->d, &b->d, &where);
+		if (problem)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("design columns differ between rows"),
+					 errdetail("%s", problem)));
+	}
+}
+
+PG_FUNCTION_INFO_V1(barometer_chisq_combine);
+Datum
+barometer_chisq_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	ChisqAcc   *a,
+			   *b;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "chisq combine called outside an aggregate");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	b = (ChisqAcc *) PG_GETARG_POINTER(1);
+	a = PG_ARGISNULL(0) ? chisq_acc_new(aggcontext, b->kind) : (ChisqAcc *) PG_GETARG_POINTER(0);
+	merge_into(a, b);
+	PG_RETURN_POINTER(a);
+}
+
+/* serialisation: a private format, read only by the deserialiser */
+static void
+put_set(StringInfo buf, const Design *s)
+{
+	uint32		i;
+
+	pq_sendint32(buf, s->nstrata);
+	for (i = 0; i < s->nstrata; i++)
+	{
+		pq_sendint32(buf, s->strata[i].id.len);
+		pq_sendbytes(buf, s->arena + s->strata[i].id.off, s->strata[i].id.len);
+	}
+}
+
+static void
+get_set(StringInfo buf, Design *s)
+{
+	uint32		n = pq_getmsgint(buf, 4),
+				i;
+	bool		created;
+
+	for (i = 0; i < n; i++)
+	{
+		uint32		len = pq_getmsgint(buf, 4);
+
+		design_stratum(s, pq_getmsgbytes(buf, len), len, &created);
+	}
+}
+
+static void
+put_dd(StringInfo buf, dd_t x)
+{
+	pq_sendfloat8(buf, x.hi);
+	pq_sendfloat8(buf, x.lo);
+}
+
+static dd_t
+get_dd(StringInfo buf)
+{
+	dd_t		x;
+
+	x.hi = pq_getmsgfloat8(buf);
+	x.lo = pq_getmsgfloat8(buf);
+	return x;
+}
+
+PG_FUNCTION_INFO_V1(barometer_chisq_serialize);
+Datum
+barometer_chisq_serialize(PG_FUNCTION_ARGS)
+{
+	ChisqAcc   *a = (ChisqAcc *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	uint32		i,
+				r;
+	uint32		width = a->kind == DESIGN_REPLICATE ? a->rep.nrep : 1;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, a->kind);
+	pq_sendint32(&buf, a->statistic);
+	pq_sendint64(&buf, a->n_rows);
+	put_set(&buf, &a->rows);
+	put_set(&buf, &a->cols);
+	put_set(&buf, &a->cells);
+	if (a->kind == DESIGN_REPLICATE)
+	{
+		pq_sendbytes(&buf, (char *) &a->rep, sizeof(RepSpec));
+		for (r = 0; r < a->rep.nrep; r++)
+			pq_sendfloat8(&buf, a->rscales[r]);
+	}
+	if (a->kind != DESIGN_CLUSTER)
+		for (i = 0; i < a->cells.nstrata; i++)
+		{
+			put_dd(&buf, a->q[i]);
+			for (r = 0; r < width; r++)
+				put_dd(&buf, a->t[(size_t) i * width + r]);
+		}
+	else
+	{
+		Design	   *d = &a->d;
+
+		pq_sendint32(&buf, d->lonely);
+		pq_sendint32(&buf, d->nstrata);
+		pq_sendint32(&buf, d->npsu);
+		pq_sendint32(&buf, d->nssu);
+		for (i = 0; i < d->nstrata; i++)
+		{
+			pq_sendint32(&buf, d->strata[i].id.len);
+			pq_sendbytes(&buf, d->arena + d->strata[i].id.off, d->strata[i].id.len);
+			pq_sendint64(&buf, d->strata[i].n_psu);
+			pq_sendfloat8(&buf, d->strata[i].popsize);
+		}
+		for (i = 0; i < d->npsu; i++)
+		{
+			pq_sendint32(&buf, d->psu[i].stratum);
+			pq_sendint32(&buf, d->psu[i].id.len);
+			pq_sendbytes(&buf, d->arena + d->psu[i].id.off, d->psu[i].id.len);
+			pq_sendint64(&buf, d->psu[i].n_dom);
+			pq_sendint64(&buf, d->psu[i].n_pos);
+			put_dd(&buf, d->psu[i].a);
+			put_dd(&buf, d->psu[i].b);
+		}
+		for (i = 0; i < d->nssu; i++)
+		{
+			pq_sendint32(&buf, d->ssu[i].psu);
+			pq_sendint32(&buf, d->ssu[i].id.len);
+			pq_sendbytes(&buf, d->arena + d->ssu[i].id.off, d->ssu[i].id.len);
+			pq_sendint64(&buf, d->ssu[i].n_dom);
+			put_dd(&buf, d->ssu[i].a);
+			put_dd(&buf, d->ssu[i].b);
+		}
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(barometer_chisq_deserialize);
+Datum
+barometer_chisq_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	ChisqAcc   *a;
+	uint32		i,
+				r,
+				width;
+	int			kind;
+
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	kind = pq_getmsgint(&buf, 4);
+	a = chisq_acc_new(CurrentMemoryContext, kind);
+	a->statistic = pq_getmsgint(&buf, 4);
+	a->n_rows = pq_getmsgint64(&buf);
+	get_set(&buf, &a->rows);
+	get_set(&buf, &a->cols);
+	{
+		Design		cells;
+
+		design_init(&cells, DESIGN_CLUSTER, tally_realloc, CurrentMemoryContext);
+		get_set(&buf, &cells);
+		if (kind == DESIGN_REPLICATE)
+		{
+			memcpy(&a->rep, pq_getmsgbytes(&buf, sizeof(RepSpec)), sizeof(RepSpec));
+			a->rscales = palloc(a->rep.nrep * sizeof(double));
+			for (r = 0; r < a->rep.nrep; r++)
+				a->rscales[r] = pq_getmsgfloat8(&buf);
+		}
+		width = kind == DESIGN_REPLICATE ? a->rep.nrep : 1;
+		for (i = 0; i < cells.nstrata; i++)
+		{
+			uint32		k = cell_index(a, cells.arena + cells.strata[i].id.off, cells.strata[i].id.len);
+
+			if (kind == DESIGN_CLUSTER)
+				continue;
+			a->q[k] = get_dd(&buf);
+			for (r = 0; r < width; r++)
+				a->t[(size_t) k * width + r] = get_dd(&buf);
+		}
+	}
+	if (kind == DESIGN_CLUSTER)
+	{
+		Design	   *d = &a->d;
+		uint32		ns,
+					np,
+					nq;
+		bool		created;
+
+		d->lonely = pq_getmsgint(&buf, 4);
+		ns = pq_getmsgint(&buf, 4);
+		np = pq_getmsgint(&buf, 4);
+		nq = pq_getmsgint(&buf, 4);
+		for (i = 0; i < ns; i++)
+		{
+			uint32		len = pq_getmsgint(&buf, 4);
+			uint32		h = design_stratum(d, pq_getmsgbytes(&buf, len), len, &created);
+
+			d->strata[h].n_psu = pq_getmsgint64(&buf);
+			d->strata[h].popsize = pq_getmsgfloat8(&buf);
+		}
+		for (i = 0; i < np; i++)
+		{
+			uint32		h = pq_getmsgint(&buf, 4);
+			uint32		len = pq_getmsgint(&buf, 4);
+			uint32		p = design_psu(d, h, pq_getmsgbytes(&buf, len), len, &created);
+
+			d->psu[p].n_dom = pq_getmsgint64(&buf);
+			d->psu[p].n_pos = pq_getmsgint64(&buf);
+			d->psu[p].a = get_dd(&buf);
+			d->psu[p].b = get_dd(&buf);
+		}
+		for (i = 0; i < nq; i++)
+		{
+			uint32		p = pq_getmsgint(&buf, 4);
+			uint32		len = pq_getmsgint(&buf, 4);
+			uint32		q = design_ssu(d, p, pq_getmsgbytes(&buf, len), len, &created);
+
+			d->ssu[q].n_dom = pq_getmsgint64(&buf);
+			d->ssu[q].a = get_dd(&buf);
+			d->ssu[q].b = get_dd(&buf);
+		}
+	}
+	PG_RETURN_POINTER(a);
+}
+
+/* ---- the test ------------------------------------------------------------------ */
+
+static int
+cmp_keys(const Design *s, uint32 x, uint32 y)
+{
+	IdRef		a = s->strata[x].id,
+				b = s->strata[y].id;
+	int			c = memcmp(s->arena + a.off, s->arena + b.off, Min(a.len, b.len));
+
+	return c != 0 ? c : (a.len < b.len ? -1 : (a.len > b.len ? 1 : 0));
+}
+
+/* rank[i] = position of level i in byte order */
+static uint32 *
+level_ranks(const Design *s)
+{
+	uint32		n = s->nstrata,
+				i,
+				j;
+	uint32	   *rank = palloc0((n + 1) * sizeof(uint32));
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (cmp_keys(s, j, i) < 0)
+				rank[i]++;
+	return rank;
+}
+
+PG_FUNCTION_INFO_V1(barometer_chisq_final);
+Datum
+barometer_chisq_final(PG_FUNCTION_ARGS)
+{
+	ChisqAcc   *a;
+	TupleDesc	tupdesc;
+	int			r,
+				c,
+				K,
+				k,
+				l;
+	uint32	   *rrank,
+			   *crank,
+			   *cell_of;
+	double	   *total,
+			   *vmean,
+			   *vtotal;
+	double		N,
+				nu = 0;
+	ChisqInput	in;
+	ChisqResult res;
+	const char *problem;
+	Datum		values[4];
+	bool		nulls[4];
+	double		x[4];
+	uint32		i;
+	bool		created;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "chisq must return a composite");
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	a = (ChisqAcc *) PG_GETARG_POINTER(0);
+	r = a->rows.nstrata;
+	c = a->cols.nstrata;
+	if (r < 2 || c < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a test of association needs at least two rows and two columns"),
+				 errdetail("The table has %d row categor%s and %d column categor%s.",
+						   r, r == 1 ? "y" : "ies", c, c == 1 ? "y" : "ies")));
+	K = r * c;
+	if (K > CHISQ_MAX_CELLS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the table has more than %d cells", CHISQ_MAX_CELLS)));
+	N = (double) a->n_rows;
+	rrank = level_ranks(&a->rows);
+	crank = level_ranks(&a->cols);
+
+	/* cell_of[cell index] = i + r j in level order */
+	cell_of = palloc((a->cells.nstrata + 1) * sizeof(uint32));
+	for (i = 0; i < a->cells.nstrata; i++)
+	{
+		IdRef		id = a->cells.strata[i].id;
+		const char *key = a->cells.arena + id.off;
+		int32		rlen;
+		uint32		ri,
+					ci;
+
+		memcpy(&rlen, key, sizeof(rlen));
+		ri = design_stratum(&a->rows, key + sizeof(rlen), rlen, &created);
+		ci = design_stratum(&a->cols, key + sizeof(rlen) + rlen, id.len - sizeof(rlen) - rlen, &created);
+		cell_of[i] = rrank[ri] + r * crank[ci];
+	}
+	total = palloc0(K * sizeof(double));
+	vmean = palloc0((size_t) K * K * sizeof(double));
+	vtotal = palloc0((size_t) K * K * sizeof(double));
+
+	if (a->kind == DESIGN_WEIGHTS)
+	{
+		/*
+		 * Each row is a PSU of one stratum: with Q_k = sum of w^2 in cell k,
+		 * V(mean)_kl = N/(N-1) [Q_k d_kl - p_l Q_k - p_k Q_l + p_k p_l Q] / W^2,
+		 * V(total)_kl = N/(N-1) [Q_k d_kl - T_k T_l / N].
+		 */
+		double	   *q = palloc0(K * sizeof(double));
+		double		W = 0,
+					Q = 0,
+					f = N / (N - 1);
+
+		for (i = 0; i < a->cells.nstrata; i++)
+		{
+			total[cell_of[i]] = dd_to_double(a->t[i]);
+			q[cell_of[i]] = dd_to_double(a->q[i]);
+		}
+		for (k = 0; k < K; k++)
+		{
+			W += total[k];
+			Q += q[k];
+		}
+		for (k = 0; k < K; k++)
+			for (l = 0; l < K; l++)
+			{
+				double		pk = total[k] / W,
+							pl = total[l] / W;
+
+				vmean[k * K + l] = f * ((k == l ? q[k] : 0) - pl * q[k] - pk * q[l] + pk * pl * Q) / (W * W);
+				vtotal[k * K + l] = f * ((k == l ? q[k] : 0) - total[k] * total[l] / N);
+			}
+		nu = N - 1;
+	}
+	else if (a->kind == DESIGN_REPLICATE)
+	{
+		/* R svrVar on the replicate cell means and cell totals */
+		uint32		R = a->rep.nrep,
+					rr;
+		double	   *tr = palloc0((size_t) K * R * sizeof(double));
+		double	   *wr = palloc0(R * sizeof(double));
+		double	   *mm = palloc0(K * sizeof(double)),
+				   *mt = palloc0(K * sizeof(double));
+		double		W = 0;
+		int			kept = 0;
+
+		for (i = 0; i < a->cells.nstrata; i++)
+		{
+			total[cell_of[i]] = dd_to_double(a->q[i]);
+			for (rr = 0; rr < R; rr++)
+				tr[(size_t) cell_of[i] * R + rr] = dd_to_double(a->t[(size_t) i * R + rr]);
+		}
+		for (k = 0; k < K; k++)
+		{
+			W += total[k];
+			for (rr = 0; rr < R; rr++)
+				wr[rr] += tr[(size_t) k * R + rr];
+		}
+		for (rr = 0; rr < R; rr++)
+			if (wr[rr] > 0)
+				kept++;
+		for (k = 0; k < K; k++)
+		{
+			for (rr = 0; rr < R; rr++)
+			{
+				mt[k] += tr[(size_t) k * R + rr] / R;
+				if (wr[rr] > 0)
+					mm[k] += tr[(size_t) k * R + rr] / wr[rr] / kept;
+			}
+			if (a->rep.mse)
+			{
+				mt[k] = total[k];
+				mm[k] = total[k] / W;
+			}
+		}
+		for (k = 0; k < K; k++)
+			for (l = k; l < K; l++)
+			{
+				double		sm = 0,
+							st = 0;
+
+				for (rr = 0; rr < R; rr++)
+				{
+					st += a->rscales[rr] * (tr[(size_t) k * R + rr] - mt[k]) * (tr[(size_t) l * R + rr] - mt[l]);
+					if (wr[rr] > 0)
+						sm += a->rscales[rr] * (tr[(size_t) k * R + rr] / wr[rr] - mm[k]) *
+							(tr[(size_t) l * R + rr] / wr[rr] - mm[l]);
+				}
+				vmean[k * K + l] = vmean[l * K + k] = a->rep.scale * sm;
+				vtotal[k * K + l] = vtotal[l * K + k] = a->rep.scale * st;
+			}
+		nu = rep_df(&(RepAcc) {.spec = a->rep});
+	}
+	else
+	{
+		/* linearization: per stratum, the PSUs' vectors of cell scores */
+		Design	   *d = &a->d;
+		double		W = 0;
+		double	   *zm,
+				   *zt;
+		int			H = 0,
+					H_excl = 0;
+		uint32		h,
+					j;
+		int64		psus = 0,
+					strata = 0;
+		uint32	   *cellk = palloc((d->nssu + 1) * sizeof(uint32));
+
+		for (i = 0; i < d->nssu; i++)
+		{
+			IdRef		id = d->ssu[i].id;
+			uint32		ci = design_stratum(&a->cells, d->arena + id.off, id.len, &created);
+
+			cellk[i] = cell_of[ci];
+			total[cellk[i]] += dd_to_double(d->ssu[i].b);
+		}
+		for (k = 0; k < K; k++)
+			W += total[k];
+		zm = palloc0((size_t) (d->npsu + 1) * K * sizeof(double));
+		zt = palloc0((size_t) (d->npsu + 1) * K * sizeof(double));
+		{
+			/* PSUs grouped by stratum, SSUs (cells) grouped by PSU */
+			uint32	   *pfirst = palloc0((d->nstrata + 2) * sizeof(uint32));
+			uint32	   *porder = palloc((d->npsu + 1) * sizeof(uint32));
+			uint32	   *qfirst = palloc0((d->npsu + 2) * sizeof(uint32));
+			uint32	   *qorder = palloc((d->nssu + 1) * sizeof(uint32));
+			uint32	   *fill;
+
+			for (j = 0; j < d->npsu; j++)
+				pfirst[d->psu[j].stratum + 1]++;
+			for (h = 0; h < d->nstrata; h++)
+				pfirst[h + 1] += pfirst[h];
+			fill = palloc0((d->nstrata + 1) * sizeof(uint32));
+			for (j = 0; j < d->npsu; j++)
+				porder[pfirst[d->psu[j].stratum] + fill[d->psu[j].stratum]++] = j;
+			for (i = 0; i < d->nssu; i++)
+				qfirst[d->ssu[i].psu + 1]++;
+			for (j = 0; j < d->npsu; j++)
+				qfirst[j + 1] += qfirst[j];
+			fill = palloc0((d->npsu + 1) * sizeof(uint32));
+			for (i = 0; i < d->nssu; i++)
+				qorder[qfirst[d->ssu[i].psu] + fill[d->ssu[i].psu]++] = i;
+
+			for (h = 0; h < d->nstrata; h++)
+			{
+				uint32		m = 0,
+							x;
+				int			st;
+
+				if (pfirst[h + 1] > pfirst[h])
+				{
+					strata++;
+					psus += pfirst[h + 1] - pfirst[h];
+				}
+				for (x = pfirst[h]; x < pfirst[h + 1]; x++)
+				{
+					uint32		jp = porder[x],
+								y;
+					double		B = 0;
+					double	   *t = zt + (size_t) m * K,
+							   *z = zm + (size_t) m * K;
+
+					if (d->psu[jp].n_dom == 0)
+						continue;
+					memset(t, 0, K * sizeof(double));
+					for (y = qfirst[jp]; y < qfirst[jp + 1]; y++)
+						t[cellk[qorder[y]]] += dd_to_double(d->ssu[qorder[y]].b);
+					/* mean scores: (A_jk - p_k B_j) / W */
+					for (k = 0; k < K; k++)
+						B += t[k];
+					for (k = 0; k < K; k++)
+						z[k] = (t[k] - total[k] / W * B) / W;
+					m++;
+				}
+				if (m == 0)
+					continue;
+				H++;
+				st = onestrat_k(zm, m, K, d->strata[h].n_psu, d->strata[h].popsize, d->lonely, vmean);
+				onestrat_k(zt, m, K, d->strata[h].n_psu, d->strata[h].popsize, d->lonely, vtotal);
+				if (st == 1)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("stratum with only one PSU: %s",
+									tally_id_text(d->arena + d->strata[h].id.off, d->strata[h].id.len)),
+							 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu.")));
+				if (st == 2)
+					H_excl++;
+			}
+		}
+		if (H_excl > 0)
+			for (k = 0; k < K * K; k++)
+			{
+				vmean[k] *= H_excl == H ? NAN : (double) H / (H - H_excl);
+				vtotal[k] *= H_excl == H ? NAN : (double) H / (H - H_excl);
+			}
+		nu = (double) (psus - strata);
+	}
+
+	in.r = r;
+	in.c = c;
+	in.N = N;
+	in.nu = nu;
+	in.total = total;
+	in.vmean = vmean;
+	in.vtotal = vtotal;
+	problem = chisq_compute(&in, a->statistic, &res);
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the test of association cannot be computed"),
+				 errdetail("%s", problem)));
+	x[0] = res.statistic;
+	x[1] = res.ndf;
+	x[2] = res.ddf;
+	x[3] = res.p_value;
+	for (k = 0; k < 4; k++)
+	{
+		nulls[k] = isnan(x[k]);
+		values[k] = Float8GetDatum(x[k]);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,352 @@
+/*
+ * compare.c - significance tests between tallies, multiple-comparison
+ * adjustment and the dashboard marker.
+ *
+ *   diff_test(a, b, relation, level) -> barometer.difference
+ *   p_adjust(p float8[], method) -> float8[]
+ *   p_adjust(p, method) OVER (...)      (window function)
+ *   significance(d barometer.difference, level, status_a, status_b) -> text
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "windowapi.h"
+
+#include "compare_core.h"
+#include "tally.h"
+
+static void pg_attribute_noreturn()
+not_comparable(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("tallies cannot be compared this way"),
+			 errdetail("%s", detail)));
+}
+
+/* a lonely PSU under "fail" found while computing a covariance */
+static void
+pair_lonely_error(const PairCov *pc)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < Min(pc->nlonely, DESIGN_MAX_REPORTED); i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "",
+						 tally_id_text(pc->lonely_key[i], pc->lonely_len[i]));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg(pc->stage == 1 ? "stratum with only one PSU: %s" : "PSU with only one SSU: %s", buf.data),
+			 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu.")));
+}
+
+/*
+ * diff_test(a, b, relation, level):
+ *   independent  two samples: Cov = 0, df = df_a + df_b - 1 (R's svyttest on
+ *                the stacked samples);
+ *   domains      two domains of one design: Cov from the shared PSUs (R's
+ *                svyby(covmat = TRUE) + svycontrast) or the replicates;
+ *                df = degf of the two domains - 1 (R's svyttest);
+ *   part         a is part of b (a municipality and its region): the same
+ *                covariance (PSU totals carry the overlap); for weights-only
+ *                tallies Cov = N/(N-1) sum_a w^2 (y-p_a)(y-p_b)/(W_a W_b);
+ *                df = degf of b - 1.
+ */
+PG_FUNCTION_INFO_V1(barometer_diff_test);
+Datum
+barometer_diff_test(PG_FUNCTION_ARGS)
+{
+	Tally	   *a = PG_GETARG_TALLY(0);
+	Tally	   *b = PG_GETARG_TALLY(1);
+	char	   *relation = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	double		level = PG_GETARG_FLOAT8(3);
+	TallySummary sa,
+				sb;
+	DiffResult	r;
+	double		cov = 0,
+				var_a,
+				var_b,
+				df;
+	TupleDesc	tupdesc;
+	Datum		values[7];
+	bool		nulls[7];
+	double		x[7];
+	int			i;
+	bool		independent = strcmp(relation, "independent") == 0;
+	bool		part = strcmp(relation, "part") == 0;
+
+	if (!independent && !part && strcmp(relation, "domains") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown relation \"%s\"", relation),
+				 errhint("Relations: independent (two samples), domains (two groups of one sample), part (a group and a larger group that contains it).")));
+	if (isnan(level) || !(level > 0 && level < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("confidence level must be between 0 and 1"),
+				 errdetail("The level is %g.", level)));
+	if (a->core.kind != b->core.kind)
+		not_comparable(psprintf("One tally is of a %s, the other of a %s.",
+								tally_kind_name(a->core.kind), tally_kind_name(b->core.kind)));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "diff_test must return a composite");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	tally_summarize(a, &sa, true);
+	tally_summarize(b, &sb, true);
+	var_a = sa.variance;
+	var_b = sb.variance;
+
+	if (independent)
+		df = sa.df + sb.df - 1;
+	else
+	{
+		Design		da,
+					db;
+		RepAcc		ra,
+					rb;
+		PairCov		pc;
+
+		tally_view(a, &da, &ra);
+		tally_view(b, &db, &rb);
+		if (da.kind != db.kind)
+			not_comparable(psprintf("One tally has a %s design, the other a %s design; two groups of one sample need the same design columns.",
+									design_kind_name(da.kind), design_kind_name(db.kind)));
+		if (da.lonely != db.lonely || da.n_sample != db.n_sample)
+			not_comparable("The tallies come from different designs (lonely PSU policy or sample size differ).");
+		switch (da.kind)
+		{
+			case DESIGN_WEIGHTS:
+			case DESIGN_WEIGHTS_DOMAIN:
+				if (part)
+				{
+					double		N = da.kind == DESIGN_WEIGHTS_DOMAIN ? (double) da.n_sample
+						: (double) (b->core.n + b->core.n_missing);
+
+					if (a->core.n > b->core.n || a->core.s[S_W].hi > b->core.s[S_W].hi * (1 + 1e-12))
+						not_comparable("The part has more rows or weight than the whole.");
+					if (isnan(sa.estimate) || isnan(sb.estimate))
+						cov = NAN;
+					else
+						cov = N < 2 ? NAN : wonly_part_cov(&a->core, &b->core, N);
+					df = sb.df - 1;
+				}
+				else
+				{
+					cov = 0;	/* disjoint domains: no shared rows */
+					df = (double) (a->core.n_pos + b->core.n_pos) - 1 - 1;
+				}
+				break;
+			case DESIGN_REPLICATE:
+				if (!rep_spec_equal(&ra.spec, ra.rscales, &rb.spec, rb.rscales))
+					not_comparable("The replicate settings (method, number of replicates, scales, rho, mse or df) differ.");
+				rep_pair_cov(&ra, sa.estimate, &rb, sb.estimate, &pc);
+				var_a = pc.var_a;
+				var_b = pc.var_b;
+				cov = pc.cov;
+				df = rep_df(&ra) - 1;
+				break;
+			default:
+				design_pair_cov(&da, &a->core, &db, &b->core, tally_realloc,
+								CurrentMemoryContext, &pc);
+				if (pc.conflict)
+					not_comparable(pc.conflict);
+				if (pc.status == DESIGN_LONELY_FAIL)
+					pair_lonely_error(&pc);
+				var_a = pc.var_a;
+				var_b = pc.var_b;
+				cov = pc.cov;
+				df = pc.df_union - 1;
+				break;
+		}
+	}
+	if (isnan(sa.estimate) || isnan(sb.estimate))
+		PG_RETURN_NULL();
+	diff_compute(sa.estimate, sb.estimate, var_a, var_b, cov, df, level, &r);
+	x[0] = r.difference;
+	x[1] = r.se;
+	x[2] = r.ci_lower;
+	x[3] = r.ci_upper;
+	x[4] = r.statistic;
+	x[5] = r.df;
+	x[6] = r.p_value;
+	for (i = 0; i < 7; i++)
+	{
+		nulls[i] = isnan(x[i]);
+		values[i] = Float8GetDatum(x[i]);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+static int
+padj_method(text *t)
+{
+	char	   *name = text_to_cstring(t);
+	int			m = p_adjust_parse(name);
+
+	if (m < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown p-value adjustment \"%s\"", name),
+				 errhint("Methods: %s.", PADJ_METHOD_NAMES)));
+	return m;
+}
+
+static void
+check_p(double p)
+{
+	if (!isnan(p) && !(p >= 0 && p <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p-value out of range"),
+				 errdetail("The p-value %g is not in [0, 1].", p)));
+}
+
+/* p_adjust(p float8[], method): R's p.adjust; NULL elements stay NULL */
+PG_FUNCTION_INFO_V1(barometer_p_adjust_array);
+Datum
+barometer_p_adjust_array(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	int			method = padj_method(PG_GETARG_TEXT_PP(1));
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	double	   *p;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("p-values must be a one-dimensional array")));
+	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	p = palloc((n + 1) * sizeof(double));
+	for (i = 0; i < n; i++)
+	{
+		p[i] = nulls[i] ? NAN : DatumGetFloat8(elems[i]);
+		check_p(p[i]);
+	}
+	if (p_adjust(p, n, method, p) != 0)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	for (i = 0; i < n; i++)
+	{
+		nulls[i] = isnan(p[i]);
+		elems[i] = Float8GetDatum(nulls[i] ? 0 : p[i]);
+	}
+	{
+		int			dims[1] = {n},
+					lbs[1] = {ARR_NDIM(arr) ? ARR_LBOUND(arr)[0] : 1};
+
+		PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, n ? 1 : 0, dims, lbs, FLOAT8OID,
+												 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	}
+}
+
+/* the window form: every p-value of the partition, adjusted once */
+typedef struct PAdjustWindow
+{
+	bool		done;
+	int			n;
+	double		adj[FLEXIBLE_ARRAY_MEMBER];
+} PAdjustWindow;
+
+PG_FUNCTION_INFO_V1(barometer_p_adjust_window);
+Datum
+barometer_p_adjust_window(PG_FUNCTION_ARGS)
+{
+	WindowObject win = PG_WINDOW_OBJECT();
+	int64		n = WinGetPartitionRowCount(win);
+	PAdjustWindow *st = WinGetPartitionLocalMemory(win, offsetof(PAdjustWindow, adj) + (n + 1) * sizeof(double));
+	int64		row = WinGetCurrentPosition(win);
+
+	if (!st->done)
+	{
+		bool		isnull;
+		int			method;
+		int64		i;
+		Datum		m = WinGetFuncArgCurrent(win, 1, &isnull);
+
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("p-value adjustment method must not be NULL")));
+		method = padj_method(DatumGetTextPP(m));
+		for (i = 0; i < n; i++)
+		{
+			Datum		d = WinGetFuncArgInPartition(win, 0, (int) i, WINDOW_SEEK_HEAD, false, &isnull, NULL);
+
+			st->adj[i] = isnull ? NAN : DatumGetFloat8(d);
+			check_p(st->adj[i]);
+		}
+		if (p_adjust(st->adj, (int) n, method, st->adj) != 0)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		st->n = (int) n;
+		st->done = true;
+	}
+	if (isnan(st->adj[row]))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(st->adj[row]);
+}
+
+/*
+ * significance(d, level, status_a, status_b): the dashboard marker
+ *   hidden      one of the estimates is not published (status suppress)
+ *   untestable  no p-value (no variance, no degrees of freedom)
+ *   higher / lower   p < 1 - level, a above / below b
+ *   ns          not significant
+ */
+PG_FUNCTION_INFO_V1(barometer_significance);
+Datum
+barometer_significance(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader d;
+	double		level;
+	bool		isnull;
+	Datum		diff,
+				p;
+	int			i;
+
+	for (i = 2; i <= 3; i++)
+		if (!PG_ARGISNULL(i))
+		{
+			char	   *status = text_to_cstring(PG_GETARG_TEXT_PP(i));
+
+			if (strcmp(status, "suppress") == 0)
+				PG_RETURN_TEXT_P(cstring_to_text("hidden"));
+			if (strcmp(status, "publish") != 0 && strcmp(status, "warn") != 0 &&
+				strcmp(status, "review") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown publication status \"%s\"", status),
+						 errhint("Statuses: publish, warn, review, suppress.")));
+		}
+	if (PG_ARGISNULL(0))
+		PG_RETURN_TEXT_P(cstring_to_text("untestable"));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("confidence level must not be NULL")));
+	d = PG_GETARG_HEAPTUPLEHEADER(0);
+	level = PG_GETARG_FLOAT8(1);
+	if (isnan(level) || !(level > 0 && level < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("confidence level must be between 0 and 1"),
+				 errdetail("The level is %g.", level)));
+	diff = GetAttributeByName(d, "difference", &isnull);
+	if (isnull)
+		PG_RETURN_TEXT_P(cstring_to_text("untestable"));
+	p = GetAttributeByName(d, "p_value", &isnull);
+	if (isnull)
+		PG_RETURN_TEXT_P(cstring_to_text("untestable"));
+	if (DatumGetFloat8(p) < 1 - level)
+		PG_RETURN_TEXT_P(cstring_to_text(DatumGetFloat8(diff) > 0 ? "higher" : "lower"));
+	PG_RETURN_TEXT_P(cstring_to_text("ns"));
+}
