@@ -108,11 +108,16 @@ id_arg(FunctionCallInfo fcinfo, TransCache *c, int which, int argno, const char 
 	{
 		int64		x = ic->type == INT2OID ? DatumGetInt16(v) :
 			ic->type == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
+		unsigned char *k;
 		int			i;
 
-		appendStringInfoChar(&ic->buf, 'i');
-		for (i = 7; i >= 0; i--)
-			appendStringInfoChar(&ic->buf, (char) ((uint64) x >> (8 * i)));
+		enlargeStringInfo(&ic->buf, 9);
+		k = (unsigned char *) ic->buf.data;
+		k[0] = 'i';
+		for (i = 0; i < 8; i++)
+			k[1 + i] = (unsigned char) ((uint64) x >> (8 * (7 - i)));
+		ic->buf.len = 9;
+		ic->buf.data[9] = '\0';
 	}
 	else if (ic->how == 1)
 	{
@@ -350,7 +355,10 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 			inconsistent("fpc2", "PSU", pid, "The population count differs.");
 		q = design_ssu(d, p, qid->data, qid->len, &created);
 	}
-	tally_core_add(&acc->core, y, w);
+	if (acc->core.kind == TALLY_PROPORTION)
+		tally_core_add_prop(&acc->core, y != 0.0, w);
+	else
+		tally_core_add_num(&acc->core, y, w);
 	design_add(d, p, q, y, w);
 	PG_RETURN_POINTER(acc);
 }

@@ -68,24 +68,31 @@ grow(Design *d, void *ptr, uint32_t *cap, uint32_t need, size_t elem)
 	return ptr;
 }
 
-/* FNV-1a over the parent index and the key bytes */
+/* a fast 64-bit mix of the parent index and the key bytes, 8 at a time */
 static uint32_t
 hash_key(uint32_t parent, const char *key, uint32_t len)
 {
-	uint64_t	h = 1469598103934665603ULL;
-	uint32_t	i;
+	uint64_t	h = 0x9E3779B97F4A7C15ULL ^ ((uint64_t) parent * 0xC2B2AE3D27D4EB4FULL) ^ len;
+	uint32_t	i = 0;
 
-	for (i = 0; i < 4; i++)
+	for (; i + 8 <= len; i += 8)
 	{
-		h ^= (parent >> (8 * i)) & 0xff;
-		h *= 1099511628211ULL;
+		uint64_t	v;
+
+		memcpy(&v, key + i, 8);
+		h = (h ^ v) * 0x9E3779B97F4A7C15ULL;
+		h ^= h >> 29;
 	}
-	for (i = 0; i < len; i++)
+	if (i < len)
 	{
-		h ^= (unsigned char) key[i];
-		h *= 1099511628211ULL;
+		uint64_t	v = 0;
+
+		memcpy(&v, key + i, len - i);
+		h = (h ^ v) * 0x9E3779B97F4A7C15ULL;
+		h ^= h >> 29;
 	}
-	return (uint32_t) (h ^ (h >> 32));
+	h *= 0xBF58476D1CE4E5B9ULL;
+	return (uint32_t) (h ^ (h >> 31) ^ (h >> 47));
 }
 
 static inline bool
@@ -202,17 +209,27 @@ hash_find(const Design *d, int level, const uint32_t *table, uint32_t hcap,
 uint32_t
 design_stratum(Design *d, const char *key, uint32_t len, bool *created)
 {
-	uint32_t	i = hash_find(d, 0, d->hash_s, d->hcap_s, 0, key, len);
+	uint32_t	i;
 	StratumRec *s;
 
+	if (d->last_stratum != 0 && id_equal(d, d->strata[d->last_stratum - 1].id, key, len))
+	{
+		*created = false;
+		return d->last_stratum - 1;
+	}
+	i = hash_find(d, 0, d->hash_s, d->hcap_s, 0, key, len);
 	*created = (i == UINT32_MAX);
 	if (!*created)
+	{
+		d->last_stratum = i + 1;
 		return i;
+	}
 	d->strata = grow(d, d->strata, &d->cap_strata, d->nstrata + 1, sizeof(StratumRec));
 	s = &d->strata[d->nstrata++];
 	memset(s, 0, sizeof(*s));
 	s->id = arena_add(d, key, len);
 	hash_insert(d, 0, &d->hash_s, &d->hcap_s, d->nstrata);
+	d->last_stratum = d->nstrata;
 	return d->nstrata - 1;
 }
 
@@ -283,7 +300,7 @@ void
 design_add(Design *d, uint32_t p, uint32_t q, double y, double w)
 {
 	PsuRec	   *r = &d->psu[p];
-	dd_t		wy = dd_two_prod(w, y);
+	dd_t		wy = (y == 1.0) ? dd_make(w, 0.0) : (y == 0.0 ? dd_make(0.0, 0.0) : dd_two_prod(w, y));
 
 	r->n_dom++;
 	if (w > 0)
@@ -313,7 +330,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 		map_s = a->realloc_fn(a->alloc_ctx, NULL, b->nstrata * sizeof(uint32_t));
 	if (b->npsu > 0)
 		map_p = a->realloc_fn(a->alloc_ctx, NULL, b->npsu * sizeof(uint32_t));
-	a->last_psu = a->last_ssu = 0;
+	a->last_stratum = a->last_psu = a->last_ssu = 0;
 	for (i = 0; i < b->nstrata && problem == NULL; i++)
 	{
 		const StratumRec *s = &b->strata[i];
@@ -367,7 +384,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 		a->realloc_fn(a->alloc_ctx, map_s, 0);
 	if (map_p)
 		a->realloc_fn(a->alloc_ctx, map_p, 0);
-	a->last_psu = a->last_ssu = 0;
+	a->last_stratum = a->last_psu = a->last_ssu = 0;
 	return problem;
 }
 
@@ -522,7 +539,7 @@ design_reindex(Design *d)
 		d->realloc_fn(d->alloc_ctx, d->hash_q, 0);
 	d->hash_s = d->hash_p = d->hash_q = NULL;
 	d->hcap_s = d->hcap_p = d->hcap_q = 0;
-	d->last_psu = d->last_ssu = 0;
+	d->last_stratum = d->last_psu = d->last_ssu = 0;
 	if (d->nstrata)
 		hash_insert(d, 0, &d->hash_s, &d->hcap_s, d->nstrata);
 	if (d->npsu)

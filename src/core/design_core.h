@@ -99,6 +99,7 @@ typedef struct Design
 	uint32_t	hcap_s,
 				hcap_p,
 				hcap_q;
+	uint32_t	last_stratum;	/* cache of the previous row's stratum + 1 */
 	uint32_t	last_psu;		/* cache of the previous row's PSU + 1 */
 	uint32_t	last_ssu;
 	DesignRealloc realloc_fn;
