@@ -1,11 +1,10 @@
 /*
- * tally_agg.c - the accumulating aggregates barometer.tally(y, w) and the
- * rollup aggregate barometer.merge(tally).
+ * tally_agg.c - the weights-only accumulating aggregates barometer.tally(y, w),
+ * the argument checks every tally aggregate shares, and tally_combine.
  *
- * The transition state is the tally itself (a fixed-size varlena), updated
- * in place inside the aggregate context; the combine function merges two
- * states exactly, so the aggregates run in parallel (Partial Aggregate) and
- * stored tallies roll up without rescanning the microdata.
+ * The working state is a compact struct (LiteAcc) with a combine function
+ * and serialisation, so the aggregates run in parallel (Partial Aggregate);
+ * the final function builds the stored tally.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -14,38 +13,6 @@
 #include "utils/memutils.h"
 
 #include "tally.h"
-
-/*
- * The state to update: a fresh one in the aggregate context on the first
- * row, the state itself when called as an aggregate, a copy otherwise.
- */
-static Tally *
-tally_state(FunctionCallInfo fcinfo, TallyKind kind)
-{
-	MemoryContext aggcontext;
-	MemoryContext old;
-	Tally	   *t;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		aggcontext = NULL;
-	if (PG_ARGISNULL(0))
-	{
-		old = MemoryContextSwitchTo(aggcontext ? aggcontext : CurrentMemoryContext);
-		t = tally_new(kind);
-		MemoryContextSwitchTo(old);
-		return t;
-	}
-	if (aggcontext != NULL)
-		t = (Tally *) PG_GETARG_POINTER(0);	/* our own state, never toasted */
-	else
-		t = tally_copy(PG_GETARG_TALLY(0));
-	if (t->core.kind != kind)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot add a %s row to a tally of a %s",
-						tally_kind_name(kind), tally_kind_name(t->core.kind))));
-	return t;
-}
 
 /*
  * Weight of row argument argno: a NULL, negative, NaN or infinite weight is an
@@ -106,76 +73,222 @@ tally_arg_value(FunctionCallInfo fcinfo, int argno)
 	return y;
 }
 
+/*
+ * The working state of the weights-only aggregates: a compact struct (not
+ * the stored tally), so that a GROUP BY with many groups and indicators keeps
+ * its states small (a proportion needs 4 compensated sums: W, sum w y,
+ * sum w^2, sum w^2 y; a mean 6).  It is internal to the aggregate; the final
+ * function builds the stored tally.
+ */
+typedef struct LiteAcc
+{
+	int32		kind;
+	int32		nsums;
+	int64		n;
+	int64		n_missing;
+	int64		n_pos;
+	dd_t		s[FLEXIBLE_ARRAY_MEMBER];	/* proportion: W, WY, WW, WWY */
+} LiteAcc;
+
+#define LITE_SIZE(nsums)	(offsetof(LiteAcc, s) + (nsums) * sizeof(dd_t))
+
+static LiteAcc *
+lite_new(MemoryContext cxt, int kind)
+{
+	int			nsums = kind == TALLY_PROPORTION ? 4 : TALLY_NSUMS;
+	LiteAcc    *a = MemoryContextAllocZero(cxt, LITE_SIZE(nsums));
+
+	a->kind = kind;
+	a->nsums = nsums;
+	return a;
+}
+
+/* the state; internal states only ever reach us from an aggregate */
+static inline LiteAcc *
+lite_state(FunctionCallInfo fcinfo, int kind)
+{
+	MemoryContext aggcontext;
+
+	if (likely(!PG_ARGISNULL(0)))
+		return (LiteAcc *) PG_GETARG_POINTER(0);
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "tally transition function called outside an aggregate");
+	return lite_new(aggcontext, kind);
+}
+
 PG_FUNCTION_INFO_V1(barometer_tally_trans_bool);
 Datum
 barometer_tally_trans_bool(PG_FUNCTION_ARGS)
 {
-	Tally	   *t = tally_state(fcinfo, TALLY_PROPORTION);
+	LiteAcc    *a = lite_state(fcinfo, TALLY_PROPORTION);
 	double		w = tally_arg_weight(fcinfo, 2);
 
 	if (PG_ARGISNULL(1))
-		tally_core_add_missing(&t->core);
+		a->n_missing++;
 	else
-		tally_core_add_prop(&t->core, PG_GETARG_BOOL(1), w);
-	PG_RETURN_TALLY(t);
+	{
+		/* tally_core_add_prop on the compact layout */
+		a->n++;
+		if (w != 0.0)
+		{
+			dd_t		ww = dd_two_sqr(w);
+
+			a->n_pos++;
+			dd_acc(&a->s[0], w);
+			dd_acc_dd(&a->s[2], ww);
+			if (PG_GETARG_BOOL(1))
+			{
+				dd_acc(&a->s[1], w);
+				dd_acc_dd(&a->s[3], ww);
+			}
+		}
+	}
+	PG_RETURN_POINTER(a);
 }
 
 PG_FUNCTION_INFO_V1(barometer_tally_trans_num);
 Datum
 barometer_tally_trans_num(PG_FUNCTION_ARGS)
 {
-	Tally	   *t = tally_state(fcinfo, TALLY_MEAN);
+	LiteAcc    *a = lite_state(fcinfo, TALLY_MEAN);
 	double		w = tally_arg_weight(fcinfo, 2);
-	double		y;
+	TallyCore	c;
 
 	if (PG_ARGISNULL(1))
 	{
-		tally_core_add_missing(&t->core);
-		PG_RETURN_TALLY(t);
+		a->n_missing++;
+		PG_RETURN_POINTER(a);
 	}
-	y = tally_arg_value(fcinfo, 1);
-	tally_core_add_num(&t->core, y, w);
+	/* the core's exact accumulation, on the sums in place */
+	c.kind = TALLY_MEAN;
+	c.n = a->n;
+	c.n_pos = a->n_pos;
+	memcpy(c.s, a->s, sizeof(c.s));
+	tally_core_add_num(&c, tally_arg_value(fcinfo, 1), w);
+	a->n = c.n;
+	a->n_pos = c.n_pos;
+	memcpy(a->s, c.s, sizeof(c.s));
+	PG_RETURN_POINTER(a);
+}
+
+/* the core of a compact state */
+static void
+lite_to_core(const LiteAcc *a, TallyCore *c)
+{
+	tally_core_init(c, a->kind);
+	c->n = a->n;
+	c->n_missing = a->n_missing;
+	c->n_pos = a->n_pos;
+	if (a->kind == TALLY_PROPORTION)
+	{
+		c->s[S_W] = a->s[0];
+		c->s[S_WY] = a->s[1];
+		c->s[S_WW] = a->s[2];
+		c->s[S_WWY] = a->s[3];
+	}
+	else
+		memcpy(c->s, a->s, sizeof(c->s));
+	tally_core_finish(c);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_lite_combine);
+Datum
+barometer_tally_lite_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	LiteAcc    *a,
+			   *b;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "tally combine function called outside an aggregate");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	b = (LiteAcc *) PG_GETARG_POINTER(1);
+	a = PG_ARGISNULL(0) ? lite_new(aggcontext, b->kind) : (LiteAcc *) PG_GETARG_POINTER(0);
+	a->n += b->n;
+	a->n_missing += b->n_missing;
+	a->n_pos += b->n_pos;
+	for (i = 0; i < a->nsums; i++)
+		a->s[i] = dd_add(a->s[i], b->s[i]);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_lite_serialize);
+Datum
+barometer_tally_lite_serialize(PG_FUNCTION_ARGS)
+{
+	LiteAcc    *a = (LiteAcc *) PG_GETARG_POINTER(0);
+	bytea	   *b = palloc(VARHDRSZ + LITE_SIZE(a->nsums));
+
+	SET_VARSIZE(b, VARHDRSZ + LITE_SIZE(a->nsums));
+	memcpy(VARDATA(b), a, LITE_SIZE(a->nsums));
+	PG_RETURN_BYTEA_P(b);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_lite_deserialize);
+Datum
+barometer_tally_lite_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	LiteAcc    *a = palloc(VARSIZE_ANY_EXHDR(b));
+
+	memcpy(a, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	PG_RETURN_POINTER(a);
+}
+
+/* the stored tally; no row at all gives an empty tally of the kind */
+static Datum
+lite_final(FunctionCallInfo fcinfo, int kind)
+{
+	Tally	   *t = tally_new(kind);
+
+	if (!PG_ARGISNULL(0))
+		lite_to_core((LiteAcc *) PG_GETARG_POINTER(0), &t->core);
 	PG_RETURN_TALLY(t);
 }
 
+PG_FUNCTION_INFO_V1(barometer_tally_lite_final_bool);
+Datum
+barometer_tally_lite_final_bool(PG_FUNCTION_ARGS)
+{
+	return lite_final(fcinfo, TALLY_PROPORTION);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_lite_final_num);
+Datum
+barometer_tally_lite_final_num(PG_FUNCTION_ARGS)
+{
+	return lite_final(fcinfo, TALLY_MEAN);
+}
+
 /*
- * Merge the second weights-only tally into the first: the combine function
- * of the weights-only aggregates (barometer.merge, for any design, is in
- * tally_design.c).
+ * tally_combine(a, b): the exact merge of two stored weights-only tallies
+ * (barometer.merge, the aggregate, merges tallies of any design).  NULL
+ * inputs are skipped.
  */
 PG_FUNCTION_INFO_V1(barometer_tally_combine);
 Datum
 barometer_tally_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	MemoryContext old;
 	Tally	   *a;
 	Tally	   *b;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(0))
+		PG_RETURN_TALLY(tally_copy(PG_GETARG_TALLY(PG_ARGISNULL(0) ? 1 : 0)));
+	a = tally_copy(PG_GETARG_TALLY(0));
 	b = PG_GETARG_TALLY(1);
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		aggcontext = NULL;
-	if (PG_ARGISNULL(0))
-	{
-		old = MemoryContextSwitchTo(aggcontext ? aggcontext : CurrentMemoryContext);
-		a = tally_copy(b);
-		MemoryContextSwitchTo(old);
-		PG_RETURN_TALLY(a);
-	}
-	a = PG_GETARG_TALLY(0);
 	if (a->dh.kind != DESIGN_WEIGHTS || b->dh.kind != DESIGN_WEIGHTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tally_combine merges weights-only tallies only"),
 				 errhint("Use the aggregate barometer.merge() for tallies with a design.")));
-	if (aggcontext == NULL)
-		a = tally_copy(a);
 	if (a->core.kind != b->core.kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -183,32 +296,6 @@ barometer_tally_combine(PG_FUNCTION_ARGS)
 						tally_kind_name(a->core.kind), tally_kind_name(b->core.kind)),
 				 errdetail("Merged tallies must come from the same kind of aggregate.")));
 	tally_core_merge(&a->core, &b->core);
+	tally_core_finish(&a->core);
 	PG_RETURN_TALLY(a);
-}
-
-/* a normalised copy of the state, so that stored tallies have one form */
-static Datum
-tally_finish(FunctionCallInfo fcinfo, int kind)
-{
-	Tally	   *t;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_TALLY(tally_new(kind));
-	t = tally_copy(PG_GETARG_TALLY(0));
-	tally_core_finish(&t->core);
-	PG_RETURN_TALLY(t);
-}
-
-PG_FUNCTION_INFO_V1(barometer_tally_final_bool);
-Datum
-barometer_tally_final_bool(PG_FUNCTION_ARGS)
-{
-	return tally_finish(fcinfo, TALLY_PROPORTION);
-}
-
-PG_FUNCTION_INFO_V1(barometer_tally_final_num);
-Datum
-barometer_tally_final_num(PG_FUNCTION_ARGS)
-{
-	return tally_finish(fcinfo, TALLY_MEAN);
 }

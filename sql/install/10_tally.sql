@@ -32,31 +32,47 @@ COMMENT ON TYPE @extschema@.tally IS
 -------------------------------------------------------------------------------
 -- Accumulating aggregates
 -------------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.tally_trans(@extschema@.tally, boolean, double precision)
-	RETURNS @extschema@.tally
-	AS 'MODULE_PATHNAME', 'barometer_tally_trans_bool'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.tally_trans(@extschema@.tally, double precision, double precision)
-	RETURNS @extschema@.tally
-	AS 'MODULE_PATHNAME', 'barometer_tally_trans_num'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.tally_combine(@extschema@.tally, @extschema@.tally)
 	RETURNS @extschema@.tally
 	AS 'MODULE_PATHNAME', 'barometer_tally_combine'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.tally_final_proportion(@extschema@.tally)
-	RETURNS @extschema@.tally
-	AS 'MODULE_PATHNAME', 'barometer_tally_final_bool'
+COMMENT ON FUNCTION @extschema@.tally_combine(@extschema@.tally, @extschema@.tally) IS
+	'merge two weights-only tallies (barometer.merge() merges tallies of any design)';
+
+-- the working state of the weights-only aggregates
+CREATE FUNCTION @extschema@.tally_trans(internal, boolean, double precision)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_tally_trans_bool'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.tally_final_mean(@extschema@.tally)
+CREATE FUNCTION @extschema@.tally_trans(internal, double precision, double precision)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_tally_trans_num'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_lite_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_tally_lite_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_lite_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_tally_lite_serialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_lite_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_tally_lite_deserialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_final_proportion(internal)
 	RETURNS @extschema@.tally
-	AS 'MODULE_PATHNAME', 'barometer_tally_final_num'
+	AS 'MODULE_PATHNAME', 'barometer_tally_lite_final_bool'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_final_mean(internal)
+	RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_lite_final_num'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.tally(y boolean, w double precision) (
 	SFUNC = @extschema@.tally_trans,
-	STYPE = @extschema@.tally,
-	COMBINEFUNC = @extschema@.tally_combine,
+	STYPE = internal,
+	SSPACE = 104,
+	COMBINEFUNC = @extschema@.tally_lite_combine,
+	SERIALFUNC = @extschema@.tally_lite_serialize,
+	DESERIALFUNC = @extschema@.tally_lite_deserialize,
 	FINALFUNC = @extschema@.tally_final_proportion,
 	PARALLEL = SAFE
 );
@@ -65,8 +81,11 @@ COMMENT ON AGGREGATE @extschema@.tally(boolean, double precision) IS
 
 CREATE AGGREGATE @extschema@.tally(y double precision, w double precision) (
 	SFUNC = @extschema@.tally_trans,
-	STYPE = @extschema@.tally,
-	COMBINEFUNC = @extschema@.tally_combine,
+	STYPE = internal,
+	SSPACE = 136,
+	COMBINEFUNC = @extschema@.tally_lite_combine,
+	SERIALFUNC = @extschema@.tally_lite_serialize,
+	DESERIALFUNC = @extschema@.tally_lite_deserialize,
 	FINALFUNC = @extschema@.tally_final_mean,
 	PARALLEL = SAFE
 );

@@ -1,0 +1,32 @@
+-- bench/bench.sql - time every pair on the current bench.data, in this one
+-- backend.  psql variables: size (label), nrows, rounds.
+--
+-- Each call of bench.time_pair runs a warm-up round and then :rounds rounds
+-- of (baseline, barometer) for one test in one mode; its rows go to
+-- bench.timing.  The INSERT only receives the rows when the function has
+-- finished (a plpgsql set-returning function fills a tuplestore first), so it
+-- does not disturb the queries being timed.
+SET client_min_messages = warning;
+
+-- plans and numbers first (cheap, and they warm the caches)
+INSERT INTO bench.plan SELECT * FROM bench.check_plans(:'size', 'serial');
+INSERT INTO bench.plan SELECT * FROM bench.check_plans(:'size', 'parallel');
+INSERT INTO bench.numbers SELECT * FROM bench.check_numbers(:'size', 'serial');
+INSERT INTO bench.numbers SELECT * FROM bench.check_numbers(:'size', 'parallel');
+
+\warn :size a serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'a', 'serial', :rounds);
+\warn :size a parallel
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'a', 'parallel', :rounds);
+\warn :size b serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'b', 'serial', :rounds);
+\warn :size b parallel
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'b', 'parallel', :rounds);
+\warn :size c serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'c', 'serial', :rounds);
+\warn :size c parallel
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'c', 'parallel', :rounds);
+\warn :size d serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'd', 'serial', :rounds);
+\warn :size d parallel
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'd', 'parallel', :rounds);
