@@ -28,6 +28,7 @@
 #include "utils/memutils.h"
 
 #include "chisq_core.h"
+#include "idkey.h"
 #include "replicates.h"
 #include "tally.h"
 
@@ -52,11 +53,7 @@ typedef struct ChisqAcc
 
 typedef struct ChisqCache
 {
-	Oid			type[5];
-	FmgrInfo	out[5];
-	int			how[5];
-	StringInfoData buf[5];
-	Datum		spec_datum;
+	IdKey		key[4];			/* row, column, stratum, psu */
 } ChisqCache;
 
 static ChisqAcc *
@@ -78,56 +75,7 @@ chisq_acc_new(MemoryContext cxt, int kind)
 static StringInfo
 key_arg(FunctionCallInfo fcinfo, ChisqCache *c, int slot, int argno)
 {
-	Datum		v = PG_GETARG_DATUM(argno);
-	StringInfo	buf = &c->buf[slot];
-
-	if (c->type[slot] == InvalidOid)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		c->type[slot] = get_fn_expr_argtype(fcinfo->flinfo, argno);
-		if (c->type[slot] == INT2OID || c->type[slot] == INT4OID || c->type[slot] == INT8OID)
-			c->how[slot] = 0;
-		else if (c->type[slot] == TEXTOID || c->type[slot] == VARCHAROID || c->type[slot] == BPCHAROID)
-			c->how[slot] = 1;
-		else
-		{
-			Oid			fn;
-			bool		isvarlena;
-
-			getTypeOutputInfo(c->type[slot], &fn, &isvarlena);
-			fmgr_info_cxt(fn, &c->out[slot], fcinfo->flinfo->fn_mcxt);
-			c->how[slot] = 2;
-		}
-		initStringInfo(buf);
-		MemoryContextSwitchTo(old);
-	}
-	resetStringInfo(buf);
-	if (c->how[slot] == 0)
-	{
-		int64		x = c->type[slot] == INT2OID ? DatumGetInt16(v) :
-			c->type[slot] == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
-		int			i;
-
-		appendStringInfoChar(buf, 'i');
-		for (i = 7; i >= 0; i--)
-			appendStringInfoChar(buf, (char) ((uint64) x >> (8 * i)));
-	}
-	else if (c->how[slot] == 1)
-	{
-		text	   *t = DatumGetTextPP(v);
-
-		appendStringInfoChar(buf, 't');
-		appendBinaryStringInfo(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-	}
-	else
-	{
-		char	   *s = OutputFunctionCall(&c->out[slot], v);
-
-		appendStringInfoChar(buf, 't');
-		appendStringInfoString(buf, s);
-	}
-	return buf;
+	return idkey_arg(fcinfo, &c->key[slot], argno);
 }
 
 static StringInfo

@@ -46,6 +46,7 @@
 #include "utils/typcache.h"
 
 #include "repgen_core.h"
+#include "tally.h"
 
 #define REPPLAN_VERSION 1
 
@@ -1322,47 +1323,13 @@ float8_array(const double *v, int n)
 	return construct_array(d, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-/* a row's weight: finite, not negative, as for barometer.tally */
-static double
-row_weight(FunctionCallInfo fcinfo, int argno)
-{
-	double		w;
-
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight must not be NULL"),
-				 errdetail("Every row needs a weight; give 0 to keep a row in the design without weight.")));
-	w = PG_GETARG_FLOAT8(argno);
-	if (isnan(w))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight must not be NaN")));
-	if (isinf(w))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight must be finite"),
-				 errdetail("The weight is %s.", w > 0 ? "Infinity" : "-Infinity")));
-	if (w < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight must not be negative"),
-				 errdetail("The weight is %g.", w)));
-	if (w > 1e75)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("weight out of range"),
-				 errdetail("Weights must not exceed 1e75.")));
-	return w;
-}
-
 /* the row's replicate weights: w * a_r, R's weights(rep, "analysis") */
 PG_FUNCTION_INFO_V1(barometer_replicate_weights);
 Datum
 barometer_replicate_weights(PG_FUNCTION_ARGS)
 {
 	PlanCache  *c = row_factors(fcinfo);
-	double		w = row_weight(fcinfo, 3);
+	double		w = tally_arg_weight(fcinfo, 3);
 	double	   *out = palloc(sizeof(double) * c->gen->nreps);
 	int32		r;
 

@@ -241,9 +241,14 @@ tally_acc_merge(TallyAcc *a, TallyAcc *b)
 	acc_merge_parts(a, &b->core, &b->design, &b->rep);
 }
 
-/* the stored form of an accumulator (canonical order, normalised sums) */
+/*
+ * The stored form of an accumulator, in the accumulator's order.  With
+ * finish, the core's and the units' sums are normalised (the aggregates'
+ * final step); without, they are copied as they are (text and binary input,
+ * which tally_validate then checks).
+ */
 Tally *
-tally_from_acc(TallyAcc *acc)
+tally_pack(TallyAcc *acc, bool finish)
 {
 	TallyDesignHdr dh;
 	Tally	   *t;
@@ -251,8 +256,6 @@ tally_from_acc(TallyAcc *acc)
 	Design	   *d = &acc->design;
 	uint32		i;
 
-	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2)
-		design_sort(d);
 	memset(&dh, 0, sizeof(dh));
 	dh.kind = d->kind;
 	dh.lonely = d->lonely;
@@ -267,7 +270,8 @@ tally_from_acc(TallyAcc *acc)
 	SET_VARSIZE(t, tally_size(&dh));
 	t->version = TALLY_VERSION;
 	t->core = acc->core;
-	tally_core_finish(&t->core);
+	if (finish)
+		tally_core_finish(&t->core);
 	t->dh = dh;
 	p = (char *) t + sizeof(Tally);
 	memcpy(p, d->strata, d->nstrata * sizeof(StratumRec));
@@ -276,8 +280,11 @@ tally_from_acc(TallyAcc *acc)
 	{
 		PsuRec		r = d->psu[i];
 
-		r.a = dd_norm(r.a);
-		r.b = dd_norm(r.b);
+		if (finish)
+		{
+			r.a = dd_norm(r.a);
+			r.b = dd_norm(r.b);
+		}
 		memcpy(p, &r, sizeof(r));
 		p += sizeof(PsuRec);
 	}
@@ -285,33 +292,43 @@ tally_from_acc(TallyAcc *acc)
 	{
 		SsuRec		r = d->ssu[i];
 
-		r.a = dd_norm(r.a);
-		r.b = dd_norm(r.b);
+		if (finish)
+		{
+			r.a = dd_norm(r.a);
+			r.b = dd_norm(r.b);
+		}
 		memcpy(p, &r, sizeof(r));
 		p += sizeof(SsuRec);
 	}
-	for (i = 0; i < dh.rep.nrep; i++)
+	if (dh.rep.nrep)
 	{
-		memcpy(p, &acc->rep.rscales[i], sizeof(double));
-		p += sizeof(double);
-	}
-	for (i = 0; i < dh.rep.nrep; i++)
-	{
-		dd_t		x = dd_norm(acc->rep.a[i]);
+		memcpy(p, acc->rep.rscales, dh.rep.nrep * sizeof(double));
+		p += dh.rep.nrep * sizeof(double);
+		for (i = 0; i < dh.rep.nrep; i++, p += sizeof(dd_t))
+		{
+			dd_t		x = finish ? dd_norm(acc->rep.a[i]) : acc->rep.a[i];
 
-		memcpy(p, &x, sizeof(dd_t));
-		p += sizeof(dd_t);
-	}
-	for (i = 0; i < dh.rep.nrep; i++)
-	{
-		dd_t		x = dd_norm(acc->rep.b[i]);
+			memcpy(p, &x, sizeof(dd_t));
+		}
+		for (i = 0; i < dh.rep.nrep; i++, p += sizeof(dd_t))
+		{
+			dd_t		x = finish ? dd_norm(acc->rep.b[i]) : acc->rep.b[i];
 
-		memcpy(p, &x, sizeof(dd_t));
-		p += sizeof(dd_t);
+			memcpy(p, &x, sizeof(dd_t));
+		}
 	}
 	if (d->arena_len)
 		memcpy(p, d->arena, d->arena_len);
 	return t;
+}
+
+/* the stored form of an aggregate's state: canonical order, normalised sums */
+Tally *
+tally_from_acc(TallyAcc *acc)
+{
+	if (acc->design.kind == DESIGN_CLUSTER || acc->design.kind == DESIGN_CLUSTER2)
+		design_sort(&acc->design);
+	return tally_pack(acc, true);
 }
 
 /*

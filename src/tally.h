@@ -69,6 +69,7 @@ extern Tally *tally_copy(const Tally *t);
 extern void *tally_realloc(void *ctx, void *ptr, size_t size);
 extern void tally_view(const Tally *t, Design *d, RepAcc *r);
 extern Tally *tally_from_acc(TallyAcc *acc);
+extern Tally *tally_pack(TallyAcc *acc, bool finish);
 extern TallyAcc *tally_acc_new(MemoryContext cxt);
 extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
 extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);

@@ -24,23 +24,15 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "idkey.h"
 #include "replicates.h"
 #include "tally.h"
-
-/* how an identifier argument becomes canonical bytes */
-typedef struct IdConv
-{
-	Oid			type;
-	int			how;			/* 0 integer, 1 text bytes, 2 output function */
-	FmgrInfo	out;
-	StringInfoData buf;
-} IdConv;
 
 /* per-call-site cache, in fn_extra */
 typedef struct TransCache
 {
 	Oid			ytype;
-	IdConv		id[3];			/* stratum, psu, ssu */
+	IdKey		id[3];			/* stratum, psu, ssu */
 	Datum		lonely_datum;	/* the lonely argument last parsed */
 	int			lonely;
 	Datum		spec_datum;		/* the replicates argument last checked */
@@ -62,79 +54,16 @@ trans_cache(FunctionCallInfo fcinfo)
 	return c;
 }
 
-static void
-id_conv_init(FunctionCallInfo fcinfo, IdConv *ic, int argno)
-{
-	MemoryContext old;
-
-	ic->type = get_fn_expr_argtype(fcinfo->flinfo, argno);
-	if (ic->type == INT2OID || ic->type == INT4OID || ic->type == INT8OID)
-		ic->how = 0;
-	else if (ic->type == TEXTOID || ic->type == VARCHAROID || ic->type == BPCHAROID)
-		ic->how = 1;
-	else
-	{
-		Oid			fn;
-		bool		isvarlena;
-
-		if (!OidIsValid(ic->type))
-			elog(ERROR, "could not determine the type of argument %d", argno + 1);
-		getTypeOutputInfo(ic->type, &fn, &isvarlena);
-		fmgr_info_cxt(fn, &ic->out, fcinfo->flinfo->fn_mcxt);
-		ic->how = 2;
-	}
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	initStringInfo(&ic->buf);
-	MemoryContextSwitchTo(old);
-}
-
-/* the canonical bytes of identifier argument argno: 'i' + int64 BE, or 't' + text */
+/* the canonical bytes of identifier argument argno (never NULL) */
 static StringInfo
 id_arg(FunctionCallInfo fcinfo, TransCache *c, int which, int argno, const char *what)
 {
-	IdConv	   *ic = &c->id[which];
-	Datum		v;
-
-	if (ic->buf.data == NULL)
-		id_conv_init(fcinfo, ic, argno);
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be NULL", what),
 				 errdetail("Every row of a clustered design needs its stratum and PSU.")));
-	v = PG_GETARG_DATUM(argno);
-	resetStringInfo(&ic->buf);
-	if (ic->how == 0)
-	{
-		int64		x = ic->type == INT2OID ? DatumGetInt16(v) :
-			ic->type == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
-		unsigned char *k;
-		int			i;
-
-		enlargeStringInfo(&ic->buf, 9);
-		k = (unsigned char *) ic->buf.data;
-		k[0] = 'i';
-		for (i = 0; i < 8; i++)
-			k[1 + i] = (unsigned char) ((uint64) x >> (8 * (7 - i)));
-		ic->buf.len = 9;
-		ic->buf.data[9] = '\0';
-	}
-	else if (ic->how == 1)
-	{
-		text	   *t = DatumGetTextPP(v);
-
-		appendStringInfoChar(&ic->buf, 't');
-		appendBinaryStringInfo(&ic->buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-	}
-	else
-	{
-		char	   *s = OutputFunctionCall(&ic->out, v);
-
-		appendStringInfoChar(&ic->buf, 't');
-		appendStringInfoString(&ic->buf, s);
-		pfree(s);
-	}
-	return &ic->buf;
+	return idkey_arg(fcinfo, &c->id[which], argno);
 }
 
 /* the state, created in the aggregate context on the first row */

@@ -390,60 +390,6 @@ read_design(Parser *ps, TallyAcc *acc)
 	}
 }
 
-/*
- * Build the stored form from what was read without reordering: the text must
- * already be canonical, which tally_validate checks (a reordered copy would
- * not round-trip).
- */
-static Tally *
-acc_to_tally_as_read(TallyAcc *acc)
-{
-	Design	   *d = &acc->design;
-	TallyDesignHdr dh;
-	Tally	   *t;
-	char	   *p;
-
-	memset(&dh, 0, sizeof(dh));
-	dh.kind = d->kind;
-	dh.lonely = d->lonely;
-	dh.n_sample = d->n_sample;
-	dh.nstrata = d->nstrata;
-	dh.npsu = d->npsu;
-	dh.nssu = d->nssu;
-	dh.arena_len = d->arena_len;
-	if (d->kind == DESIGN_REPLICATE)
-		dh.rep = acc->rep.spec;
-	{
-		size_t		size = sizeof(Tally) + dh.nstrata * sizeof(StratumRec) +
-			dh.npsu * sizeof(PsuRec) + dh.nssu * sizeof(SsuRec) +
-			dh.rep.nrep * (sizeof(double) + 2 * sizeof(dd_t)) + dh.arena_len;
-
-		t = palloc0(size);
-		SET_VARSIZE(t, size);
-	}
-	t->version = TALLY_VERSION;
-	t->core = acc->core;
-	t->dh = dh;
-	p = (char *) t + sizeof(Tally);
-	memcpy(p, d->strata, dh.nstrata * sizeof(StratumRec));
-	p += dh.nstrata * sizeof(StratumRec);
-	memcpy(p, d->psu, dh.npsu * sizeof(PsuRec));
-	p += dh.npsu * sizeof(PsuRec);
-	memcpy(p, d->ssu, dh.nssu * sizeof(SsuRec));
-	p += dh.nssu * sizeof(SsuRec);
-	if (dh.rep.nrep)
-	{
-		memcpy(p, acc->rep.rscales, dh.rep.nrep * sizeof(double));
-		p += dh.rep.nrep * sizeof(double);
-		memcpy(p, acc->rep.a, dh.rep.nrep * sizeof(dd_t));
-		p += dh.rep.nrep * sizeof(dd_t);
-		memcpy(p, acc->rep.b, dh.rep.nrep * sizeof(dd_t));
-		p += dh.rep.nrep * sizeof(dd_t);
-	}
-	memcpy(p, d->arena, dh.arena_len);
-	return t;
-}
-
 PG_FUNCTION_INFO_V1(barometer_tally_in);
 Datum
 barometer_tally_in(PG_FUNCTION_ARGS)
@@ -484,7 +430,7 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 	if (*ps.p != '\0')
 		syntax_error(&ps, psprintf("Unexpected text at the end: \"%.20s\".", ps.p));
 	{
-		Tally	   *t = acc_to_tally_as_read(acc);
+		Tally	   *t = tally_pack(acc, false);
 
 		tally_validate(t, ERRCODE_INVALID_TEXT_REPRESENTATION, input);
 		PG_RETURN_TALLY(t);
@@ -817,7 +763,7 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 	}
 	if (buf->cursor != buf->len)
 		binary_error(psprintf("%d bytes are left over after the last field.", buf->len - buf->cursor));
-	t = acc_to_tally_as_read(acc);
+	t = tally_pack(acc, false);
 	tally_validate(t, ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
 	PG_RETURN_TALLY(t);
 }
