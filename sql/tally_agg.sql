@@ -27,10 +27,22 @@ SELECT grp, round(r.estimate::numeric, 8) AS estimate, round(r.se::numeric, 8) A
        round(r.ci_lower::numeric, 8) AS ci_lower, round(r.ci_upper::numeric, 8) AS ci_upper,
        r.n, r.n_missing, round(r.weighted_n::numeric, 4) AS weighted_n,
        round(r.n_eff::numeric, 4) AS n_eff, round(r.deff::numeric, 6) AS deff, r.df,
-       round(r.cv::numeric, 6) AS cv
+       round(r.cv::numeric, 6) AS cv, r.status, r.reason_en
 FROM (SELECT grp, barometer.tally(b, w) AS t FROM agg_rows GROUP BY grp) s,
      LATERAL barometer.report(t) AS r
 ORDER BY grp;
+
+-- status under other policies, and for a small group; a mean uses CV bands
+SELECT r.n, r.status, r.reason_en, r.reason_nl
+FROM (SELECT barometer.tally(b, w) AS t FROM agg_rows WHERE i < 25) s,
+     LATERAL barometer.report(t) AS r;
+SELECT r.status, r.reason_en
+FROM (SELECT barometer.tally(b, w) AS t FROM agg_rows WHERE i < 60) s,
+     LATERAL barometer.report(t, 0.95, 'beta', 'min_respondents') AS r;
+SELECT r.status, r.reason_en
+FROM (SELECT barometer.tally(x, w) AS t FROM agg_rows WHERE i < 200) s,
+     LATERAL barometer.report(t) AS r;
+SELECT r.status FROM barometer.report((SELECT barometer.tally(x, w) FROM agg_rows), 0.95, NULL, 'nchs2017') AS r;
 
 -- a report of a NULL tally is one row of NULLs
 SELECT * FROM barometer.report(NULL::barometer.tally);

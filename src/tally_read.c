@@ -11,6 +11,7 @@
 #include "utils/builtins.h"
 
 #include "ci.h"
+#include "publication.h"
 #include "tally.h"
 
 /* the full summary, with the design's variance and df */
@@ -230,10 +231,13 @@ barometer_tally_ci_upper(PG_FUNCTION_ARGS)
 }
 
 /*
- * report(t, level, method): estimate, se, ci_lower, ci_upper, n, n_missing,
- * weighted_n, n_eff (Kish), deff, df, cv as one row.
+ * report(t, level, method, policy): estimate, se, ci_lower, ci_upper, n,
+ * n_missing, weighted_n, n_eff (Kish), deff, df, cv, and the publication
+ * status with its reasons (English, Dutch) under the policy (NULL:
+ * nchs2017 for a proportion, statcan_cv for a mean) as one row.
  */
-#define REPORT_NCOLS 11
+#define REPORT_NCOLS 14
+#define REPORT_NNUM 11
 
 PG_FUNCTION_INFO_V1(barometer_tally_report);
 Datum
@@ -247,7 +251,11 @@ barometer_tally_report(PG_FUNCTION_ARGS)
 	double		df,
 				lo,
 				hi,
-				x[REPORT_NCOLS];
+				x[REPORT_NNUM];
+	const char *policy;
+	const PolicyRow *row;
+	int32		version;
+	PubDecision pub;
 	int			method,
 				i;
 	bool		have_ci;
@@ -273,12 +281,29 @@ barometer_tally_report(PG_FUNCTION_ARGS)
 	x[9] = s.df;
 	x[10] = (isnan(x[1]) || s.estimate == 0.0) ? NAN : x[1] / s.estimate;
 
-	for (i = 0; i < REPORT_NCOLS; i++)
+	for (i = 0; i < REPORT_NNUM; i++)
 	{
 		nulls[i] = isnan(x[i]);
 		values[i] = Float8GetDatum(x[i]);
 	}
 	values[4] = Int64GetDatum(t->core.n);
 	values[5] = Int64GetDatum(t->core.n_missing);
+	nulls[4] = nulls[5] = false;
+
+	/* the publication status under the policy */
+	if (PG_ARGISNULL(3))
+		policy = s.kind == TALLY_PROPORTION ? "nchs2017" : "statcan_cv";
+	else
+		policy = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	row = barometer_policy_lookup(fcinfo->flinfo, policy, true, 0, &version);
+	barometer_policy_check_applies(row, policy, POLICY_FOR_TALLY, s.kind);
+	if (!publication_decide(&s, row, &pub))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("policy \"%s\" does not apply to this tally", policy)));
+	values[11] = CStringGetTextDatum(pub_status_name(pub.status));
+	values[12] = CStringGetTextDatum(pub.reason_en);
+	values[13] = CStringGetTextDatum(pub.reason_nl);
+	nulls[11] = nulls[12] = nulls[13] = false;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

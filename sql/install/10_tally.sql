@@ -145,12 +145,15 @@ CREATE FUNCTION @extschema@.ci_upper(t @extschema@.tally,
 	AS 'MODULE_PATHNAME', 'barometer_tally_ci_upper'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+-- STABLE: the status reads the policy table barometer.policy
 CREATE FUNCTION @extschema@.report(t @extschema@.tally,
 		level double precision DEFAULT 0.95, method text DEFAULT NULL,
+		policy text DEFAULT NULL,
 		OUT estimate double precision, OUT se double precision,
 		OUT ci_lower double precision, OUT ci_upper double precision,
 		OUT n bigint, OUT n_missing bigint, OUT weighted_n double precision,
 		OUT n_eff double precision, OUT deff double precision,
-		OUT df double precision, OUT cv double precision)
+		OUT df double precision, OUT cv double precision,
+		OUT status text, OUT reason_en text, OUT reason_nl text)
 	AS 'MODULE_PATHNAME', 'barometer_tally_report'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
