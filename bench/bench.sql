@@ -1,5 +1,7 @@
--- bench/bench.sql - time every pair on the current bench.data, in this one
--- backend.  psql variables: size (label), nrows, rounds.
+-- bench/bench.sql - time every pair on the current tables (bench.data,
+-- bench.cluster, bench.cluster_shuffled, and bench.rep up to its size), in
+-- this one backend.  psql variables: size (label), nrows, rounds, and
+-- slow_rounds, the rounds of the slow pairs (e2, f2: no warm-up round).
 --
 -- Each call of bench.time_pair runs a warm-up round and then :rounds rounds
 -- of (baseline, barometer) for one test in one mode; its rows go to
@@ -9,10 +11,12 @@
 SET client_min_messages = warning;
 
 -- plans and numbers first (cheap, and they warm the caches)
-INSERT INTO bench.plan SELECT * FROM bench.check_plans(:'size', 'serial');
-INSERT INTO bench.plan SELECT * FROM bench.check_plans(:'size', 'parallel');
+INSERT INTO bench.plan SELECT * FROM bench.check_plans(:'size', :nrows, 'serial');
+INSERT INTO bench.plan SELECT * FROM bench.check_plans(:'size', :nrows, 'parallel');
 INSERT INTO bench.numbers SELECT * FROM bench.check_numbers(:'size', 'serial');
 INSERT INTO bench.numbers SELECT * FROM bench.check_numbers(:'size', 'parallel');
+INSERT INTO bench.numbers_cluster SELECT * FROM bench.check_cluster(:'size');
+SELECT :nrows <= max_rows AS rep FROM bench.query WHERE test = 'f' \gset
 
 \warn :size a serial
 INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'a', 'serial', :rounds);
@@ -30,3 +34,19 @@ INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'c', 'pa
 INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'd', 'serial', :rounds);
 \warn :size d parallel
 INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'd', 'parallel', :rounds);
+\warn :size e serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'e', 'serial', :rounds);
+\warn :size e parallel
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'e', 'parallel', :rounds);
+\warn :size e2 serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'e2', 'serial', :slow_rounds);
+\if :rep
+\warn :size f serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'f', 'serial', :rounds);
+\warn :size f parallel
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'f', 'parallel', :rounds);
+\warn :size f numbers
+INSERT INTO bench.numbers_rep SELECT * FROM bench.check_rep(:'size');
+\warn :size f2 serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'f2', 'serial', :slow_rounds);
+\endif

@@ -20,11 +20,21 @@ CREATE SCHEMA bench;
 
 -- The compared pairs.  Every query reads bench.data (rebuilt for each size by
 -- bench/data.sql).
+-- max_rows: the largest size the test runs at (its table is built only up
+-- to there; NULL: every size); modes: the modes it runs in; warmup: whether
+-- bench.time_pair runs a warm-up round first (the slow pairs e2 and f2 skip
+-- it: bench.check_cluster and test f have just read their tables, and one of
+-- their rounds takes seconds); speedup_goal: the goal of the parallel
+-- speed-up table (NULL: none).
 CREATE TABLE bench.query (
 	test text PRIMARY KEY,
 	title text NOT NULL,
 	baseline text NOT NULL,
-	barometer text NOT NULL
+	barometer text NOT NULL,
+	max_rows bigint,
+	modes text[] NOT NULL DEFAULT ARRAY['serial', 'parallel'],
+	warmup boolean NOT NULL DEFAULT true,
+	speedup_goal float8 DEFAULT 1.6
 );
 
 INSERT INTO bench.query VALUES
@@ -72,6 +82,48 @@ SELECT 'd', 'd 20 indicators x 1800 groups',
 	' FROM bench.data GROUP BY municipality, origin'
 FROM generate_series(1, 20) AS k;
 
+-- (e) a stratified cluster design (issue 3): 50 rows per PSU, 100 PSUs per
+-- stratum (200 strata at 1M rows, 2,000 at 10M; bench/data_cluster.sql),
+-- n_psu materialized in the table.  The floor is that of (a), on the same
+-- rows.  bench.cluster is in file order (the rows of a PSU adjacent, as
+-- survey files are); e2 is the same pair on the same rows shuffled, which
+-- shows the cost of poor locality (no goal; serial only, the slow rounds).
+INSERT INTO bench.query (test, title, baseline, barometer, modes, warmup, speedup_goal) VALUES
+('e', 'e strata+PSUs: sums vs tally',
+ $q$SELECT sum(w), sum(w) FILTER (WHERE y) FROM bench.cluster$q$,
+ $q$SELECT barometer.tally(y, w, stratum, psu, n_psu, NULL) FROM bench.cluster$q$,
+ ARRAY['serial', 'parallel'], true, NULL),
+('e2', 'e same, rows shuffled',
+ $q$SELECT sum(w), sum(w) FILTER (WHERE y) FROM bench.cluster_shuffled$q$,
+ $q$SELECT barometer.tally(y, w, stratum, psu, n_psu, NULL) FROM bench.cluster_shuffled$q$,
+ ARRAY['serial'], false, NULL);
+
+-- (f) 80 replicate weights (issue 3), 1M rows only: bench.rep is about 750 MB
+-- at 1M rows (bench/data_rep.sql), 7.5 GB would be too much at 10M.  The
+-- floor is sum(w) by origin over the same rows.  f2 is the variance the
+-- way plain SQL gets it: per origin and replicate r, theta_r = sum(repw[r] y)
+-- / sum(repw[r]) with unnest WITH ORDINALITY over the rows of non-missing y
+-- (those barometer sums), then JK1's (R-1)/R sum_r (theta_r - mean)^2,
+-- against barometer's variance of the same tally (serial only, the slow
+-- rounds; bench.check_rep compares the numbers).
+INSERT INTO bench.query (test, title, baseline, barometer, max_rows, modes, warmup, speedup_goal) VALUES
+('f', 'f 80 repw by origin: sum/tally',
+ $q$SELECT origin, sum(w) FROM bench.rep GROUP BY origin$q$,
+ $q$SELECT origin, barometer.tally(y, w, repw, 'jk1'::barometer.replicates)
+FROM bench.rep GROUP BY origin$q$,
+ 1000000, ARRAY['serial', 'parallel'], true, NULL),
+('f2', 'f variance: unnest SQL/tally',
+ $q$SELECT origin, (count(*) - 1) / count(*)::float8 * sum((theta - mean) * (theta - mean)) AS variance
+FROM (SELECT origin, theta, avg(theta) OVER (PARTITION BY origin) AS mean
+      FROM (SELECT origin, r, sum(x * y::int) / sum(x) AS theta
+            FROM bench.rep, unnest(repw) WITH ORDINALITY AS u(x, r)
+            WHERE y IS NOT NULL
+            GROUP BY origin, r) AS th) AS d
+GROUP BY origin$q$,
+ $q$SELECT origin, barometer.variance(barometer.tally(y, w, repw, 'jk1'::barometer.replicates)) AS variance
+FROM bench.rep GROUP BY origin$q$,
+ 1000000, ARRAY['serial'], false, NULL);
+
 -- Goals on the ratio barometer median / baseline median.
 CREATE TABLE bench.goal (
 	test text NOT NULL,
@@ -85,7 +137,12 @@ INSERT INTO bench.goal VALUES
 	('b', 'serial', 1.0, '< 1'),
 	('b', 'parallel', 1.0, '< 1'),
 	('c', 'serial', 1.2, '<= 1.2'),
-	('d', 'serial', 1.5, '<= 1.5');
+	('d', 'serial', 1.5, '<= 1.5'),
+	-- issue 3: the stratified cluster tally within 2x the floor, the 80
+	-- replicates within 4x the floor, and at least 20x faster than unnest
+	('e', 'serial', 2.0, '<= 2'),
+	('f', 'serial', 4.0, '<= 4'),
+	('f2', 'serial', 0.05, '<= 0.05');
 
 CREATE TABLE bench.timing (
 	size text NOT NULL,
@@ -116,6 +173,29 @@ CREATE TABLE bench.numbers (
 	se_barometer float8
 );
 
+-- the numbers of test (e): barometer on bench.cluster (serial and parallel)
+-- and on bench.cluster_shuffled against the linearization in plain SQL
+CREATE TABLE bench.numbers_cluster (
+	size text NOT NULL,
+	mode text NOT NULL,
+	tbl text NOT NULL,
+	est_sql float8,
+	est_barometer float8,
+	se_sql float8,
+	se_barometer float8,
+	df_barometer float8
+);
+
+-- the numbers of test (f): the JK1 variance by origin, barometer (serial
+-- and parallel) against the unnest formulation
+CREATE TABLE bench.numbers_rep (
+	size text NOT NULL,
+	mode text NOT NULL,
+	origin int NOT NULL,
+	var_sql float8,
+	var_barometer float8
+);
+
 -- Session settings of a mode.  Parallel: 2 workers and no cost penalty, so
 -- the planner picks Gather + Partial Aggregate even for 1M rows (the table
 -- carries parallel_workers = 2).  work_mem is large enough that every
@@ -140,7 +220,8 @@ BEGIN
 END;
 $$;
 
--- Time one pair: a warm-up round (not reported), then `rounds` rounds that
+-- Time one pair: a warm-up round (not reported; not for a test without
+-- warmup, and the only round when p_rounds is 0), then `rounds` rounds that
 -- each run the baseline and the barometer query once, alternating which goes
 -- first, so that drift (caches, other load) hits both alike.
 CREATE FUNCTION bench.time_pair(p_size text, p_nrows bigint, p_test text,
@@ -157,7 +238,7 @@ DECLARE
 BEGIN
 	SELECT * INTO STRICT q FROM bench.query WHERE test = p_test;
 	PERFORM bench.set_mode(p_mode);
-	FOR r IN 0 .. p_rounds LOOP
+	FOR r IN CASE WHEN q.warmup THEN 0 ELSE 1 END .. p_rounds LOOP
 		FOR k IN 0 .. 1 LOOP
 			which := CASE WHEN (r + k) % 2 = 0 THEN 'baseline' ELSE 'barometer' END;
 			t0 := clock_timestamp();
@@ -176,8 +257,9 @@ BEGIN
 END;
 $$;
 
--- EXPLAIN (COSTS OFF) of both queries of a test in a mode.
-CREATE FUNCTION bench.check_plans(p_size text, p_mode text)
+-- EXPLAIN (COSTS OFF) of both queries of every test that runs at this size
+-- in this mode.
+CREATE FUNCTION bench.check_plans(p_size text, p_nrows bigint, p_mode text)
 RETURNS SETOF bench.plan
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -187,7 +269,9 @@ DECLARE
 	txt text;
 BEGIN
 	PERFORM bench.set_mode(p_mode);
-	FOR q IN SELECT * FROM bench.query ORDER BY test LOOP
+	FOR q IN SELECT * FROM bench.query
+			WHERE p_mode = ANY (modes) AND (max_rows IS NULL OR p_nrows <= max_rows)
+			ORDER BY test LOOP
 		FOREACH which IN ARRAY ARRAY['baseline', 'barometer'] LOOP
 			txt := '';
 			FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' ||
@@ -217,6 +301,87 @@ BEGIN
 	EXECUTE q.baseline INTO STRICT e1, s1;
 	EXECUTE q.barometer INTO STRICT e2, s2;
 	RETURN NEXT ROW(p_size, p_mode, e1, e2, s1, s2)::bench.numbers;
+END;
+$$;
+
+-- The numbers of test (e): the estimate and SE of the whole sample by
+-- R's linearization in plain SQL (V = sum_h n_h/(n_h-1) sum_j (Z_hj -
+-- Zbar_h)^2, Z_hj the PSU totals of w (y - p) / W over the rows of
+-- non-missing y; every PSU of the sample has such rows, as the check of
+-- count(*) = n_psu makes sure), against barometer on the grouped table in
+-- both modes and on the shuffled one.
+CREATE FUNCTION bench.check_cluster(p_size text)
+RETURNS SETOF bench.numbers_cluster
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_est_sql float8;
+	v_se_sql float8;
+	v_est float8;
+	v_se float8;
+	v_df float8;
+	v_mode text;
+	v_tbl text;
+BEGIN
+	PERFORM bench.set_mode('serial');
+	WITH s AS (
+		SELECT sum(w) FILTER (WHERE y IS NOT NULL) AS sw, sum(w * y::int) AS swy
+		FROM bench.cluster),
+	z AS (
+		SELECT c.stratum, max(c.n_psu) AS n_h,
+			sum(c.w * (c.y::int - s.swy / s.sw)) / s.sw AS z
+		FROM bench.cluster c, s
+		WHERE c.y IS NOT NULL
+		GROUP BY c.stratum, c.psu, s.sw, s.swy),
+	h AS (
+		SELECT stratum, n_h, count(*) AS n_seen,
+			n_h / (n_h - 1.0) * sum((z - zbar) * (z - zbar)) AS v
+		FROM (SELECT z.*, avg(z) OVER (PARTITION BY stratum) AS zbar FROM z) AS z
+		GROUP BY stratum, n_h)
+	SELECT (SELECT swy / sw FROM s), sqrt(sum(v)),
+		count(*) FILTER (WHERE n_seen <> n_h)
+	INTO STRICT v_est_sql, v_se_sql, v_df
+	FROM h;
+	IF v_df > 0 THEN
+		RAISE EXCEPTION 'bench.cluster has % strata with PSUs without answers', v_df;
+	END IF;
+	FOR v_mode, v_tbl IN VALUES ('serial', 'cluster'), ('parallel', 'cluster'),
+			('serial', 'cluster_shuffled') LOOP
+		PERFORM bench.set_mode(v_mode);
+		EXECUTE format('SELECT barometer.estimate(t), barometer.se(t), barometer.df(t)
+			FROM (SELECT barometer.tally(y, w, stratum, psu, n_psu, NULL) AS t FROM bench.%I) AS s',
+			v_tbl) INTO STRICT v_est, v_se, v_df;
+		RETURN NEXT ROW(p_size, v_mode, v_tbl, v_est_sql, v_est, v_se_sql, v_se, v_df)::bench.numbers_cluster;
+	END LOOP;
+END;
+$$;
+
+-- The numbers of test (f): the JK1 variance by origin, the unnest
+-- formulation (serial) against barometer in both modes.  Runs the queries of
+-- f2 (one run of the slow unnest query), each with EXECUTE ... INTO of the
+-- array of its variances by origin (INTO, unlike a FOR loop over a query,
+-- runs a parallel plan with its workers).
+CREATE FUNCTION bench.check_rep(p_size text)
+RETURNS SETOF bench.numbers_rep
+LANGUAGE plpgsql AS $$
+DECLARE
+	q bench.query;
+	m text;
+	o int[];
+	v_sql float8[];
+	v float8[];
+BEGIN
+	SELECT * INTO STRICT q FROM bench.query WHERE test = 'f2';
+	PERFORM bench.set_mode('serial');
+	EXECUTE 'SELECT array_agg(origin ORDER BY origin), array_agg(variance ORDER BY origin) FROM ('
+		|| q.baseline || ') AS s' INTO STRICT o, v_sql;
+	FOREACH m IN ARRAY ARRAY['serial', 'parallel'] LOOP
+		PERFORM bench.set_mode(m);
+		EXECUTE 'SELECT array_agg(variance ORDER BY origin) FROM (' || q.barometer || ') AS s'
+			INTO STRICT v;
+		FOR i IN 1 .. cardinality(o) LOOP
+			RETURN NEXT ROW(p_size, m, o[i], v_sql[i], v[i])::bench.numbers_rep;
+		END LOOP;
+	END LOOP;
 END;
 $$;
 

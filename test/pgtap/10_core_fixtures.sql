@@ -148,6 +148,20 @@ SELECT pg_temp.core_check(s.t, s.have_tally, s.dataset, s.variable, s.quantity, 
          ORDER BY e.ord
         OFFSET 0) AS s;
 
+-- the figure quoted in the README: the largest relative difference from the
+-- references, by tolerance class (closed forms; R's iterative logit; R's
+-- spline likelihood)
+SELECT diag(format('largest relative difference from the references: %s (closed forms, tol 1e-9), %s (R''s iterative logit), %s (R''s spline likelihood)',
+                   to_char(max(d) FILTER (WHERE tol <= 1e-9), '9.9EEEE'),
+                   to_char(max(d) FILTER (WHERE method = 'logit'), '9.9EEEE'),
+                   to_char(max(d) FILTER (WHERE method = 'likelihood_r'), '9.9EEEE')))
+  FROM (SELECT e.tol, e.method,
+               abs(pg_temp.core_actual(c.t, e.quantity, e.method, e.level, e.df_arg) - e.value)
+               / abs(e.value) AS d
+          FROM core_expected e
+          JOIN core_tally c ON c.dataset = e.dataset AND c.variable = e.variable
+         WHERE e.value IS NOT NULL AND abs(e.value) >= 1e-300) s;
+
 SELECT * FROM finish();
 
 ROLLBACK;
