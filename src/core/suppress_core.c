@@ -43,78 +43,14 @@
 #include "lp.h"
 #include "suppress_core.h"
 
-/* cell flags */
-#define CF_PRIMARY	0x01
-#define CF_PRESUPP	0x02
-#define CF_SINGLE	0x04
-#define CF_FIXED	0x08		/* infinite cost: never a secondary */
-#define CF_GIVEUP	0x10		/* primary that cannot be protected */
+#include "suppress_internal.h"
 
-typedef struct Sup
-{
-	const SupInput *in;
-	const SupOptions *opt;
-	SupRealloc alloc;
-	void	   *actx;
-	SupError   *err;
-	SupStats   *st;
-	void	  **blk;
-	int			nblk,
-				cblk;
-
-	int			ndim;
-	int			ncode[SUP_MAXDIM];
-	const char **code[SUP_MAXDIM];	/* sorted, unique */
-	int		   *par[SUP_MAXDIM];	/* parent code or -1 */
-	int		   *chs[SUP_MAXDIM];	/* children: CSR start per code */
-	int		   *chl[SUP_MAXDIM];
-
-	int			ntab;
-	const char **tab;
-	int		   *rowtab;
-	int		   *rowcell;
-
-	int			ncell;
-	int		   *coord;			/* ncell * ndim */
-	double	   *val;
-	double	   *cost;
-	unsigned char *cf;
-	unsigned char *intab;		/* ntab * ncell: 0 absent, 1 published, 2
-								 * suppressed in that table */
-	bool		integral;
-
-	int			neq;
-	int		   *es;				/* equation e: cells ec[es[e]] (the total)
-								 * and ec[es[e]+1 .. es[e+1]-1] (its parts) */
-	int		   *ec;
-	int		   *cs;				/* cell c: equations cl[cs[c] .. cs[c+1]-1] */
-	int		   *cl;
-
-	/* the pattern and the audit */
-	unsigned char *supp;
-	unsigned char *dirty;
-	double	   *lo;
-	double	   *hi;
-	unsigned char *prob;
-	int		   *probeq;
-	int		   *comp;			/* component of a suppressed cell (last audit) */
-	int		   *compstart;
-	int		   *complist;
-	int			ncomp;
-
-	/* heuristic */
-	int		   *cnt_use;		/* suppressed cells of an equation that can move */
-	int		   *cnt_all;		/* suppressed cells of an equation */
-	int		   *queue;
-	int			qhead,
-				qtail;
-} Sup;
 
 /* ---------------------------------------------------------------------
  * memory and errors
  * --------------------------------------------------------------------- */
 
-static void *
+void *
 sup_alloc(Sup *S, size_t n)
 {
 	void	   *p;
@@ -134,7 +70,6 @@ sup_alloc(Sup *S, size_t n)
 	return p;
 }
 
-#define NEW(S, type, n) ((type *) sup_alloc((S), sizeof(type) * (size_t) (n)))
 
 /* free the blocks allocated since mark (temporaries of one audit) */
 static void
@@ -157,13 +92,8 @@ sup_free_all(Sup *S)
 	S->nblk = S->cblk = 0;
 }
 
-#if defined(__GNUC__)
-static int	fail(Sup *S, int code, const char *msg, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
-#endif
-
-static int
-fail(Sup *S, int code, const char *msg, const char *fmt,...)
+int
+sup_fail(Sup *S, int code, const char *msg, const char *fmt,...)
 {
 	va_list		ap;
 
@@ -286,7 +216,7 @@ build_codes(Sup *S)
 	for (e = 0; e < in->nedges; e++)
 	{
 		if (in->edge_dim[e] < 0 || in->edge_dim[e] >= S->ndim)
-			return fail(S, SUP_E_INPUT, "hierarchy edge names a dimension the cells do not have",
+			return sup_fail(S, SUP_E_INPUT, "hierarchy edge names a dimension the cells do not have",
 						"Edge %s -> %s is for dimension %d; the cells have %d dimension%s.",
 						in->edge_child[e], in->edge_parent[e], in->edge_dim[e] + 1,
 						S->ndim, S->ndim == 1 ? "" : "s");
@@ -327,10 +257,10 @@ build_codes(Sup *S)
 			ch = code_index(tmp, u, in->edge_child[e]);
 			pa = code_index(tmp, u, in->edge_parent[e]);
 			if (ch == pa)
-				return fail(S, SUP_E_INPUT, "hierarchy has a loop",
+				return sup_fail(S, SUP_E_INPUT, "hierarchy has a loop",
 							"In dimension %d, code %s is its own parent.", d + 1, tmp[ch]);
 			if (S->par[d][ch] >= 0 && S->par[d][ch] != pa)
-				return fail(S, SUP_E_INPUT, "hierarchy is not a tree",
+				return sup_fail(S, SUP_E_INPUT, "hierarchy is not a tree",
 							"In dimension %d, code %s has two parents: %s and %s.",
 							d + 1, tmp[ch], tmp[S->par[d][ch]], tmp[pa]);
 			S->par[d][ch] = pa;
@@ -363,7 +293,7 @@ build_codes(Sup *S)
 					k = S->par[d][k];
 				} while (k != j && used < sizeof(path) - 40);
 				snprintf(path + used, sizeof(path) - used, "%s", tmp[j]);
-				return fail(S, SUP_E_INPUT, "hierarchy has a loop",
+				return sup_fail(S, SUP_E_INPUT, "hierarchy has a loop",
 							"In dimension %d, the parents run in a circle: %s.", d + 1, path);
 			}
 			while (top > 0)
@@ -418,7 +348,7 @@ build_cells(Sup *S)
 			if (u == 0 || strcmp(tmp[u - 1], tmp[i]) != 0)
 				tmp[u++] = tmp[i];
 		if (u > SUP_MAXTABLES)
-			return fail(S, SUP_E_INPUT, "too many linked tables",
+			return sup_fail(S, SUP_E_INPUT, "too many linked tables",
 						"The cells name %d tables; at most %d are allowed.", u, SUP_MAXTABLES);
 		S->tab = tmp;
 		S->ntab = u;
@@ -437,14 +367,14 @@ build_cells(Sup *S)
 		if (isnan(v) || isinf(v) || v < 0)
 		{
 			row_name(S, i, name, sizeof(name));
-			return fail(S, SUP_E_INPUT, isnan(v) || isinf(v) ? "cell value must be finite" :
+			return sup_fail(S, SUP_E_INPUT, isnan(v) || isinf(v) ? "cell value must be finite" :
 						"cell value must not be negative",
 						"Cell %s has value %g.", name, v);
 		}
 		if (v > 1e15)
 		{
 			row_name(S, i, name, sizeof(name));
-			return fail(S, SUP_E_INPUT, "cell value out of range",
+			return sup_fail(S, SUP_E_INPUT, "cell value out of range",
 						"Cell %s has value %g; values must not exceed 1e15.", name, v);
 		}
 		if (v != floor(v))
@@ -452,7 +382,7 @@ build_cells(Sup *S)
 		if (in->cost && (isnan(in->cost[i]) ? false : in->cost[i] < 0))
 		{
 			row_name(S, i, name, sizeof(name));
-			return fail(S, SUP_E_INPUT, "cell cost must not be negative",
+			return sup_fail(S, SUP_E_INPUT, "cell cost must not be negative",
 						"Cell %s has cost %g.", name, in->cost[i]);
 		}
 	}
@@ -502,15 +432,15 @@ build_cells(Sup *S)
 			{
 				row_name(S, r, name, sizeof(name));
 				if (in->table)
-					return fail(S, SUP_E_INPUT, "duplicate cell",
+					return sup_fail(S, SUP_E_INPUT, "duplicate cell",
 								"Cell %s appears twice in table %s.", name, S->tab[S->rowtab[r]]);
-				return fail(S, SUP_E_INPUT, "duplicate cell",
+				return sup_fail(S, SUP_E_INPUT, "duplicate cell",
 							"Cell %s appears twice.", name);
 			}
 			if (in->value[r] != S->val[c])
 			{
 				row_name(S, r, name, sizeof(name));
-				return fail(S, SUP_E_INPUT, "linked tables disagree on a cell",
+				return sup_fail(S, SUP_E_INPUT, "linked tables disagree on a cell",
 							"Cell %s is %g in table %s and %g in table %s.", name,
 							S->val[c], S->tab[S->rowtab[prev]], in->value[r],
 							S->tab[S->rowtab[r]]);
@@ -607,7 +537,7 @@ build_equations(Sup *S)
 				S->alloc(S->actx, ec, 0);
 				S->alloc(S->actx, edim, 0);
 				cell_name(S, c, name, sizeof(name));
-				return fail(S, SUP_E_INPUT, "margin does not add up",
+				return sup_fail(S, SUP_E_INPUT, "margin does not add up",
 							"Cell %s is %.15g but its parts along dimension %d (the children of %s) sum to %.15g.",
 							name, S->val[c], d + 1, S->code[d][code], sum);
 			}
@@ -695,8 +625,8 @@ uf_find(int *uf, int x)
 	return x;
 }
 
-static inline double
-required_width(const Sup *S, int c)
+double
+sup_required_width(const Sup *S, int c)
 {
 	return fmax(S->opt->protection, S->opt->protection_rel * S->val[c]);
 }
@@ -884,7 +814,7 @@ audit_inner(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
 		}
 		m = lp_build(ncol, nrow, rs, col, coef, rhs);
 		if (m == NULL)
-			return fail(S, SUP_E_SOLVER, "linear program could not be built",
+			return sup_fail(S, SUP_E_SOLVER, "linear program could not be built",
 						"Out of memory in GLPK.");
 		for (i = 0; i < ncol; i++)
 		{
@@ -899,7 +829,7 @@ audit_inner(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
 				if (S->opt->cancel && S->opt->cancel())
 				{
 					lp_free(m);
-					return fail(S, SUP_E_CANCEL, "cancelled", "The audit was cancelled.");
+					return sup_fail(S, SUP_E_CANCEL, "cancelled", "The audit was cancelled.");
 				}
 				rc = lp_extreme(m, i, dir == 1, &v);
 				S->st->lps++;
@@ -911,7 +841,7 @@ audit_inner(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
 
 					lp_free(m);
 					cell_name(S, c, name, sizeof(name));
-					return fail(S, SUP_E_SOLVER, "linear program failed",
+					return sup_fail(S, SUP_E_SOLVER, "linear program failed",
 								"GLPK could not compute the %s of cell %s (status %d).",
 								dir ? "maximum" : "minimum", name, rc);
 				}
@@ -959,7 +889,7 @@ evaluate(Sup *S, const unsigned char *supp, const double *lo, const double *hi,
 		w = hi[c] - lo[c];
 		if (w <= tolerance(S, c))
 			prob[c] = SUP_P_EXACT;
-		else if (w < required_width(S, c) - tolerance(S, c))
+		else if (w < sup_required_width(S, c) - tolerance(S, c))
 			prob[c] = SUP_P_NARROW;
 	}
 	if (!S->opt->singleton)
@@ -998,8 +928,8 @@ evaluate(Sup *S, const unsigned char *supp, const double *lo, const double *hi,
  * the heuristic
  * --------------------------------------------------------------------- */
 
-static inline bool
-can_move(const Sup *S, int c)
+bool
+sup_can_move(const Sup *S, int c)
 {
 	return S->val[c] > 0 && !(S->cf[c] & CF_FIXED);
 }
@@ -1077,7 +1007,7 @@ satisfied(const Sup *S, int c, int e)
 	for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
 		if (S->ec[k] != c && S->supp[S->ec[k]])
 			cap += S->val[S->ec[k]];
-	return cap >= required_width(S, c) - tolerance(S, c);
+	return cap >= sup_required_width(S, c) - tolerance(S, c);
 }
 
 /*
@@ -1103,7 +1033,7 @@ candidate(const Sup *S, int e, double *score)
 					needs = 0;
 		double		s;
 
-		if (S->supp[x] || !can_move(S, x))
+		if (S->supp[x] || !sup_can_move(S, x))
 			continue;
 		for (j = S->cs[x]; j < S->cs[x + 1]; j++)
 		{
@@ -1249,276 +1179,6 @@ heuristic(Sup *S)
 }
 
 /* ---------------------------------------------------------------------
- * the optimal model
- * --------------------------------------------------------------------- */
-
-typedef struct Rows
-{
-	int			n,
-				nz,
-				cap,
-				capz;
-	int		   *start,
-			   *col;
-	double	   *coef,
-			   *lo,
-			   *hi;
-} Rows;
-
-static void
-rows_grow(Sup *S, Rows *R, int extra)
-{
-	if (R->n + 1 >= R->cap)
-	{
-		R->cap = 2 * R->cap + 16;
-		R->start = S->alloc(S->actx, R->start, sizeof(int) * (R->cap + 1));
-		R->lo = S->alloc(S->actx, R->lo, sizeof(double) * R->cap);
-		R->hi = S->alloc(S->actx, R->hi, sizeof(double) * R->cap);
-	}
-	if (R->nz + extra >= R->capz)
-	{
-		R->capz = 2 * R->capz + extra + 64;
-		R->col = S->alloc(S->actx, R->col, sizeof(int) * R->capz);
-		R->coef = S->alloc(S->actx, R->coef, sizeof(double) * R->capz);
-	}
-}
-
-static void
-rows_entry(Rows *R, int col, double coef)
-{
-	R->col[R->nz] = col;
-	R->coef[R->nz++] = coef;
-}
-
-static void
-rows_end(Rows *R, double lo, double hi)
-{
-	R->lo[R->n] = lo;
-	R->hi[R->n] = hi;
-	R->start[++R->n] = R->nz;
-}
-
-static int
-optimal(Sup *S)
-{
-	int			n = S->ncell,
-				c,
-				e,
-				k,
-				p,
-				s,
-				np = 0,
-				nk = 0,
-				nm = 0,
-				ncols,
-				rc;
-	int		   *ycol = NEW(S, int, n),
-			   *mov = NEW(S, int, n),
-			   *prim = NEW(S, int, n);
-	double		M = 0,
-				maxreq = 0;
-	double	   *obj,
-			   *clo,
-			   *chi,
-			   *x;
-	bool	   *bin;
-	Rows		R;
-	MipProblem mp;
-
-	memset(&R, 0, sizeof(R));
-	for (c = 0; c < n; c++)
-	{
-		ycol[c] = -1;
-		mov[c] = -1;
-		M += S->val[c];
-		if (S->supp[c])
-		{
-			mov[c] = nm++;
-			if (S->cf[c] & CF_PRIMARY)
-			{
-				prim[np++] = c;
-				maxreq = fmax(maxreq, required_width(S, c));
-			}
-		}
-		else if (can_move(S, c))
-		{
-			mov[c] = nm++;
-			ycol[c] = nk++;
-		}
-	}
-	M += maxreq + 1;
-	if (np == 0)
-		return 0;
-	if ((double) np * nm > S->opt->max_optimal)
-		return fail(S, SUP_E_TOO_LARGE, "table too large for the optimal method",
-					"The optimal model needs %d primary cells x %d movable cells = %.0f deviation variables per direction; the limit is %d. Use method 'heuristic'.",
-					np, nm, (double) np * nm, S->opt->max_optimal);
-
-	/* columns: y (nk), then per primary and direction nm deviations, then u, l */
-	ncols = nk + 2 * np * nm + 2 * np;
-	obj = NEW(S, double, ncols);
-	clo = NEW(S, double, ncols);
-	chi = NEW(S, double, ncols);
-	bin = NEW(S, bool, ncols);
-	x = NEW(S, double, ncols);
-	for (c = 0; c < n; c++)
-		if (ycol[c] >= 0)
-		{
-			obj[ycol[c]] = S->cost[c];
-			bin[ycol[c]] = true;
-			clo[ycol[c]] = 0;
-			chi[ycol[c]] = 1;
-		}
-#define ZCOL(pi, dir, m) (nk + ((pi) * 2 + (dir)) * nm + (m))
-#define UCOL(pi) (nk + 2 * np * nm + 2 * (pi))
-#define LCOL(pi) (nk + 2 * np * nm + 2 * (pi) + 1)
-	for (p = 0; p < np; p++)
-	{
-		double		req = required_width(S, prim[p]);
-
-		for (s = 0; s < 2; s++)
-			for (c = 0; c < n; c++)
-				if (mov[c] >= 0)
-				{
-					clo[ZCOL(p, s, mov[c])] = -S->val[c];
-					chi[ZCOL(p, s, mov[c])] = M;
-				}
-		clo[UCOL(p)] = 0;
-		chi[UCOL(p)] = req;
-		clo[LCOL(p)] = 0;
-		chi[LCOL(p)] = fmin(req, S->val[prim[p]]);
-	}
-	R.start = S->alloc(S->actx, NULL, sizeof(int));
-	R.start[0] = 0;
-	for (p = 0; p < np; p++)
-	{
-		for (s = 0; s < 2; s++)
-		{
-			/* the deviation keeps every equation */
-			for (e = 0; e < S->neq; e++)
-			{
-				int			cnt = 0;
-
-				for (k = S->es[e]; k < S->es[e + 1]; k++)
-					if (mov[S->ec[k]] >= 0)
-						cnt++;
-				if (cnt == 0)
-					continue;
-				rows_grow(S, &R, cnt);
-				for (k = S->es[e]; k < S->es[e + 1]; k++)
-					if (mov[S->ec[k]] >= 0)
-						rows_entry(&R, ZCOL(p, s, mov[S->ec[k]]), k == S->es[e] ? 1.0 : -1.0);
-				rows_end(&R, 0, 0);
-			}
-			/* a candidate moves only when suppressed */
-			for (c = 0; c < n; c++)
-				if (ycol[c] >= 0)
-				{
-					rows_grow(S, &R, 2);
-					rows_entry(&R, ZCOL(p, s, mov[c]), 1);
-					rows_entry(&R, ycol[c], -M);
-					rows_end(&R, -INFINITY, 0);
-					rows_grow(S, &R, 2);
-					rows_entry(&R, ZCOL(p, s, mov[c]), 1);
-					rows_entry(&R, ycol[c], S->val[c]);
-					rows_end(&R, 0, INFINITY);
-				}
-			/* the primary moves by u (up) or -l (down) */
-			rows_grow(S, &R, 2);
-			rows_entry(&R, ZCOL(p, s, mov[prim[p]]), 1);
-			rows_entry(&R, s == 0 ? UCOL(p) : LCOL(p), s == 0 ? -1.0 : 1.0);
-			rows_end(&R, 0, 0);
-		}
-		rows_grow(S, &R, 2);
-		rows_entry(&R, UCOL(p), 1);
-		rows_entry(&R, LCOL(p), 1);
-		rows_end(&R, required_width(S, prim[p]), INFINITY);
-	}
-	/* singleton protection: a primary q and a singleton s in an equation */
-	if (S->opt->singleton)
-	{
-		for (e = 0; e < S->neq; e++)
-		{
-			int			kq,
-						ks;
-
-			for (kq = S->es[e]; kq < S->es[e + 1]; kq++)
-			{
-				int			q = S->ec[kq];
-
-				if (!S->supp[q] || !(S->cf[q] & CF_PRIMARY))
-					continue;
-				for (ks = S->es[e]; ks < S->es[e + 1]; ks++)
-				{
-					int			sg = S->ec[ks];
-					double		rhs = 0;
-
-					if (sg == q || !(S->cf[sg] & CF_SINGLE) || mov[sg] < 0)
-						continue;
-					for (k = S->es[e]; k < S->es[e + 1]; k++)
-						if (S->ec[k] != q && S->ec[k] != sg && S->val[S->ec[k]] > 0)
-							break;
-					if (k == S->es[e + 1])
-						continue;	/* the pair is the singleton's own value */
-					rows_grow(S, &R, S->es[e + 1] - S->es[e] + 1);
-					if (ycol[sg] >= 0)
-						rows_entry(&R, ycol[sg], -1);
-					else
-						rhs = 1;
-					for (k = S->es[e]; k < S->es[e + 1]; k++)
-					{
-						int			i = S->ec[k];
-
-						if (i == q || i == sg || mov[i] < 0)
-							continue;
-						if (ycol[i] >= 0)
-							rows_entry(&R, ycol[i], 1);
-						else
-							rhs -= 1;
-					}
-					rows_end(&R, rhs, INFINITY);
-				}
-			}
-		}
-	}
-	mp.ncols = ncols;
-	mp.obj = obj;
-	mp.col_lo = clo;
-	mp.col_hi = chi;
-	mp.is_bin = bin;
-	mp.nrows = R.n;
-	mp.row_start = R.start;
-	mp.col = R.col;
-	mp.coef = R.coef;
-	mp.row_lo = R.lo;
-	mp.row_hi = R.hi;
-	rc = lp_mip_solve(&mp, S->opt->time_limit, x);
-	S->alloc(S->actx, R.start, 0);
-	if (R.col)
-		S->alloc(S->actx, R.col, 0);
-	if (R.coef)
-		S->alloc(S->actx, R.coef, 0);
-	if (R.lo)
-		S->alloc(S->actx, R.lo, 0);
-	if (R.hi)
-		S->alloc(S->actx, R.hi, 0);
-	if (rc == LP_INFEASIBLE)
-		return fail(S, SUP_E_SOLVER, "no suppression pattern protects every primary cell",
-					"The optimal model is infeasible: some primary cell cannot reach the protection level even with every other cell suppressed.");
-	if (rc != LP_OK)
-		return fail(S, SUP_E_SOLVER, "optimal suppression did not finish",
-					"GLPK stopped before proving an optimum (time limit %g s); use method 'heuristic' or a smaller table.",
-					S->opt->time_limit);
-	for (c = 0; c < n; c++)
-		if (ycol[c] >= 0 && x[ycol[c]] > 0.5)
-			S->supp[c] = 1;
-#undef ZCOL
-#undef UCOL
-#undef LCOL
-	return 0;
-}
-
-/* ---------------------------------------------------------------------
  * entry point
  * --------------------------------------------------------------------- */
 
@@ -1595,7 +1255,7 @@ audit_tables(Sup *S, unsigned char *tprot)
 			double		w = thi[c] - tlo[c];
 
 			tprot[(size_t) t * S->ncell + c] = tsupp[c] &&
-				w > tolerance(S, c) && w >= required_width(S, c) - tolerance(S, c);
+				w > tolerance(S, c) && w >= sup_required_width(S, c) - tolerance(S, c);
 		}
 	}
 	return 0;
@@ -1623,7 +1283,7 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 	S->st = stats;
 	S->ndim = in->ndim;
 	if (in->ndim < 1 || in->ndim > SUP_MAXDIM)
-		return fail(S, SUP_E_INPUT, "cells must have between 1 and 8 coordinates",
+		return sup_fail(S, SUP_E_INPUT, "cells must have between 1 and 8 coordinates",
 					"The cells have %d coordinates.", in->ndim);
 	if (in->nrows == 0)
 		return 0;
@@ -1668,7 +1328,7 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 	}
 	else if (opt->method == SUP_OPTIMAL)
 	{
-		rc = optimal(S);
+		rc = sup_optimal(S);
 		if (rc == 0)
 			rc = audit(S, S->supp, NULL, NULL, S->lo, S->hi);
 	}
@@ -1709,7 +1369,7 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 		o->upper = S->supp[c] ? S->hi[c] : S->val[c];
 		if (o->status != SUP_PRIMARY)
 			continue;
-		o->required = required_width(S, c);
+		o->required = sup_required_width(S, c);
 		/* a primary published here or in a linked table is disclosed */
 		o->problem = S->supp[c] ? S->prob[c] : SUP_P_EXACT;
 		o->protect = o->problem == SUP_OK;
