@@ -1,0 +1,396 @@
+-- The indicator dashboard on top of demo/sample.sql (or any sample of the
+-- same shape): an indicator catalog, a stored layer of tallies per edition x
+-- municipality x origin x age x sex x indicator, and the long-format table a
+-- dashboard reads, with intervals, significance against the reference group
+-- and the previous edition, and publication status.
+--
+--   indicator          the catalog (one row per published indicator)
+--   respondent_design  the microdata with the design columns of the whole sample
+--   cell               MATERIALIZED: the stored tallies, the only pass over microdata
+--   indicator_result   MATERIALIZED: every indicator x breakdown x level x edition,
+--                      rolled up from cell with barometer.merge, all figures
+--   dashboard          the published view of it: suppressed figures removed
+--   refresh_dashboard() REFRESH ... CONCURRENTLY of both, in one transaction
+--   demo_status()      the publication rule (a placeholder, see below)
+--
+-- Both materialized views have unique indexes, so they refresh CONCURRENTLY
+-- while dashboards read them.  Higher levels (province, region, origin
+-- groups, ...) are merges of stored cells of the same edition: exact for the
+-- clustered design, because every cell carries its PSU-level sums and the
+-- design columns of the whole sample.  Cells of different editions are never
+-- merged (two samples); editions are compared with independent-samples tests.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+
+-------------------------------------------------------------------------------
+-- the catalog
+-------------------------------------------------------------------------------
+CREATE TABLE goal (
+	code text PRIMARY KEY,
+	sort int NOT NULL,
+	label_en text NOT NULL);
+INSERT INTO goal VALUES
+	('arbeidsparticipatie', 1, 'labour market participation'),
+	('onderwijsparticipatie', 2, 'participation in education'),
+	('sociale en maatschappelijke netwerken', 3, 'social networks'),
+	('verbondenheid', 4, 'sense of belonging'),
+	('burgerschap', 5, 'citizenship'),
+	('financiële draagkracht', 6, 'financial capacity'),
+	('gelijke behandeling', 7, 'equal treatment'),
+	('kennis Nederlands', 8, 'knowledge of Dutch');
+
+CREATE TABLE indicator (
+	code text PRIMARY KEY,
+	sort int NOT NULL,
+	label_nl text NOT NULL,
+	label_en text NOT NULL,
+	goal text NOT NULL REFERENCES goal,
+	item smallint NOT NULL REFERENCES question,	-- the statement (respondent.answers[item])
+	agree smallint[] NOT NULL,			-- answer codes counted (the collapse)
+	collapse text NOT NULL,				-- the collapse in words
+	dont_know text NOT NULL DEFAULT 'exclude'	-- code 9 "geen mening / weet niet":
+		CHECK (dont_know IN ('exclude', 'include')),	-- exclude: out of the denominator
+								-- (its share is reported); include: a "no"
+	policy text NOT NULL DEFAULT 'nchs2017',	-- publication policy
+	reference_origin text NOT NULL DEFAULT 'BE' REFERENCES origin_group,
+	CHECK (agree <@ ARRAY[1, 2, 3, 4, 5]::smallint[]));
+
+INSERT INTO indicator (code, sort, label_nl, label_en, goal, item, agree, collapse) VALUES
+	('kansen_werk', 1, 'gelijke kansen op werk', 'equal chances of work',
+	 'arbeidsparticipatie', 1, '{4,5}', 'eens (4-5)'),
+	('opleiding_keuze', 2, 'kon gewenste opleiding volgen', 'could follow the education wanted',
+	 'onderwijsparticipatie', 2, '{4,5}', 'eens (4-5)'),
+	('contact_buren', 3, 'regelmatig contact met buren', 'regular contact with neighbours',
+	 'sociale en maatschappelijke netwerken', 3, '{4,5}', 'eens (4-5)'),
+	('vrienden_divers', 4, 'vrienden van een andere herkomst', 'friends of another origin',
+	 'sociale en maatschappelijke netwerken', 4, '{4,5}', 'eens (4-5)'),
+	('thuis_buurt', 5, 'voelt zich thuis in de buurt', 'feels at home in the neighbourhood',
+	 'verbondenheid', 5, '{4,5}', 'eens (4-5)'),
+	('verbonden_vl', 6, 'voelt zich verbonden met Vlaanderen', 'feels connected with Flanders',
+	 'verbondenheid', 6, '{4,5}', 'eens (4-5)'),
+	('wantrouwen', 7, 'wantrouwen: de meeste mensen zijn niet te vertrouwen', 'distrust: most people cannot be trusted',
+	 'verbondenheid', 7, '{1,2}', 'oneens (1-2)'),
+	('invloed_gemeente', 8, 'ervaart invloed op de gemeente', 'feels able to influence the municipality',
+	 'burgerschap', 8, '{4,5}', 'eens (4-5)'),
+	('vertrouwen_bestuur', 9, 'vertrouwen in het gemeentebestuur', 'trust in the municipal government',
+	 'burgerschap', 9, '{4,5}', 'eens (4-5)'),
+	('rondkomen', 10, 'komt gemakkelijk rond', 'makes ends meet easily',
+	 'financiële draagkracht', 10, '{4,5}', 'eens (4-5)'),
+	('geldzorgen', 11, 'maakt zich zorgen over geld', 'worries about money',
+	 'financiële draagkracht', 11, '{4,5}', 'eens (4-5)'),
+	('discriminatie', 12, 'discriminatie omwille van herkomst ervaren', 'experienced discrimination because of origin',
+	 'gelijke behandeling', 12, '{4,5}', 'eens (4-5)'),
+	('gelijk_behandeld', 13, 'gelijk behandeld door openbare diensten', 'treated equally by public services',
+	 'gelijke behandeling', 13, '{4,5}', 'eens (4-5)'),
+	('nederlands', 14, 'spreekt vlot Nederlands', 'speaks Dutch fluently',
+	 'kennis Nederlands', 14, '{4,5}', 'eens (4-5)');
+-- a generated statement (the benchmark's larger questionnaires) becomes an
+-- indicator of its own, the goals in turn
+INSERT INTO indicator (code, sort, label_nl, label_en, goal, item, agree, collapse)
+SELECT q.code, q.item, q.statement_nl, q.statement_en,
+       (SELECT code FROM goal WHERE sort = 1 + q.item % 8), q.item, '{4,5}', 'eens (4-5)'
+FROM question q WHERE q.item > 14;
+
+-- the breakdowns the dashboard publishes (the finer ones are published only
+-- where the publication rule allows)
+CREATE TABLE breakdown (
+	code text PRIMARY KEY,
+	sort int NOT NULL,
+	label_nl text NOT NULL,
+	label_en text NOT NULL,
+	reference text NOT NULL		-- what each level is tested against
+		CHECK (reference IN ('origin', 'total', 'none')));
+INSERT INTO breakdown VALUES
+	('total', 1, 'Vlaams Gewest', 'Flemish Region', 'none'),
+	('origin', 2, 'herkomst', 'origin', 'origin'),
+	('province', 3, 'provincie', 'province', 'total'),
+	('municipality', 4, 'gemeente', 'municipality', 'total'),
+	('age', 5, 'leeftijd', 'age', 'total'),
+	('sex', 6, 'geslacht', 'sex', 'total'),
+	('origin_sex', 7, 'herkomst x geslacht', 'origin x sex', 'origin'),
+	('origin_age', 8, 'herkomst x leeftijd', 'origin x age', 'origin'),
+	('province_origin', 9, 'provincie x herkomst', 'province x origin', 'origin'),
+	('municipality_origin', 10, 'gemeente x herkomst', 'municipality x origin', 'origin');
+
+-------------------------------------------------------------------------------
+-- the publication rule: a placeholder, isolated here
+-------------------------------------------------------------------------------
+-- The same fields as barometer.publication (status publish | warn | review |
+-- suppress, the reason in English and Dutch, the policy and its version).
+CREATE TYPE publication_decision AS (
+	status text,
+	reason_en text,
+	reason_nl text,
+	policy text,
+	version integer);
+
+-- PLACEHOLDER until barometer.publication_status(t, policy) lands; then the
+-- body becomes
+--   SELECT p.status, p.reason_en, p.reason_nl, p.policy, p.version
+--   FROM barometer.publication_status(t, policy) AS p
+-- and nothing else changes.  For now: suppress when fewer than 30
+-- respondents answered, or when the Korn-Graubard 95% interval is 30
+-- percentage points wide or wider (two of the NCHS 2017 criteria).
+CREATE FUNCTION demo_status(t barometer.tally, policy text DEFAULT 'nchs2017')
+RETURNS publication_decision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE
+		WHEN barometer.n(t) < 30 THEN
+			ROW('suppress', 'too few respondents (n < 30)', 'te weinig respondenten (n < 30)',
+			    'demo_placeholder', 1)::publication_decision
+		WHEN coalesce(barometer.ci_upper(t) - barometer.ci_lower(t), 1) >= 0.30 THEN
+			ROW('suppress', 'confidence interval too wide (30 points or more)',
+			    'betrouwbaarheidsinterval te breed (30 procentpunten of meer)',
+			    'demo_placeholder', 1)::publication_decision
+		ELSE ROW('publish', NULL, NULL, 'demo_placeholder', 1)::publication_decision
+	END
+$$;
+
+-------------------------------------------------------------------------------
+-- the design columns of the whole sample (per edition: each edition is its
+-- own sample; stratum = municipality, PSU = address)
+-------------------------------------------------------------------------------
+CREATE VIEW respondent_design AS
+SELECT r.*, s.n_psu, e.n_sample
+FROM respondent r
+JOIN (SELECT edition, nis, barometer.psu_count(address) AS n_psu FROM respondent GROUP BY edition, nis) s
+	ON s.edition = r.edition AND s.nis = r.nis
+JOIN (SELECT edition, count(*) AS n_sample FROM respondent GROUP BY edition) e
+	ON e.edition = r.edition;
+-- (the same as barometer.psu_count(address) OVER (PARTITION BY edition, nis)
+-- and count(*) OVER (PARTITION BY edition), as joins so that the cells can
+-- be aggregated by parallel workers)
+
+-------------------------------------------------------------------------------
+-- the stored layer: one tally per indicator x edition x municipality x
+-- origin x age x sex, with the "geen mening" counts beside it
+-------------------------------------------------------------------------------
+-- The design enters here and nowhere else: psql variable design = cluster
+-- (default: strata = municipalities, PSUs = addresses, R's svydesign(ids =
+-- ~address, strata = ~nis, weights = ~w)) or weights (weights only, each
+-- cell a domain of its edition's sample: fixed-size tallies, the cheap choice
+-- for very large dashboards; see bench/stadsmonitor_run).
+\if :{?design}
+\else
+\set design cluster
+\endif
+SELECT :'design' = 'weights' AS design_weights, :'design' IN ('cluster', 'weights') AS design_known \gset
+\if :design_known
+\else
+\echo 'design must be cluster or weights'
+SELECT 1/0 AS unknown_design;
+\endif
+-- (the keys compare bytewise, COLLATE "C": the rollups sort millions of cells)
+CREATE MATERIALIZED VIEW cell AS
+SELECT x.indicator COLLATE "C" AS indicator, x.edition, x.nis COLLATE "C" AS nis,
+       x.origin COLLATE "C" AS origin, x.age_group COLLATE "C" AS age_group, x.sex COLLATE "C" AS sex,
+\if :design_weights
+       barometer.tally(x.agrees, x.w, x.n_sample) AS t,
+\else
+       barometer.tally(x.agrees, x.w, x.nis, x.address, x.n_psu, NULL) AS t,
+\endif
+       count(*) FILTER (WHERE x.answer = 9) AS n_dont_know,
+       coalesce(sum(x.w) FILTER (WHERE x.answer = 9), 0) AS w_dont_know,
+       coalesce(sum(x.w) FILTER (WHERE x.answer IS NOT NULL), 0) AS w_answered
+FROM (SELECT i.code AS indicator, r.edition, r.nis, r.origin, r.age_group, r.sex, r.w,
+	     r.address, r.n_psu, r.n_sample, a.answer,
+	     CASE WHEN a.answer IS NULL THEN NULL				-- no answer: missing
+		  WHEN a.answer = 9 THEN					-- geen mening
+			CASE WHEN i.dont_know = 'include' THEN false END
+		  ELSE a.answer = ANY (i.agree) END AS agrees
+      FROM respondent_design r
+      CROSS JOIN indicator i
+      CROSS JOIN LATERAL (SELECT r.answers[i.item] AS answer) a
+      OFFSET 0) x	-- (narrow rows into the aggregate: not the answers array)
+GROUP BY x.indicator, x.edition, x.nis, x.origin, x.age_group, x.sex;
+CREATE UNIQUE INDEX cell_key ON cell (indicator, edition, nis, origin, age_group, sex);
+
+-------------------------------------------------------------------------------
+-- every indicator x breakdown x level x edition, rolled up from the cells
+-------------------------------------------------------------------------------
+CREATE MATERIALIZED VIEW indicator_result AS
+WITH fine AS (
+	-- every level except the municipal ones is a merge of these: province x
+	-- origin x age x sex (merging in two steps does fewer merges)
+	SELECT c.indicator, c.edition, m.province, c.origin, c.age_group, c.sex,
+	       barometer.merge(c.t) AS t, sum(c.n_dont_know) AS n_dont_know,
+	       sum(c.w_dont_know) AS w_dont_know, sum(c.w_answered) AS w_answered
+	FROM cell c
+	JOIN municipality m ON m.nis = c.nis
+	GROUP BY c.indicator, c.edition, m.province, c.origin, c.age_group, c.sex
+), merged AS (
+	SELECT f.indicator, f.edition,
+	       -- GROUPING(...) has a bit set for each column NOT grouped by:
+	       -- province 8, origin 4, age_group 2, sex 1
+	       CASE GROUPING(f.province, f.origin, f.age_group, f.sex)
+		       WHEN 15 THEN 'total'
+		       WHEN 11 THEN 'origin'
+		       WHEN 7 THEN 'province'
+		       WHEN 13 THEN 'age'
+		       WHEN 14 THEN 'sex'
+		       WHEN 10 THEN 'origin_sex'
+		       WHEN 9 THEN 'origin_age'
+		       WHEN 3 THEN 'province_origin' END AS breakdown,
+	       CASE WHEN f.province IS NOT NULL THEN 'province' ELSE 'region' END AS geo_level,
+	       coalesce(f.province, '02000') AS geo_code,
+	       f.origin, f.age_group, f.sex,
+	       barometer.merge(f.t) AS t,
+	       sum(f.n_dont_know)::bigint AS n_dont_know,
+	       sum(f.w_dont_know) / nullif(sum(f.w_answered), 0) AS dont_know_share
+	FROM fine f
+	GROUP BY f.indicator, f.edition,
+		 GROUPING SETS ((), (f.origin), (f.province), (f.age_group), (f.sex),
+				(f.origin, f.sex), (f.origin, f.age_group), (f.province, f.origin))
+	UNION ALL
+	SELECT c.indicator, c.edition,
+	       CASE WHEN GROUPING(c.origin) = 1 THEN 'municipality' ELSE 'municipality_origin' END,
+	       'municipality', c.nis, c.origin, NULL, NULL,
+	       barometer.merge(c.t),
+	       sum(c.n_dont_know)::bigint,
+	       sum(c.w_dont_know) / nullif(sum(c.w_answered), 0)
+	FROM cell c
+	GROUP BY c.indicator, c.edition, c.nis, GROUPING SETS ((), (c.origin))
+), rolled AS (
+	SELECT * FROM merged
+), judged AS (
+	SELECT r.*,
+	       CASE WHEN r.breakdown = 'total' THEN '02000'
+		    ELSE concat_ws(' ', CASE WHEN r.geo_level <> 'region' THEN r.geo_code END,
+				   r.origin, r.age_group, r.sex) END AS level,
+	       demo_status(r.t, i.policy) AS st,
+	       -- what a level is tested against, within its family: the
+	       -- reference origin group in the same edition, geography, age
+	       -- group and sex (two domains of one sample), or the Flemish total
+	       -- that contains it (a part against its whole)
+	       CASE WHEN b.reference = 'origin'
+		    THEN r.breakdown || ':' || concat_ws(' ', CASE WHEN r.geo_level <> 'region' THEN r.geo_code END,
+							 r.age_group, r.sex)
+		    WHEN b.reference = 'total' OR r.breakdown = 'total' THEN 'total' END AS family,
+	       (b.reference = 'origin' AND r.origin = i.reference_origin) OR r.breakdown = 'total' AS is_reference,
+	       CASE b.reference WHEN 'origin' THEN 'domains' WHEN 'total' THEN 'part' END AS relation
+	FROM rolled r
+	JOIN indicator i ON i.code = r.indicator
+	JOIN breakdown b ON b.code = r.breakdown
+), versus_reference AS (
+	-- window functions hand the reference's tally to diff_test without
+	-- copying it into every row of its family (a join would)
+	SELECT j.*,
+	       CASE WHEN NOT j.is_reference AND first_value(j.is_reference) OVER w
+		    THEN first_value(j.level) OVER w END AS reference,
+	       CASE WHEN NOT j.is_reference AND first_value(j.is_reference) OVER w
+		    THEN barometer.diff_test(j.t, first_value(j.t) OVER w, j.relation) END AS d_reference,
+	       first_value((j.st).status) OVER w AS reference_status
+	FROM judged j
+	WINDOW w AS (PARTITION BY j.indicator, j.edition, j.family ORDER BY j.is_reference DESC)
+), versus_previous AS (
+	-- the previous edition is another sample: independent samples
+	SELECT v.*,
+	       CASE WHEN lag(v.edition) OVER w = e.previous THEN e.previous END AS previous_edition,
+	       CASE WHEN lag(v.edition) OVER w = e.previous
+		    THEN barometer.diff_test(v.t, lag(v.t) OVER w, 'independent') END AS d_previous,
+	       lag((v.st).status) OVER w AS previous_status
+	FROM versus_reference v
+	JOIN edition e ON e.edition = v.edition
+	WINDOW w AS (PARTITION BY v.indicator, v.breakdown, v.level ORDER BY v.edition)
+)
+SELECT x.indicator, x.edition, x.breakdown, x.level,
+       x.geo_level, x.geo_code, x.origin, x.age_group, x.sex,
+       f.estimate, f.se, f.ci_lower, f.ci_upper, f.n, f.n_missing, f.weighted_n, f.deff, f.df,
+       x.n_dont_know, x.dont_know_share,
+       (x.st).status, (x.st).reason_nl, (x.st).reason_en, (x.st).policy, (x.st).version AS policy_version,
+       x.reference,
+       (x.d_reference).difference AS diff_reference, (x.d_reference).p_value AS p_reference,
+       CASE WHEN x.reference IS NOT NULL
+	    THEN barometer.significance(x.d_reference, 0.95, (x.st).status, x.reference_status) END AS vs_reference,
+       x.previous_edition,
+       (x.d_previous).difference AS change, (x.d_previous).p_value AS p_previous,
+       CASE WHEN x.previous_edition IS NOT NULL
+	    THEN barometer.significance(x.d_previous, 0.95, (x.st).status, x.previous_status) END AS vs_previous
+FROM versus_previous x
+CROSS JOIN LATERAL barometer.report(x.t) AS f;
+
+CREATE UNIQUE INDEX indicator_result_key ON indicator_result (indicator, edition, breakdown, level);
+CREATE INDEX ON indicator_result (indicator, breakdown, edition);
+
+-------------------------------------------------------------------------------
+-- what the dashboard (and any BI tool) reads: labels, and no figure of a
+-- suppressed cell (status and reason stay, so the reader sees why)
+-------------------------------------------------------------------------------
+CREATE VIEW dashboard AS
+SELECT r.indicator, i.label_nl AS indicator_nl, i.label_en AS indicator_en, i.goal,
+       r.edition, r.breakdown, r.level,
+       concat_ws(' · ', CASE r.geo_level WHEN 'municipality' THEN m.name_nl
+					 WHEN 'province' THEN p.name_nl
+					 ELSE CASE WHEN r.breakdown = 'total' THEN g.name_nl END END,
+		 o.label_nl, a.label_nl, x.label_nl) AS level_nl,
+       concat_ws(' · ', CASE r.geo_level WHEN 'municipality' THEN m.name_nl
+					 WHEN 'province' THEN p.name_en
+					 ELSE CASE WHEN r.breakdown = 'total' THEN g.name_en END END,
+		 o.label_en, a.label_en, x.label_en) AS level_en,
+       r.geo_level, r.geo_code, r.origin, r.age_group, r.sex,
+       CASE WHEN r.status <> 'suppress' THEN r.estimate END AS estimate,
+       CASE WHEN r.status <> 'suppress' THEN r.ci_lower END AS ci_lower,
+       CASE WHEN r.status <> 'suppress' THEN r.ci_upper END AS ci_upper,
+       r.n,
+       CASE WHEN r.status <> 'suppress' THEN r.dont_know_share END AS dont_know_share,
+       r.status, r.reason_nl, r.reason_en, r.policy,
+       r.reference,
+       r.vs_reference,
+       CASE WHEN r.vs_reference <> 'hidden' THEN r.p_reference END AS p_reference,
+       r.previous_edition,
+       r.vs_previous,
+       CASE WHEN r.vs_previous <> 'hidden' THEN r.change END AS change,
+       CASE WHEN r.vs_previous <> 'hidden' THEN r.p_previous END AS p_previous
+FROM indicator_result r
+JOIN indicator i ON i.code = r.indicator
+LEFT JOIN municipality m ON r.geo_level = 'municipality' AND m.nis = r.geo_code
+LEFT JOIN province p ON r.geo_level = 'province' AND p.code = r.geo_code
+LEFT JOIN region g ON g.code = r.geo_code
+LEFT JOIN origin_group o ON o.code = r.origin
+LEFT JOIN age_group a ON a.code = r.age_group
+LEFT JOIN sex x ON x.code = r.sex;
+
+-------------------------------------------------------------------------------
+-- refresh: the stored cells from the microdata, then everything above them;
+-- one transaction, so readers switch from the old tables to the new ones at
+-- once, and CONCURRENTLY never blocks them
+-------------------------------------------------------------------------------
+CREATE FUNCTION refresh_dashboard(concurrent boolean DEFAULT true)
+RETURNS void LANGUAGE plpgsql
+SET work_mem = '512MB' SET jit = off AS $$
+BEGIN
+	IF concurrent THEN
+		REFRESH MATERIALIZED VIEW CONCURRENTLY cell;
+		REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_result;
+	ELSE
+		REFRESH MATERIALIZED VIEW cell;
+		REFRESH MATERIALIZED VIEW indicator_result;
+	END IF;
+END $$;
+
+-------------------------------------------------------------------------------
+-- register indicators by municipality x detailed origin x sex (counts, no
+-- sampling error): employment and unemployment rates
+-------------------------------------------------------------------------------
+-- PLACEHOLDER until barometer.count_status(count, total) lands: a count
+-- threshold of 10 persons
+CREATE FUNCTION demo_count_status(population bigint)
+RETURNS publication_decision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN population < 10 THEN
+		ROW('suppress', 'fewer than 10 persons', 'minder dan 10 personen', 'demo_placeholder', 1)::publication_decision
+	ELSE ROW('publish', NULL, NULL, 'demo_placeholder', 1)::publication_decision END
+$$;
+
+CREATE VIEW register_indicator AS
+SELECT c.year, c.nis, m.name_nl AS municipality, c.origin_detail, d.label_nl AS origin_nl, c.sex,
+       c.population, c.employed, c.unemployed,
+       c.employed::float8 / nullif(c.population, 0) AS employment_rate,
+       c.unemployed::float8 / nullif(c.employed + c.unemployed, 0) AS unemployment_rate,
+       (demo_count_status(c.population)).status
+FROM register_count c
+JOIN municipality m ON m.nis = c.nis
+JOIN origin_detail d ON d.code = c.origin_detail;
+
+ANALYZE cell;
+ANALYZE indicator_result;
