@@ -11,7 +11,7 @@
 --                      rolled up from cell with barometer.merge, all figures
 --   dashboard          the published view of it: suppressed figures removed
 --   refresh_dashboard() REFRESH ... CONCURRENTLY of both, in one transaction
---   demo_status()      the publication rule (a placeholder, see below)
+--   demo_status()      the publication rule (barometer.publication_status)
 --
 -- Both materialized views have unique indexes, so they refresh CONCURRENTLY
 -- while dashboards read them.  Higher levels (province, region, origin
@@ -113,7 +113,7 @@ INSERT INTO breakdown VALUES
 	('municipality_origin', 10, 'gemeente x herkomst', 'municipality x origin', 'origin');
 
 -------------------------------------------------------------------------------
--- the publication rule: a placeholder, isolated here
+-- the publication rule, isolated here
 -------------------------------------------------------------------------------
 -- The same fields as barometer.publication (status publish | warn | review |
 -- suppress, the reason in English and Dutch, the policy and its version).
@@ -124,26 +124,14 @@ CREATE TYPE publication_decision AS (
 	policy text,
 	version integer);
 
--- PLACEHOLDER until barometer.publication_status(t, policy) lands; then the
--- body becomes
---   SELECT p.status, p.reason_en, p.reason_nl, p.policy, p.version
---   FROM barometer.publication_status(t, policy) AS p
--- and nothing else changes.  For now: suppress when fewer than 30
--- respondents answered, or when the Korn-Graubard 95% interval is 30
--- percentage points wide or wider (two of the NCHS 2017 criteria).
+-- The publication rule of an indicator's cell: barometer.publication_status
+-- under the indicator's policy (nchs2017 by default: Korn-Graubard effective
+-- sample size and interval width, df; see the README's publication rules).
 CREATE FUNCTION demo_status(t barometer.tally, policy text DEFAULT 'nchs2017')
 RETURNS publication_decision
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT CASE
-		WHEN barometer.n(t) < 30 THEN
-			ROW('suppress', 'too few respondents (n < 30)', 'te weinig respondenten (n < 30)',
-			    'demo_placeholder', 1)::publication_decision
-		WHEN coalesce(barometer.ci_upper(t) - barometer.ci_lower(t), 1) >= 0.30 THEN
-			ROW('suppress', 'confidence interval too wide (30 points or more)',
-			    'betrouwbaarheidsinterval te breed (30 procentpunten of meer)',
-			    'demo_placeholder', 1)::publication_decision
-		ELSE ROW('publish', NULL, NULL, 'demo_placeholder', 1)::publication_decision
-	END
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT p.status, p.reason_en, p.reason_nl, p.policy, p.version
+	FROM barometer.publication_status(t, policy) AS p
 $$;
 
 -------------------------------------------------------------------------------
@@ -372,14 +360,13 @@ END $$;
 -- register indicators by municipality x detailed origin x sex (counts, no
 -- sampling error): employment and unemployment rates
 -------------------------------------------------------------------------------
--- PLACEHOLDER until barometer.count_status(count, total) lands: a count
--- threshold of 10 persons
+-- the register rule: barometer.count_status with the threshold of 10
+-- persons used in some Dutch monitors (policy count_threshold_10)
 CREATE FUNCTION demo_count_status(population bigint)
 RETURNS publication_decision
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT CASE WHEN population < 10 THEN
-		ROW('suppress', 'fewer than 10 persons', 'minder dan 10 personen', 'demo_placeholder', 1)::publication_decision
-	ELSE ROW('publish', NULL, NULL, 'demo_placeholder', 1)::publication_decision END
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT p.status, p.reason_en, p.reason_nl, p.policy, p.version
+	FROM barometer.count_status(population, NULL, 'count_threshold_10') AS p
 $$;
 
 CREATE VIEW register_indicator AS

@@ -3,7 +3,7 @@
 -- generator: the municipality list, the sample's design and weights, the
 -- catalog, rollups equal to direct tallies, the dashboard's figures and
 -- significance columns equal to barometer's readers and diff_test on direct
--- tallies, the placeholder publication rule and what the published view
+-- tallies, the publication rule (NCHS 2017) and what the published view
 -- hides, refresh (plain and CONCURRENTLY) after the microdata change, and
 -- the SVG chart.  Runs from the repository root (as test/run does).
 \set ON_ERROR_STOP 1
@@ -16,7 +16,7 @@ BEGIN;
 \ir ../../demo/dashboard.sql
 \ir ../../demo/chart.sql
 SET client_min_messages = warning;
-SELECT plan(50);
+SELECT plan(51);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql AS
 $$ SELECT CASE WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
@@ -186,11 +186,11 @@ SELECT is((SELECT count(*) FROM indicator_result WHERE origin = 'BE' AND vs_refe
 	  'the reference group is not tested against itself');
 
 -------------------------------------------------------------------------------
--- publication: the placeholder rule and what the published view hides
+-- publication: the NCHS 2017 rule and what the published view hides
 -------------------------------------------------------------------------------
 SELECT is((SELECT count(*) FROM indicator_result
-	   WHERE (status = 'suppress') <> (n < 30 OR ci_upper - ci_lower >= 0.30)), 0::bigint,
-	  'suppress exactly when n < 30 or the Korn-Graubard interval is 30 points wide or wider');
+	   WHERE (n < 30 OR ci_upper - ci_lower >= 0.30) AND status <> 'suppress'), 0::bigint,
+	  'every cell with n < 30 or a Korn-Graubard interval 30 points wide or wider is suppressed (NCHS 2017)');
 SELECT is((SELECT reason_nl FROM indicator_result WHERE indicator = 'rondkomen' AND edition = 2023
 	   AND breakdown = 'municipality' AND level = '73028'),
 	  'te weinig respondenten (n < 30)', 'Herstappe is suppressed: too few respondents');
@@ -202,9 +202,11 @@ SELECT is((SELECT count(*) FROM indicator_result r WHERE r.vs_reference IS NOT N
 		SELECT FROM indicator_result x WHERE x.indicator = r.indicator AND x.edition = r.edition
 		AND x.level = r.reference AND x.breakdown IN (r.breakdown, 'total') AND x.status = 'suppress'))),
 	  0::bigint, 'a comparison is hidden exactly when one of its two cells is suppressed');
-SELECT ok((SELECT count(*) FILTER (WHERE status = 'publish') > 0 AND count(*) FILTER (WHERE status = 'suppress') > 0
-	   FROM indicator_result WHERE breakdown = 'municipality_origin'),
-	  'finer breakdowns: published where the numbers allow, suppressed elsewhere');
+SELECT ok((SELECT count(*) FILTER (WHERE status <> 'suppress') > 0 AND count(*) FILTER (WHERE status = 'suppress') > 0
+	   FROM indicator_result WHERE breakdown IN ('province_origin', 'municipality_origin')),
+	  'finer breakdowns: shown where the numbers allow, suppressed elsewhere');
+SELECT is((SELECT count(*) FROM indicator_result WHERE breakdown = 'municipality_origin' AND status <> 'suppress' AND n < 30),
+	  0::bigint, 'no municipality x origin cell of fewer than 30 respondents is shown');
 
 -------------------------------------------------------------------------------
 -- refresh after the microdata change: plain and CONCURRENTLY
