@@ -388,8 +388,8 @@ tally_validate(const Tally *t, int sqlstate, const char *input)
  * needed, a lonely PSU under the "fail" policy is an error naming the
  * strata, as in R; otherwise the variance is left undefined.
  */
-void
-tally_summarize(const Tally *t, TallySummary *s, bool need_variance)
+static void
+summarize(const Tally *t, TallySummary *s, bool need_variance)
 {
 	Design		d;
 	RepAcc		r;
@@ -430,4 +430,12 @@ tally_summarize(const Tally *t, TallySummary *s, bool need_variance)
 	}
 	s->variance = dv.variance;
 	s->df = dv.df;
+}
+
+/* the summary, with a variance below the resolution of the data set to 0 */
+void
+tally_summarize(const Tally *t, TallySummary *s, bool need_variance)
+{
+	summarize(t, s, need_variance);
+	tally_variance_floor(s);
 }

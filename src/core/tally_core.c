@@ -296,3 +296,29 @@ tally_deff(const TallySummary *s, bool replace)
 		return NAN;
 	return s->variance / vsrs;
 }
+
+/*
+ * A variance below the resolution of the data is zero.  The estimate's
+ * variance is a sum of squared residuals (y - estimate) or PSU score totals
+ * that are zero in exact arithmetic when every unit agrees with the
+ * estimate (every PSU of a domain with the same proportion, every value
+ * equal); computed from double weights and values they are a few units in
+ * the last place instead, and the variance comes out as 1e-34 or so, with
+ * an "interval" of width 1e-16 and an infinite effective sample size.  A
+ * variance at or below (64 eps)^2 (estimate^2 + s2), a standard error 14
+ * digits below the scale of the data, is set to exactly 0 (R keeps the
+ * noise: its se is then 1e-17 and its Korn-Graubard interval NaN or wrong).
+ */
+void
+tally_variance_floor(TallySummary *s)
+{
+	double		scale,
+				floor;
+
+	if (!(s->variance > 0) || isnan(s->estimate))
+		return;
+	scale = s->estimate * s->estimate + (isnan(s->s2) ? 0.0 : s->s2);
+	floor = (64 * DBL_EPSILON) * (64 * DBL_EPSILON) * scale;
+	if (s->variance <= floor)
+		s->variance = 0.0;
+}

@@ -70,6 +70,7 @@ extern void tally_core_normalize(TallyCore *t);
 extern const char *tally_core_check(const TallyCore *t);
 extern void tally_core_summary(const TallyCore *t, TallySummary *s);
 extern double tally_deff(const TallySummary *s, bool replace);
+extern void tally_variance_floor(TallySummary *s);
 extern const char *tally_kind_name(int kind);
 
 /*
