@@ -99,4 +99,4 @@ SELECT bench_record('10x', 'full refresh: refresh_dashboard(false)', 2, 'SELECT 
 \echo 'Dashboard layer at Gemeente-Stadsmonitor scale (design:' :design ')'
 SELECT scale, respondents, (SELECT count(*) FROM indicator) AS indicators, cells, dashboard_rows AS "dashboard rows",
        step, workers, seconds
-FROM bench_result ORDER BY scale, ctid;
+FROM bench_result ORDER BY scale = '10x', ctid;

@@ -60,7 +60,7 @@ SELECT concat(
 	-- axis: gridlines every 20 points
 	(SELECT string_agg(format('<line x1="%1$s" y1="%2$s" x2="%1$s" y2="%3$s" stroke="#dddddd"/>'
 				  || '<text x="%1$s" y="%4$s" text-anchor="middle" fill="#666666">%5$s%%</text>',
-				  cfg.x0 + cfg.plot_w * v / 100.0, cfg.top - 8, cfg.top + 7 * cfg.band - 8,
+				  round(cfg.x0 + cfg.plot_w * v / 100.0, 2), cfg.top - 8, cfg.top + 7 * cfg.band - 8,
 				  cfg.top + 7 * cfg.band + 8, v), '' ORDER BY v)
 	 FROM generate_series(0, 100, 20) v),
 	-- group labels

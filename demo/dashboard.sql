@@ -5,13 +5,13 @@
 -- and the previous edition, and publication status.
 --
 --   indicator          the catalog (one row per published indicator)
+--   indicator_coding   the catalog's collapse of answer codes, as arrays
 --   respondent_design  the microdata with the design columns of the whole sample
 --   cell               MATERIALIZED: the stored tallies, the only pass over microdata
 --   indicator_result   MATERIALIZED: every indicator x breakdown x level x edition,
 --                      rolled up from cell with barometer.merge, all figures
 --   dashboard          the published view of it: suppressed figures removed
---   refresh_dashboard() REFRESH ... CONCURRENTLY of both, in one transaction
---   demo_status()      the publication rule (barometer.publication_status)
+--   refresh_dashboard() REFRESH ... CONCURRENTLY of the dashboard, in one transaction
 --
 -- Both materialized views have unique indexes, so they refresh CONCURRENTLY
 -- while dashboards read them.  Higher levels (province, region, origin
@@ -113,28 +113,6 @@ INSERT INTO breakdown VALUES
 	('municipality_origin', 10, 'gemeente x herkomst', 'municipality x origin', 'origin');
 
 -------------------------------------------------------------------------------
--- the publication rule, isolated here
--------------------------------------------------------------------------------
--- The same fields as barometer.publication (status publish | warn | review |
--- suppress, the reason in English and Dutch, the policy and its version).
-CREATE TYPE publication_decision AS (
-	status text,
-	reason_en text,
-	reason_nl text,
-	policy text,
-	version integer);
-
--- The publication rule of an indicator's cell: barometer.publication_status
--- under the indicator's policy (nchs2017 by default: Korn-Graubard effective
--- sample size and interval width, df; see the README's publication rules).
-CREATE FUNCTION demo_status(t barometer.tally, policy text DEFAULT 'nchs2017')
-RETURNS publication_decision
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-	SELECT p.status, p.reason_en, p.reason_nl, p.policy, p.version
-	FROM barometer.publication_status(t, policy) AS p
-$$;
-
--------------------------------------------------------------------------------
 -- the design columns of the whole sample (per edition: each edition is its
 -- own sample; stratum = municipality, PSU = address)
 -------------------------------------------------------------------------------
@@ -168,20 +146,54 @@ SELECT :'design' = 'weights' AS design_weights, :'design' IN ('cluster', 'weight
 \echo 'design must be cluster or weights'
 SELECT 1/0 AS unknown_design;
 \endif
+-- The answer codes of every indicator, collapsed: row k of agrees maps the
+-- answer codes 1-9 of indicator k (catalog order) to TRUE (counted), FALSE
+-- or NULL (missing: no answer, and "geen mening" when it is excluded);
+-- dont_know maps them to "geen mening" among the answers.
+CREATE VIEW indicator_coding AS
+SELECT array_agg(i.code ORDER BY i.sort) AS code,
+       array_agg(i.item::int ORDER BY i.sort) AS item,
+       array_agg(ARRAY(SELECT CASE WHEN c = 9 THEN CASE WHEN i.dont_know = 'include' THEN false END
+				   WHEN c <= 5 THEN c = ANY (i.agree) END
+		       FROM generate_series(1, 9) AS c ORDER BY c) ORDER BY i.sort) AS agrees,
+       array_agg(ARRAY(SELECT CASE WHEN c = 9 THEN true WHEN c <= 5 THEN false END
+		       FROM generate_series(1, 9) AS c ORDER BY c) ORDER BY i.sort) AS dont_know
+FROM indicator i;
+
 -- (the keys compare bytewise, COLLATE "C": the rollups sort millions of cells)
+\if :design_weights
+-- Weights only: one pass over the respondents, all indicators at once
+-- (barometer.recode collapses a respondent's answers into the indicators'
+-- values, the array form of barometer.tally gives one tally per indicator,
+-- each exactly the tally of that indicator alone), then one row per cell.
+CREATE MATERIALIZED VIEW cell AS
+WITH g AS (
+	SELECT r.edition, r.nis, r.origin, r.age_group, r.sex,
+	       barometer.tally(barometer.recode(r.answers, c.item, c.agrees), r.w, r.n_sample) AS t,
+	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w, r.n_sample) AS dk
+	FROM respondent_design r
+	CROSS JOIN indicator_coding c
+	GROUP BY r.edition, r.nis, r.origin, r.age_group, r.sex
+)
+SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, g.nis COLLATE "C" AS nis,
+       g.origin COLLATE "C" AS origin, g.age_group COLLATE "C" AS age_group, g.sex COLLATE "C" AS sex,
+       x.t,
+       -- (weighted "geen mening" = share x weight of the answers)
+       coalesce(barometer.estimate(x.dk) * barometer.weighted_n(x.dk), 0) AS w_dont_know,
+       barometer.weighted_n(x.dk) AS w_answered
+FROM g
+CROSS JOIN indicator_coding c
+CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
+\else
+-- Strata and PSUs: one row per respondent and indicator into the tally
 CREATE MATERIALIZED VIEW cell AS
 SELECT x.indicator COLLATE "C" AS indicator, x.edition, x.nis COLLATE "C" AS nis,
        x.origin COLLATE "C" AS origin, x.age_group COLLATE "C" AS age_group, x.sex COLLATE "C" AS sex,
-\if :design_weights
-       barometer.tally(x.agrees, x.w, x.n_sample) AS t,
-\else
        barometer.tally(x.agrees, x.w, x.nis, x.address, x.n_psu, NULL) AS t,
-\endif
-       count(*) FILTER (WHERE x.answer = 9) AS n_dont_know,
        coalesce(sum(x.w) FILTER (WHERE x.answer = 9), 0) AS w_dont_know,
        coalesce(sum(x.w) FILTER (WHERE x.answer IS NOT NULL), 0) AS w_answered
 FROM (SELECT i.code AS indicator, r.edition, r.nis, r.origin, r.age_group, r.sex, r.w,
-	     r.address, r.n_psu, r.n_sample, a.answer,
+	     r.address, r.n_psu, a.answer,
 	     CASE WHEN a.answer IS NULL THEN NULL				-- no answer: missing
 		  WHEN a.answer = 9 THEN					-- geen mening
 			CASE WHEN i.dont_know = 'include' THEN false END
@@ -191,6 +203,7 @@ FROM (SELECT i.code AS indicator, r.edition, r.nis, r.origin, r.age_group, r.sex
       CROSS JOIN LATERAL (SELECT r.answers[i.item] AS answer) a
       OFFSET 0) x	-- (narrow rows into the aggregate: not the answers array)
 GROUP BY x.indicator, x.edition, x.nis, x.origin, x.age_group, x.sex;
+\endif
 CREATE UNIQUE INDEX cell_key ON cell (indicator, edition, nis, origin, age_group, sex);
 
 -------------------------------------------------------------------------------
@@ -201,7 +214,7 @@ WITH fine AS (
 	-- every level except the municipal ones is a merge of these: province x
 	-- origin x age x sex (merging in two steps does fewer merges)
 	SELECT c.indicator, c.edition, m.province, c.origin, c.age_group, c.sex,
-	       barometer.merge(c.t) AS t, sum(c.n_dont_know) AS n_dont_know,
+	       barometer.merge(c.t) AS t,
 	       sum(c.w_dont_know) AS w_dont_know, sum(c.w_answered) AS w_answered
 	FROM cell c
 	JOIN municipality m ON m.nis = c.nis
@@ -223,7 +236,6 @@ WITH fine AS (
 	       coalesce(f.province, '02000') AS geo_code,
 	       f.origin, f.age_group, f.sex,
 	       barometer.merge(f.t) AS t,
-	       sum(f.n_dont_know)::bigint AS n_dont_know,
 	       sum(f.w_dont_know) / nullif(sum(f.w_answered), 0) AS dont_know_share
 	FROM fine f
 	GROUP BY f.indicator, f.edition,
@@ -234,7 +246,6 @@ WITH fine AS (
 	       CASE WHEN GROUPING(c.origin) = 1 THEN 'municipality' ELSE 'municipality_origin' END,
 	       'municipality', c.nis, c.origin, NULL, NULL,
 	       barometer.merge(c.t),
-	       sum(c.n_dont_know)::bigint,
 	       sum(c.w_dont_know) / nullif(sum(c.w_answered), 0)
 	FROM cell c
 	GROUP BY c.indicator, c.edition, c.nis, GROUPING SETS ((), (c.origin))
@@ -245,7 +256,7 @@ WITH fine AS (
 	       CASE WHEN r.breakdown = 'total' THEN '02000'
 		    ELSE concat_ws(' ', CASE WHEN r.geo_level <> 'region' THEN r.geo_code END,
 				   r.origin, r.age_group, r.sex) END AS level,
-	       demo_status(r.t, i.policy) AS st,
+	       st.status, st.reason_en, st.reason_nl, st.policy, st.version AS policy_version,
 	       -- what a level is tested against, within its family: the
 	       -- reference origin group in the same edition, geography, age
 	       -- group and sex (two domains of one sample), or the Flemish total
@@ -259,6 +270,9 @@ WITH fine AS (
 	FROM rolled r
 	JOIN indicator i ON i.code = r.indicator
 	JOIN breakdown b ON b.code = r.breakdown
+	-- the publication rule, once per row (a function in FROM is called once;
+	-- (f(x)).a, (f(x)).b in the select list would call it per field)
+	CROSS JOIN LATERAL barometer.publication_status(r.t, i.policy) AS st
 ), versus_reference AS (
 	-- window functions hand the reference's tally to diff_test without
 	-- copying it into every row of its family (a join would)
@@ -267,7 +281,7 @@ WITH fine AS (
 		    THEN first_value(j.level) OVER w END AS reference,
 	       CASE WHEN NOT j.is_reference AND first_value(j.is_reference) OVER w
 		    THEN barometer.diff_test(j.t, first_value(j.t) OVER w, j.relation) END AS d_reference,
-	       first_value((j.st).status) OVER w AS reference_status
+	       first_value(j.status) OVER w AS reference_status
 	FROM judged j
 	WINDOW w AS (PARTITION BY j.indicator, j.edition, j.family ORDER BY j.is_reference DESC)
 ), versus_previous AS (
@@ -276,7 +290,7 @@ WITH fine AS (
 	       CASE WHEN lag(v.edition) OVER w = e.previous THEN e.previous END AS previous_edition,
 	       CASE WHEN lag(v.edition) OVER w = e.previous
 		    THEN barometer.diff_test(v.t, lag(v.t) OVER w, 'independent') END AS d_previous,
-	       lag((v.st).status) OVER w AS previous_status
+	       lag(v.status) OVER w AS previous_status
 	FROM versus_reference v
 	JOIN edition e ON e.edition = v.edition
 	WINDOW w AS (PARTITION BY v.indicator, v.breakdown, v.level ORDER BY v.edition)
@@ -284,16 +298,16 @@ WITH fine AS (
 SELECT x.indicator, x.edition, x.breakdown, x.level,
        x.geo_level, x.geo_code, x.origin, x.age_group, x.sex,
        f.estimate, f.se, f.ci_lower, f.ci_upper, f.n, f.n_missing, f.weighted_n, f.deff, f.df,
-       x.n_dont_know, x.dont_know_share,
-       (x.st).status, (x.st).reason_nl, (x.st).reason_en, (x.st).policy, (x.st).version AS policy_version,
+       x.dont_know_share,
+       x.status, x.reason_nl, x.reason_en, x.policy, x.policy_version,
        x.reference,
        (x.d_reference).difference AS diff_reference, (x.d_reference).p_value AS p_reference,
        CASE WHEN x.reference IS NOT NULL
-	    THEN barometer.significance(x.d_reference, 0.95, (x.st).status, x.reference_status) END AS vs_reference,
+	    THEN barometer.significance(x.d_reference, 0.95, x.status, x.reference_status) END AS vs_reference,
        x.previous_edition,
        (x.d_previous).difference AS change, (x.d_previous).p_value AS p_previous,
        CASE WHEN x.previous_edition IS NOT NULL
-	    THEN barometer.significance(x.d_previous, 0.95, (x.st).status, x.previous_status) END AS vs_previous
+	    THEN barometer.significance(x.d_previous, 0.95, x.status, x.previous_status) END AS vs_previous
 FROM versus_previous x
 CROSS JOIN LATERAL barometer.report(x.t) AS f;
 
@@ -339,19 +353,26 @@ LEFT JOIN age_group a ON a.code = r.age_group
 LEFT JOIN sex x ON x.code = r.sex;
 
 -------------------------------------------------------------------------------
--- refresh: the stored cells from the microdata, then everything above them;
--- one transaction, so readers switch from the old tables to the new ones at
--- once, and CONCURRENTLY never blocks them
+-- refresh: the stored cells from the microdata, then everything above them,
+-- in one transaction, so readers switch from the old figures to the new ones
+-- at once.  concurrent (default): the dashboard (indicator_result) refreshes
+-- CONCURRENTLY and its readers never wait; the cells, which only the refresh
+-- and analysts read, refresh plainly (faster: a concurrent refresh diffs
+-- millions of stored tallies) unless cells_concurrent.  Not concurrent:
+-- both plainly, the fastest, and readers wait until it commits.
 -------------------------------------------------------------------------------
-CREATE FUNCTION refresh_dashboard(concurrent boolean DEFAULT true)
+CREATE FUNCTION refresh_dashboard(concurrent boolean DEFAULT true, cells_concurrent boolean DEFAULT false)
 RETURNS void LANGUAGE plpgsql
 SET work_mem = '512MB' SET jit = off AS $$
 BEGIN
-	IF concurrent THEN
+	IF concurrent AND cells_concurrent THEN
 		REFRESH MATERIALIZED VIEW CONCURRENTLY cell;
-		REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_result;
 	ELSE
 		REFRESH MATERIALIZED VIEW cell;
+	END IF;
+	IF concurrent THEN
+		REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_result;
+	ELSE
 		REFRESH MATERIALIZED VIEW indicator_result;
 	END IF;
 END $$;
@@ -362,22 +383,16 @@ END $$;
 -------------------------------------------------------------------------------
 -- the register rule: barometer.count_status with the threshold of 10
 -- persons used in some Dutch monitors (policy count_threshold_10)
-CREATE FUNCTION demo_count_status(population bigint)
-RETURNS publication_decision
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-	SELECT p.status, p.reason_en, p.reason_nl, p.policy, p.version
-	FROM barometer.count_status(population, NULL, 'count_threshold_10') AS p
-$$;
-
 CREATE VIEW register_indicator AS
 SELECT c.year, c.nis, m.name_nl AS municipality, c.origin_detail, d.label_nl AS origin_nl, c.sex,
        c.population, c.employed, c.unemployed,
        c.employed::float8 / nullif(c.population, 0) AS employment_rate,
        c.unemployed::float8 / nullif(c.employed + c.unemployed, 0) AS unemployment_rate,
-       (demo_count_status(c.population)).status
+       s.status, s.reason_nl, s.reason_en
 FROM register_count c
 JOIN municipality m ON m.nis = c.nis
-JOIN origin_detail d ON d.code = c.origin_detail;
+JOIN origin_detail d ON d.code = c.origin_detail
+CROSS JOIN LATERAL barometer.count_status(c.population, NULL, 'count_threshold_10') AS s;
 
 ANALYZE cell;
 ANALYZE indicator_result;

@@ -47,9 +47,10 @@ WHERE indicator = 'rondkomen' AND edition = 2023
 ORDER BY breakdown DESC, n DESC;
 
 \echo
-\echo '== cells published and suppressed, by breakdown (all indicators, both editions)'
+\echo '== cells published, flagged and suppressed, by breakdown (all indicators, both editions)'
 SELECT b.code AS breakdown,
        count(*) FILTER (WHERE d.status = 'publish') AS publish,
+       count(*) FILTER (WHERE d.status IN ('warn', 'review')) AS "warn or review",
        count(*) FILTER (WHERE d.status = 'suppress') AS suppress,
        count(*) FILTER (WHERE d.vs_reference IN ('higher', 'lower')) AS "significant vs ref",
        count(*) FILTER (WHERE d.vs_reference = 'hidden') AS "test hidden"

@@ -16,7 +16,7 @@ BEGIN;
 \ir ../../demo/dashboard.sql
 \ir ../../demo/chart.sql
 SET client_min_messages = warning;
-SELECT plan(51);
+SELECT plan(53);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql AS
 $$ SELECT CASE WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
@@ -217,10 +217,15 @@ SELECT ok((SELECT estimate FROM indicator_result WHERE indicator = 'rondkomen' A
 	   AND breakdown = 'municipality' AND level = '44021') = 1,
 	  'REFRESH: the dashboard follows the microdata');
 UPDATE respondent SET answers[10] = 1 WHERE edition = 2023 AND nis = '44021';
-SELECT lives_ok('SELECT refresh_dashboard()', 'refresh_dashboard(): REFRESH CONCURRENTLY inside a transaction');
+SELECT lives_ok('SELECT refresh_dashboard()', 'refresh_dashboard(): the dashboard CONCURRENTLY, inside a transaction');
 SELECT ok((SELECT estimate FROM indicator_result WHERE indicator = 'rondkomen' AND edition = 2023
 	   AND breakdown = 'municipality' AND level = '44021') = 0,
 	  'REFRESH CONCURRENTLY: the dashboard follows the microdata');
+UPDATE respondent SET answers[10] = 5 WHERE edition = 2023 AND nis = '44021';
+SELECT lives_ok('SELECT refresh_dashboard(true, true)', 'refresh_dashboard(true, true): the cells CONCURRENTLY too');
+SELECT ok((SELECT estimate FROM indicator_result WHERE indicator = 'rondkomen' AND edition = 2023
+	   AND breakdown = 'municipality' AND level = '44021') = 1,
+	  'REFRESH CONCURRENTLY of cells and dashboard: the dashboard follows the microdata');
 SELECT ok(pg_temp.rel(r.estimate, barometer.estimate(pg_temp.tally_of($$indicator = 'rondkomen' AND edition = 2023$$))) < 1e-13,
 	  'after refresh the Flemish total still equals the direct tally')
 FROM indicator_result r WHERE r.indicator = 'rondkomen' AND r.edition = 2023 AND r.breakdown = 'total';
