@@ -63,6 +63,11 @@ typedef struct TallyAcc
 extern double tally_arg_weight(FunctionCallInfo fcinfo, int argno);
 extern double tally_arg_value(FunctionCallInfo fcinfo, int argno);
 
+/* tally_design.c */
+extern int64 tally_arg_count(FunctionCallInfo fcinfo, int argno, const char *what, bool is64);
+extern void tally_same_n_sample(int64 have, int64 n);
+extern void tally_check_domain_rows(int64 n_sample, int64 rows);
+
 /* tally.c */
 extern Tally *tally_new(TallyKind kind);
 extern Tally *tally_copy(const Tally *t);

@@ -97,8 +97,12 @@ row_y(FunctionCallInfo fcinfo, TransCache *c, double *y)
 	return true;
 }
 
-static int64
-count_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool is64)
+/*
+ * A positive count argument (n_sample, n_psu, n_ssu): NULL or below 1 is an
+ * error whose hint says how to compute it.
+ */
+int64
+tally_arg_count(FunctionCallInfo fcinfo, int argno, const char *what, bool is64)
 {
 	int64		v;
 
@@ -106,6 +110,8 @@ count_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool is64)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be NULL", what),
+				 strcmp(what, "n_sample") == 0 ?
+				 errhint("Compute it over the whole sample, for example count(*) OVER ().") :
 				 errhint("Compute it over the whole sample, for example with barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
 	v = is64 ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno);
 	if (v < 1)
@@ -114,6 +120,31 @@ count_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool is64)
 				 errmsg("%s must be at least 1", what),
 				 errdetail("It is " INT64_FORMAT ".", v)));
 	return v;
+}
+
+/* n_sample of a row against the group's (0: none seen yet) */
+void
+tally_same_n_sample(int64 have, int64 n)
+{
+	if (have != 0 && have != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_sample differs between rows"),
+				 errdetail("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another; it must be the row count of the whole sample, for example count(*) OVER ().",
+						   have, n)));
+}
+
+/* a domain cannot have more rows than its sample */
+void
+tally_check_domain_rows(int64 n_sample, int64 rows)
+{
+	if (n_sample < rows)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_sample is smaller than the number of rows"),
+				 errdetail("n_sample is " INT64_FORMAT " but the group has " INT64_FORMAT " rows.",
+						   n_sample, rows),
+				 errhint("Compute n_sample over the whole sample, for example count(*) OVER ().")));
 }
 
 /*
@@ -187,17 +218,11 @@ barometer_tally_trans_wdomain(PG_FUNCTION_ARGS)
 	TransCache *c = trans_cache(fcinfo);
 	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_WEIGHTS_DOMAIN);
 	double		w = tally_arg_weight(fcinfo, 2);
-	int64		n = count_arg(fcinfo, 3, "n_sample", true);
+	int64		n = tally_arg_count(fcinfo, 3, "n_sample", true);
 	double		y;
 
-	if (acc->design.n_sample == 0)
-		acc->design.n_sample = n;
-	else if (acc->design.n_sample != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_sample differs between rows"),
-				 errdetail("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another; it must be the row count of the whole sample, for example count(*) OVER ().",
-						   acc->design.n_sample, n)));
+	tally_same_n_sample(acc->design.n_sample, n);
+	acc->design.n_sample = n;
 	if (row_y(fcinfo, c, &y))
 		tally_core_add(&acc->core, y, w);
 	else
@@ -218,7 +243,7 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 	double		w = tally_arg_weight(fcinfo, 2);
 	StringInfo	sid = id_arg(fcinfo, c, 0, 2 + 1, "stratum");
 	StringInfo	pid = id_arg(fcinfo, c, 1, 3 + 1, "psu");
-	int64		n_psu = count_arg(fcinfo, 5, "n_psu", false);
+	int64		n_psu = tally_arg_count(fcinfo, 5, "n_psu", false);
 	double		popsize = fpc_arg(fcinfo, 6, n_psu, "fpc");
 	int			lonely = lonely_arg(fcinfo, c, two_stage ? 10 : 7);
 	uint32		h,
@@ -262,7 +287,7 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 	if (two_stage)
 	{
 		StringInfo	qid = id_arg(fcinfo, c, 2, 7, "ssu");
-		int64		n_ssu = count_arg(fcinfo, 8, "n_ssu", false);
+		int64		n_ssu = tally_arg_count(fcinfo, 8, "n_ssu", false);
 		double		popsize2 = fpc_arg(fcinfo, 9, n_ssu, "fpc2");
 		PsuRec	   *r = &d->psu[p];
 
@@ -482,13 +507,8 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	t = tally_from_acc(acc);
 	tally_view(t, &d, &r);
-	if (d.kind == DESIGN_WEIGHTS_DOMAIN && d.n_sample < t->core.n + t->core.n_missing)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_sample is smaller than the number of rows"),
-				 errdetail("n_sample is " INT64_FORMAT " but the group has " INT64_FORMAT " rows.",
-						   (int64) d.n_sample, (int64) (t->core.n + t->core.n_missing)),
-				 errhint("Compute n_sample over the whole sample, for example count(*) OVER ().")));
+	if (d.kind == DESIGN_WEIGHTS_DOMAIN)
+		tally_check_domain_rows(d.n_sample, t->core.n + t->core.n_missing);
 	for (i = 0; i < d.npsu; i++)
 	{
 		count = (i > 0 && d.psu[i - 1].stratum == d.psu[i].stratum) ? count + 1 : 1;

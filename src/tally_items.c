@@ -74,32 +74,6 @@ items_new(MemoryContext cxt, int nitems, int kind, int design, int64 n_sample)
 	return acc;
 }
 
-/* n_sample of the row (the domain forms): positive, the same on every row */
-static int64
-items_n_sample(FunctionCallInfo fcinfo, const ItemsAcc *acc)
-{
-	int64		n;
-
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_sample must not be NULL"),
-				 errhint("Compute it over the whole sample, for example count(*) OVER ().")));
-	n = PG_GETARG_INT64(3);
-	if (n < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_sample must be at least 1"),
-				 errdetail("It is " INT64_FORMAT ".", n)));
-	if (acc != NULL && acc->n_sample != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_sample differs between rows"),
-				 errdetail("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another; it must be the row count of the whole sample, for example count(*) OVER ().",
-						   acc->n_sample, n)));
-	return n;
-}
-
 static Datum
 items_trans(FunctionCallInfo fcinfo, int kind)
 {
@@ -120,7 +94,10 @@ items_trans(FunctionCallInfo fcinfo, int kind)
 	a = items_arg(fcinfo, &nitems);
 	w = tally_arg_weight(fcinfo, 2);
 	if (domain)
-		n_sample = items_n_sample(fcinfo, acc);
+	{
+		n_sample = tally_arg_count(fcinfo, 3, "n_sample", true);
+		tally_same_n_sample(acc ? acc->n_sample : 0, n_sample);
+	}
 	if (acc == NULL)
 		acc = items_new(aggcontext, nitems, kind,
 						domain ? DESIGN_WEIGHTS_DOMAIN : DESIGN_WEIGHTS, n_sample);
@@ -174,8 +151,6 @@ PG_FUNCTION_INFO_V1(barometer_tally_items_trans_bool);
 Datum
 barometer_tally_items_trans_bool(PG_FUNCTION_ARGS)
 {
-	if (!PG_ARGISNULL(1) && ARR_ELEMTYPE(PG_GETARG_ARRAYTYPE_P(1)) != BOOLOID)
-		elog(ERROR, "tally_items_trans_bool called with a non-boolean array");
 	return items_trans(fcinfo, TALLY_PROPORTION);
 }
 
@@ -183,8 +158,6 @@ PG_FUNCTION_INFO_V1(barometer_tally_items_trans_num);
 Datum
 barometer_tally_items_trans_num(PG_FUNCTION_ARGS)
 {
-	if (!PG_ARGISNULL(1) && ARR_ELEMTYPE(PG_GETARG_ARRAYTYPE_P(1)) != FLOAT8OID)
-		elog(ERROR, "tally_items_trans_num called with a non-float8 array");
 	return items_trans(fcinfo, TALLY_MEAN);
 }
 
@@ -219,12 +192,7 @@ barometer_tally_items_combine(PG_FUNCTION_ARGS)
 				 errmsg("the arrays of values differ in length between rows"),
 				 errdetail("The arrays have %d and %d elements; element k must be the same indicator on every row.",
 						   a->nitems, b->nitems)));
-	if (a->n_sample != b->n_sample)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_sample differs between rows"),
-				 errdetail("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another; it must be the row count of the whole sample, for example count(*) OVER ().",
-						   a->n_sample, b->n_sample)));
+	tally_same_n_sample(a->n_sample, b->n_sample);
 	for (i = 0; i < a->nitems; i++)
 		tally_core_merge(&a->item[i], &b->item[i]);
 	PG_RETURN_POINTER(a);
@@ -297,13 +265,7 @@ barometer_tally_items_final(PG_FUNCTION_ARGS)
 			t->dh.kind = DESIGN_WEIGHTS_DOMAIN;
 			t->dh.lonely = LONELY_FAIL;
 			t->dh.n_sample = acc->n_sample;
-			if (acc->n_sample < t->core.n + t->core.n_missing)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("n_sample is smaller than the number of rows"),
-						 errdetail("n_sample is " INT64_FORMAT " but the group has " INT64_FORMAT " rows.",
-								   acc->n_sample, (int64) (t->core.n + t->core.n_missing)),
-						 errhint("Compute n_sample over the whole sample, for example count(*) OVER ().")));
+			tally_check_domain_rows(acc->n_sample, t->core.n + t->core.n_missing);
 		}
 		elems[i] = PointerGetDatum(t);
 	}
@@ -320,42 +282,42 @@ barometer_tally_items_final(PG_FUNCTION_ARGS)
  * A NULL code gives NULL; a code the lookup does not cover, or an item
  * outside codes, is an error (a codebook that does not match the data).
  */
-PG_FUNCTION_INFO_V1(barometer_recode);
-Datum
-barometer_recode(PG_FUNCTION_ARGS)
+/*
+ * The item and lookup arguments, checked and taken apart once per call site
+ * (they are the same on every row of a query; a new value is noticed by
+ * comparing the bytes).
+ */
+typedef struct RecodeCache
 {
-	ArrayType  *codes = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *item = PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *lookup = PG_GETARG_ARRAYTYPE_P(2);
-	Oid			ctype = ARR_ELEMTYPE(codes);
-	Oid			ltype = ARR_ELEMTYPE(lookup);
+	ArrayType  *item;			/* copies of the arguments the cache is for */
+	ArrayType  *lookup;
+	int			nk;				/* items (rows of lookup) */
+	int			nc;				/* codes per row */
+	int			llb;			/* the code of column 0 */
+	Oid			ltype;
 	int16		ltyplen;
 	bool		ltypbyval;
 	char		ltypalign;
-	Datum	   *cvals,
-			   *lvals,
-			   *out;
-	bool	   *cnulls,
-			   *lnulls,
-			   *onulls;
-	int			ncodes,
-				nlook,
-				k,
-				nk,
-				nc,
-				clb,
-				llb;
-	int32	   *items;
-	int			dims[1],
-				lbs[1];
+	Datum	   *lvals;			/* nk x nc */
+	bool	   *lnulls;
+} RecodeCache;
 
-	if (ARR_NDIM(codes) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("codes must have one dimension"),
-				 errdetail("It has %d.", ARR_NDIM(codes))));
-	if (ARR_NDIM(item) == 0)
-		PG_RETURN_ARRAYTYPE_P(construct_empty_array(ltype));	/* no indicator */
+static bool
+same_array(const ArrayType *a, const ArrayType *b)
+{
+	return a != NULL && VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+
+static RecodeCache *
+recode_cache(FunctionCallInfo fcinfo, ArrayType *item, ArrayType *lookup)
+{
+	RecodeCache *c = (RecodeCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext old;
+	int			nk,
+				nlook;
+
+	if (c != NULL && same_array(c->item, item) && same_array(c->lookup, lookup))
+		return c;
 	if (ARR_NDIM(item) != 1 || ARR_HASNULL(item))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -371,19 +333,67 @@ barometer_recode(PG_FUNCTION_ARGS)
 						   ARR_DIMS(lookup)[0] == 1 ? "" : "s", nk, nk == 1 ? "" : "s") :
 				 errdetail("The lookup has %d dimension%s.", ARR_NDIM(lookup), ARR_NDIM(lookup) == 1 ? "" : "s"),
 				 errhint("Build it with array_agg(row ORDER BY ...), each row an array over the answer codes.")));
-	nc = ARR_DIMS(lookup)[1];
-	llb = ARR_LBOUND(lookup)[1];
-	items = (int32 *) ARR_DATA_PTR(item);
-	clb = ARR_NDIM(codes) == 0 ? 1 : ARR_LBOUND(codes)[0];
 
+	if (c == NULL)
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RecodeCache));
+	else
+	{
+		pfree(c->item);
+		pfree(c->lookup);
+		pfree(c->lvals);
+		pfree(c->lnulls);
+	}
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	c->item = (ArrayType *) pg_detoast_datum_copy((struct varlena *) item);
+	c->lookup = (ArrayType *) pg_detoast_datum_copy((struct varlena *) lookup);
+	c->nk = nk;
+	c->nc = ARR_DIMS(lookup)[1];
+	c->llb = ARR_LBOUND(lookup)[1];
+	c->ltype = ARR_ELEMTYPE(lookup);
+	get_typlenbyvalalign(c->ltype, &c->ltyplen, &c->ltypbyval, &c->ltypalign);
+	deconstruct_array(c->lookup, c->ltype, c->ltyplen, c->ltypbyval, c->ltypalign,
+					  &c->lvals, &c->lnulls, &nlook);
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = c;
+	return c;
+}
+
+PG_FUNCTION_INFO_V1(barometer_recode);
+Datum
+barometer_recode(PG_FUNCTION_ARGS)
+{
+	ArrayType  *codes = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *item = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *lookup = PG_GETARG_ARRAYTYPE_P(2);
+	Oid			ctype = ARR_ELEMTYPE(codes);
+	RecodeCache *c;
+	Datum	   *cvals,
+			   *out;
+	bool	   *cnulls,
+			   *onulls;
+	int			ncodes,
+				k,
+				clb;
+	int32	   *items;
+	int			dims[1],
+				lbs[1];
+
+	if (ARR_NDIM(codes) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("codes must have one dimension"),
+				 errdetail("It has %d.", ARR_NDIM(codes))));
+	if (ARR_NDIM(item) == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(ARR_ELEMTYPE(lookup)));	/* no indicator */
+	c = recode_cache(fcinfo, item, lookup);
+	items = (int32 *) ARR_DATA_PTR(c->item);
+	clb = ARR_NDIM(codes) == 0 ? 1 : ARR_LBOUND(codes)[0];
 	deconstruct_array(codes, ctype, ctype == INT2OID ? 2 : 4, true, ctype == INT2OID ? TYPALIGN_SHORT : TYPALIGN_INT,
 					  &cvals, &cnulls, &ncodes);
-	get_typlenbyvalalign(ltype, &ltyplen, &ltypbyval, &ltypalign);
-	deconstruct_array(lookup, ltype, ltyplen, ltypbyval, ltypalign, &lvals, &lnulls, &nlook);
 
-	out = palloc(Max(nk, 1) * sizeof(Datum));
-	onulls = palloc(Max(nk, 1) * sizeof(bool));
-	for (k = 0; k < nk; k++)
+	out = palloc(c->nk * sizeof(Datum));
+	onulls = palloc(c->nk * sizeof(bool));
+	for (k = 0; k < c->nk; k++)
 	{
 		int			pos = items[k] - clb;
 		int64		code;
@@ -402,17 +412,18 @@ barometer_recode(PG_FUNCTION_ARGS)
 			continue;
 		}
 		code = ctype == INT2OID ? DatumGetInt16(cvals[pos]) : DatumGetInt32(cvals[pos]);
-		col = code - llb;
-		if (col < 0 || col >= nc)
+		col = code - c->llb;
+		if (col < 0 || col >= c->nc)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("code " INT64_FORMAT " of item %d is not in the lookup", code, items[k]),
-					 errdetail("Row %d of lookup covers the codes %d to %d.", k + 1, llb, llb + nc - 1),
+					 errdetail("Row %d of lookup covers the codes %d to %d.", k + 1, c->llb, c->llb + c->nc - 1),
 					 errhint("Give every code that occurs a value in lookup (NULL for a missing answer).")));
-		onulls[k] = lnulls[(Size) k * nc + col];
-		out[k] = lvals[(Size) k * nc + col];
+		onulls[k] = c->lnulls[(Size) k * c->nc + col];
+		out[k] = c->lvals[(Size) k * c->nc + col];
 	}
-	dims[0] = nk;
+	dims[0] = c->nk;
 	lbs[0] = 1;
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, onulls, 1, dims, lbs, ltype, ltyplen, ltypbyval, ltypalign));
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, onulls, 1, dims, lbs, c->ltype,
+											 c->ltyplen, c->ltypbyval, c->ltypalign));
 }

@@ -6,7 +6,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(10);
+SELECT plan(17);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql AS
 $$ SELECT CASE WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
@@ -111,6 +111,25 @@ SELECT is(barometer.recode('{5,1,NULL}'::integer[], '{1,2,3}', '{{0,25,50,75,100
 	  '{100,0,NULL}'::float8[], 'recode scores integer codes as numbers');
 SELECT throws_ok($$SELECT barometer.recode('{6}'::smallint[], '{1}', '{{f,f,f,t,t}}'::boolean[])$$,
 	  '22023', NULL, 'a code outside the lookup is an error (22023), not a silent NULL');
+
+-- the lookup is taken apart once per call site: a lookup that changes from
+-- row to row is still applied row by row
+SELECT is((SELECT array_agg(barometer.recode('{2}'::smallint[], '{1}', l) ORDER BY o)
+	   FROM (VALUES (1, '{{f,t,f}}'::boolean[]), (2, '{{t,f,t}}'), (3, '{{f,t,f}}'), (4, '[1:1][2:3]={{NULL,t}}')) v(o, l)),
+	  '{{t},{f},{t},{NULL}}'::boolean[], 'recode follows a lookup that changes between rows');
+-- error codes
+SELECT throws_ok($$SELECT barometer.tally(y, 1.0::float8) FROM (VALUES ('{t}'::boolean[]), ('{t,f}')) v(y)$$,
+	  '2202E', NULL, 'arrays of different lengths: 2202E');
+SELECT throws_ok($$SELECT barometer.tally(NULL::boolean[], 1.0::float8)$$,
+	  '22023', NULL, 'a NULL array: 22023');
+SELECT throws_ok($$SELECT barometer.tally('{1e80}'::float8[], 1.0::float8)$$,
+	  '22003', NULL, 'a value beyond 1e75: 22003');
+SELECT throws_ok($$SELECT barometer.tally(y, 1.0::float8, n) FROM (VALUES ('{t}'::boolean[], 5::bigint), ('{f}', 6)) v(y, n)$$,
+	  '22023', NULL, 'n_sample differing between rows: 22023');
+SELECT throws_ok($$SELECT barometer.recode('{1,2}'::integer[], '{3}', '{{f,t}}'::boolean[])$$,
+	  '2202E', NULL, 'an item outside the codes: 2202E');
+SELECT throws_ok($$SELECT barometer.recode('{1,2}'::integer[], '{1,2}', '{{f,t}}'::boolean[])$$,
+	  '2202E', NULL, 'a lookup without a row per item: 2202E');
 
 SELECT * FROM finish();
 ROLLBACK;
