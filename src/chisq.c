@@ -30,6 +30,7 @@
 #include "chisq_core.h"
 #include "idkey.h"
 #include "replicates.h"
+#include "guard.h"
 #include "tally.h"
 
 #define CHISQ_MAX_CELLS 2500
@@ -64,10 +65,10 @@ chisq_acc_new(MemoryContext cxt, int kind)
 	a->kind = kind;
 	a->statistic = -1;
 	a->cxt = cxt;
-	design_init(&a->rows, DESIGN_CLUSTER, tally_realloc, cxt);
-	design_init(&a->cols, DESIGN_CLUSTER, tally_realloc, cxt);
-	design_init(&a->cells, DESIGN_CLUSTER, tally_realloc, cxt);
-	design_init(&a->d, DESIGN_CLUSTER2, tally_realloc, cxt);
+	design_init(&a->rows, DESIGN_CLUSTER, guard_realloc, cxt);
+	design_init(&a->cols, DESIGN_CLUSTER, guard_realloc, cxt);
+	design_init(&a->cells, DESIGN_CLUSTER, guard_realloc, cxt);
+	design_init(&a->d, DESIGN_CLUSTER2, guard_realloc, cxt);
 	return a;
 }
 
@@ -589,7 +590,7 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 	{
 		Design		cells;
 
-		design_init(&cells, DESIGN_CLUSTER, tally_realloc, CurrentMemoryContext);
+		design_init(&cells, DESIGN_CLUSTER, guard_realloc, CurrentMemoryContext);
 		get_set(&buf, &cells);
 		if (kind == DESIGN_REPLICATE)
 		{

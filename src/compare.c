@@ -19,6 +19,7 @@
 #include "windowapi.h"
 
 #include "compare_core.h"
+#include "guard.h"
 #include "tally.h"
 
 static void pg_attribute_noreturn()
@@ -154,7 +155,7 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 				df = rep_df(&ra) - 1;
 				break;
 			default:
-				design_pair_cov(&da, &a->core, &db, &b->core, tally_realloc,
+				design_pair_cov(&da, &a->core, &db, &b->core, guard_realloc,
 								CurrentMemoryContext, &pc);
 				if (pc.conflict)
 					not_comparable(pc.conflict);

@@ -45,6 +45,7 @@
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
+#include "guard.h"
 #include "repgen_core.h"
 #include "tally.h"
 
@@ -122,6 +123,7 @@ plan_get_spec(RepPlan *p, RepgenSpec *s)
 static void *
 repgen_palloc(void *ctx, size_t size)
 {
+	guard_bytes(size, "the replicate weights");
 	return MemoryContextAllocExtended((MemoryContext) ctx, size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 

@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
+#include "guard.h"
 #include "publication.h"
 #include "suppress_core.h"
 
@@ -35,26 +36,6 @@ enum
 /* the largest table the optimal method takes (primaries x movable cells) */
 #define SUP_MAX_OPTIMAL 20000
 #define SUP_OPTIMAL_SECONDS 60.0
-
-static void *
-sup_palloc(void *ctx, void *ptr, size_t size)
-{
-	if (size == 0)
-	{
-		if (ptr)
-			pfree(ptr);
-		return NULL;
-	}
-	if (ptr == NULL)
-		return MemoryContextAllocHuge((MemoryContext) ctx, size);
-	return repalloc_huge(ptr, size);
-}
-
-static bool
-sup_cancel(void)
-{
-	return InterruptPending;
-}
 
 /* the composite elements of an array argument, deformed */
 static int
@@ -165,7 +146,7 @@ suppress_run(FunctionCallInfo fcinfo, bool audit_only)
 	opt.singleton = PG_GETARG_BOOL(a + 2);
 	opt.time_limit = SUP_OPTIMAL_SECONDS;
 	opt.max_optimal = SUP_MAX_OPTIMAL;
-	opt.cancel = sup_cancel;
+	opt.cancel = guard_cancel_pending;
 	if (isnan(opt.protection) || isinf(opt.protection) || !(opt.protection > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -319,16 +300,11 @@ suppress_run(FunctionCallInfo fcinfo, bool audit_only)
 	in.edge_child = ech;
 	in.edge_parent = epa;
 	out = palloc0(sizeof(SupRowResult) * Max(ncells, 1));
-	rc = ncells == 0 ? 0 : sup_run(&in, &opt, sup_palloc, work, out, &st, &err);
+	rc = ncells == 0 ? 0 : sup_run(&in, &opt, guard_realloc, work, out, &st, &err);
 	if (rc < 0)
 	{
 		if (err.code == SUP_E_CANCEL)
-		{
-			CHECK_FOR_INTERRUPTS();
-			ereport(ERROR,
-					(errcode(ERRCODE_QUERY_CANCELED),
-					 errmsg("canceling statement due to user request")));
-		}
+			guard_raise_cancel();
 		ereport(ERROR,
 				(errcode(err.code == SUP_E_SOLVER && strstr(err.msg, "finish") ?
 						 ERRCODE_PROGRAM_LIMIT_EXCEEDED : ERRCODE_INVALID_PARAMETER_VALUE),

@@ -10,6 +10,7 @@
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
+#include "guard.h"
 #include "tally.h"
 
 /* the version 1 header: no design section */
@@ -19,20 +20,6 @@ typedef struct TallyV1
 	int32		version;
 	TallyCore	core;
 } TallyV1;
-
-void *
-tally_realloc(void *ctx, void *ptr, size_t size)
-{
-	if (size == 0)
-	{
-		if (ptr)
-			pfree(ptr);
-		return NULL;
-	}
-	if (ptr == NULL)
-		return MemoryContextAllocHuge((MemoryContext) ctx, size);
-	return repalloc_huge(ptr, size);
-}
 
 static size_t
 tally_size(const TallyDesignHdr *dh)
@@ -74,7 +61,7 @@ tally_view(const Tally *t, Design *d, RepAcc *r)
 {
 	const char *p = (const char *) t + sizeof(Tally);
 
-	design_init(d, t->dh.kind, tally_realloc, CurrentMemoryContext);
+	design_init(d, t->dh.kind, guard_realloc, CurrentMemoryContext);
 	d->lonely = t->dh.lonely;
 	d->n_sample = t->dh.n_sample;
 	d->nstrata = t->dh.nstrata;
@@ -122,7 +109,7 @@ tally_acc_new(MemoryContext cxt)
 {
 	TallyAcc   *acc = MemoryContextAllocZero(cxt, sizeof(TallyAcc));
 
-	design_init(&acc->design, DESIGN_WEIGHTS, tally_realloc, cxt);
+	design_init(&acc->design, DESIGN_WEIGHTS, guard_realloc, cxt);
 	acc->empty = true;
 	return acc;
 }

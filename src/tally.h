@@ -71,7 +71,6 @@ extern void tally_check_domain_rows(int64 n_sample, int64 rows);
 /* tally.c */
 extern Tally *tally_new(TallyKind kind);
 extern Tally *tally_copy(const Tally *t);
-extern void *tally_realloc(void *ctx, void *ptr, size_t size);
 extern void tally_view(const Tally *t, Design *d, RepAcc *r);
 extern Tally *tally_from_acc(TallyAcc *acc);
 extern Tally *tally_pack(TallyAcc *acc, bool finish);

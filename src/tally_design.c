@@ -26,6 +26,7 @@
 
 #include "idkey.h"
 #include "replicates.h"
+#include "guard.h"
 #include "tally.h"
 
 /* per-call-site cache, in fn_extra */
@@ -562,7 +563,7 @@ barometer_psu_count_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		acc = MemoryContextAllocZero(aggcontext, sizeof(DistinctAcc));
-		design_init(&acc->d, DESIGN_CLUSTER, tally_realloc, aggcontext);
+		design_init(&acc->d, DESIGN_CLUSTER, guard_realloc, aggcontext);
 	}
 	else
 		acc = (DistinctAcc *) PG_GETARG_POINTER(0);

@@ -1,0 +1,106 @@
+/*
+ * guard.c - module magic, the extension's settings and the host functions
+ * the core calls to stop and to stay within memory (guard_core.h).
+ *
+ * barometer.max_state_bytes (default 256MB, superuser-set): the largest
+ * aggregate state, stored value or working array one call may build.  A
+ * stored value cannot pass 1 GB anyway (PostgreSQL's varlena limit); the
+ * default leaves room for a clustered tally of about 3 million PSUs.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "guard.h"
+
+PG_MODULE_MAGIC;
+
+int			barometer_max_state_bytes = 256 * 1024 * 1024;
+
+void		_PG_init(void);
+
+static void
+assign_max_state_bytes(int newval, void *extra)
+{
+	core_max_bytes = (size_t) newval;
+}
+
+static void
+host_check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+bool
+guard_cancel_pending(void)
+{
+	return QueryCancelPending || ProcDiePending;
+}
+
+void
+guard_raise_cancel(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	ereport(ERROR,
+			(errcode(ERRCODE_QUERY_CANCELED),
+			 errmsg("canceling statement due to user request")));
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("barometer.max_state_bytes",
+							"Largest aggregate state, stored value or working array of one barometer call.",
+							"Larger inputs stop with SQLSTATE 54000 before the memory is allocated.",
+							&barometer_max_state_bytes,
+							256 * 1024 * 1024,
+							64 * 1024, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_BYTE,
+							NULL, assign_max_state_bytes, NULL);
+	MarkGUCPrefixReserved("barometer");
+	core_max_bytes = (size_t) barometer_max_state_bytes;
+	core_interrupt_fn = host_check_interrupts;
+	core_pending_fn = guard_cancel_pending;
+}
+
+void
+guard_bytes(size_t bytes, const char *what)
+{
+	if (bytes > (size_t) barometer_max_state_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s would take more than barometer.max_state_bytes", what),
+				 bytes == SIZE_MAX ?
+				 errdetail("The size overflows; the limit is %d bytes.", barometer_max_state_bytes) :
+				 errdetail("It needs %zu bytes; the limit is %d bytes.", bytes, barometer_max_state_bytes),
+				 errhint("Split the work into smaller groups, or ask a superuser to raise barometer.max_state_bytes (up to 1GB for stored values).")));
+}
+
+void
+guard_array(uint64 count, size_t elem, const char *what)
+{
+	guard_bytes(core_array_bytes(count, elem), what);
+}
+
+void *
+guard_realloc(void *ctx, void *ptr, size_t size)
+{
+	if (size == 0)
+	{
+		if (ptr)
+			pfree(ptr);
+		return NULL;
+	}
+	guard_bytes(size, "a barometer state or working array");
+	if (ptr == NULL)
+		return MemoryContextAllocHuge((MemoryContext) ctx, size);
+	return repalloc_huge(ptr, size);
+}
