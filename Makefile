@@ -5,7 +5,7 @@
 #   make bench                   the benchmark (bench/run)
 # test/run runs every test in a throwaway cluster; demo/run runs the demo.
 EXTENSION = barometer
-EXTVERSION = 0.1
+EXTVERSION = 0.2
 MODULE_big = barometer
 
 # src/core: the statistical core, plain C without PostgreSQL headers;
@@ -14,8 +14,10 @@ CORE_SRC = $(sort $(wildcard src/core/*.c))
 GLUE_SRC = $(sort $(wildcard src/*.c))
 OBJS = $(GLUE_SRC:.c=.o) $(CORE_SRC:.c=.o)
 
-# the install script is assembled from sql/install/*.sql in name order
+# the install script is assembled from sql/install/*.sql in name order;
+# the install scripts of earlier releases and the upgrade scripts are kept
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = sql/$(EXTENSION)--0.1.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
 REGRESS = $(filter-out $(EXTENSION)--%,$(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql $(UNIT_BIN)

@@ -14,7 +14,7 @@ Connection: the PG* environment variables; database BAROMETER_E2E_DB
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, run  # noqa: E402
 
 import psycopg2  # noqa: E402

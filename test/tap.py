@@ -1,4 +1,4 @@
-"""A minimal TAP producer for the end-to-end tests (read by prove)."""
+"""A minimal TAP producer for the Python tests (end-to-end, operations), read by prove."""
 import sys
 import traceback
 

@@ -1,0 +1,14 @@
+-- barometer 0.1 -> 0.2: hardening for shared production databases.
+-- Stored values of 0.1 (tally v1 and v2, magnitude, replicate_plan,
+-- replicates) are read by 0.2 unchanged; nothing a view can depend on is
+-- dropped.
+\echo Use "ALTER EXTENSION barometer UPDATE TO '0.2'" to load this file. \quit
+
+-- the schema: read by everyone, written by superusers only (05_schema.sql)
+DO $$
+BEGIN
+	EXECUTE pg_catalog.format('ALTER SCHEMA @extschema@ OWNER TO %I',
+		(SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = 10));
+END $$;
+REVOKE CREATE ON SCHEMA @extschema@ FROM PUBLIC;
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
