@@ -37,6 +37,9 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
 	  '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  for f in $^; do printf '\n-- %s\n' "$$f"; cat "$$f"; done ) > $@
 
+# every object depends on every header (PGXS tracks no dependencies here)
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 # C unit tests: every test/unit/*_test.c links the whole core
 UNIT_SRC = $(sort $(wildcard test/unit/*_test.c))
 UNIT_BIN = $(UNIT_SRC:.c=)

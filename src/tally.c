@@ -166,6 +166,7 @@ acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAc
 		a->design.kind = d->kind;
 		a->design.lonely = d->lonely;
 		a->design.n_sample = d->n_sample;
+		a->design.log_mode = (d->kind == DESIGN_CLUSTER);
 		if (d->kind == DESIGN_REPLICATE)
 		{
 			tally_acc_rep_alloc(a, r->spec.nrep);
@@ -229,10 +230,12 @@ tally_acc_merge(TallyAcc *a, TallyAcc *b)
 }
 
 /*
- * The stored form of an accumulator, in the accumulator's order.  With
- * finish, the core's and the units' sums are normalised (the aggregates'
- * final step); without, they are copied as they are (text and binary input,
- * which tally_validate then checks).
+ * The stored form of an accumulator.  With finish (the aggregates' final
+ * and serial steps), clustered designs are written in canonical order and
+ * the core's and the units' sums are normalised, leaving the accumulator
+ * as it was (a window aggregate goes on adding to it); without, records are
+ * copied as they are (text and binary input, which tally_validate then
+ * checks).
  */
 Tally *
 tally_pack(TallyAcc *acc, bool finish)
@@ -241,8 +244,14 @@ tally_pack(TallyAcc *acc, bool finish)
 	Tally	   *t;
 	char	   *p;
 	Design	   *d = &acc->design;
+	StratumRec *ns;
+	PsuRec	   *np;
+	SsuRec	   *nq;
+	char	   *na;
 	uint32		i;
 
+	if (finish && d->log_mode)
+		design_compact(d);		/* the log of PSU records becomes a set */
 	memset(&dh, 0, sizeof(dh));
 	dh.kind = d->kind;
 	dh.lonely = d->lonely;
@@ -253,7 +262,14 @@ tally_pack(TallyAcc *acc, bool finish)
 	dh.arena_len = d->arena_len;
 	if (d->kind == DESIGN_REPLICATE)
 		dh.rep = acc->rep.spec;
-	t = (Tally *) palloc0(tally_size(&dh));
+
+	/*
+	 * Only the header needs zeroing: the records keep the zeroed padding
+	 * they were created with, and the rest is written in full.
+	 */
+	guard_bytes(tally_size(&dh), "the stored tally");
+	t = (Tally *) palloc_extended(tally_size(&dh), MCXT_ALLOC_HUGE);
+	memset(t, 0, sizeof(Tally));
 	SET_VARSIZE(t, tally_size(&dh));
 	t->version = TALLY_VERSION;
 	t->core = acc->core;
@@ -261,32 +277,12 @@ tally_pack(TallyAcc *acc, bool finish)
 		tally_core_finish(&t->core);
 	t->dh = dh;
 	p = (char *) t + sizeof(Tally);
-	memcpy(p, d->strata, d->nstrata * sizeof(StratumRec));
+	ns = (StratumRec *) p;
 	p += d->nstrata * sizeof(StratumRec);
-	for (i = 0; i < d->npsu; i++)
-	{
-		PsuRec		r = d->psu[i];
-
-		if (finish)
-		{
-			r.a = dd_norm(r.a);
-			r.b = dd_norm(r.b);
-		}
-		memcpy(p, &r, sizeof(r));
-		p += sizeof(PsuRec);
-	}
-	for (i = 0; i < d->nssu; i++)
-	{
-		SsuRec		r = d->ssu[i];
-
-		if (finish)
-		{
-			r.a = dd_norm(r.a);
-			r.b = dd_norm(r.b);
-		}
-		memcpy(p, &r, sizeof(r));
-		p += sizeof(SsuRec);
-	}
+	np = (PsuRec *) p;
+	p += (size_t) d->npsu * sizeof(PsuRec);
+	nq = (SsuRec *) p;
+	p += (size_t) d->nssu * sizeof(SsuRec);
 	if (dh.rep.nrep)
 	{
 		memcpy(p, acc->rep.rscales, dh.rep.nrep * sizeof(double));
@@ -304,8 +300,31 @@ tally_pack(TallyAcc *acc, bool finish)
 			memcpy(p, &x, sizeof(dd_t));
 		}
 	}
-	if (d->arena_len)
-		memcpy(p, d->arena, d->arena_len);
+	na = p;
+	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
+		design_write_sorted(d, ns, np, nq, na);
+	else
+	{
+		/* records are copied whole: their padding stays zero */
+		memcpy(ns, d->strata, d->nstrata * sizeof(StratumRec));
+		memcpy(np, d->psu, (size_t) d->npsu * sizeof(PsuRec));
+		memcpy(nq, d->ssu, (size_t) d->nssu * sizeof(SsuRec));
+		if (d->arena_len)
+			memcpy(na, d->arena, d->arena_len);
+	}
+	if (finish)
+	{
+		for (i = 0; i < d->npsu; i++)
+		{
+			np[i].a = dd_norm(np[i].a);
+			np[i].b = dd_norm(np[i].b);
+		}
+		for (i = 0; i < d->nssu; i++)
+		{
+			nq[i].a = dd_norm(nq[i].a);
+			nq[i].b = dd_norm(nq[i].b);
+		}
+	}
 	return t;
 }
 
@@ -313,8 +332,6 @@ tally_pack(TallyAcc *acc, bool finish)
 Tally *
 tally_from_acc(TallyAcc *acc)
 {
-	if (acc->design.kind == DESIGN_CLUSTER || acc->design.kind == DESIGN_CLUSTER2)
-		design_sort(&acc->design);
 	return tally_pack(acc, true);
 }
 

@@ -81,6 +81,7 @@ acc_state(FunctionCallInfo fcinfo, TransCache *c, DesignKind kind)
 	acc = tally_acc_new(aggcontext);
 	tally_core_init(&acc->core, c->ytype == BOOLOID ? TALLY_PROPORTION : TALLY_MEAN);
 	acc->design.kind = kind;
+	acc->design.log_mode = (kind == DESIGN_CLUSTER);
 	acc->empty = false;
 	return acc;
 }
@@ -471,7 +472,8 @@ barometer_tally_acc_serialize(PG_FUNCTION_ARGS)
 {
 	TallyAcc   *acc = (TallyAcc *) PG_GETARG_POINTER(0);
 
-	PG_RETURN_BYTEA_P((bytea *) tally_from_acc(acc));
+	/* the partial state as it is: the combining side does not need order */
+	PG_RETURN_BYTEA_P((bytea *) tally_pack(acc, false));
 }
 
 PG_FUNCTION_INFO_V1(barometer_tally_acc_deserialize);

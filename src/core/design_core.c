@@ -16,6 +16,10 @@
 #include <string.h>
 
 #include "design_core.h"
+#include "guard_core.h"
+#include "sort_core.h"
+
+#define Max3(a, b, c) ((a) > (b) ? ((a) > (c) ? (a) : (c)) : ((b) > (c) ? (b) : (c)))
 
 static const char *const lonely_names[] = {"fail", "remove", "certainty", "adjust", "average"};
 static const char *const kind_names[] = {"weights", "weights_domain", "cluster", "cluster2", "replicate"};
@@ -56,15 +60,18 @@ design_init(Design *d, DesignKind kind, DesignRealloc fn, void *ctx)
 static void *
 grow(Design *d, void *ptr, uint32_t *cap, uint32_t need, size_t elem)
 {
-	uint32_t	ncap;
+	uint64_t	ncap;
 
 	if (need <= *cap)
 		return ptr;
 	ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
+	if (ncap > UINT32_MAX)
+		ncap = UINT32_MAX;
+	/* the host's allocator refuses what passes its limit */
 	ptr = d->realloc_fn(d->alloc_ctx, ptr, (size_t) ncap * elem);
-	*cap = ncap;
+	*cap = (uint32_t) ncap;
 	return ptr;
 }
 
@@ -114,6 +121,8 @@ arena_add(Design *d, const char *key, uint32_t len)
 	return id;
 }
 
+static void compact_tracking(Design *d, uint32_t *track);
+
 /* the parent and id of record i of a level: 0 strata, 1 PSUs, 2 SSUs */
 static void
 record_key(const Design *d, int level, uint32_t i, uint32_t *parent, IdRef *id)
@@ -135,75 +144,136 @@ record_key(const Design *d, int level, uint32_t i, uint32_t *parent, IdRef *id)
 	}
 }
 
+/*
+ * The lookup tables: open addressing with linear probing, load below 1/2.
+ * A slot keeps the key's 32-bit hash beside the record index, so a probe
+ * touches a record (and its identifier bytes) only when the hashes agree.
+ */
+#define SLOT(hash, index) (((uint64_t) (hash) << 32) | ((uint64_t) (index) + 1))
+#define SLOT_INDEX(slot) ((uint32_t) ((slot) & 0xFFFFFFFFu) - 1)
+#define SLOT_HASH(slot) ((uint32_t) ((slot) >> 32))
+
+/* (re)build the table of a level for its first count records */
 static void
-hash_insert(Design *d, int level, uint32_t **table, uint32_t *hcap, uint32_t count)
+hash_build(Design *d, int level, uint64_t **table, uint32_t *hcap, uint32_t count)
 {
-	uint32_t	mask,
+	uint32_t	ncap = 64,
+				mask,
 				i;
 
-	/* keep the load below 1/2 */
-	if (*hcap < 2 * count + 2)
-	{
-		uint32_t	ncap = *hcap ? *hcap : 64;
-
-		while (ncap < 2 * count + 2)
-			ncap *= 2;
-		*table = d->realloc_fn(d->alloc_ctx, *table, (size_t) ncap * sizeof(uint32_t));
-		*hcap = ncap;
-		memset(*table, 0, (size_t) ncap * sizeof(uint32_t));
-		mask = ncap - 1;
-		for (i = 0; i < count; i++)
-		{
-			uint32_t	parent,
-						h;
-			IdRef		id;
-
-			record_key(d, level, i, &parent, &id);
-			h = hash_key(parent, d->arena + id.off, id.len) & mask;
-			while ((*table)[h] != 0)
-				h = (h + 1) & mask;
-			(*table)[h] = i + 1;
-		}
-		return;
-	}
-	mask = *hcap - 1;
+	while (ncap < 2 * count + 2)
+		ncap *= 2;
+	if (*table)
+		d->realloc_fn(d->alloc_ctx, *table, 0);
+	*table = d->realloc_fn(d->alloc_ctx, NULL, (size_t) ncap * sizeof(uint64_t));
+	*hcap = ncap;
+	memset(*table, 0, (size_t) ncap * sizeof(uint64_t));
+	mask = ncap - 1;
+	for (i = 0; i < count; i++)
 	{
 		uint32_t	parent,
-					h;
+					h,
+					slot;
 		IdRef		id;
 
-		record_key(d, level, count - 1, &parent, &id);
-		h = hash_key(parent, d->arena + id.off, id.len) & mask;
-		while ((*table)[h] != 0)
-			h = (h + 1) & mask;
-		(*table)[h] = count;
+		if ((i & (CORE_POLL_EVERY - 1)) == 0)
+			core_check_interrupts();
+		record_key(d, level, i, &parent, &id);
+		h = hash_key(parent, d->arena + id.off, id.len);
+		slot = h & mask;
+		while ((*table)[slot] != 0)
+			slot = (slot + 1) & mask;
+		(*table)[slot] = SLOT(h, i);
 	}
 }
 
-/* find a record of a level by (parent, key); UINT32_MAX when absent */
-static uint32_t
-hash_find(const Design *d, int level, const uint32_t *table, uint32_t hcap,
-		  uint32_t parent, const char *key, uint32_t len)
+/* double a table: the slots move by their stored hashes, no record is read */
+static void
+hash_grow(Design *d, uint64_t **table, uint32_t *hcap)
 {
-	uint32_t	mask,
-				h;
+	uint32_t	ncap = *hcap * 2,
+				mask = ncap - 1,
+				i;
+	uint64_t   *old = *table;
+	uint64_t   *nt = d->realloc_fn(d->alloc_ctx, NULL, (size_t) ncap * sizeof(uint64_t));
 
-	if (hcap == 0)
-		return UINT32_MAX;
-	mask = hcap - 1;
-	h = hash_key(parent, key, len) & mask;
-	while (table[h] != 0)
+	memset(nt, 0, (size_t) ncap * sizeof(uint64_t));
+	for (i = 0; i < *hcap; i++)
 	{
-		uint32_t	i = table[h] - 1;
-		uint32_t	p;
-		IdRef		id;
+		uint32_t	slot;
 
-		record_key(d, level, i, &p, &id);
-		if (p == parent && id_equal(d, id, key, len))
-			return i;
-		h = (h + 1) & mask;
+		if (old[i] == 0)
+			continue;
+		slot = SLOT_HASH(old[i]) & mask;
+		while (nt[slot] != 0)
+			slot = (slot + 1) & mask;
+		nt[slot] = old[i];
 	}
+	d->realloc_fn(d->alloc_ctx, old, 0);
+	*table = nt;
+	*hcap = ncap;
+}
+
+/*
+ * Find a record of a level by (parent, key): its index, or UINT32_MAX with
+ * *h the key's hash and *at the empty slot where it would go.
+ */
+static uint32_t
+hash_probe(const Design *d, int level, const uint64_t *table, uint32_t hcap,
+		   uint32_t parent, const char *key, uint32_t len, uint32_t *h, uint32_t *at)
+{
+	uint32_t	mask = hcap - 1,
+				slot;
+
+	*h = hash_key(parent, key, len);
+	slot = *h & mask;
+	while (table[slot] != 0)
+	{
+		if (SLOT_HASH(table[slot]) == *h)
+		{
+			uint32_t	i = SLOT_INDEX(table[slot]);
+			uint32_t	p;
+			IdRef		id;
+
+			record_key(d, level, i, &p, &id);
+			if (p == parent && id_equal(d, id, key, len))
+				return i;
+		}
+		slot = (slot + 1) & mask;
+	}
+	*at = slot;
 	return UINT32_MAX;
+}
+
+/*
+ * Find or create the record (parent, key) of a level with count records:
+ * returns its index; *created when it is new (index count, which the
+ * caller then appends).
+ */
+static uint32_t
+find_or_add(Design *d, int level, uint64_t **table, uint32_t *hcap, uint32_t count,
+			uint32_t parent, const char *key, uint32_t len, bool *created)
+{
+	uint32_t	h,
+				at,
+				i;
+
+	if (d->stale_index)
+		design_reindex(d);
+	if (*hcap == 0)
+		hash_build(d, level, table, hcap, count);
+	i = hash_probe(d, level, *table, *hcap, parent, key, len, &h, &at);
+	*created = (i == UINT32_MAX);
+	if (!*created)
+		return i;
+	if (*hcap < 2 * (count + 1) + 2)
+	{
+		/* grow: move the slots by their stored hashes, then find the new slot */
+		hash_grow(d, table, hcap);
+		(void) hash_probe(d, level, *table, *hcap, parent, key, len, &h, &at);
+	}
+	(*table)[at] = SLOT(h, count);
+	return count;
 }
 
 uint32_t
@@ -212,25 +282,23 @@ design_stratum(Design *d, const char *key, uint32_t len, bool *created)
 	uint32_t	i;
 	StratumRec *s;
 
-	if (d->last_stratum != 0 && id_equal(d, d->strata[d->last_stratum - 1].id, key, len))
+	if (d->last_stratum != 0 && !d->stale_index &&
+		id_equal(d, d->strata[d->last_stratum - 1].id, key, len))
 	{
 		*created = false;
 		return d->last_stratum - 1;
 	}
-	i = hash_find(d, 0, d->hash_s, d->hcap_s, 0, key, len);
-	*created = (i == UINT32_MAX);
-	if (!*created)
+	i = find_or_add(d, 0, &d->hash_s, &d->hcap_s, d->nstrata, 0, key, len, created);
+	if (*created)
 	{
-		d->last_stratum = i + 1;
-		return i;
+		d->canonical = false;
+		d->strata = grow(d, d->strata, &d->cap_strata, d->nstrata + 1, sizeof(StratumRec));
+		s = &d->strata[d->nstrata++];
+		memset(s, 0, sizeof(*s));
+		s->id = arena_add(d, key, len);
 	}
-	d->strata = grow(d, d->strata, &d->cap_strata, d->nstrata + 1, sizeof(StratumRec));
-	s = &d->strata[d->nstrata++];
-	memset(s, 0, sizeof(*s));
-	s->id = arena_add(d, key, len);
-	hash_insert(d, 0, &d->hash_s, &d->hcap_s, d->nstrata);
-	d->last_stratum = d->nstrata;
-	return d->nstrata - 1;
+	d->last_stratum = i + 1;
+	return i;
 }
 
 uint32_t
@@ -240,7 +308,7 @@ design_psu(Design *d, uint32_t stratum, const char *key, uint32_t len, bool *cre
 	PsuRec	   *p;
 
 	/* rows usually arrive PSU by PSU: try the previous row's PSU first */
-	if (d->last_psu != 0)
+	if (d->last_psu != 0 && !d->stale_index)
 	{
 		p = &d->psu[d->last_psu - 1];
 		if (p->stratum == stratum && id_equal(d, p->id, key, len))
@@ -249,17 +317,23 @@ design_psu(Design *d, uint32_t stratum, const char *key, uint32_t len, bool *cre
 			return d->last_psu - 1;
 		}
 	}
-	i = hash_find(d, 1, d->hash_p, d->hcap_p, stratum, key, len);
-	*created = (i == UINT32_MAX);
+	if (d->log_mode && d->npsu >= 2 * (uint64_t) d->npsu_compact + 65536)
+		compact_tracking(d, &stratum);	/* strata move too; may end log mode */
+	if (d->log_mode)
+	{
+		i = d->npsu;
+		*created = true;
+	}
+	else
+		i = find_or_add(d, 1, &d->hash_p, &d->hcap_p, d->npsu, stratum, key, len, created);
 	if (*created)
 	{
+		d->canonical = false;
 		d->psu = grow(d, d->psu, &d->cap_psu, d->npsu + 1, sizeof(PsuRec));
 		p = &d->psu[d->npsu++];
 		memset(p, 0, sizeof(*p));
 		p->stratum = stratum;
 		p->id = arena_add(d, key, len);
-		hash_insert(d, 1, &d->hash_p, &d->hcap_p, d->npsu);
-		i = d->npsu - 1;
 	}
 	d->last_psu = i + 1;
 	return i;
@@ -271,7 +345,7 @@ design_ssu(Design *d, uint32_t psu, const char *key, uint32_t len, bool *created
 	uint32_t	i;
 	SsuRec	   *q;
 
-	if (d->last_ssu != 0)
+	if (d->last_ssu != 0 && !d->stale_index)
 	{
 		q = &d->ssu[d->last_ssu - 1];
 		if (q->psu == psu && id_equal(d, q->id, key, len))
@@ -280,17 +354,15 @@ design_ssu(Design *d, uint32_t psu, const char *key, uint32_t len, bool *created
 			return d->last_ssu - 1;
 		}
 	}
-	i = hash_find(d, 2, d->hash_q, d->hcap_q, psu, key, len);
-	*created = (i == UINT32_MAX);
+	i = find_or_add(d, 2, &d->hash_q, &d->hcap_q, d->nssu, psu, key, len, created);
 	if (*created)
 	{
+		d->canonical = false;
 		d->ssu = grow(d, d->ssu, &d->cap_ssu, d->nssu + 1, sizeof(SsuRec));
 		q = &d->ssu[d->nssu++];
 		memset(q, 0, sizeof(*q));
 		q->psu = psu;
 		q->id = arena_add(d, key, len);
-		hash_insert(d, 2, &d->hash_q, &d->hcap_q, d->nssu);
-		i = d->nssu - 1;
 	}
 	d->last_ssu = i + 1;
 	return i;
@@ -322,10 +394,35 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 {
 	uint32_t   *map_s = NULL,
 			   *map_p = NULL;
-	uint32_t	i;
+	uint32_t	i,
+				tick = 0;
 	bool		created;
 	const char *problem = NULL;
 
+	if (a->nstrata == 0 && a->npsu == 0 && a->nssu == 0)
+	{
+		/* into an empty design: copy the records, index them when needed */
+		a->strata = grow(a, a->strata, &a->cap_strata, b->nstrata, sizeof(StratumRec));
+		a->psu = grow(a, a->psu, &a->cap_psu, b->npsu, sizeof(PsuRec));
+		a->ssu = grow(a, a->ssu, &a->cap_ssu, b->nssu, sizeof(SsuRec));
+		a->arena = grow(a, a->arena, &a->cap_arena, b->arena_len, 1);
+		if (b->nstrata)
+			memcpy(a->strata, b->strata, b->nstrata * sizeof(StratumRec));
+		if (b->npsu)
+			memcpy(a->psu, b->psu, (size_t) b->npsu * sizeof(PsuRec));
+		if (b->nssu)
+			memcpy(a->ssu, b->ssu, (size_t) b->nssu * sizeof(SsuRec));
+		if (b->arena_len)
+			memcpy(a->arena, b->arena, b->arena_len);
+		a->nstrata = b->nstrata;
+		a->npsu = b->npsu;
+		a->nssu = b->nssu;
+		a->arena_len = b->arena_len;
+		a->canonical = false;
+		a->stale_index = true;
+		a->last_stratum = a->last_psu = a->last_ssu = 0;
+		return NULL;
+	}
 	if (b->nstrata > 0)
 		map_s = a->realloc_fn(a->alloc_ctx, NULL, b->nstrata * sizeof(uint32_t));
 	if (b->npsu > 0)
@@ -336,6 +433,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 		const StratumRec *s = &b->strata[i];
 		uint32_t	j = design_stratum(a, b->arena + s->id.off, s->id.len, &created);
 
+		core_poll(&tick);
 		if (created)
 		{
 			a->strata[j].n_psu = s->n_psu;
@@ -354,6 +452,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 		uint32_t	j = design_psu(a, map_s[p->stratum], b->arena + p->id.off, p->id.len, &created);
 		PsuRec	   *r = &a->psu[j];
 
+		core_poll(&tick);
 		if (created)
 		{
 			r->n_ssu = p->n_ssu;
@@ -376,6 +475,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 		uint32_t	j = design_ssu(a, map_p[q->psu], b->arena + q->id.off, q->id.len, &created);
 		SsuRec	   *r = &a->ssu[j];
 
+		core_poll(&tick);
 		r->n_dom += q->n_dom;
 		r->a = dd_add(r->a, q->a);
 		r->b = dd_add(r->b, q->b);
@@ -390,49 +490,55 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 
 /* ---- canonical order ------------------------------------------------- */
 
-static const Design *sort_design;
-
 static int
-cmp_id(IdRef x, IdRef y)
+cmp_id(const Design *d, IdRef x, IdRef y)
 {
 	uint32_t	n = x.len < y.len ? x.len : y.len;
-	int			c = memcmp(sort_design->arena + x.off, sort_design->arena + y.off, n);
+	int			c = memcmp(d->arena + x.off, d->arena + y.off, n);
 
 	if (c != 0)
 		return c;
 	return x.len < y.len ? -1 : (x.len > y.len ? 1 : 0);
 }
 
-static int
-cmp_stratum(const void *a, const void *b)
+/* what the comparisons of design_sort need: the design and the parents' new ranks */
+typedef struct SortArg
 {
-	return cmp_id(sort_design->strata[*(const uint32_t *) a].id,
-				  sort_design->strata[*(const uint32_t *) b].id);
+	const Design *d;
+	const uint32_t *rank;
+} SortArg;
+
+static int
+cmp_stratum(uint32_t a, uint32_t b, const void *arg)
+{
+	const Design *d = ((const SortArg *) arg)->d;
+
+	return cmp_id(d, d->strata[a].id, d->strata[b].id);
 }
 
 /* PSUs and SSUs compare by the new rank of their parent, then by id */
-static const uint32_t *sort_rank;
-
 static int
-cmp_psu(const void *a, const void *b)
+cmp_psu(uint32_t a, uint32_t b, const void *arg)
 {
-	const PsuRec *x = &sort_design->psu[*(const uint32_t *) a];
-	const PsuRec *y = &sort_design->psu[*(const uint32_t *) b];
+	const SortArg *s = arg;
+	const PsuRec *x = &s->d->psu[a];
+	const PsuRec *y = &s->d->psu[b];
 
-	if (sort_rank[x->stratum] != sort_rank[y->stratum])
-		return sort_rank[x->stratum] < sort_rank[y->stratum] ? -1 : 1;
-	return cmp_id(x->id, y->id);
+	if (s->rank[x->stratum] != s->rank[y->stratum])
+		return s->rank[x->stratum] < s->rank[y->stratum] ? -1 : 1;
+	return cmp_id(s->d, x->id, y->id);
 }
 
 static int
-cmp_ssu(const void *a, const void *b)
+cmp_ssu(uint32_t a, uint32_t b, const void *arg)
 {
-	const SsuRec *x = &sort_design->ssu[*(const uint32_t *) a];
-	const SsuRec *y = &sort_design->ssu[*(const uint32_t *) b];
+	const SortArg *s = arg;
+	const SsuRec *x = &s->d->ssu[a];
+	const SsuRec *y = &s->d->ssu[b];
 
-	if (sort_rank[x->psu] != sort_rank[y->psu])
-		return sort_rank[x->psu] < sort_rank[y->psu] ? -1 : 1;
-	return cmp_id(x->id, y->id);
+	if (s->rank[x->psu] != s->rank[y->psu])
+		return s->rank[x->psu] < s->rank[y->psu] ? -1 : 1;
+	return cmp_id(s->d, x->id, y->id);
 }
 
 static uint32_t *
@@ -459,51 +565,144 @@ rearena(char *arena, uint32_t *len, const Design *d, IdRef id)
 	return r;
 }
 
-void
-design_sort(Design *d)
+/* the integer value of an identifier 'i' + 8 bytes big-endian, as memcmp orders it */
+static inline uint64_t
+id_uint(const Design *d, IdRef id)
 {
-	uint32_t   *ps = identity_perm(d, d->nstrata);
-	uint32_t   *pp = identity_perm(d, d->npsu);
-	uint32_t   *pq = identity_perm(d, d->nssu);
-	uint32_t   *rank_s = identity_perm(d, d->nstrata);
-	uint32_t   *rank_p = identity_perm(d, d->npsu);
-	StratumRec *ns = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(StratumRec));
-	PsuRec	   *np = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + 1) * sizeof(PsuRec));
-	SsuRec	   *nq = d->realloc_fn(d->alloc_ctx, NULL, (d->nssu + 1) * sizeof(SsuRec));
-	char	   *na = d->realloc_fn(d->alloc_ctx, NULL, d->arena_len + 1);
-	uint32_t	alen = 0,
-				i;
+	const unsigned char *b = (const unsigned char *) d->arena + id.off + 1;
+	uint64_t	v = 0;
+	int			k;
 
-	sort_design = d;
-	qsort(ps, d->nstrata, sizeof(uint32_t), cmp_stratum);
+	for (k = 0; k < 8; k++)
+		v = (v << 8) | b[k];
+	return v;
+}
+
+/*
+ * Order the PSUs (level 1) or SSUs (level 2) of d into perm: by the new
+ * rank of the parent (arg->rank), then by id.  Input already in order
+ * costs one pass; integer identifiers (the usual case: address or row
+ * numbers) are radix sorted; others are merge sorted.
+ */
+static void
+sort_level(Design *d, int level, uint32_t *perm, uint32_t n, const SortArg *arg,
+		   uint32_t *work)
+{
+	CoreIndexCmp cmp = level == 1 ? cmp_psu : cmp_ssu;
+	bool		sorted = true,
+				integers = true;
+	uint32_t	i,
+				tick = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		IdRef		id = level == 1 ? d->psu[i].id : d->ssu[i].id;
+
+		if (id.len != 9 || d->arena[id.off] != 'i')
+			integers = false;
+		if (i > 0 && sorted && cmp(i - 1, i, arg) > 0)
+			sorted = false;
+		core_poll(&tick);
+	}
+	if (sorted)
+		return;					/* perm is the identity */
+	if (integers && n >= 4096)
+	{
+		CoreSortKey *keys = d->realloc_fn(d->alloc_ctx, NULL, (size_t) n * sizeof(CoreSortKey));
+		CoreSortKey *tmp = d->realloc_fn(d->alloc_ctx, NULL, (size_t) n * sizeof(CoreSortKey));
+		size_t	   *counts = d->realloc_fn(d->alloc_ctx, NULL, 65536 * sizeof(size_t));
+
+		for (i = 0; i < n; i++)
+		{
+			uint32_t	parent = level == 1 ? d->psu[i].stratum : d->ssu[i].psu;
+
+			keys[i].lo = id_uint(d, level == 1 ? d->psu[i].id : d->ssu[i].id);
+			keys[i].hi = arg->rank[parent];
+			keys[i].idx = i;
+		}
+		core_radix_sort(keys, n, tmp, counts);
+		for (i = 0; i < n; i++)
+			perm[i] = keys[i].idx;
+		d->realloc_fn(d->alloc_ctx, keys, 0);
+		d->realloc_fn(d->alloc_ctx, tmp, 0);
+		d->realloc_fn(d->alloc_ctx, counts, 0);
+		return;
+	}
+	core_sort_index(perm, n, cmp, arg, work);
+}
+
+/* design_write_sorted; *track (if given), an old stratum index, becomes its new one */
+static void
+write_sorted(const Design *d, StratumRec *ns, PsuRec *np, SsuRec *nq, char *na,
+			 uint32_t *track)
+{
+	Design	   *dm = (Design *) d;	/* for the allocator only */
+	uint32_t   *ps = identity_perm(dm, d->nstrata);
+	uint32_t   *pp = identity_perm(dm, d->npsu);
+	uint32_t   *pq = identity_perm(dm, d->nssu);
+	uint32_t   *rank_s = identity_perm(dm, d->nstrata);
+	uint32_t   *rank_p = identity_perm(dm, d->npsu);
+	uint32_t   *work = identity_perm(dm, Max3(d->nstrata, d->npsu, d->nssu));
+	uint32_t	alen = 0,
+				i,
+				tick = 0;
+	SortArg		arg = {d, NULL};
+
+	core_sort_index(ps, d->nstrata, cmp_stratum, &arg, work);
 	for (i = 0; i < d->nstrata; i++)
 		rank_s[ps[i]] = i;
-	sort_rank = rank_s;
-	qsort(pp, d->npsu, sizeof(uint32_t), cmp_psu);
+	if (track && *track < d->nstrata)
+		*track = rank_s[*track];
+	arg.rank = rank_s;
+	sort_level(dm, 1, pp, d->npsu, &arg, work);
 	for (i = 0; i < d->npsu; i++)
 		rank_p[pp[i]] = i;
-	sort_rank = rank_p;
-	qsort(pq, d->nssu, sizeof(uint32_t), cmp_ssu);
-	sort_design = NULL;
-	sort_rank = NULL;
+	arg.rank = rank_p;
+	sort_level(dm, 2, pq, d->nssu, &arg, work);
 
+	/* records are copied whole, so their padding stays zero */
 	for (i = 0; i < d->nstrata; i++)
 	{
-		ns[i] = d->strata[ps[i]];
+		memcpy(&ns[i], &d->strata[ps[i]], sizeof(StratumRec));
 		ns[i].id = rearena(na, &alen, d, ns[i].id);
 	}
 	for (i = 0; i < d->npsu; i++)
 	{
-		np[i] = d->psu[pp[i]];
+		memcpy(&np[i], &d->psu[pp[i]], sizeof(PsuRec));
 		np[i].stratum = rank_s[np[i].stratum];
 		np[i].id = rearena(na, &alen, d, np[i].id);
+		core_poll(&tick);
 	}
 	for (i = 0; i < d->nssu; i++)
 	{
-		nq[i] = d->ssu[pq[i]];
+		memcpy(&nq[i], &d->ssu[pq[i]], sizeof(SsuRec));
 		nq[i].psu = rank_p[nq[i].psu];
 		nq[i].id = rearena(na, &alen, d, nq[i].id);
+		core_poll(&tick);
 	}
+	d->realloc_fn(d->alloc_ctx, ps, 0);
+	d->realloc_fn(d->alloc_ctx, pp, 0);
+	d->realloc_fn(d->alloc_ctx, pq, 0);
+	d->realloc_fn(d->alloc_ctx, rank_s, 0);
+	d->realloc_fn(d->alloc_ctx, rank_p, 0);
+	d->realloc_fn(d->alloc_ctx, work, 0);
+}
+
+void
+design_write_sorted(const Design *d, StratumRec *ns, PsuRec *np, SsuRec *nq, char *na)
+{
+	write_sorted(d, ns, np, nq, na, NULL);
+}
+
+static void
+sort_tracking(Design *d, uint32_t *track)
+{
+	StratumRec *ns = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(StratumRec));
+	PsuRec	   *np = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + 1) * sizeof(PsuRec));
+	SsuRec	   *nq = d->realloc_fn(d->alloc_ctx, NULL, (d->nssu + 1) * sizeof(SsuRec));
+	char	   *na = d->realloc_fn(d->alloc_ctx, NULL, d->arena_len + 1);
+
+	write_sorted(d, ns, np, nq, na, track);
 	if (d->strata)
 		d->realloc_fn(d->alloc_ctx, d->strata, 0);
 	if (d->psu)
@@ -520,32 +719,122 @@ design_sort(Design *d)
 	d->cap_psu = d->npsu + 1;
 	d->cap_ssu = d->nssu + 1;
 	d->cap_arena = d->arena_len + 1;
-	d->realloc_fn(d->alloc_ctx, ps, 0);
-	d->realloc_fn(d->alloc_ctx, pp, 0);
-	d->realloc_fn(d->alloc_ctx, pq, 0);
-	d->realloc_fn(d->alloc_ctx, rank_s, 0);
-	d->realloc_fn(d->alloc_ctx, rank_p, 0);
-	design_reindex(d);
+	d->stale_index = true;
+	d->last_stratum = d->last_psu = d->last_ssu = 0;
+}
+
+/*
+ * Sort the design into canonical order and combine PSU records of the
+ * same (stratum, id): the log of a one-stage accumulation becomes a set.
+ * One-stage records carry no SSU counts, so there is nothing to disagree.
+ */
+void
+design_sort(Design *d)
+{
+	sort_tracking(d, NULL);
+}
+
+static void
+compact_tracking(Design *d, uint32_t *track)
+{
+	uint32_t	i,
+				j,
+				alen = 0,
+				tick = 0;
+	IdRef		prev = {0, 0};
+	char	   *na;
+
+	if (d->nssu != 0)
+		return;					/* two-stage designs are always a set */
+	/*
+	 * Rows that arrived PSU by PSU in id order (a sorted table, or one PSU
+	 * per row in row order) leave the log in canonical order already: then
+	 * only the new records are compared, and nothing moves.
+	 */
+	if (d->canonical && d->npsu_compact == d->npsu)
+		return;
+	{
+		bool		sorted = true;
+
+		for (i = 1; i < d->nstrata && sorted; i++)
+			sorted = cmp_id(d, d->strata[i - 1].id, d->strata[i].id) < 0;
+		for (i = d->npsu_compact > 0 ? d->npsu_compact : 1; i < d->npsu && sorted; i++)
+		{
+			const PsuRec *x = &d->psu[i - 1],
+					   *y = &d->psu[i];
+
+			sorted = x->stratum < y->stratum ||
+				(x->stratum == y->stratum && cmp_id(d, x->id, y->id) < 0);
+			core_poll(&tick);
+		}
+		if (sorted)
+		{
+			d->npsu_compact = d->npsu;
+			d->canonical = true;
+			return;
+		}
+	}
+	sort_tracking(d, track);
+	na = d->realloc_fn(d->alloc_ctx, NULL, d->arena_len + 1);
+	for (i = 0; i < d->nstrata; i++)
+		d->strata[i].id = rearena(na, &alen, d, d->strata[i].id);
+	for (i = 0, j = 0; i < d->npsu; i++)
+	{
+		PsuRec	   *r = &d->psu[i];
+
+		if (j > 0 && d->psu[j - 1].stratum == r->stratum &&
+			id_equal(d, prev, d->arena + r->id.off, r->id.len))
+		{
+			PsuRec	   *t = &d->psu[j - 1];
+
+			t->n_dom += r->n_dom;
+			t->n_pos += r->n_pos;
+			t->a = dd_add(t->a, r->a);
+			t->b = dd_add(t->b, r->b);
+		}
+		else
+		{
+			prev = r->id;
+			if (j != i)
+				memcpy(&d->psu[j], r, sizeof(PsuRec));
+			d->psu[j].id = rearena(na, &alen, d, prev);
+			j++;
+		}
+		core_poll(&tick);
+	}
+	d->realloc_fn(d->alloc_ctx, d->arena, 0);
+	d->arena = na;
+	d->cap_arena = d->arena_len + 1;
+	d->arena_len = alen;
+	d->npsu = j;
+	d->npsu_compact = j;
+	d->canonical = true;
+	d->stale_index = true;
+	/*
+	 * Rows in no particular PSU order: from here on, look PSUs up (the
+	 * records are a set now) rather than sort the log again and again.
+	 */
+	d->log_mode = false;
+	d->last_stratum = d->last_psu = d->last_ssu = 0;
+}
+
+void
+design_compact(Design *d)
+{
+	compact_tracking(d, NULL);
 }
 
 void
 design_reindex(Design *d)
 {
-	if (d->hash_s)
-		d->realloc_fn(d->alloc_ctx, d->hash_s, 0);
-	if (d->hash_p)
-		d->realloc_fn(d->alloc_ctx, d->hash_p, 0);
-	if (d->hash_q)
-		d->realloc_fn(d->alloc_ctx, d->hash_q, 0);
-	d->hash_s = d->hash_p = d->hash_q = NULL;
-	d->hcap_s = d->hcap_p = d->hcap_q = 0;
+	d->stale_index = false;
 	d->last_stratum = d->last_psu = d->last_ssu = 0;
 	if (d->nstrata)
-		hash_insert(d, 0, &d->hash_s, &d->hcap_s, d->nstrata);
-	if (d->npsu)
-		hash_insert(d, 1, &d->hash_p, &d->hcap_p, d->npsu);
+		hash_build(d, 0, &d->hash_s, &d->hcap_s, d->nstrata);
+	if (d->npsu && !d->log_mode)
+		hash_build(d, 1, &d->hash_p, &d->hcap_p, d->npsu);
 	if (d->nssu)
-		hash_insert(d, 2, &d->hash_q, &d->hcap_q, d->nssu);
+		hash_build(d, 2, &d->hash_q, &d->hcap_q, d->nssu);
 }
 
 /* ---- consistency of a stored design ---------------------------------- */
@@ -566,9 +855,11 @@ id_ok(const Design *d, IdRef id)
 const char *
 design_check(const Design *d, const TallyCore *core)
 {
-	uint32_t	i;
+	uint32_t	i,
+				tick = 0;
 	int64_t		n_dom = 0,
-				n_pos = 0;
+				n_pos = 0,
+				in_stratum = 0;
 	double		wsum = 0;
 
 	if (design_kind_name(d->kind) == NULL)
@@ -598,22 +889,13 @@ design_check(const Design *d, const TallyCore *core)
 		if (s->n_psu < 1 || !isfinite(s->popsize) || s->popsize < 0 ||
 			(s->popsize > 0 && s->popsize < (double) s->n_psu))
 			return "A stratum's PSU count or population size is out of range.";
-		if (i > 0)
-		{
-			sort_design = d;
-			if (cmp_id(d->strata[i - 1].id, s->id) >= 0)
-			{
-				sort_design = NULL;
-				return "Strata are not in canonical order or repeat.";
-			}
-			sort_design = NULL;
-		}
+		if (i > 0 && cmp_id(d, d->strata[i - 1].id, s->id) >= 0)
+			return "Strata are not in canonical order or repeat.";
+		core_poll(&tick);
 	}
 	for (i = 0; i < d->npsu; i++)
 	{
 		const PsuRec *p = &d->psu[i];
-		uint32_t	count = 0,
-					j;
 
 		if (p->stratum >= d->nstrata || !id_ok(d, p->id))
 			return "A PSU refers to a missing stratum or has a malformed identifier.";
@@ -622,15 +904,13 @@ design_check(const Design *d, const TallyCore *core)
 			const PsuRec *q = &d->psu[i - 1];
 			int			c;
 
-			sort_design = d;
-			c = q->stratum != p->stratum ? (q->stratum < p->stratum ? -1 : 1) : cmp_id(q->id, p->id);
-			sort_design = NULL;
+			c = q->stratum != p->stratum ? (q->stratum < p->stratum ? -1 : 1) : cmp_id(d, q->id, p->id);
 			if (c >= 0)
 				return "PSUs are not in canonical order or repeat.";
 		}
-		for (j = i; j > 0 && d->psu[j - 1].stratum == p->stratum; j--)
-			count++;
-		if ((int64_t) count + 1 > d->strata[p->stratum].n_psu)
+		/* PSUs are sorted by stratum: count the run of this stratum so far */
+		in_stratum = (i > 0 && d->psu[i - 1].stratum == p->stratum) ? in_stratum + 1 : 1;
+		if (in_stratum > d->strata[p->stratum].n_psu)
 			return "A stratum has more PSUs than its PSU count.";
 		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom)
 			return "A PSU's row counts are out of range.";
@@ -648,6 +928,7 @@ design_check(const Design *d, const TallyCore *core)
 		n_dom += p->n_dom;
 		n_pos += p->n_pos;
 		wsum += p->b.hi;
+		core_poll(&tick);
 	}
 	if (n_dom != core->n || n_pos != core->n_pos)
 		return "The PSUs' row counts do not add up to the tally's.";
@@ -665,12 +946,11 @@ design_check(const Design *d, const TallyCore *core)
 			const SsuRec *r = &d->ssu[i - 1];
 			int			c;
 
-			sort_design = d;
-			c = r->psu != q->psu ? (r->psu < q->psu ? -1 : 1) : cmp_id(r->id, q->id);
-			sort_design = NULL;
+			c = r->psu != q->psu ? (r->psu < q->psu ? -1 : 1) : cmp_id(d, r->id, q->id);
 			if (c >= 0)
 				return "SSUs are not in canonical order or repeat.";
 		}
+		core_poll(&tick);
 	}
 	if (d->kind == DESIGN_CLUSTER2)
 	{
@@ -823,6 +1103,7 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 	}
 
 	/* PSUs grouped by stratum: counting sort into first[] / order in z */
+	core_check_interrupts();
 	first = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(uint32_t));
 	count = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(uint32_t));
 	z = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + d->nssu + 1) * sizeof(double));
@@ -859,6 +1140,7 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 	out->df = (double) (psus - strata);
 
 	/* stage 1 */
+	core_check_interrupts();
 	for (h = 0; h < d->nstrata; h++)
 	{
 		uint32_t	m = first[h + 1] - first[h];

@@ -93,12 +93,19 @@ typedef struct Design
 				cap_psu,
 				cap_ssu,
 				cap_arena;
-	uint32_t   *hash_s,
+	uint64_t   *hash_s,
 			   *hash_p,
-			   *hash_q;			/* open addressing, index + 1, 0 = empty */
+			   *hash_q;			/* open addressing: 0 empty, else the key's
+								 * hash << 32 | (index + 1) */
 	uint32_t	hcap_s,
 				hcap_p,
 				hcap_q;
+	bool		stale_index;	/* records moved (design_sort): rebuild the
+								 * tables before the next lookup */
+	bool		log_mode;		/* one-stage accumulation: see design_psu */
+	bool		canonical;		/* design_compact found or made canonical
+								 * order, nothing added since */
+	uint32_t	npsu_compact;	/* PSUs at the last design_compact */
 	uint32_t	last_stratum;	/* cache of the previous row's stratum + 1 */
 	uint32_t	last_psu;		/* cache of the previous row's PSU + 1 */
 	uint32_t	last_ssu;
@@ -141,6 +148,19 @@ extern uint32_t design_psu(Design *d, uint32_t stratum, const char *key, uint32_
 extern uint32_t design_ssu(Design *d, uint32_t psu, const char *key, uint32_t len,
 						   bool *created);
 
+/*
+ * In log mode (one-stage designs being accumulated) design_psu does not
+ * look PSUs up: a row of another PSU than the previous row's appends a
+ * record, duplicates included, and design_compact sorts and combines them
+ * (radix sort for integer identifiers) when the records double or the
+ * state is stored.  Rows that arrive PSU by PSU in id order (a sorted
+ * table, row numbers as PSUs) then cost no lookup and no sort at all; the
+ * first compaction that finds rows out of order turns log mode off, and
+ * later rows are looked up in the hash tables.  *created is true for every
+ * appended record.
+ */
+extern void design_compact(Design *d);
+
 /* the row (y, w) of the domain falls in PSU p (and SSU q, or UINT32_MAX) */
 extern void design_add(Design *d, uint32_t p, uint32_t q, double y, double w);
 
@@ -151,10 +171,21 @@ extern void design_add(Design *d, uint32_t p, uint32_t q, double y, double w);
  */
 extern const char *design_merge(Design *a, const Design *b, uint32_t *where);
 
-/* canonical order: strata by id, PSUs by (stratum, id), SSUs by (PSU, id) */
+/*
+ * canonical order: strata by id, PSUs by (stratum, id), SSUs by (PSU, id);
+ * the lookup tables are rebuilt on the next lookup
+ */
 extern void design_sort(Design *d);
 
-/* rebuild the lookup tables (after reading a stored form or sorting) */
+/*
+ * The records and identifier arena of d in canonical order, written into
+ * the caller's arrays (nstrata, npsu, nssu records, arena_len bytes); d is
+ * left as it is.
+ */
+extern void design_write_sorted(const Design *d, StratumRec *ns, PsuRec *np, SsuRec *nq,
+								char *na);
+
+/* rebuild the lookup tables (after reading a stored form) */
 extern void design_reindex(Design *d);
 
 /* consistency of a stored design; NULL or a sentence */
