@@ -12,3 +12,13 @@ BEGIN
 END $$;
 REVOKE CREATE ON SCHEMA @extschema@ FROM PUBLIC;
 GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+-- shipped policy rows cannot be changed, and no user row can claim to be
+-- shipped (60_publication.sql)
+CREATE FUNCTION @extschema@.policy_protect() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'barometer_policy_protect'
+	LANGUAGE C;
+CREATE TRIGGER policy_protect BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_protect();
+CREATE TRIGGER policy_protect_truncate BEFORE TRUNCATE ON @extschema@.policy
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_protect();

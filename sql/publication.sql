@@ -99,3 +99,18 @@ SELECT barometer.count_status(5, 4);
 SELECT barometer.publication_status(1.5, 0.1, 100);
 SELECT barometer.publication_status(0.5, -0.1, 100);
 SELECT barometer.publication_status(0.5, 0.1, 100, 0);
+
+-- shipped policies behave like data: they cannot be changed or deleted,
+-- and no user row can claim to be shipped (it would not be dumped)
+UPDATE barometer.policy SET params = '{"min_n": 50}' WHERE name = 'min_respondents';
+DELETE FROM barometer.policy WHERE name = 'nchs2017';
+INSERT INTO barometer.policy (name, version, kind, params, builtin)
+VALUES ('sneaky', 1, 'min_respondents', '{"min_n": 5}', true);
+INSERT INTO barometer.policy (name, version, kind, params)
+VALUES ('mine', 1, 'min_respondents', '{"min_n": 5}');
+UPDATE barometer.policy SET builtin = true WHERE name = 'mine';
+UPDATE barometer.policy SET params = '{"min_n": 6}' WHERE name = 'mine';
+TRUNCATE barometer.policy;
+SELECT name, version, params, builtin FROM barometer.policy
+WHERE name IN ('mine', 'min_respondents', 'nchs2017') ORDER BY name;
+DELETE FROM barometer.policy WHERE name = 'mine';

@@ -67,8 +67,17 @@ INSERT INTO @extschema@.policy (name, version, kind, params, label_en, label_nl,
  'grootheden: p%-regel (p = 10) en minstens 3 bijdragers',
  'ESSnet Handbook on Statistical Disclosure Control, ch. 4', true);
 
--- user rows survive pg_dump; the shipped rows come back with the extension
+-- user rows survive pg_dump; the shipped rows come back with the extension,
+-- so outside the extension's scripts they cannot be changed, and no user
+-- row can claim to be shipped (src/policy_guard.c)
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy', 'WHERE NOT builtin');
+CREATE FUNCTION @extschema@.policy_protect() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'barometer_policy_protect'
+	LANGUAGE C;
+CREATE TRIGGER policy_protect BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_protect();
+CREATE TRIGGER policy_protect_truncate BEFORE TRUNCATE ON @extschema@.policy
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_protect();
 GRANT SELECT ON @extschema@.policy TO PUBLIC;
 -- the role that creates the extension (also when it is trusted) may add policies
 DO $$
