@@ -22,3 +22,14 @@ CREATE TRIGGER policy_protect BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.p
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_protect();
 CREATE TRIGGER policy_protect_truncate BEFORE TRUNCATE ON @extschema@.policy
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_protect();
+
+-- replicate_spec: a body bound at creation with qualified operators, safe
+-- from a caller's search_path (50_repgen.sql)
+CREATE OR REPLACE FUNCTION @extschema@.replicate_spec(plan @extschema@.replicate_plan)
+	RETURNS @extschema@.replicates
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN (SELECT @extschema@.replicates(
+		CASE WHEN d.method OPERATOR(pg_catalog.=) 'subbootstrap' THEN 'other' ELSE d.method END,
+		CASE WHEN d.method OPERATOR(pg_catalog.=) 'fay' THEN d.rho END,
+		d.scale, d.rscales, false, d.df)
+	FROM @extschema@.replicate_describe(plan) AS d);

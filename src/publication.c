@@ -151,8 +151,10 @@ barometer_policy_lookup(FmgrInfo *flinfo, const char *name, bool version_null,
 		nulls[1] = 'n';
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* every operator and function qualified: the caller's search_path is not ours */
 	rc = SPI_execute_with_args("SELECT kind, params, version FROM barometer.policy "
-							   "WHERE name = $1 AND ($2 IS NULL OR version = $2) "
+							   "WHERE name OPERATOR(pg_catalog.=) $1 "
+							   "AND ($2 IS NULL OR version OPERATOR(pg_catalog.=) $2) "
 							   "ORDER BY version DESC LIMIT 1",
 							   2, argtypes, values, nulls, true, 1);
 	if (rc != SPI_OK_SELECT)
@@ -161,7 +163,7 @@ barometer_policy_lookup(FmgrInfo *flinfo, const char *name, bool version_null,
 	{
 		char	   *names = NULL;
 
-		if (SPI_execute("SELECT string_agg(DISTINCT name, ', ' ORDER BY name) FROM barometer.policy",
+		if (SPI_execute("SELECT pg_catalog.string_agg(DISTINCT name, ', ' ORDER BY name) FROM barometer.policy",
 						true, 1) == SPI_OK_SELECT && SPI_processed == 1)
 			names = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		names = names ? pstrdup(names) : pstrdup("");

@@ -178,13 +178,13 @@ CREATE FUNCTION @extschema@.replicate_describe(plan @extschema@.replicate_plan,
 -- the replication spec of barometer.tally(y, w, repw, spec) for the weights
 -- of a plan (subbootstrap has no method of its own there: other, with the
 -- plan's scale).  Evaluate it once, as a scalar subquery, not once per row.
+-- The SQL-standard body is bound when the extension is created, and its
+-- operators are qualified, so a caller's search_path cannot redirect it.
 CREATE FUNCTION @extschema@.replicate_spec(plan @extschema@.replicate_plan)
 	RETURNS @extschema@.replicates
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	AS $$
-	SELECT @extschema@.replicates(
-		CASE d.method WHEN 'subbootstrap' THEN 'other' ELSE d.method END,
-		CASE WHEN d.method = 'fay' THEN d.rho END,
+	RETURN (SELECT @extschema@.replicates(
+		CASE WHEN d.method OPERATOR(pg_catalog.=) 'subbootstrap' THEN 'other' ELSE d.method END,
+		CASE WHEN d.method OPERATOR(pg_catalog.=) 'fay' THEN d.rho END,
 		d.scale, d.rscales, false, d.df)
-	FROM @extschema@.replicate_describe(plan) AS d
-	$$;
+	FROM @extschema@.replicate_describe(plan) AS d);

@@ -24,13 +24,17 @@ def main():
     with conn.cursor() as cur:
         cur.execute("RESET barometer.max_state_bytes")
         cur.execute("DROP ROLE IF EXISTS barometer_ops_analyst")
-        cur.execute("CREATE ROLE barometer_ops_analyst LOGIN")
-    user = connect(DB, user="barometer_ops_analyst")
+        cur.execute("CREATE ROLE barometer_ops_analyst NOLOGIN")
+    user = connect(DB)
+    with user.cursor() as cur:
+        cur.execute("SET ROLE barometer_ops_analyst")
     t.eq(scalar(user, "SELECT barometer.n(barometer.tally(true, 1.0::float8))"), 1,
          "another role can use the extension (USAGE on the schema)")
     t.eq(sqlstate_of(user, "SET barometer.max_state_bytes = '1GB'"), "42501",
          "but cannot raise the limit")
     user.close()
+    with conn.cursor() as cur:
+        cur.execute("DROP ROLE barometer_ops_analyst")
     conn.close()
     t.done()
 
