@@ -2,10 +2,21 @@
  * dist.c - thin, argument-checking wrappers around libRmath.
  *
  * libRmath prints warnings or returns NaN on bad arguments; never hand it
- * one.  dexp() is never called (its name clashes with a PostgreSQL symbol).
+ * one.  Its warnings go straight to the server's standard output, outside
+ * PostgreSQL's logging, so arguments where it would warn are handled here
+ * before the call.  A sweep of every wrapper over shapes and degrees of
+ * freedom from 1e-310 to 1e300 and probabilities from 1e-300 to 1 - 1e-10
+ * (test/unit/dist_test.c keeps it) found two such regions:
+ *   - qbeta with a + b above about 1e12 ("is not accurate", and values off
+ *     by far more than the interval) or with a shape below 0.1 where the
+ *     other is larger (the mass sits at 1): see dist_qbeta;
+ *   - pf with degrees of freedom below 1e-3, which no test produces: NaN.
+ * dexp() is never called (its name clashes with a PostgreSQL symbol).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
+#include <math.h>
+
 #define MATHLIB_STANDALONE 1
 #include <Rmath.h>
 
@@ -35,12 +46,73 @@ dist_qt(double p, double df)
 	return qt(p, df, 1, 0);
 }
 
+/* beyond this shape sum libRmath's qbeta loses accuracy (and warns) */
+#define QBETA_EXACT_MAX 1e10
+#define QBETA_SMALL_SHAPE 0.1
+#define QBETA_P_MIN 1e-100
+
+/*
+ * Beta(a, b) quantile for a + b = N > 1e10, from X = G_a / (G_a + G_b):
+ *   the smaller shape s <= 1e6: the gamma limit, X = G_a / N when a is the
+ *     smaller (1 - G_b / N when b is), relative error O(s / N) <= 1e-4 in
+ *     the distance to the nearer end;
+ *   both shapes > 1e6: the normal approximation with the Cornish-Fisher
+ *     skewness term, mean a/N, sd sqrt(ab / (N^2 (N + 1))), skewness
+ *     2 (b - a) sqrt(N + 1) / ((N + 2) sqrt(ab)) (below 2e-3), error below
+ *     1e-6 standard deviations.
+ * These shapes come only from effective sample sizes above 1e10, intervals
+ * narrower than 1e-5; R's qbeta warns there and returns values far off.
+ */
+static double
+qbeta_limit(double p, double a, double b)
+{
+	double		N = a + b;
+
+	if (p <= 0.0)
+		return 0.0;
+	if (p >= 1.0)
+		return 1.0;
+	if (fmin(a, b) <= 1e6)
+	{
+		if (a <= b)
+			return fmin(1.0, qgamma(p, a, 1.0, 1, 0) / N);
+		return fmax(0.0, 1.0 - qgamma(1.0 - p, b, 1.0, 1, 0) / N);
+	}
+	{
+		double		mu = a / N,
+					sd = sqrt(a * b / (N * N * (N + 1.0))),
+					skew = 2.0 * (b - a) * sqrt(N + 1.0) / ((N + 2.0) * sqrt(a * b)),
+					z = qnorm(p, 0.0, 1.0, 1, 0);
+
+		return fmin(1.0, fmax(0.0, mu + sd * (z + skew * (z * z - 1.0) / 6.0)));
+	}
+}
+
 double
 dist_qbeta(double p, double a, double b)
 {
 	if (isnan(p) || p < 0.0 || p > 1.0 || !isfinite(a) || !isfinite(b) ||
 		a < 0.0 || b < 0.0 || (a == 0.0 && b == 0.0))
 		return NAN;
+	/* both shapes below 1 never come from barometer's intervals */
+	if (a < 1.0 && b < 1.0)
+		return NAN;
+	/*
+	 * libRmath warns in the far tail (no level reaches below 5e-17) and
+	 * for shapes below 1e-12 at the upper quantiles; such a shape comes
+	 * from a count share below 1e-12 and changes a bound by less than
+	 * 1e-12 at any level below 1 - 1e-9.
+	 */
+	p = fmin(fmax(p, QBETA_P_MIN), 1.0);
+	if (a > 0.0)
+		a = fmax(a, 1e-12);
+	if (b > 0.0)
+		b = fmax(b, 1e-12);
+	if (a + b > QBETA_EXACT_MAX)
+		return qbeta_limit(p, a, b);
+	/* mass near 1: libRmath's search is inaccurate there, the mirror is not */
+	if (b < QBETA_SMALL_SHAPE && a > b)
+		return 1.0 - qbeta(1.0 - p, b, a, 1, 0);
 	return qbeta(p, a, b, 1, 0);
 }
 
@@ -65,9 +137,14 @@ dist_pchisq_upper(double x, double df)
 double
 dist_pf_upper(double f, double df1, double df2)
 {
-	if (isnan(f) || !isfinite(df1) || !(df1 > 0.0) || isnan(df2) || !(df2 > 0.0))
+	/*
+	 * libRmath warns for degrees of freedom this small or large; no test
+	 * has them.  Beyond 1e15 denominator degrees of freedom, F df1 is
+	 * chi-square(df1) to double precision.
+	 */
+	if (isnan(f) || !(df1 >= 1e-3 && df1 <= 1e15) || isnan(df2) || !(df2 >= 1e-3))
 		return NAN;
-	if (isinf(df2))
+	if (df2 > 1e15)
 		return pchisq(f * df1, df1, 0, 0);
 	return pf(f, df1, df2, 0, 0);
 }

@@ -16,7 +16,10 @@ extern double dist_qnorm(double p);
 /* quantile of Student's t with df > 0 (df = +Inf: normal) at 0 < p < 1 */
 extern double dist_qt(double p, double df);
 
-/* quantile of Beta(a, b) at 0 <= p <= 1, a >= 0, b >= 0, not both 0 */
+/*
+ * quantile of Beta(a, b) at 0 <= p <= 1, a >= 0, b >= 0, at least one of
+ * them >= 1 (NaN otherwise: no interval of barometer has both below 1)
+ */
 extern double dist_qbeta(double p, double a, double b);
 
 /* upper tail P(T > t) of Student's t with df > 0 (df = +Inf: normal) */
@@ -25,7 +28,7 @@ extern double dist_pt_upper(double t, double df);
 /* upper tail P(X > x) of chi-square with df > 0 */
 extern double dist_pchisq_upper(double x, double df);
 
-/* upper tail P(F > f) of F(df1, df2), df1 > 0, df2 > 0 (df2 may be +Inf) */
+/* upper tail P(F > f) of F(df1, df2), 1e-3 <= df1 <= 1e15, df2 >= 1e-3 (may be +Inf) */
 extern double dist_pf_upper(double f, double df1, double df2);
 
 
