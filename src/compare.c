@@ -14,6 +14,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "windowapi.h"
@@ -228,14 +229,17 @@ barometer_p_adjust_array(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("p-values must be a one-dimensional array")));
 	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
-	p = palloc((n + 1) * sizeof(double));
+	guard_bytes(p_adjust_work_bytes(n), "the work space of p_adjust");
+	p = palloc_extended((n + 1) * sizeof(double), MCXT_ALLOC_HUGE);
 	for (i = 0; i < n; i++)
 	{
 		p[i] = nulls[i] ? NAN : DatumGetFloat8(elems[i]);
 		check_p(p[i]);
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
-	if (p_adjust(p, n, method, p) != 0)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	(void) p_adjust(p, n, method, p,
+					palloc_extended(p_adjust_work_bytes(n), MCXT_ALLOC_HUGE));
 	for (i = 0; i < n; i++)
 	{
 		nulls[i] = isnan(p[i]);
@@ -264,8 +268,15 @@ barometer_p_adjust_window(PG_FUNCTION_ARGS)
 {
 	WindowObject win = PG_WINDOW_OBJECT();
 	int64		n = WinGetPartitionRowCount(win);
-	PAdjustWindow *st = WinGetPartitionLocalMemory(win, offsetof(PAdjustWindow, adj) + (n + 1) * sizeof(double));
+	PAdjustWindow *st;
 	int64		row = WinGetCurrentPosition(win);
+
+	if (n > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("p_adjust takes at most %d p-values in one partition", INT_MAX / 2)));
+	guard_array((uint64) n + 1, sizeof(double), "the p-values of a p_adjust partition");
+	st = WinGetPartitionLocalMemory(win, offsetof(PAdjustWindow, adj) + (n + 1) * sizeof(double));
 
 	if (!st->done)
 	{
@@ -285,9 +296,12 @@ barometer_p_adjust_window(PG_FUNCTION_ARGS)
 
 			st->adj[i] = isnull ? NAN : DatumGetFloat8(d);
 			check_p(st->adj[i]);
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
-		if (p_adjust(st->adj, (int) n, method, st->adj) != 0)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		guard_bytes(p_adjust_work_bytes((int) n), "the work space of p_adjust");
+		(void) p_adjust(st->adj, (int) n, method, st->adj,
+						palloc_extended(p_adjust_work_bytes((int) n), MCXT_ALLOC_HUGE));
 		st->n = (int) n;
 		st->done = true;
 	}

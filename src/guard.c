@@ -4,14 +4,13 @@
  *
  * barometer.max_state_bytes (default 256MB, superuser-set): the largest
  * aggregate state, stored value or working array one call may build.  A
- * stored value cannot pass 1 GB anyway (PostgreSQL's varlena limit); the
- * default leaves room for a clustered tally of about 3 million PSUs.
+ * stored value cannot pass 1 GB (PostgreSQL's varlena limit), nor can the
+ * setting; the default leaves room for a clustered tally of about 3 million
+ * PSUs.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
 #include "postgres.h"
-
-#include <limits.h>
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -61,7 +60,7 @@ _PG_init(void)
 							"Larger inputs stop with SQLSTATE 54000 before the memory is allocated.",
 							&barometer_max_state_bytes,
 							256 * 1024 * 1024,
-							64 * 1024, INT_MAX,
+							64 * 1024, (int) MaxAllocSize,
 							PGC_SUSET,
 							GUC_UNIT_BYTE,
 							NULL, assign_max_state_bytes, NULL);

@@ -166,7 +166,8 @@ acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAc
 		a->design.kind = d->kind;
 		a->design.lonely = d->lonely;
 		a->design.n_sample = d->n_sample;
-		a->design.log_mode = (d->kind == DESIGN_CLUSTER);
+		/* merged states are sets of PSUs: look them up, never log them */
+		a->design.log_mode = false;
 		if (d->kind == DESIGN_REPLICATE)
 		{
 			tally_acc_rep_alloc(a, r->spec.nrep);

@@ -472,7 +472,13 @@ barometer_tally_acc_serialize(PG_FUNCTION_ARGS)
 {
 	TallyAcc   *acc = (TallyAcc *) PG_GETARG_POINTER(0);
 
-	/* the partial state as it is: the combining side does not need order */
+	/*
+	 * The partial state as a set of PSUs (a log is compacted, cheaply when
+	 * its rows came in PSU order), in any order: the combining side merges
+	 * it by lookups.
+	 */
+	if (acc->design.log_mode)
+		design_compact(&acc->design);
 	PG_RETURN_BYTEA_P((bytea *) tally_pack(acc, false));
 }
 

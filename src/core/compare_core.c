@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compare_core.h"
+#include "sort_core.h"
 #include "dist.h"
 
 /* score total (a - p b) / W of a unit */
@@ -493,47 +494,39 @@ p_adjust_parse(const char *name)
 	return -1;
 }
 
-static const double *sort_p;
-
+/* R's order(p): by p, ties by position */
 static int
-cmp_index(const void *x, const void *y)
+cmp_p(uint32_t i, uint32_t j, const void *arg)
 {
-	int			i = *(const int *) x,
-				j = *(const int *) y;
+	const double *p = arg;
 
-	if (sort_p[i] < sort_p[j])
+	if (p[i] < p[j])
 		return -1;
-	if (sort_p[i] > sort_p[j])
+	if (p[i] > p[j])
 		return 1;
 	return i < j ? -1 : (i > j ? 1 : 0);
 }
 
-/*
- * R stats::p.adjust (n = number of non-NA p-values):
- *   bonferroni: min(1, n p)
- *   holm: o = order(p); cummax((n - i + 1) p_(i)), capped at 1
- *   BH: o = order(p, decreasing); cummin(n / i p_(i)) from the largest, capped at 1
- */
-int
-p_adjust(const double *p, int n, int method, double *out)
+size_t
+p_adjust_work_bytes(int n)
 {
-	int		   *idx = malloc((size_t) (n > 0 ? n : 1) * sizeof(int));
-	double	   *adj = malloc((size_t) (n > 0 ? n : 1) * sizeof(double));
+	return (size_t) (n > 0 ? n : 1) * (2 * sizeof(uint32_t) + sizeof(double));
+}
+
+int
+p_adjust(const double *p, int n, int method, double *out, void *work)
+{
+	size_t		cap = (size_t) (n > 0 ? n : 1);
+	double	   *adj = work;
+	uint32_t   *idx = (uint32_t *) (adj + cap);
+	uint32_t   *tmp = idx + cap;
 	int			m = 0,
 				i;
 
-	if (idx == NULL || adj == NULL)
-	{
-		free(idx);
-		free(adj);
-		return -1;
-	}
 	for (i = 0; i < n; i++)
 		if (!isnan(p[i]))
-			idx[m++] = i;
-	sort_p = p;
-	qsort(idx, m, sizeof(int), cmp_index);
-	sort_p = NULL;
+			idx[m++] = (uint32_t) i;
+	core_sort_index(idx, (size_t) m, cmp_p, p, tmp);
 	switch (method)
 	{
 		case PADJ_BONFERRONI:
@@ -572,7 +565,5 @@ p_adjust(const double *p, int n, int method, double *out)
 			out[i] = NAN;
 	for (i = 0; i < m; i++)
 		out[idx[i]] = adj[i];
-	free(idx);
-	free(adj);
 	return 0;
 }

@@ -85,8 +85,13 @@ extern int	p_adjust_parse(const char *name);
 
 /*
  * R's p.adjust: p[0..n-1] with NaN for NA (kept as NaN, not counted);
- * result into out[] (may alias p).  Returns 0, or -1 when memory ran out.
+ * result into out[] (may alias p); work holds p_adjust_work_bytes(n) from
+ * the host's allocator (the sort polls core_check_interrupts).  O(n log n).
+ * Returns 0.
  */
-extern int	p_adjust(const double *p, int n, int method, double *out);
+extern int	p_adjust(const double *p, int n, int method, double *out, void *work);
+
+/* the bytes of p_adjust's work space for n p-values */
+extern size_t p_adjust_work_bytes(int n);
 
 #endif							/* BAROMETER_COMPARE_CORE_H */

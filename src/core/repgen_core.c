@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "dd.h"
+#include "guard_core.h"
 #include "repgen_core.h"
 
 /* ------------------------------------------------------------------------
@@ -848,6 +849,8 @@ hadamard_fill(const HadamardRecipe *r, uint8_t *out, uint8_t *residue)
 		{
 			uint8_t    *row = out + (size_t) (i + 1) * size;
 
+			if ((i & 255) == 0)
+				core_check_interrupts();
 			row[0] = 1;
 			for (j = 0; j < p; j++)
 				row[j + 1] = residue[(i + j) % p] ? 0 : 1;
@@ -860,6 +863,8 @@ hadamard_fill(const HadamardRecipe *r, uint8_t *out, uint8_t *residue)
 			uint8_t    *top = out + (size_t) i * size;
 			uint8_t    *bottom = out + (size_t) (i + s) * size;
 
+			if ((i & 255) == 0)
+				core_check_interrupts();
 			for (j = 0; j < s; j++)
 			{
 				top[j + s] = top[j];
@@ -1008,6 +1013,7 @@ repgen_rank_mod_p(const int32_t *m, int32_t rows, int32_t cols, RepgenAlloc allo
 		{
 			int64_t		f = a[(size_t) i * cols + c] * inv % RANK_P;
 
+			core_check_interrupts();
 			if (f == 0)
 				continue;
 			for (j = c; j < cols; j++)
@@ -1245,6 +1251,7 @@ repgen_prepare(Repgen *g, RepgenAlloc alloc, void *ctx)
 				uint64_t	counter = 0;
 				uint32_t	k;
 
+				core_check_interrupts();
 				for (k = 0; k < draws; k++)
 				{
 					uint32_t	j = repgen_uniform_below(key, &counter, n);
