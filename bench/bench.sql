@@ -50,3 +50,12 @@ INSERT INTO bench.numbers_rep SELECT * FROM bench.check_rep(:'size');
 \warn :size f2 serial
 INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'f2', 'serial', :slow_rounds);
 \endif
+
+-- (g) one PSU per row, 1M rows only
+SELECT :nrows <= max_rows AS elem FROM bench.query WHERE test = 'g' \gset
+\if :elem
+\warn :size g serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'g', 'serial', :rounds);
+\warn :size g2 serial
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'g2', 'serial', :rounds);
+\endif

@@ -124,6 +124,20 @@ GROUP BY origin$q$,
 FROM bench.rep GROUP BY origin$q$,
  1000000, ARRAY['serial'], false, NULL);
 
+-- (g) issue 10: 1M rows with psu = row id in one stratum (a sample without
+-- clusters, as the 0.1 README taught) against the weights-only tally of the
+-- same rows; g2 the same rows in random order (no goal).  1M rows only: at
+-- 10M the state (80 bytes a PSU) passes barometer.max_state_bytes.
+INSERT INTO bench.query (test, title, baseline, barometer, max_rows, modes, warmup, speedup_goal) VALUES
+('g', 'g 1M PSUs (psu = row id)',
+ $q$SELECT barometer.tally(y, w) FROM bench.elem$q$,
+ $q$SELECT barometer.tally(y, w, stratum, id, n_psu, NULL) FROM bench.elem$q$,
+ 1000000, ARRAY['serial'], true, NULL),
+('g2', 'g same, rows shuffled',
+ $q$SELECT barometer.tally(y, w) FROM bench.elem_shuffled$q$,
+ $q$SELECT barometer.tally(y, w, stratum, id, n_psu, NULL) FROM bench.elem_shuffled$q$,
+ 1000000, ARRAY['serial'], true, NULL);
+
 -- Goals on the ratio barometer median / baseline median.
 CREATE TABLE bench.goal (
 	test text NOT NULL,
@@ -142,7 +156,9 @@ INSERT INTO bench.goal VALUES
 	-- replicates within 4x the floor, and at least 20x faster than unnest
 	('e', 'serial', 2.0, '<= 2'),
 	('f', 'serial', 4.0, '<= 4'),
-	('f2', 'serial', 0.05, '<= 0.05');
+	('f2', 'serial', 0.05, '<= 0.05'),
+	-- issue 10: every row its own PSU within 3x the weights-only tally
+	('g', 'serial', 3.0, '<= 3');
 
 CREATE TABLE bench.timing (
 	size text NOT NULL,
