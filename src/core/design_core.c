@@ -364,8 +364,8 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 			problem = "A PSU has different SSU counts or population sizes in the two tallies.";
 			*where = p->stratum;
 		}
-		r->n_dom += p->n_dom;
-		r->n_pos += p->n_pos;
+		r->n_dom = tally_count_add(r->n_dom, p->n_dom);
+		r->n_pos = tally_count_add(r->n_pos, p->n_pos);
 		r->a = dd_add(r->a, p->a);
 		r->b = dd_add(r->b, p->b);
 		map_p[i] = j;
@@ -376,7 +376,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 		uint32_t	j = design_ssu(a, map_p[q->psu], b->arena + q->id.off, q->id.len, &created);
 		SsuRec	   *r = &a->ssu[j];
 
-		r->n_dom += q->n_dom;
+		r->n_dom = tally_count_add(r->n_dom, q->n_dom);
 		r->a = dd_add(r->a, q->a);
 		r->b = dd_add(r->b, q->b);
 	}
@@ -579,6 +579,8 @@ design_check(const Design *d, const TallyCore *core)
 	{
 		if (d->nstrata || d->npsu || d->nssu || d->arena_len)
 			return "A weights-only design has no strata or PSUs.";
+		if (d->lonely != LONELY_FAIL)
+			return "A weights-only design has no lonely PSU policy.";
 		if (d->n_sample < core->n + core->n_missing)
 			return "The sample has fewer rows than the tally.";
 		return NULL;
@@ -632,7 +634,7 @@ design_check(const Design *d, const TallyCore *core)
 			count++;
 		if ((int64_t) count + 1 > d->strata[p->stratum].n_psu)
 			return "A stratum has more PSUs than its PSU count.";
-		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom)
+		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
 			return "A PSU's row counts are out of range.";
 		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 || (p->n_pos == 0) != (p->b.hi == 0))
 			return "A PSU's sums are malformed.";
@@ -645,8 +647,8 @@ design_check(const Design *d, const TallyCore *core)
 		}
 		else if (p->n_ssu != 0 || p->popsize2 != 0)
 			return "A one-stage design has no SSU counts.";
-		n_dom += p->n_dom;
-		n_pos += p->n_pos;
+		n_dom = tally_count_add(n_dom, p->n_dom);
+		n_pos = tally_count_add(n_pos, p->n_pos);
 		wsum += p->b.hi;
 	}
 	if (n_dom != core->n || n_pos != core->n_pos)
@@ -657,7 +659,7 @@ design_check(const Design *d, const TallyCore *core)
 	{
 		const SsuRec *q = &d->ssu[i];
 
-		if (q->psu >= d->npsu || !id_ok(d, q->id) || q->n_dom < 1 ||
+		if (q->psu >= d->npsu || !id_ok(d, q->id) || q->n_dom < 1 || q->n_dom > core->n ||
 			!dd_ok(q->a) || !dd_ok(q->b) || q->b.hi < 0)
 			return "An SSU is malformed.";
 		if (i > 0)
@@ -684,7 +686,7 @@ design_check(const Design *d, const TallyCore *core)
 
 			while (j < d->nssu && d->ssu[j].psu == i)
 			{
-				rows += d->ssu[j].n_dom;
+				rows = tally_count_add(rows, d->ssu[j].n_dom);
 				count++;
 				j++;
 			}
