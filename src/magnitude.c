@@ -87,8 +87,8 @@ bad_magnitude(int sqlstate, const char *input, const char *why)
 	if (input != NULL)
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("invalid input syntax for type barometer.magnitude: \"%.200s%s\"", input,
-						strlen(input) > 200 ? "..." : ""),
+				 errmsg("invalid input syntax for type barometer.magnitude: \"%s\"",
+						stored_clip(input, 200, true)),
 				 errdetail("%s", why)));
 	ereport(ERROR,
 			(errcode(sqlstate),
@@ -108,8 +108,8 @@ magnitude_validate(const Magnitude *m, int sqlstate, const char *input)
 	if (input != NULL)
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("invalid value for type barometer.magnitude: \"%.200s%s\"", input,
-						strlen(input) > 200 ? "..." : ""),
+				 errmsg("invalid value for type barometer.magnitude: \"%s\"",
+						stored_clip(input, 200, true)),
 				 errdetail("%s", problem)));
 	bad_magnitude(sqlstate, NULL, problem);
 }
@@ -406,7 +406,7 @@ expect(const char **p, const char *lit, const char *input)
 
 	if (strncmp(*p, lit, n) != 0)
 		bad_magnitude(ERRCODE_INVALID_TEXT_REPRESENTATION, input,
-					  psprintf("Expected \"%s\" at \"%.20s\".", lit, *p));
+					  psprintf("Expected \"%s\" at \"%s\".", lit, stored_clip(*p, 20, false)));
 	*p += n;
 }
 
@@ -422,10 +422,10 @@ parse_num(const char **p, const char *input, const char *what)
 			break;
 		case STORED_NUM_RANGE:
 			bad_magnitude(ERRCODE_INVALID_TEXT_REPRESENTATION, input,
-						  psprintf("The %s at \"%.20s\" is out of range.", what, *p));
+						  psprintf("The %s at \"%s\" is out of range.", what, stored_clip(*p, 20, false)));
 		default:
 			bad_magnitude(ERRCODE_INVALID_TEXT_REPRESENTATION, input,
-						  psprintf("Expected a finite number (the %s) at \"%.20s\".", what, *p));
+						  psprintf("Expected a finite number (the %s) at \"%s\".", what, stored_clip(*p, 20, false)));
 	}
 	*p = end;
 	return v;
@@ -439,7 +439,7 @@ parse_count(const char **p, const char *input, const char *what)
 
 	if (stored_read_int64(*p, &end, &v, false) != STORED_NUM_OK)
 		bad_magnitude(ERRCODE_INVALID_TEXT_REPRESENTATION, input,
-					  psprintf("%s must be a non-negative integer (at \"%.20s\").", what, *p));
+					  psprintf("%s must be a non-negative integer (at \"%s\").", what, stored_clip(*p, 20, false)));
 	*p = end;
 	return v;
 }
@@ -483,7 +483,7 @@ barometer_magnitude_in(PG_FUNCTION_ARGS)
 	}
 	if (*p != '\0')
 		bad_magnitude(ERRCODE_INVALID_TEXT_REPRESENTATION, input,
-					  psprintf("Unexpected \"%.20s\" at the end (kept contributions must be min(keep, n)).", p));
+					  psprintf("Unexpected \"%s\" at the end (kept contributions must be min(keep, n)).", stored_clip(p, 20, false)));
 	magnitude_validate(m, ERRCODE_INVALID_TEXT_REPRESENTATION, input);
 	PG_RETURN_POINTER(m);
 }

@@ -165,6 +165,18 @@ stored_id_problem(const char *bytes, int len)
 	return NULL;
 }
 
+char *
+stored_clip(const char *input, int max, bool ellipsis)
+{
+	int			len = strlen(input);
+	char	   *cut;
+
+	if (len <= max)
+		return pstrdup(input);
+	cut = pnstrdup(input, pg_mbcliplen(input, len, max));
+	return ellipsis ? psprintf("%s...", cut) : cut;
+}
+
 /* ---- binary input ------------------------------------------------------ */
 
 void

@@ -61,6 +61,13 @@ stored_double_ok(double v, bool nan_allowed)
  */
 extern const char *stored_id_problem(const char *bytes, int len);
 
+/*
+ * Text input for an error message: at most max bytes, cut at a character
+ * boundary (so the message stays valid in the server encoding), with "..."
+ * when cut and ellipsis is set.
+ */
+extern char *stored_clip(const char *input, int max, bool ellipsis);
+
 /* ---- binary input ------------------------------------------------------ */
 
 typedef struct StoredReader

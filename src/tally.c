@@ -444,8 +444,8 @@ tally_validate(const Tally *t, int sqlstate, const char *input)
 	if (input != NULL)
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("invalid value for type barometer.tally: \"%.200s%s\"", input,
-						strlen(input) > 200 ? "..." : ""),
+				 errmsg("invalid value for type barometer.tally: \"%s\"",
+						stored_clip(input, 200, true)),
 				 errdetail("%s", problem)));
 	ereport(ERROR,
 			(errcode(sqlstate),

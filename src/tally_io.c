@@ -75,8 +75,8 @@ syntax_error(Parser *ps, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type barometer.tally: \"%.200s%s\"", ps->input,
-					strlen(ps->input) > 200 ? "..." : ""),
+			 errmsg("invalid input syntax for type barometer.tally: \"%s\"",
+					stored_clip(ps->input, 200, true)),
 			 errdetail("%s", detail)));
 }
 
@@ -88,7 +88,7 @@ expect_word(Parser *ps, const char *word)
 
 	if (strncmp(ps->p, word, len) != 0 ||
 		(ps->p[len] != ' ' && ps->p[len] != '\0' && ps->p[len] != ';'))
-		syntax_error(ps, psprintf("Expected \"%s\" at \"%.20s\".", word, ps->p));
+		syntax_error(ps, psprintf("Expected \"%s\" at \"%s\".", word, stored_clip(ps->p, 20, false)));
 	ps->p += len;
 }
 
@@ -96,7 +96,7 @@ static void
 expect_space(Parser *ps)
 {
 	if (*ps->p != ' ')
-		syntax_error(ps, psprintf("Expected a space at \"%.20s\".", ps->p));
+		syntax_error(ps, psprintf("Expected a space at \"%s\".", stored_clip(ps->p, 20, false)));
 	ps->p++;
 }
 
@@ -110,7 +110,7 @@ expect_key(Parser *ps, const char *key)
 		syntax_error(ps, psprintf("Expected a space before \"%s=\".", key));
 	ps->p++;
 	if (strncmp(ps->p, key, len) != 0 || ps->p[len] != '=')
-		syntax_error(ps, psprintf("Expected \"%s=\" at \"%.20s\".", key, ps->p));
+		syntax_error(ps, psprintf("Expected \"%s=\" at \"%s\".", key, stored_clip(ps->p, 20, false)));
 	ps->p += len + 1;
 }
 
@@ -189,7 +189,7 @@ read_id(Parser *ps, StringInfo buf)
 		return;
 	}
 	if (ps->p[0] != 't' || ps->p[1] != '"')
-		syntax_error(ps, psprintf("Expected an identifier (i123 or t\"text\") at \"%.20s\".", ps->p));
+		syntax_error(ps, psprintf("Expected an identifier (i123 or t\"text\") at \"%s\".", stored_clip(ps->p, 20, false)));
 	ps->p += 2;
 	appendStringInfoChar(buf, 't');
 	for (;;)
@@ -224,7 +224,7 @@ static void
 expect_record(Parser *ps, char letter)
 {
 	if (ps->p[0] != ';' || ps->p[1] != ' ' || ps->p[2] != letter || ps->p[3] != ' ')
-		syntax_error(ps, psprintf("Expected a \"%c\" record at \"%.20s\".", letter, ps->p));
+		syntax_error(ps, psprintf("Expected a \"%c\" record at \"%s\".", letter, stored_clip(ps->p, 20, false)));
 	ps->p += 4;
 }
 
@@ -473,7 +473,7 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 	if (version == 2)
 		read_design(&ps, acc);
 	if (*ps.p != '\0')
-		syntax_error(&ps, psprintf("Unexpected text at the end: \"%.20s\".", ps.p));
+		syntax_error(&ps, psprintf("Unexpected text at the end: \"%s\".", stored_clip(ps.p, 20, false)));
 	{
 		Tally	   *t = tally_pack(acc, false);
 
