@@ -12,3 +12,14 @@ BEGIN
 END $$;
 REVOKE CREATE ON SCHEMA @extschema@ FROM PUBLIC;
 GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+-- barometer.replicates gets a binary form (COPY ... (FORMAT binary) and
+-- binary protocol clients; 20_design.sql)
+CREATE FUNCTION @extschema@.replicates_recv(internal) RETURNS @extschema@.replicates
+	AS 'MODULE_PATHNAME', 'barometer_replicates_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicates_send(@extschema@.replicates) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_replicates_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+ALTER TYPE @extschema@.replicates SET (RECEIVE = @extschema@.replicates_recv,
+	SEND = @extschema@.replicates_send);
