@@ -645,8 +645,8 @@ design_check(const Design *d, const TallyCore *core)
 			if (d->strata[p->stratum].popsize <= 0)
 				return "A two-stage design needs the first-stage population size.";
 		}
-		else if (p->n_ssu != 0 || p->popsize2 != 0)
-			return "A one-stage design has no SSU counts.";
+		else if (p->n_ssu != 0 || p->popsize2 != 0 || signbit(p->popsize2))
+			return "A one-stage design has no SSU counts (n_ssu and popsize2 are 0).";
 		n_dom = tally_count_add(n_dom, p->n_dom);
 		n_pos = tally_count_add(n_pos, p->n_pos);
 		wsum += p->b.hi;
