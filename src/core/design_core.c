@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "design_core.h"
+#include "guard_core.h"
 
 static const char *const lonely_names[] = {"fail", "remove", "certainty", "adjust", "average"};
 static const char *const kind_names[] = {"weights", "weights_domain", "cluster", "cluster2", "replicate"};
@@ -566,7 +567,9 @@ id_ok(const Design *d, IdRef id)
 const char *
 design_check(const Design *d, const TallyCore *core)
 {
-	uint32_t	i;
+	uint32_t	i,
+				in_stratum = 0,
+				tick = 0;
 	int64_t		n_dom = 0,
 				n_pos = 0;
 	double		wsum = 0;
@@ -614,9 +617,9 @@ design_check(const Design *d, const TallyCore *core)
 	for (i = 0; i < d->npsu; i++)
 	{
 		const PsuRec *p = &d->psu[i];
-		uint32_t	count = 0,
-					j;
 
+		/* nothing is allocated here: the host may stop us (guard_core.h) */
+		core_poll(&tick);
 		if (p->stratum >= d->nstrata || !id_ok(d, p->id))
 			return "A PSU refers to a missing stratum or has a malformed identifier.";
 		if (i > 0)
@@ -630,9 +633,9 @@ design_check(const Design *d, const TallyCore *core)
 			if (c >= 0)
 				return "PSUs are not in canonical order or repeat.";
 		}
-		for (j = i; j > 0 && d->psu[j - 1].stratum == p->stratum; j--)
-			count++;
-		if ((int64_t) count + 1 > d->strata[p->stratum].n_psu)
+		/* PSUs of a stratum are adjacent (checked above): count them as we go */
+		in_stratum = (i > 0 && d->psu[i - 1].stratum == p->stratum) ? in_stratum + 1 : 1;
+		if ((int64_t) in_stratum > d->strata[p->stratum].n_psu)
 			return "A stratum has more PSUs than its PSU count.";
 		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
 			return "A PSU's row counts are out of range.";
@@ -659,6 +662,7 @@ design_check(const Design *d, const TallyCore *core)
 	{
 		const SsuRec *q = &d->ssu[i];
 
+		core_poll(&tick);
 		if (q->psu >= d->npsu || !id_ok(d, q->id) || q->n_dom < 1 || q->n_dom > core->n ||
 			!dd_ok(q->a) || !dd_ok(q->b) || q->b.hi < 0)
 			return "An SSU is malformed.";
