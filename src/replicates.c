@@ -275,6 +275,7 @@ barometer_replicates_in(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("Fay's method needs rho"),
+					 errdetail("The literal \"fay\" alone gives no rho."),
 					 errhint("For example barometer.replicates('fay', rho => 0.5).")));
 		s.scale = stored_nan();
 		s.df = stored_nan();
