@@ -135,6 +135,9 @@ READERS = {
         "barometer.report(v)", "barometer.report(v, 0.9, NULL, 'statcan_cv')",
         "barometer.publication_status(v)",
         "(SELECT barometer.merge(x) FROM (VALUES (v), (v)) m(x))",
+        "barometer.diff_test(v, v)", "barometer.diff_test(v, v, 'domains')",
+        "barometer.diff_test(v, (SELECT barometer.merge(x) FROM (VALUES (v), (v)) m(x)), 'part')",
+        "barometer.significance(barometer.diff_test(v, v))",
     ],
     "magnitude": [
         "barometer.contributors(v)", "barometer.total(v)", "barometer.top(v)",
