@@ -33,3 +33,14 @@ CREATE OR REPLACE FUNCTION @extschema@.replicate_spec(plan @extschema@.replicate
 		CASE WHEN d.method OPERATOR(pg_catalog.=) 'fay' THEN d.rho END,
 		d.scale, d.rscales, false, d.df)
 	FROM @extschema@.replicate_describe(plan) AS d);
+
+-- barometer.replicates gets a binary form (COPY ... (FORMAT binary) and
+-- binary protocol clients; 20_design.sql)
+CREATE FUNCTION @extschema@.replicates_recv(internal) RETURNS @extschema@.replicates
+	AS 'MODULE_PATHNAME', 'barometer_replicates_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicates_send(@extschema@.replicates) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_replicates_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+ALTER TYPE @extschema@.replicates SET (RECEIVE = @extschema@.replicates_recv,
+	SEND = @extschema@.replicates_send);

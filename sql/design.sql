@@ -92,3 +92,26 @@ SELECT barometer.tally(y, w, repw, barometer.replicates('bogus')) FROM rep_rows;
 SELECT barometer.tally(y, w, repw, barometer.replicates('fay')) FROM rep_rows;
 SELECT barometer.tally(y, w, repw, barometer.replicates('jkn', rscales => ARRAY[1, 1])) FROM rep_rows;
 SELECT barometer.tally(y, w, repw || (-1.0)::float8, barometer.replicates('brr')) FROM rep_rows;
+
+-- barometer.replicates: what the constructor makes reads back from text and
+-- binary (new in 0.2), bit for bit: subnormal scales and rscales, -0 rho,
+-- a NaN df in any form is the one canonical "default"
+CREATE TABLE rep_specs AS
+SELECT 'subnormals' AS name, barometer.replicates('other', scale => 5e-324, rscales => ARRAY[5e-324, 0, 1e-310], df => 1e-310) AS r
+UNION ALL SELECT 'minus zero rho', barometer.replicates('jk1', rho => '-0')
+UNION ALL SELECT 'negative NaN df', barometer.replicates('brr', df => -'NaN'::float8, mse => true)
+UNION ALL SELECT 'method alone', 'sdr'::barometer.replicates;
+SELECT name, r FROM rep_specs ORDER BY name;
+SELECT name, r::text::barometer.replicates::text = r::text AS text_round_trip FROM rep_specs ORDER BY name;
+COPY rep_specs TO '/tmp/barometer_regress_replicates.bin' (FORMAT binary);
+CREATE TABLE rep_specs_back (name text, r barometer.replicates);
+COPY rep_specs_back FROM '/tmp/barometer_regress_replicates.bin' (FORMAT binary);
+SELECT a.name, barometer.replicates_send(a.r) = barometer.replicates_send(b.r) AS binary_round_trip
+FROM rep_specs a JOIN rep_specs_back b USING (name) ORDER BY a.name;
+-- the stored df NaN is the canonical one: the same bytes as df => NULL
+SELECT barometer.replicates_send(barometer.replicates('brr', df => -'NaN'::float8))
+     = barometer.replicates_send(barometer.replicates('brr')) AS canonical_nan;
+SELECT 'jk1 scale=default rho=0 mse=false df=1e-400 rscales={}'::barometer.replicates;
+SELECT 'jk1 scale=0x1p-2 rho=0 mse=false df=default rscales={}'::barometer.replicates;
+SELECT 'jk1 scale=default rho=0 mse=false df=default rscales={1}'::barometer.replicates;
+DROP TABLE rep_specs, rep_specs_back;

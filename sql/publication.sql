@@ -114,3 +114,40 @@ TRUNCATE barometer.policy;
 SELECT name, version, params, builtin FROM barometer.policy
 WHERE name IN ('mine', 'min_respondents', 'nchs2017') ORDER BY name;
 DELETE FROM barometer.policy WHERE name = 'mine';
+
+-- magnitudes: what the aggregates store reads back from text and binary
+-- (subnormal contributions and totals, -0, the largest contribution), and
+-- what no input would read back is refused (22003)
+SET extra_float_digits = 0;
+CREATE TABLE mag_extremes AS
+SELECT 'subnormal' AS name, barometer.magnitude(1e-310) AS m
+UNION ALL SELECT 'smallest subnormal, keep 1', barometer.magnitude(v, 1)
+  FROM (VALUES (5e-324::float8), (5e-324), (0)) t(v)
+UNION ALL SELECT 'minus zero', barometer.magnitude('-0'::float8)
+UNION ALL SELECT 'largest', barometer.magnitude(v, 3)
+  FROM (VALUES (1e15::float8), (1e15), (1e-300), (0)) t(v)
+UNION ALL SELECT 'empty', barometer.magnitude(v) FROM (VALUES (NULL::float8)) t(v);
+SELECT name, m FROM mag_extremes ORDER BY name;
+SELECT name, m::text::barometer.magnitude::text = m::text AS text_round_trip
+FROM mag_extremes ORDER BY name;
+COPY mag_extremes TO '/tmp/barometer_regress_mag.bin' (FORMAT binary);
+CREATE TABLE mag_back (name text, m barometer.magnitude);
+COPY mag_back FROM '/tmp/barometer_regress_mag.bin' (FORMAT binary);
+SELECT a.name, barometer.magnitude_send(a.m) = barometer.magnitude_send(b.m) AS binary_round_trip
+FROM mag_extremes a JOIN mag_back b USING (name) ORDER BY a.name;
+SELECT name, barometer.contributors(m), barometer.total(m), barometer.top(m),
+       barometer.p_percent(m), barometer.top_share(m, 1)
+FROM mag_extremes ORDER BY name;
+-- counts are integers read exactly (n above 2^53 was read through a double)
+SELECT 'm1 keep=1 n=9007199254740993 total=1:0 top=1'::barometer.magnitude;
+SELECT 'm1 keep=1.0 n=1 total=1:0 top=1'::barometer.magnitude;
+SELECT 'm1 keep=1 n=1 total=1e-400:0 top=0'::barometer.magnitude;
+SELECT 'm1 keep=1 n=1 total=nan:0 top=0'::barometer.magnitude;
+-- merges past the range of a magnitude are refused
+SELECT barometer.merge(m)
+FROM (SELECT 'm1 keep=1 n=2305843009213693951 total=1:0 top=1'::barometer.magnitude m
+      FROM generate_series(1, 2)) s;
+SELECT barometer.merge(m)
+FROM (SELECT 'm1 keep=1 n=1 total=1.7e308:0 top=1.7e308'::barometer.magnitude m
+      FROM generate_series(1, 2)) s;
+RESET extra_float_digits;

@@ -95,4 +95,27 @@ SELECT 'v1 fay rho=0.5 small=fail large=split; "1": "1" "2" "3"'::barometer.repl
 SELECT 'v1 fay small=fail large=split; "1": "1" "2"'::barometer.replicate_plan;
 SELECT 'v1 jkn lonely=fail; "1": "1" "2\x"'::barometer.replicate_plan;
 
+-- what the aggregate can store reads back from text and binary, bit for
+-- bit: ids with multibyte characters, quotes, backslashes, spaces and
+-- semicolons, the empty id; a subnormal rho (strtod flags it with ERANGE)
+CREATE TABLE rg_extremes AS
+SELECT 'ids' AS name, barometer.replicate_plan('jkn', s, p) AS plan
+  FROM (VALUES ('één "1"', 'a\b'), ('één "1"', 'c; d: "e"'), ('ž', ''), ('ž', ' ')) t(s, p)
+UNION ALL SELECT 'fay, subnormal rho', barometer.replicate_plan('fay', s, p, 'rho=5e-324')
+  FROM (VALUES (1, 1), (1, 2), (2, 1), (2, 2)) t(s, p)
+UNION ALL SELECT 'bootstrap, negative seed', barometer.replicate_plan('subbootstrap', s, p, 'replicates=3, seed=-9223372036854775808')
+  FROM (VALUES (1, 1), (1, 2), (2, 1), (2, 2)) t(s, p);
+SELECT name, plan FROM rg_extremes ORDER BY name;
+SELECT name, plan::text::barometer.replicate_plan::text = plan::text AS text_round_trip
+FROM rg_extremes ORDER BY name;
+COPY rg_extremes TO '/tmp/barometer_regress_plan.bin' (FORMAT binary);
+CREATE TABLE rg_back (name text, plan barometer.replicate_plan);
+COPY rg_back FROM '/tmp/barometer_regress_plan.bin' (FORMAT binary);
+SELECT a.name, barometer.replicate_plan_send(a.plan) = barometer.replicate_plan_send(b.plan) AS binary_round_trip
+FROM rg_extremes a JOIN rg_back b USING (name) ORDER BY a.name;
+SELECT name, d.method, d.options, d.replicates, d.strata, d.psus
+FROM rg_extremes, LATERAL barometer.replicate_describe(plan) d ORDER BY name;
+SELECT 'v1 fay rho=1e-400 small=fail large=split; "1": "1" "2"'::barometer.replicate_plan;
+DROP TABLE rg_extremes, rg_back;
+
 DROP TABLE rg, rg_plans;

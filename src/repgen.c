@@ -1,7 +1,6 @@
 /*
  * repgen.c - replicate weights made in SQL from a stratified clustered
- * design: the barometer.replicate_plan type, the aggregate that builds a
- * plan from the sample's (stratum, psu) pairs, the per-row
+ * design: the aggregate that builds a barometer.replicate_plan from the sample's (stratum, psu) pairs, the per-row
  * barometer.replicate_weights / replicate_factors, and the readers of a
  * plan (count, scale, rscales, df, method, describe).  The statistics live
  * in core/repgen_core.c.
@@ -11,18 +10,8 @@
  * natural order of the id type (integers numerically; text byte-wise, the C
  * collation, whatever the database collation), so a plan does not depend on
  * the order of the rows or on any setting.  Ids are matched by text form.
- *
- * Text form (version 1), one line:
- *
- *   v1 jkn lonely=fail; "1": "9" "10"; "2": "9" "10" "11"
- *
- * the method with every option it takes, then each stratum id, a colon and
- * its PSU ids, ids in double quotes with \" and \\ escaped.  Binary form:
- * int32 version, method, lonely, small, large, replicates; float8 rho; int64
- * seed; int32 number of strata; per stratum int32 number of PSUs, the
- * stratum id and the PSU ids, each as int32 length + bytes.  Both inputs
- * validate the whole plan (options, unique ids, and that the method can make
- * replicates from the design).
+ * The stored layout is in repgen.h, the text and binary forms in
+ * repgen_io.c.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -46,78 +35,8 @@
 #include "utils/typcache.h"
 
 #include "guard.h"
-#include "repgen_core.h"
+#include "repgen.h"
 #include "tally.h"
-
-#define REPPLAN_VERSION 1
-
-/*
- * The stored plan.  After the header: int32 first[nstrata + 1] (the first
- * PSU of each stratum, first[nstrata] = npsus), int32 off[nstrata + npsus
- * + 1] (offsets of the ids, strata then PSUs), then the ids, each ending in
- * a NUL byte.
- */
-typedef struct RepPlan
-{
-	int32		vl_len_;		/* varlena header (do not touch directly) */
-	int32		version;		/* REPPLAN_VERSION */
-	int32		method;
-	int32		lonely;
-	int32		small;
-	int32		large;
-	int32		replicates;
-	int32		nstrata;
-	int32		npsus;
-	int32		reserved;		/* zero */
-	double		rho;
-	int64		seed;
-} RepPlan;
-
-#define DatumGetRepPlan(d)		((RepPlan *) PG_DETOAST_DATUM(d))
-#define PG_GETARG_REPPLAN(n)	DatumGetRepPlan(PG_GETARG_DATUM(n))
-
-static inline int32 *
-plan_first(RepPlan *p)
-{
-	return (int32 *) ((char *) p + sizeof(RepPlan));
-}
-
-static inline int32 *
-plan_off(RepPlan *p)
-{
-	return plan_first(p) + p->nstrata + 1;
-}
-
-static inline char *
-plan_ids(RepPlan *p)
-{
-	return (char *) (plan_off(p) + p->nstrata + p->npsus + 1);
-}
-
-static inline const char *
-plan_stratum_id(RepPlan *p, int32 h)
-{
-	return plan_ids(p) + plan_off(p)[h];
-}
-
-static inline const char *
-plan_psu_id(RepPlan *p, int32 i)
-{
-	return plan_ids(p) + plan_off(p)[p->nstrata + i];
-}
-
-static void
-plan_get_spec(RepPlan *p, RepgenSpec *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->method = p->method;
-	s->lonely = p->lonely;
-	s->small = p->small;
-	s->large = p->large;
-	s->replicates = p->replicates;
-	s->rho = p->rho;
-	s->seed = p->seed;
-}
 
 /* allocator for the core: zeroed memory in the given context */
 static void *
@@ -127,320 +46,15 @@ repgen_palloc(void *ctx, size_t size)
 	return MemoryContextAllocExtended((MemoryContext) ctx, size, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
-/* the core's view of a plan (pointers into the plan) */
-static void
-plan_design(RepPlan *p, RepgenDesign *d)
-{
-	int32	   *npsu = palloc(sizeof(int32) * p->nstrata);
-	const char **ids = palloc(sizeof(char *) * p->nstrata);
-	int32		h;
-
-	for (h = 0; h < p->nstrata; h++)
-	{
-		npsu[h] = plan_first(p)[h + 1] - plan_first(p)[h];
-		ids[h] = plan_stratum_id(p, h);
-	}
-	d->nstrata = p->nstrata;
-	d->npsu = npsu;
-	d->stratum_id = ids;
-}
-
 static Repgen *
 plan_generator(RepPlan *p)
 {
 	RepgenSpec	spec;
 	RepgenDesign d;
 
-	plan_get_spec(p, &spec);
-	plan_design(p, &d);
+	repplan_get_spec(p, &spec);
+	repplan_design(p, &d);
 	return repgen_new(&spec, &d, repgen_palloc, CurrentMemoryContext);
-}
-
-/* ------------------------------------------------------------------------
- * Building a plan
- * ------------------------------------------------------------------------
- */
-typedef struct PlanBuilder
-{
-	RepgenSpec	spec;
-	int32		nstrata;
-	int32		npsus;
-	int32		cap_strata;
-	int32		cap_psus;
-	int32	   *first;			/* [cap_strata + 1] */
-	int32	   *stratum_off;	/* into ids */
-	int32	   *psu_off;
-	StringInfoData sids;		/* stratum ids, NUL-separated */
-	StringInfoData pids;		/* PSU ids, NUL-separated */
-} PlanBuilder;
-
-static void
-builder_init(PlanBuilder *b, const RepgenSpec *spec)
-{
-	memset(b, 0, sizeof(*b));
-	b->spec = *spec;
-	b->cap_strata = 16;
-	b->cap_psus = 64;
-	b->first = palloc(sizeof(int32) * (b->cap_strata + 1));
-	b->stratum_off = palloc(sizeof(int32) * b->cap_strata);
-	b->psu_off = palloc(sizeof(int32) * b->cap_psus);
-	initStringInfo(&b->sids);
-	initStringInfo(&b->pids);
-}
-
-static void
-builder_stratum(PlanBuilder *b, const char *id, int len)
-{
-	if (b->nstrata == b->cap_strata)
-	{
-		b->cap_strata *= 2;
-		b->first = repalloc(b->first, sizeof(int32) * (b->cap_strata + 1));
-		b->stratum_off = repalloc(b->stratum_off, sizeof(int32) * b->cap_strata);
-	}
-	b->first[b->nstrata] = b->npsus;
-	b->stratum_off[b->nstrata++] = b->sids.len;
-	appendBinaryStringInfo(&b->sids, id, len);
-	appendStringInfoChar(&b->sids, '\0');
-}
-
-static void
-builder_psu(PlanBuilder *b, const char *id, int len)
-{
-	if (b->npsus == b->cap_psus)
-	{
-		if (b->cap_psus > PG_INT32_MAX / 4)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many PSUs in a replicate plan")));
-		b->cap_psus *= 2;
-		b->psu_off = repalloc(b->psu_off, sizeof(int32) * b->cap_psus);
-	}
-	b->psu_off[b->npsus++] = b->pids.len;
-	appendBinaryStringInfo(&b->pids, id, len);
-	appendStringInfoChar(&b->pids, '\0');
-}
-
-static RepPlan *
-builder_finish(PlanBuilder *b)
-{
-	Size		head = sizeof(RepPlan) + sizeof(int32) * ((Size) b->nstrata + 1) +
-		sizeof(int32) * ((Size) b->nstrata + b->npsus + 1);
-	Size		size = head + b->sids.len + b->pids.len;
-	RepPlan    *p;
-	int32		k;
-
-	if (size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("replicate plan too large"),
-				 errdetail("The ids of the strata and PSUs take more than 1 GB.")));
-	p = palloc0(size);
-	SET_VARSIZE(p, size);
-	p->version = REPPLAN_VERSION;
-	p->method = b->spec.method;
-	p->lonely = b->spec.lonely;
-	p->small = b->spec.small;
-	p->large = b->spec.large;
-	p->replicates = b->spec.replicates;
-	p->rho = b->spec.rho;
-	p->seed = b->spec.seed;
-	p->nstrata = b->nstrata;
-	p->npsus = b->npsus;
-	for (k = 0; k < b->nstrata; k++)
-		plan_first(p)[k] = b->first[k];
-	plan_first(p)[b->nstrata] = b->npsus;
-	for (k = 0; k < b->nstrata; k++)
-		plan_off(p)[k] = b->stratum_off[k];
-	for (k = 0; k < b->npsus; k++)
-		plan_off(p)[b->nstrata + k] = b->sids.len + b->psu_off[k];
-	plan_off(p)[b->nstrata + b->npsus] = b->sids.len + b->pids.len;
-	memcpy(plan_ids(p), b->sids.data, b->sids.len);
-	memcpy(plan_ids(p) + b->sids.len, b->pids.data, b->pids.len);
-	return p;
-}
-
-static int
-cmp_cstring_ptr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-/*
- * Consistency of a plan from outside (text or binary input): NULL when the
- * aggregate could have made it, otherwise a sentence.  The design problems
- * (a lonely PSU for jkn, ...) come with the core's detail in *detail.
- */
-static const char *
-plan_problem(RepPlan *p, Size size)
-{
-	RepgenSpec	spec;
-	RepgenDesign d;
-	const char *problem;
-	const char **sorted;
-	Size		head;
-	int32		k,
-				h,
-				nids;
-	char	   *detail;
-
-	if (p->version != REPPLAN_VERSION)
-		return "The version is not 1.";
-	if (p->reserved != 0)
-		return "The reserved field must be zero.";
-	plan_get_spec(p, &spec);
-	problem = repgen_spec_check(&spec);
-	if (problem != NULL)
-		return problem;
-	if (p->nstrata < 1 || p->npsus < p->nstrata || p->npsus > (int32) (MaxAllocSize / 16))
-		return "The numbers of strata and PSUs are out of range.";
-	head = sizeof(RepPlan) + sizeof(int32) * ((Size) p->nstrata + 1) +
-		sizeof(int32) * ((Size) p->nstrata + p->npsus + 1);
-	if (size < head)
-		return "The value is shorter than its header.";
-	if (plan_first(p)[0] != 0 || plan_first(p)[p->nstrata] != p->npsus)
-		return "The PSU ranges of the strata are inconsistent.";
-	for (h = 0; h < p->nstrata; h++)
-		if (plan_first(p)[h + 1] <= plan_first(p)[h])
-			return "Every stratum must have at least one PSU.";
-	nids = p->nstrata + p->npsus;
-	if (plan_off(p)[0] != 0 || (Size) plan_off(p)[nids] != size - head)
-		return "The id offsets are inconsistent with the size.";
-	for (k = 0; k < nids; k++)
-	{
-		const char *s = plan_ids(p) + plan_off(p)[k];
-		int32		len = plan_off(p)[k + 1] - plan_off(p)[k];
-
-		if (len < 1 || (Size) plan_off(p)[k + 1] > size - head || s[len - 1] != '\0' ||
-			(int32) strlen(s) != len - 1)
-			return "An id is not a single NUL-terminated string.";
-		if (!pg_verifymbstr(s, len - 1, true))
-			return "An id is not valid in the database encoding.";
-	}
-	/* unique strata; unique PSUs within a stratum */
-	sorted = palloc(sizeof(char *) * p->npsus);
-	for (h = 0; h < p->nstrata; h++)
-		sorted[h] = plan_stratum_id(p, h);
-	qsort(sorted, p->nstrata, sizeof(char *), cmp_cstring_ptr);
-	for (h = 1; h < p->nstrata; h++)
-		if (strcmp(sorted[h - 1], sorted[h]) == 0)
-			return psprintf("Stratum \"%s\" appears twice.", sorted[h]);
-	for (h = 0; h < p->nstrata; h++)
-	{
-		int32		n = plan_first(p)[h + 1] - plan_first(p)[h];
-
-		for (k = 0; k < n; k++)
-			sorted[k] = plan_psu_id(p, plan_first(p)[h] + k);
-		qsort(sorted, n, sizeof(char *), cmp_cstring_ptr);
-		for (k = 1; k < n; k++)
-			if (strcmp(sorted[k - 1], sorted[k]) == 0)
-				return psprintf("PSU \"%s\" appears twice in stratum \"%s\".",
-								sorted[k], plan_stratum_id(p, h));
-	}
-	plan_design(p, &d);
-	detail = palloc(512);
-	if (repgen_check(&spec, &d, detail, 512) != REPGEN_OK)
-		return detail;
-	return NULL;
-}
-
-static void
-plan_check_or_error(RepPlan *p, Size size, int sqlstate, const char *input)
-{
-	const char *problem = plan_problem(p, size);
-
-	if (problem == NULL)
-		return;
-	if (input != NULL)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 errmsg("invalid value for type barometer.replicate_plan: \"%.60s%s\"",
-						input, strlen(input) > 60 ? "..." : ""),
-				 errdetail("%s", problem)));
-	ereport(ERROR,
-			(errcode(sqlstate),
-			 errmsg("invalid binary value for type barometer.replicate_plan"),
-			 errdetail("%s", problem)));
-}
-
-/* ------------------------------------------------------------------------
- * Text and binary forms
- * ------------------------------------------------------------------------
- */
-static void
-plan_syntax_error(const char *input, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type barometer.replicate_plan: \"%.60s%s\"",
-					input, strlen(input) > 60 ? "..." : ""),
-			 errdetail("%s", detail)));
-}
-
-/* a double-quoted id at *p into buf (cleared first) */
-static void
-read_quoted(const char **p, StringInfo buf, const char *input)
-{
-	const char *s = *p;
-
-	resetStringInfo(buf);
-	if (*s != '"')
-		plan_syntax_error(input, psprintf("Expected a double-quoted id at \"%.20s\".", s));
-	s++;
-	for (;;)
-	{
-		if (*s == '\0')
-			plan_syntax_error(input, "An id has no closing double quote.");
-		if (*s == '"')
-			break;
-		if (*s == '\\')
-		{
-			s++;
-			if (*s != '"' && *s != '\\')
-				plan_syntax_error(input, "Inside an id only \\\" and \\\\ are escapes.");
-		}
-		appendStringInfoChar(buf, *s);
-		s++;
-	}
-	*p = s + 1;
-}
-
-static void
-append_quoted(StringInfo out, const char *id)
-{
-	appendStringInfoChar(out, '"');
-	for (; *id; id++)
-	{
-		if (*id == '"' || *id == '\\')
-			appendStringInfoChar(out, '\\');
-		appendStringInfoChar(out, *id);
-	}
-	appendStringInfoChar(out, '"');
-}
-
-/* "lonely=fail", "rho=0.5 small=fail large=split", ... (what the method takes) */
-static void
-append_options(StringInfo out, const RepgenSpec *s)
-{
-	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	switch (s->method)
-	{
-		case REPGEN_JKN:
-			appendStringInfo(out, "lonely=%s", repgen_lonely_name(s->lonely));
-			break;
-		case REPGEN_FAY:
-			double_to_shortest_decimal_buf(s->rho, tmp);
-			appendStringInfo(out, "rho=%s ", tmp);
-			/* FALLTHROUGH */
-		case REPGEN_BRR:
-			appendStringInfo(out, "small=%s large=%s",
-							 repgen_small_name(s->small), repgen_large_name(s->large));
-			break;
-		case REPGEN_BOOTSTRAP:
-		case REPGEN_SUBBOOTSTRAP:
-			appendStringInfo(out, "replicates=%d seed=" INT64_FORMAT, s->replicates, (int64) s->seed);
-			break;
-	}
 }
 
 /* parse method and options, raising the user errors */
@@ -461,221 +75,6 @@ spec_parse_or_error(RepgenSpec *spec, const char *method, const char *options)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid options for replication method %s: \"%s\"", method, options),
 			 errdetail("%s", err)));
-}
-
-PG_FUNCTION_INFO_V1(barometer_replicate_plan_in);
-Datum
-barometer_replicate_plan_in(PG_FUNCTION_ARGS)
-{
-	const char *input = PG_GETARG_CSTRING(0);
-	const char *p = input;
-	const char *semi;
-	char	   *method;
-	char	   *options;
-	size_t		len;
-	RepgenSpec	spec;
-	bool		unknown;
-	char		err[400];
-	PlanBuilder b;
-	StringInfoData id;
-	RepPlan    *plan;
-
-	if (strncmp(p, "v1 ", 3) != 0)
-		plan_syntax_error(input, "A replicate plan starts with \"v1 \".");
-	p += 3;
-	semi = strchr(p, ';');
-	if (semi == NULL)
-		plan_syntax_error(input, "Expected \";\" after the method and its options.");
-	for (len = 0; p + len < semi && p[len] != ' '; len++)
-		;
-	method = pnstrdup(p, len);
-	options = pnstrdup(p + len, semi - p - len);
-	if (!repgen_spec_parse(&spec, method, options, &unknown, err, sizeof(err)))
-		plan_syntax_error(input, err);
-	p = semi;
-
-	builder_init(&b, &spec);
-	initStringInfo(&id);
-	while (*p == ';')
-	{
-		p++;
-		if (*p != ' ')
-			plan_syntax_error(input, "Expected a space after \";\".");
-		p++;
-		read_quoted(&p, &id, input);
-		builder_stratum(&b, id.data, id.len);
-		if (*p != ':')
-			plan_syntax_error(input, psprintf("Expected \":\" after stratum \"%s\".", id.data));
-		p++;
-		if (*p != ' ')
-			plan_syntax_error(input, "A stratum needs at least one PSU.");
-		while (*p == ' ')
-		{
-			p++;
-			read_quoted(&p, &id, input);
-			builder_psu(&b, id.data, id.len);
-		}
-	}
-	if (*p != '\0')
-		plan_syntax_error(input, psprintf("Unexpected text at \"%.20s\".", p));
-	plan = builder_finish(&b);
-	plan_check_or_error(plan, VARSIZE(plan), ERRCODE_INVALID_TEXT_REPRESENTATION, input);
-	PG_RETURN_POINTER(plan);
-}
-
-PG_FUNCTION_INFO_V1(barometer_replicate_plan_out);
-Datum
-barometer_replicate_plan_out(PG_FUNCTION_ARGS)
-{
-	RepPlan    *p = PG_GETARG_REPPLAN(0);
-	RepgenSpec	spec;
-	StringInfoData out;
-	int32		h,
-				i;
-
-	plan_get_spec(p, &spec);
-	initStringInfo(&out);
-	appendStringInfo(&out, "v%d %s", REPPLAN_VERSION, repgen_method_name(spec.method));
-	if (spec.method != REPGEN_JK1)
-		appendStringInfoChar(&out, ' ');
-	append_options(&out, &spec);
-	for (h = 0; h < p->nstrata; h++)
-	{
-		appendStringInfoString(&out, "; ");
-		append_quoted(&out, plan_stratum_id(p, h));
-		appendStringInfoChar(&out, ':');
-		for (i = plan_first(p)[h]; i < plan_first(p)[h + 1]; i++)
-		{
-			appendStringInfoChar(&out, ' ');
-			append_quoted(&out, plan_psu_id(p, i));
-		}
-	}
-	PG_RETURN_CSTRING(out.data);
-}
-
-static void
-recv_error(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary value for type barometer.replicate_plan"),
-			 errdetail("%s", detail)));
-}
-
-static int32
-recv_int32(StringInfo buf)
-{
-	if (buf->len - buf->cursor < 4)
-		recv_error("The value ends too early.");
-	return (int32) pq_getmsgint(buf, 4);
-}
-
-/* an id: int32 length + bytes, converted to the database encoding */
-static char *
-recv_id(StringInfo buf)
-{
-	int32		len = recv_int32(buf);
-	int			nbytes;
-
-	if (len < 0 || len > buf->len - buf->cursor)
-		recv_error("An id length is out of range.");
-	if (memchr(buf->data + buf->cursor, '\0', len) != NULL)
-		recv_error("An id contains a zero byte.");
-	if (!pg_verify_mbstr(pg_get_client_encoding(), buf->data + buf->cursor, len, true))
-		recv_error("An id is not valid in the client encoding.");
-	return pq_getmsgtext(buf, len, &nbytes);
-}
-
-PG_FUNCTION_INFO_V1(barometer_replicate_plan_recv);
-Datum
-barometer_replicate_plan_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	RepgenSpec	spec;
-	PlanBuilder b;
-	RepPlan    *plan;
-	int32		version,
-				nstrata,
-				h,
-				i;
-	const char *problem;
-
-	version = recv_int32(buf);
-	if (version != REPPLAN_VERSION)
-		recv_error(psprintf("Version %d is not known; this build reads version 1.", version));
-	memset(&spec, 0, sizeof(spec));
-	spec.method = recv_int32(buf);
-	spec.lonely = recv_int32(buf);
-	spec.small = recv_int32(buf);
-	spec.large = recv_int32(buf);
-	spec.replicates = recv_int32(buf);
-	if (buf->len - buf->cursor < 16)
-		recv_error("The value ends too early.");
-	spec.rho = pq_getmsgfloat8(buf);
-	spec.seed = pq_getmsgint64(buf);
-	problem = repgen_spec_check(&spec);
-	if (problem != NULL)
-		recv_error(problem);
-	nstrata = recv_int32(buf);
-	/* every stratum takes at least 12 bytes */
-	if (nstrata < 1 || nstrata > (buf->len - buf->cursor) / 12)
-		recv_error("The number of strata is out of range.");
-	builder_init(&b, &spec);
-	for (h = 0; h < nstrata; h++)
-	{
-		int32		n = recv_int32(buf);
-		char	   *id;
-
-		if (n < 1 || n > (buf->len - buf->cursor) / 4)
-			recv_error("The number of PSUs of a stratum is out of range.");
-		id = recv_id(buf);
-		builder_stratum(&b, id, strlen(id));
-		for (i = 0; i < n; i++)
-		{
-			id = recv_id(buf);
-			builder_psu(&b, id, strlen(id));
-		}
-	}
-	if (buf->cursor != buf->len)
-		recv_error("The value has bytes after its last PSU.");
-	plan = builder_finish(&b);
-	plan_check_or_error(plan, VARSIZE(plan), ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
-	PG_RETURN_POINTER(plan);
-}
-
-static void
-send_id(StringInfo buf, const char *id)
-{
-	pq_sendcountedtext(buf, id, strlen(id), false);
-}
-
-PG_FUNCTION_INFO_V1(barometer_replicate_plan_send);
-Datum
-barometer_replicate_plan_send(PG_FUNCTION_ARGS)
-{
-	RepPlan    *p = PG_GETARG_REPPLAN(0);
-	StringInfoData buf;
-	int32		h,
-				i;
-
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, REPPLAN_VERSION);
-	pq_sendint32(&buf, p->method);
-	pq_sendint32(&buf, p->lonely);
-	pq_sendint32(&buf, p->small);
-	pq_sendint32(&buf, p->large);
-	pq_sendint32(&buf, p->replicates);
-	pq_sendfloat8(&buf, p->rho);
-	pq_sendint64(&buf, p->seed);
-	pq_sendint32(&buf, p->nstrata);
-	for (h = 0; h < p->nstrata; h++)
-	{
-		pq_sendint32(&buf, plan_first(p)[h + 1] - plan_first(p)[h]);
-		send_id(&buf, plan_stratum_id(p, h));
-		for (i = plan_first(p)[h]; i < plan_first(p)[h + 1]; i++)
-			send_id(&buf, plan_psu_id(p, i));
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 /* ------------------------------------------------------------------------
@@ -1161,20 +560,20 @@ barometer_replicate_plan_final(PG_FUNCTION_ARGS)
 
 	/* strata and PSUs in the natural order of their types */
 	sort_ids(strata, nstrata, st->stratum_type, "stratum");
-	builder_init(&b, &st->spec);
+	repplan_builder_init(&b, &st->spec);
 	psus = palloc(sizeof(SortId) * n);
 	for (h = 0; h < nstrata; h++)
 	{
-		builder_stratum(&b, strata[h].text, strlen(strata[h].text));
+		repplan_builder_stratum(&b, strata[h].text, strlen(strata[h].text));
 		for (k = 0; k < strata[h].count; k++)
 			psus[k].text = entries[strata[h].index + k]->psu;
 		sort_ids(psus, strata[h].count, st->psu_type, "psu");
 		for (k = 0; k < strata[h].count; k++)
-			builder_psu(&b, psus[k].text, strlen(psus[k].text));
+			repplan_builder_psu(&b, psus[k].text, strlen(psus[k].text));
 	}
-	plan = builder_finish(&b);
+	plan = repplan_builder_finish(&b);
 
-	plan_design(plan, &d);
+	repplan_design(plan, &d);
 	problem = repgen_check(&st->spec, &d, detail, sizeof(detail));
 	if (problem != REPGEN_OK)
 	{
@@ -1414,7 +813,7 @@ barometer_replicate_plan_describe(PG_FUNCTION_ARGS)
 		elog(ERROR, "replicate_describe must return a composite type");
 	tupdesc = BlessTupleDesc(tupdesc);
 	initStringInfo(&opts);
-	append_options(&opts, &g->spec);
+	repplan_append_options(&opts, &g->spec);
 	values[0] = PointerGetDatum(cstring_to_text(repgen_method_name(p->method)));
 	values[1] = PointerGetDatum(cstring_to_text(opts.data));
 	values[2] = Int32GetDatum(g->nreps);

@@ -8,9 +8,13 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "guard.h"
+#include "stored.h"
 #include "tally.h"
 
 /* the version 1 header: no design section */
@@ -337,53 +341,169 @@ tally_from_acc(TallyAcc *acc)
 }
 
 /*
- * A stored tally must be one the aggregates can produce.  Used by the text
- * and binary input functions (input is the literal for the message, NULL
- * for binary) and, as a safeguard, by the final functions.
+ * Values out of range: a sum that is not finite or a row count past the
+ * limit.  The aggregates can reach them only by merging (or accumulating)
+ * extreme values; they then raise 22003 rather than store what no input
+ * would read back.
+ */
+static const char *
+tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
+{
+	const char *problem = tally_core_range_check(&t->core);
+	uint32		i;
+
+	if (problem != NULL)
+		return problem;
+	for (i = 0; i < d->npsu; i++)
+		if (!isfinite(d->psu[i].a.hi) || !isfinite(d->psu[i].a.lo) ||
+			!isfinite(d->psu[i].b.hi) || !isfinite(d->psu[i].b.lo) ||
+			d->psu[i].n_dom > PG_INT64_MAX / 4)
+			return "A PSU's sums or row counts are out of range.";
+	for (i = 0; i < d->nssu; i++)
+		if (!isfinite(d->ssu[i].a.hi) || !isfinite(d->ssu[i].a.lo) ||
+			!isfinite(d->ssu[i].b.hi) || !isfinite(d->ssu[i].b.lo) ||
+			d->ssu[i].n_dom > PG_INT64_MAX / 4)
+			return "An SSU's sums or row counts are out of range.";
+	if (t->dh.kind == DESIGN_REPLICATE)
+		return rep_range_check(r);
+	return NULL;
+}
+
+/* identifiers: tag and length (design_check), no NUL, the server encoding */
+static const char *
+tally_ids_problem(const Design *d)
+{
+	uint32		i;
+	const char *problem;
+
+	for (i = 0; i < d->nstrata + d->npsu + d->nssu; i++)
+	{
+		IdRef		id = i < d->nstrata ? d->strata[i].id :
+			(i < d->nstrata + d->npsu ? d->psu[i - d->nstrata].id :
+			 d->ssu[i - d->nstrata - d->npsu].id);
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (id.len < 1 || id.off > d->arena_len || id.len > d->arena_len - id.off)
+			return "An identifier lies outside the value.";
+		if (d->arena[id.off] == 't' &&
+			(problem = stored_id_problem(d->arena + id.off + 1, (int) id.len - 1)) != NULL)
+			return problem;
+	}
+	return NULL;
+}
+
+/*
+ * Whether a stored tally is one the aggregates can produce: NULL, or a
+ * sentence (*range: the problem is a value out of range).  The one check
+ * behind the text input, the binary input and the aggregates' results, so
+ * that what one accepts the others accept too: the core's consistency
+ * (tally_core_check, design_check, rep_check), the design sections that do
+ * not apply left empty, identifiers the text form can write, and NaN only
+ * as the canonical "default" df.
+ */
+static const char *
+tally_problem(const Tally *t, bool *range)
+{
+	const char *problem;
+	Design		d;
+	RepAcc		r;
+
+	*range = false;
+	tally_view(t, &d, &r);
+	if (t->dh.kind == DESIGN_REPLICATE && t->dh.rep.nrep == 0)
+		return "A replicate design has no replicates.";
+	problem = tally_range_problem(t, &d, &r);
+	if (problem != NULL)
+	{
+		*range = true;
+		return problem;
+	}
+	problem = tally_core_check(&t->core);
+	if (problem != NULL)
+		return problem;
+	switch (t->dh.kind)
+	{
+		case DESIGN_WEIGHTS:
+			if (t->dh.nstrata || t->dh.npsu || t->dh.nssu || t->dh.arena_len ||
+				t->dh.rep.nrep || t->dh.n_sample || t->dh.lonely)
+				return "A weights-only tally has no design section.";
+			return NULL;
+		case DESIGN_REPLICATE:
+			if (t->dh.nstrata || t->dh.npsu || t->dh.nssu || t->dh.arena_len ||
+				t->dh.n_sample || t->dh.lonely)
+				return "A replicate tally has no strata or PSUs.";
+			problem = rep_check(&r, &t->core);
+			if (problem == NULL && isnan(r.spec.df) && !stored_nan_canonical(r.spec.df))
+				problem = "The df of a replicate design is a number, or NaN (default) in its one canonical form.";
+			return problem;
+		default:
+			if (t->dh.rep.nrep || t->dh.rep.method)
+				return "A linearization tally has no replicates.";
+			problem = design_check(&d, &t->core);
+			if (problem == NULL)
+				problem = tally_ids_problem(&d);
+			return problem;
+	}
+}
+
+/*
+ * The text and binary input functions: sqlstate 22P02 or 22P03, input the
+ * literal for the message (NULL for binary).
  */
 void
 tally_validate(const Tally *t, int sqlstate, const char *input)
 {
-	const char *problem = tally_core_check(&t->core);
-	Design		d;
-	RepAcc		r;
+	bool		range;
+	const char *problem = tally_problem(t, &range);
 
-	if (problem == NULL)
-	{
-		tally_view(t, &d, &r);
-		switch (t->dh.kind)
-		{
-			case DESIGN_WEIGHTS:
-				if (t->dh.nstrata || t->dh.npsu || t->dh.nssu || t->dh.arena_len ||
-					t->dh.rep.nrep || t->dh.n_sample || t->dh.lonely)
-					problem = "A weights-only tally has no design section.";
-				break;
-			case DESIGN_REPLICATE:
-				if (t->dh.nstrata || t->dh.npsu || t->dh.nssu || t->dh.arena_len ||
-					t->dh.n_sample || t->dh.lonely)
-					problem = "A replicate tally has no strata or PSUs.";
-				else
-					problem = rep_check(&r, &t->core);
-				break;
-			default:
-				if (t->dh.rep.nrep || t->dh.rep.method)
-					problem = "A linearization tally has no replicates.";
-				else
-					problem = design_check(&d, &t->core);
-				break;
-		}
-	}
 	if (problem == NULL)
 		return;
 	if (input != NULL)
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("invalid value for type barometer.tally: \"%.200s%s\"", input,
-						strlen(input) > 200 ? "..." : ""),
+				 errmsg("invalid value for type barometer.tally: \"%s\"",
+						stored_clip(input, 200, true)),
 				 errdetail("%s", problem)));
 	ereport(ERROR,
 			(errcode(sqlstate),
 			 errmsg("invalid binary value for type barometer.tally"),
+			 errdetail("%s", problem)));
+}
+
+/* the name of the aggregate whose final function is running, or dflt */
+const char *
+tally_agg_name(FunctionCallInfo fcinfo, const char *dflt)
+{
+	Aggref	   *a = AggGetAggref(fcinfo);
+	char	   *name = a != NULL ? get_func_name(a->aggfnoid) : NULL;
+
+	return name != NULL ? name : dflt;
+}
+
+/*
+ * The result of an aggregate or a merge (what names it, "merge" or
+ * "tally"), before it is stored: what no input would read back is an error,
+ * 22003 for a value out of range (sums of extreme weights and values, row
+ * counts past the limit), 22023 otherwise.
+ */
+void
+tally_check_result(const Tally *t, const char *what)
+{
+	bool		range;
+	const char *problem = tally_problem(t, &range);
+
+	if (problem == NULL)
+		return;
+	if (range)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("result of barometer.%s out of range", what),
+				 errdetail("%s", problem),
+				 errhint("The weights, values or row counts being accumulated or merged are too large to store in a barometer.tally.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("result of barometer.%s is not a consistent barometer.tally", what),
 			 errdetail("%s", problem)));
 }
 

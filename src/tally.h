@@ -25,6 +25,9 @@
 
 #define TALLY_VERSION 2
 
+/* the most replicates a tally holds (its text and binary inputs check it) */
+#define TALLY_MAX_REPLICATES 100000
+
 typedef struct TallyDesignHdr
 {
 	int32		kind;			/* DesignKind */
@@ -78,6 +81,8 @@ extern TallyAcc *tally_acc_new(MemoryContext cxt);
 extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
 extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);
 extern void tally_validate(const Tally *t, int sqlstate, const char *input);
+extern void tally_check_result(const Tally *t, const char *what);
+extern const char *tally_agg_name(FunctionCallInfo fcinfo, const char *dflt);
 extern char *tally_id_text(const char *key, uint32 len);
 extern void tally_summarize(const Tally *t, TallySummary *s, bool need_variance);
 extern Tally *tally_upgrade(Tally *t);

@@ -249,6 +249,7 @@ lite_final(FunctionCallInfo fcinfo, int kind)
 
 	if (!PG_ARGISNULL(0))
 		lite_to_core((LiteAcc *) PG_GETARG_POINTER(0), &t->core);
+	tally_check_result(t, "tally");
 	PG_RETURN_TALLY(t);
 }
 
@@ -297,5 +298,6 @@ barometer_tally_combine(PG_FUNCTION_ARGS)
 				 errdetail("Merged tallies must come from the same kind of aggregate.")));
 	tally_core_merge(&a->core, &b->core);
 	tally_core_finish(&a->core);
+	tally_check_result(a, "tally_combine");
 	PG_RETURN_TALLY(a);
 }

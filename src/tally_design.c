@@ -27,6 +27,7 @@
 #include "idkey.h"
 #include "replicates.h"
 #include "guard.h"
+#include "stored.h"
 #include "tally.h"
 
 /* per-call-site cache, in fn_extra */
@@ -168,7 +169,17 @@ fpc_arg(FunctionCallInfo fcinfo, int argno, int64 n, const char *what)
 				 errmsg("%s must be a positive finite number", what),
 				 errdetail("It is %g; give a sampling fraction in (0, 1] or a population count, or NULL for none.", f)));
 	if (f <= 1)
-		return (double) n / f;
+	{
+		double		popsize = (double) n / f;
+
+		/* a tiny fraction (1e-310) would make the population infinite */
+		if (!isfinite(popsize))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s out of range", what),
+					 errdetail("The sampling fraction %g of " INT64_FORMAT " units gives an infinite population count.", f, n)));
+		return popsize;
+	}
 	if (f < (double) n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -374,7 +385,16 @@ barometer_tally_trans_rep(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("rscales has %u elements but there are %d replicates", spec->spec.nrep, n)));
+		if (n > TALLY_MAX_REPLICATES)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("too many replicate weights"),
+					 errdetail("The array repw has %d elements; a barometer.tally holds at most %d replicates.",
+							   n, TALLY_MAX_REPLICATES)));
 		s.nrep = n;
+		/* NaN is "default": stored in its one canonical form */
+		if (isnan(s.df))
+			s.df = stored_nan();
 		problem = rep_spec_complete(&s, spec->rscales);
 		if (problem)
 			ereport(ERROR,
@@ -546,7 +566,7 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 					 errhint("n_ssu must count the PSU's SSUs in the whole sample: barometer.psu_count(ssu) OVER (PARTITION BY stratum, psu).")));
 		}
 	}
-	tally_validate(t, ERRCODE_INVALID_PARAMETER_VALUE, NULL);
+	tally_check_result(t, tally_agg_name(fcinfo, "tally"));
 	PG_RETURN_TALLY(t);
 }
 

@@ -15,27 +15,48 @@
  *   design=replicate method=M replicates=R scale=S rho=X mse=B df=D|default
  *      rscales=given|none; r rscale a b; ...
  * Each sum is written hi:lo, the two doubles of its compensated form, in the
- * shortest decimal that reads back to the same bits; identifiers as i123
- * (integers) or t"text" (\" and \\ escaped); popsize 0 means no fpc.  So
- * text and binary round-trip exactly.  Version 1 (no design section) is
- * still read.  Binary: the same fields in the same order, integers and
- * float8 in network order, identifiers as int32 length + bytes.  Both
- * inputs run the same consistency check (tally_validate).
+ * shortest decimal that reads back to the same bits (subnormals and -0
+ * included; stored.h); identifiers as i123 (integers) or t"text" (\" and
+ * \\ escaped); popsize 0 means no fpc.  So text and binary round-trip
+ * exactly.  Version 1 (no design section) is still read.  Binary: the same
+ * fields in the same order, integers and float8 in network order,
+ * identifiers as int32 length + bytes.  Both inputs check every count
+ * against the input left and barometer.max_state_bytes before allocating,
+ * and run the same check (tally_validate), which refuses what the other form
+ * could not carry: identifiers with NUL bytes or invalid in the server
+ * encoding, NaN other than the canonical "default" df, flags other than 0
+ * and 1.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
 #include "postgres.h"
 
-#include <errno.h>
-#include <stdlib.h>
-
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "guard.h"
+#include "stored.h"
 #include "tally.h"
+
+/*
+ * The fewest bytes a record can take: text "; r 0 0:0 0:0", "; s i0 1 0",
+ * "; p 0 i0 1 0 0:0 0:0", "; q 0 i0 1 0:0 0:0"; binary the fixed fields plus
+ * a one-byte identifier.  Counts in a header are checked against them
+ * before anything is allocated.
+ */
+#define TEXT_MIN_REP	14
+#define TEXT_MIN_STRATUM 10
+#define TEXT_MIN_PSU	20
+#define TEXT_MIN_SSU	18
+#define BIN_MIN_REP		40
+#define BIN_MIN_STRATUM 21
+#define BIN_MIN_PSU		73
+#define BIN_MIN_SSU		49
+#define MAX_RECORDS		100000000
 
 static const char *const sum_names[TALLY_NSUMS] = {
 	"sw", "swy", "swyy", "sww", "swwy", "swwyy"
@@ -54,8 +75,8 @@ syntax_error(Parser *ps, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type barometer.tally: \"%.200s%s\"", ps->input,
-					strlen(ps->input) > 200 ? "..." : ""),
+			 errmsg("invalid input syntax for type barometer.tally: \"%s\"",
+					stored_clip(ps->input, 200, true)),
 			 errdetail("%s", detail)));
 }
 
@@ -67,7 +88,7 @@ expect_word(Parser *ps, const char *word)
 
 	if (strncmp(ps->p, word, len) != 0 ||
 		(ps->p[len] != ' ' && ps->p[len] != '\0' && ps->p[len] != ';'))
-		syntax_error(ps, psprintf("Expected \"%s\" at \"%.20s\".", word, ps->p));
+		syntax_error(ps, psprintf("Expected \"%s\" at \"%s\".", word, stored_clip(ps->p, 20, false)));
 	ps->p += len;
 }
 
@@ -75,7 +96,7 @@ static void
 expect_space(Parser *ps)
 {
 	if (*ps->p != ' ')
-		syntax_error(ps, psprintf("Expected a space at \"%.20s\".", ps->p));
+		syntax_error(ps, psprintf("Expected a space at \"%s\".", stored_clip(ps->p, 20, false)));
 	ps->p++;
 }
 
@@ -89,40 +110,47 @@ expect_key(Parser *ps, const char *key)
 		syntax_error(ps, psprintf("Expected a space before \"%s=\".", key));
 	ps->p++;
 	if (strncmp(ps->p, key, len) != 0 || ps->p[len] != '=')
-		syntax_error(ps, psprintf("Expected \"%s=\" at \"%.20s\".", key, ps->p));
+		syntax_error(ps, psprintf("Expected \"%s=\" at \"%s\".", key, stored_clip(ps->p, 20, false)));
 	ps->p += len + 1;
 }
 
 static int64
 read_count(Parser *ps, const char *what)
 {
-	char	   *end;
-	long long	v;
+	const char *end;
+	int64		v;
 
-	if (*ps->p < '0' || *ps->p > '9')
-		syntax_error(ps, psprintf("The value of \"%s\" must be a non-negative integer.", what));
-	errno = 0;
-	v = strtoll(ps->p, &end, 10);
-	if (errno != 0)
-		syntax_error(ps, psprintf("The value of \"%s\" is out of range.", what));
+	switch (stored_read_int64(ps->p, &end, &v, false))
+	{
+		case STORED_NUM_OK:
+			break;
+		case STORED_NUM_RANGE:
+			syntax_error(ps, psprintf("The value of \"%s\" is out of range.", what));
+		default:
+			syntax_error(ps, psprintf("The value of \"%s\" must be a non-negative integer.", what));
+	}
 	ps->p = end;
-	return (int64) v;
+	return v;
 }
 
+/* a finite double (subnormals and -0 included) */
 static double
 read_double(Parser *ps, const char *what)
 {
-	char	   *end;
+	const char *end;
 	double		v;
 
-	if (*ps->p == '\0' || *ps->p == ' ' || *ps->p == ':' || *ps->p == ';')
-		syntax_error(ps, psprintf("The value of \"%s\" is missing a number.", what));
-	errno = 0;
-	v = strtod(ps->p, &end);
-	if (end == ps->p || (errno != 0 && errno != ERANGE) || !isfinite(v))
-		syntax_error(ps, psprintf("The value of \"%s\" must be a finite number.", what));
-	if (errno == ERANGE && v != 0.0)
-		syntax_error(ps, psprintf("The value of \"%s\" is out of range.", what));
+	switch (stored_read_double(ps->p, &end, &v))
+	{
+		case STORED_NUM_OK:
+			break;
+		case STORED_NUM_RANGE:
+			syntax_error(ps, psprintf("The value of \"%s\" is out of range.", what));
+		default:
+			if (*ps->p == '\0' || *ps->p == ' ' || *ps->p == ':' || *ps->p == ';')
+				syntax_error(ps, psprintf("The value of \"%s\" is missing a number.", what));
+			syntax_error(ps, psprintf("The value of \"%s\" must be a finite number.", what));
+	}
 	ps->p = end;
 	return v;
 }
@@ -147,14 +175,12 @@ read_id(Parser *ps, StringInfo buf)
 	resetStringInfo(buf);
 	if (*ps->p == 'i')
 	{
-		char	   *end;
-		long long	v;
+		const char *end;
+		int64		v;
 		int			i;
 
 		ps->p++;
-		errno = 0;
-		v = strtoll(ps->p, &end, 10);
-		if (end == ps->p || errno != 0)
+		if (stored_read_int64(ps->p, &end, &v, true) != STORED_NUM_OK)
 			syntax_error(ps, "An integer identifier is malformed.");
 		ps->p = end;
 		appendStringInfoChar(buf, 'i');
@@ -163,7 +189,7 @@ read_id(Parser *ps, StringInfo buf)
 		return;
 	}
 	if (ps->p[0] != 't' || ps->p[1] != '"')
-		syntax_error(ps, psprintf("Expected an identifier (i123 or t\"text\") at \"%.20s\".", ps->p));
+		syntax_error(ps, psprintf("Expected an identifier (i123 or t\"text\") at \"%s\".", stored_clip(ps->p, 20, false)));
 	ps->p += 2;
 	appendStringInfoChar(buf, 't');
 	for (;;)
@@ -184,12 +210,21 @@ read_id(Parser *ps, StringInfo buf)
 	ps->p++;
 }
 
+/* 22P02 unless the rest of the input can hold count records of min_len */
+static void
+check_text_count(Parser *ps, int64 count, int min_len, const char *what)
+{
+	if (count > (int64) (strlen(ps->p) / min_len))
+		syntax_error(ps, psprintf("The value announces " INT64_FORMAT " %s, more than the rest of the text can hold.",
+								  count, what));
+}
+
 /* "; " and the record letter */
 static void
 expect_record(Parser *ps, char letter)
 {
 	if (ps->p[0] != ';' || ps->p[1] != ' ' || ps->p[2] != letter || ps->p[3] != ' ')
-		syntax_error(ps, psprintf("Expected a \"%c\" record at \"%.20s\".", letter, ps->p));
+		syntax_error(ps, psprintf("Expected a \"%c\" record at \"%s\".", letter, stored_clip(ps->p, 20, false)));
 	ps->p += 4;
 }
 
@@ -274,8 +309,10 @@ read_design(Parser *ps, TallyAcc *acc)
 			syntax_error(ps, "The replication method is not known.");
 		expect_key(ps, "replicates");
 		i = read_count(ps, "replicates");
-		if (i < 2 || i > 100000)
+		if (i < 2 || i > TALLY_MAX_REPLICATES)
 			syntax_error(ps, "The number of replicates must be between 2 and 100000.");
+		check_text_count(ps, i, TEXT_MIN_REP, "replicates");
+		guard_array((uint64) i, sizeof(double) + 2 * sizeof(dd_t), "the replicates of a barometer.tally");
 		s.nrep = (uint32) i;
 		expect_key(ps, "scale");
 		s.scale = read_double(ps, "scale");
@@ -286,7 +323,7 @@ read_design(Parser *ps, TallyAcc *acc)
 		expect_key(ps, "df");
 		if (strncmp(ps->p, "default", 7) == 0)
 		{
-			s.df = NAN;
+			s.df = stored_nan();
 			ps->p += 7;
 		}
 		else
@@ -301,6 +338,7 @@ read_design(Parser *ps, TallyAcc *acc)
 		acc->rep.spec = s;
 		for (r = 0; r < s.nrep; r++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			expect_record(ps, 'r');
 			acc->rep.rscales[r] = read_double(ps, "rscale");
 			expect_space(ps);
@@ -320,13 +358,18 @@ read_design(Parser *ps, TallyAcc *acc)
 	npsu = read_count(ps, "psus");
 	expect_key(ps, "ssus");
 	nssu = read_count(ps, "ssus");
-	if (nstrata > 100000000 || npsu > 100000000 || nssu > 100000000)
+	if (nstrata > MAX_RECORDS || npsu > MAX_RECORDS || nssu > MAX_RECORDS)
 		syntax_error(ps, "Too many strata, PSUs or SSUs.");
+	if (nstrata * TEXT_MIN_STRATUM + npsu * TEXT_MIN_PSU + nssu * TEXT_MIN_SSU > (int64) strlen(ps->p))
+		syntax_error(ps, "The value announces more strata, PSUs and SSUs than the rest of the text can hold.");
+	guard_bytes(nstrata * sizeof(StratumRec) + npsu * sizeof(PsuRec) + nssu * sizeof(SsuRec),
+				"the design of a barometer.tally");
 	initStringInfo(&id);
 	for (i = 0; i < nstrata; i++)
 	{
 		uint32		h;
 
+		CHECK_FOR_INTERRUPTS();
 		expect_record(ps, 's');
 		read_id(ps, &id);
 		h = design_stratum(d, id.data, id.len, &created);
@@ -343,6 +386,7 @@ read_design(Parser *ps, TallyAcc *acc)
 					j;
 		PsuRec	   *r;
 
+		CHECK_FOR_INTERRUPTS();
 		expect_record(ps, 'p');
 		h = checked_index(ps, read_count(ps, "stratum"), d->nstrata, "stratum");
 		expect_space(ps);
@@ -373,6 +417,7 @@ read_design(Parser *ps, TallyAcc *acc)
 					k;
 		SsuRec	   *q;
 
+		CHECK_FOR_INTERRUPTS();
 		expect_record(ps, 'q');
 		j = checked_index(ps, read_count(ps, "psu"), d->npsu, "PSU");
 		expect_space(ps);
@@ -428,7 +473,7 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 	if (version == 2)
 		read_design(&ps, acc);
 	if (*ps.p != '\0')
-		syntax_error(&ps, psprintf("Unexpected text at the end: \"%.20s\".", ps.p));
+		syntax_error(&ps, psprintf("Unexpected text at the end: \"%s\".", stored_clip(ps.p, 20, false)));
 	{
 		Tally	   *t = tally_pack(acc, false);
 
@@ -571,63 +616,34 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 
 /* ---- binary ------------------------------------------------------------- */
 
-static void pg_attribute_noreturn()
-binary_error(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary value for type barometer.tally"),
-			 errdetail("%s", detail)));
-}
-
-static void
-need(StringInfo buf, int bytes)
-{
-	if (buf->len - buf->cursor < bytes)
-		binary_error("The value is shorter than its fields.");
-}
-
-static int64
-get_i64(StringInfo buf)
-{
-	need(buf, 8);
-	return pq_getmsgint64(buf);
-}
-
-static int32
-get_i32(StringInfo buf)
-{
-	need(buf, 4);
-	return pq_getmsgint(buf, 4);
-}
-
-static double
-get_f8(StringInfo buf)
-{
-	need(buf, 8);
-	return pq_getmsgfloat8(buf);
-}
-
 static dd_t
-get_dd(StringInfo buf)
+get_dd(StoredReader *r, const char *what)
 {
 	dd_t		x;
 
-	x.hi = get_f8(buf);
-	x.lo = get_f8(buf);
+	x.hi = stored_get_f8(r, what);
+	x.lo = stored_get_f8(r, what);
 	return x;
 }
 
+/*
+ * An identifier: int32 length + bytes, a tag ('i' with 8 bytes of a
+ * big-endian integer, or 't' with text) first.  What the text form cannot
+ * carry (NUL bytes, invalid encoding) is refused by tally_validate.
+ */
 static void
-get_id(StringInfo buf, StringInfo id)
+get_id(StoredReader *r, StringInfo id)
 {
-	int32		len = get_i32(buf);
+	int32		len = stored_get_i32(r, "an identifier's length");
+	const char *bytes;
 
-	if (len < 1 || len > 1000000)
-		binary_error("An identifier's length is out of range.");
-	need(buf, len);
+	if (len < 1 || len > stored_left(r))
+		stored_binary_error(r, psprintf("An identifier's length (%d) is out of range.", len));
+	bytes = stored_get_bytes(r, len, "an identifier");
+	if (!((bytes[0] == 'i' && len == 9) || bytes[0] == 't'))
+		stored_binary_error(r, "An identifier must be an integer (tag i, 8 bytes) or a text (tag t).");
 	resetStringInfo(id);
-	appendBinaryStringInfo(id, pq_getmsgbytes(buf, len), len);
+	appendBinaryStringInfo(id, bytes, len);
 }
 
 static void
@@ -648,7 +664,7 @@ PG_FUNCTION_INFO_V1(barometer_tally_recv);
 Datum
 barometer_tally_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	StoredReader rd;
 	TallyAcc   *acc = tally_acc_new(CurrentMemoryContext);
 	Design	   *d = &acc->design;
 	StringInfoData id;
@@ -660,109 +676,117 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 	bool		created;
 	Tally	   *t;
 
-	version = get_i32(buf);
+	stored_reader_init(&rd, (StringInfo) PG_GETARG_POINTER(0), "barometer.tally");
+	version = stored_get_i32(&rd, "the version");
 	if (version != 1 && version != 2)
-		binary_error(psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
-	acc->core.kind = get_i32(buf);
-	acc->core.reserved = get_i32(buf);
-	acc->core.n = get_i64(buf);
-	acc->core.n_missing = get_i64(buf);
-	acc->core.n_pos = get_i64(buf);
+		stored_binary_error(&rd, psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
+	acc->core.kind = stored_get_i32(&rd, "the kind");
+	acc->core.reserved = stored_get_i32(&rd, "the reserved field");
+	acc->core.n = stored_get_i64(&rd, "the row count");
+	acc->core.n_missing = stored_get_i64(&rd, "the missing row count");
+	acc->core.n_pos = stored_get_i64(&rd, "the positive row count");
 	for (i = 0; i < TALLY_NSUMS; i++)
-		acc->core.s[i] = get_dd(buf);
+		acc->core.s[i] = get_dd(&rd, "the sums");
 	if (version == 2)
 	{
-		d->kind = get_i32(buf);
-		d->lonely = get_i32(buf);
-		d->n_sample = get_i64(buf);
-		nstrata = get_i32(buf);
-		npsu = get_i32(buf);
-		nssu = get_i32(buf);
+		d->kind = stored_get_i32(&rd, "the design kind");
+		d->lonely = stored_get_i32(&rd, "the lonely PSU policy");
+		d->n_sample = stored_get_i64(&rd, "the sample size");
+		nstrata = (uint32) stored_get_i32(&rd, "the stratum count");
+		npsu = (uint32) stored_get_i32(&rd, "the PSU count");
+		nssu = (uint32) stored_get_i32(&rd, "the SSU count");
 		if (d->kind < 0 || d->kind > DESIGN_REPLICATE)
-			binary_error("The design kind is not known.");
-		if (nstrata < 0 || npsu < 0 || nssu < 0 ||
-			nstrata > buf->len || npsu > buf->len || nssu > buf->len)
-			binary_error("The counts of strata, PSUs or SSUs are out of range.");
+			stored_binary_error(&rd, "The design kind is not known.");
+		if (nstrata > MAX_RECORDS || npsu > MAX_RECORDS || nssu > MAX_RECORDS)
+			stored_binary_error(&rd, "The counts of strata, PSUs or SSUs are out of range.");
 		if (d->kind == DESIGN_REPLICATE)
 		{
 			RepSpec		s;
 			uint32		r;
 
 			memset(&s, 0, sizeof(s));
-			s.method = get_i32(buf);
-			i = get_i32(buf);
-			s.mse = get_i32(buf);
-			s.has_rscales = get_i32(buf);
-			s.scale = get_f8(buf);
-			s.rho = get_f8(buf);
-			s.df = get_f8(buf);
-			if (i < 2 || i > 100000)
-				binary_error("The number of replicates must be between 2 and 100000.");
-			if (s.mse != 0 && s.mse != 1)
-				binary_error("The mse flag must be 0 or 1.");
+			s.method = stored_get_i32(&rd, "the replication method");
+			i = stored_get_i32(&rd, "the replicate count");
+			s.mse = stored_get_i32(&rd, "the mse flag");
+			s.has_rscales = stored_get_i32(&rd, "the rscales flag");
+			s.scale = stored_get_f8(&rd, "the scale");
+			s.rho = stored_get_f8(&rd, "rho");
+			s.df = stored_get_f8(&rd, "df");
+			if (i < 2 || i > TALLY_MAX_REPLICATES)
+				stored_binary_error(&rd, "The number of replicates must be between 2 and 100000.");
+			stored_check_count(&rd, i, BIN_MIN_REP, sizeof(double) + 2 * sizeof(dd_t), "replicates");
 			s.nrep = (uint32) i;
-			need(buf, (int) (s.nrep * 40));
 			tally_acc_rep_alloc(acc, s.nrep);
 			acc->rep.spec = s;
 			for (r = 0; r < s.nrep; r++)
 			{
-				acc->rep.rscales[r] = get_f8(buf);
-				acc->rep.a[r] = get_dd(buf);
-				acc->rep.b[r] = get_dd(buf);
+				CHECK_FOR_INTERRUPTS();
+				acc->rep.rscales[r] = stored_get_f8(&rd, "a replicate scale");
+				acc->rep.a[r] = get_dd(&rd, "a replicate's sums");
+				acc->rep.b[r] = get_dd(&rd, "a replicate's sums");
 			}
 		}
+		if (nstrata * BIN_MIN_STRATUM + npsu * BIN_MIN_PSU + nssu * BIN_MIN_SSU > stored_left(&rd))
+			stored_binary_error(&rd, psprintf("The value announces " INT64_FORMAT " strata, " INT64_FORMAT " PSUs and " INT64_FORMAT " SSUs, more than its %d remaining bytes can hold.",
+											  nstrata, npsu, nssu, stored_left(&rd)));
+		guard_bytes(nstrata * sizeof(StratumRec) + npsu * sizeof(PsuRec) + nssu * sizeof(SsuRec),
+					"the design of a barometer.tally");
 		initStringInfo(&id);
 		for (i = 0; i < nstrata; i++)
 		{
 			uint32		h;
 
-			get_id(buf, &id);
+			CHECK_FOR_INTERRUPTS();
+			get_id(&rd, &id);
 			h = design_stratum(d, id.data, id.len, &created);
 			if (!created)
-				binary_error("A stratum is listed twice.");
-			d->strata[h].n_psu = get_i64(buf);
-			d->strata[h].popsize = get_f8(buf);
+				stored_binary_error(&rd, "A stratum is listed twice.");
+			d->strata[h].n_psu = stored_get_i64(&rd, "a stratum's PSU count");
+			d->strata[h].popsize = stored_get_f8(&rd, "a stratum's population size");
 		}
 		for (i = 0; i < npsu; i++)
 		{
-			uint32		h = (uint32) get_i32(buf);
+			uint32		h;
 			uint32		j;
 			PsuRec	   *r;
 
+			CHECK_FOR_INTERRUPTS();
+			h = (uint32) stored_get_i32(&rd, "a PSU's stratum");
 			if (h >= d->nstrata)
-				binary_error("A PSU refers to a missing stratum.");
-			get_id(buf, &id);
+				stored_binary_error(&rd, "A PSU refers to a missing stratum.");
+			get_id(&rd, &id);
 			j = design_psu(d, h, id.data, id.len, &created);
 			if (!created)
-				binary_error("A PSU is listed twice.");
+				stored_binary_error(&rd, "A PSU is listed twice.");
 			r = &d->psu[j];
-			r->n_dom = get_i64(buf);
-			r->n_pos = get_i64(buf);
-			r->a = get_dd(buf);
-			r->b = get_dd(buf);
-			r->n_ssu = get_i64(buf);
-			r->popsize2 = get_f8(buf);
+			r->n_dom = stored_get_i64(&rd, "a PSU's row count");
+			r->n_pos = stored_get_i64(&rd, "a PSU's positive row count");
+			r->a = get_dd(&rd, "a PSU's sums");
+			r->b = get_dd(&rd, "a PSU's sums");
+			r->n_ssu = stored_get_i64(&rd, "a PSU's SSU count");
+			r->popsize2 = stored_get_f8(&rd, "a PSU's population size");
 		}
 		for (i = 0; i < nssu; i++)
 		{
-			uint32		j = (uint32) get_i32(buf);
+			uint32		j;
 			uint32		k;
 			SsuRec	   *q;
 
+			CHECK_FOR_INTERRUPTS();
+			j = (uint32) stored_get_i32(&rd, "an SSU's PSU");
 			if (j >= d->npsu)
-				binary_error("An SSU refers to a missing PSU.");
-			get_id(buf, &id);
+				stored_binary_error(&rd, "An SSU refers to a missing PSU.");
+			get_id(&rd, &id);
 			k = design_ssu(d, j, id.data, id.len, &created);
 			if (!created)
-				binary_error("An SSU is listed twice.");
+				stored_binary_error(&rd, "An SSU is listed twice.");
 			q = &d->ssu[k];
-			q->n_dom = get_i64(buf);
-			q->a = get_dd(buf);
-			q->b = get_dd(buf);
+			q->n_dom = stored_get_i64(&rd, "an SSU's row count");
+			q->a = get_dd(&rd, "an SSU's sums");
+			q->b = get_dd(&rd, "an SSU's sums");
 		}
 	}
-	if (buf->cursor != buf->len)
-		binary_error(psprintf("%d bytes are left over after the last field.", buf->len - buf->cursor));
+	stored_end(&rd);
 	t = tally_pack(acc, false);
 	tally_validate(t, ERRCODE_INVALID_BINARY_REPRESENTATION, NULL);
 	PG_RETURN_TALLY(t);

@@ -267,6 +267,7 @@ barometer_tally_items_final(PG_FUNCTION_ARGS)
 			t->dh.n_sample = acc->n_sample;
 			tally_check_domain_rows(acc->n_sample, t->core.n + t->core.n_missing);
 		}
+		tally_check_result(t, "tally");
 		elems[i] = PointerGetDatum(t);
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, acc->nitems, elemtype, typlen, typbyval, typalign));

@@ -12,9 +12,17 @@ CREATE FUNCTION @extschema@.replicates_in(cstring) RETURNS @extschema@.replicate
 CREATE FUNCTION @extschema@.replicates_out(@extschema@.replicates) RETURNS cstring
 	AS 'MODULE_PATHNAME', 'barometer_replicates_out'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicates_recv(internal) RETURNS @extschema@.replicates
+	AS 'MODULE_PATHNAME', 'barometer_replicates_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicates_send(@extschema@.replicates) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_replicates_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE TYPE @extschema@.replicates (
 	INPUT = @extschema@.replicates_in,
 	OUTPUT = @extschema@.replicates_out,
+	RECEIVE = @extschema@.replicates_recv,
+	SEND = @extschema@.replicates_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
 	STORAGE = extended

@@ -463,8 +463,8 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 			problem = "A PSU has different SSU counts or population sizes in the two tallies.";
 			*where = p->stratum;
 		}
-		r->n_dom += p->n_dom;
-		r->n_pos += p->n_pos;
+		r->n_dom = tally_count_add(r->n_dom, p->n_dom);
+		r->n_pos = tally_count_add(r->n_pos, p->n_pos);
 		r->a = dd_add(r->a, p->a);
 		r->b = dd_add(r->b, p->b);
 		map_p[i] = j;
@@ -476,7 +476,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 		SsuRec	   *r = &a->ssu[j];
 
 		core_poll(&tick);
-		r->n_dom += q->n_dom;
+		r->n_dom = tally_count_add(r->n_dom, q->n_dom);
 		r->a = dd_add(r->a, q->a);
 		r->b = dd_add(r->b, q->b);
 	}
@@ -787,8 +787,8 @@ compact_tracking(Design *d, uint32_t *track)
 		{
 			PsuRec	   *t = &d->psu[j - 1];
 
-			t->n_dom += r->n_dom;
-			t->n_pos += r->n_pos;
+			t->n_dom = tally_count_add(t->n_dom, r->n_dom);
+			t->n_pos = tally_count_add(t->n_pos, r->n_pos);
 			t->a = dd_add(t->a, r->a);
 			t->b = dd_add(t->b, r->b);
 		}
@@ -870,6 +870,8 @@ design_check(const Design *d, const TallyCore *core)
 	{
 		if (d->nstrata || d->npsu || d->nssu || d->arena_len)
 			return "A weights-only design has no strata or PSUs.";
+		if (d->lonely != LONELY_FAIL)
+			return "A weights-only design has no lonely PSU policy.";
 		if (d->n_sample < core->n + core->n_missing)
 			return "The sample has fewer rows than the tally.";
 		return NULL;
@@ -897,6 +899,8 @@ design_check(const Design *d, const TallyCore *core)
 	{
 		const PsuRec *p = &d->psu[i];
 
+		/* nothing is allocated here: the host may stop us (guard_core.h) */
+		core_poll(&tick);
 		if (p->stratum >= d->nstrata || !id_ok(d, p->id))
 			return "A PSU refers to a missing stratum or has a malformed identifier.";
 		if (i > 0)
@@ -908,11 +912,11 @@ design_check(const Design *d, const TallyCore *core)
 			if (c >= 0)
 				return "PSUs are not in canonical order or repeat.";
 		}
-		/* PSUs are sorted by stratum: count the run of this stratum so far */
+		/* PSUs of a stratum are adjacent (checked above): count them as we go */
 		in_stratum = (i > 0 && d->psu[i - 1].stratum == p->stratum) ? in_stratum + 1 : 1;
 		if (in_stratum > d->strata[p->stratum].n_psu)
 			return "A stratum has more PSUs than its PSU count.";
-		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom)
+		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
 			return "A PSU's row counts are out of range.";
 		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 || (p->n_pos == 0) != (p->b.hi == 0))
 			return "A PSU's sums are malformed.";
@@ -923,10 +927,10 @@ design_check(const Design *d, const TallyCore *core)
 			if (d->strata[p->stratum].popsize <= 0)
 				return "A two-stage design needs the first-stage population size.";
 		}
-		else if (p->n_ssu != 0 || p->popsize2 != 0)
-			return "A one-stage design has no SSU counts.";
-		n_dom += p->n_dom;
-		n_pos += p->n_pos;
+		else if (p->n_ssu != 0 || p->popsize2 != 0 || signbit(p->popsize2))
+			return "A one-stage design has no SSU counts (n_ssu and popsize2 are 0).";
+		n_dom = tally_count_add(n_dom, p->n_dom);
+		n_pos = tally_count_add(n_pos, p->n_pos);
 		wsum += p->b.hi;
 		core_poll(&tick);
 	}
@@ -938,7 +942,8 @@ design_check(const Design *d, const TallyCore *core)
 	{
 		const SsuRec *q = &d->ssu[i];
 
-		if (q->psu >= d->npsu || !id_ok(d, q->id) || q->n_dom < 1 ||
+		core_poll(&tick);
+		if (q->psu >= d->npsu || !id_ok(d, q->id) || q->n_dom < 1 || q->n_dom > core->n ||
 			!dd_ok(q->a) || !dd_ok(q->b) || q->b.hi < 0)
 			return "An SSU is malformed.";
 		if (i > 0)
@@ -964,7 +969,7 @@ design_check(const Design *d, const TallyCore *core)
 
 			while (j < d->nssu && d->ssu[j].psu == i)
 			{
-				rows += d->ssu[j].n_dom;
+				rows = tally_count_add(rows, d->ssu[j].n_dom);
 				count++;
 				j++;
 			}

@@ -170,21 +170,42 @@ rep_check(const RepAcc *r, const TallyCore *core)
 
 	if (s.nrep == 0)
 		return "A replicate design has no replicates.";
-	s.scale = r->spec.scale;
+	if ((s.mse != 0 && s.mse != 1) || (s.has_rscales != 0 && s.has_rscales != 1))
+		return "The mse and rscales flags must be 0 or 1.";
+	/* a stored scale is always the completed one: never NaN ("default") */
+	if (!(s.scale > 0) || !isfinite(s.scale))
+		return "The scale must be positive and finite.";
 	problem = rep_spec_complete(&s, r->rscales);
 	if (problem)
 		return problem;
+	if (rep_range_check(r) != NULL)
+		return rep_range_check(r);
 	for (i = 0; i < s.nrep; i++)
 	{
 		if (!s.has_rscales && r->rscales[i] != 1.0)
 			return "Replicate scales are set without rscales.";
-		if (!isfinite(r->a[i].hi) || !isfinite(r->a[i].lo) || r->a[i].hi + r->a[i].lo != r->a[i].hi ||
-			!isfinite(r->b[i].hi) || !isfinite(r->b[i].lo) || r->b[i].hi + r->b[i].lo != r->b[i].hi ||
+		if (r->a[i].hi + r->a[i].lo != r->a[i].hi || r->b[i].hi + r->b[i].lo != r->b[i].hi ||
 			r->b[i].hi < 0)
 			return "A replicate's sums are malformed.";
-		if (core->kind == TALLY_PROPORTION && (r->a[i].hi < 0 || r->a[i].hi > r->b[i].hi * (1 + 1e-12)))
+		/* with an absolute slack for subnormal replicate weights */
+		if (core->kind == TALLY_PROPORTION &&
+			(r->a[i].hi < 0 ||
+			 r->a[i].hi > r->b[i].hi * (1 + 1e-12) + 4.0 * 0x1p-1074 * ((double) core->n + 1.0)))
 			return "A replicate's weighted count of TRUE lies outside [0, its sum of weights].";
 	}
+	return NULL;
+}
+
+/* every replicate sum is finite */
+const char *
+rep_range_check(const RepAcc *r)
+{
+	uint32_t	i;
+
+	for (i = 0; i < r->spec.nrep; i++)
+		if (!isfinite(r->a[i].hi) || !isfinite(r->a[i].lo) ||
+			!isfinite(r->b[i].hi) || !isfinite(r->b[i].lo))
+			return "Every replicate sum must be finite.";
 	return NULL;
 }
 

@@ -67,6 +67,7 @@ extern void rep_merge(RepAcc *into, const RepAcc *from);
 extern bool rep_spec_equal(const RepSpec *a, const double *ra,
 						   const RepSpec *b, const double *rb);
 extern const char *rep_check(const RepAcc *r, const TallyCore *core);
+extern const char *rep_range_check(const RepAcc *r);
 
 /*
  * R svrVar: theta_r = a_r / b_r over replicates with b_r > 0 (others are

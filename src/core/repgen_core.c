@@ -33,6 +33,7 @@
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,9 @@ set_option(RepgenSpec *spec, int opt, const char *v, char *err, size_t errlen)
 
 				errno = 0;
 				rho = strtod(v, &end);
+				/* a subnormal rho is a value (strtod flags it with ERANGE) */
+				if (errno == ERANGE && rho != 0.0 && fabs(rho) < DBL_MIN)
+					errno = 0;
 				if (end == v || *end != '\0' || errno != 0 || !(rho >= 0.0 && rho < 1.0))
 				{
 					snprintf(err, errlen, "Option rho must be a number at least 0 and less than 1; it is \"%.40s\".", v);

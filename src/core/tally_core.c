@@ -89,15 +89,28 @@ tally_core_add_missing(TallyCore *t)
 	t->n_missing++;
 }
 
+/*
+ * Counts of merged states add with saturation at INT64_MAX (they are never
+ * negative in a checked state): a merge past the range is then refused by
+ * tally_core_check ("out of range") instead of wrapping around.
+ */
+int64_t
+tally_count_add(int64_t a, int64_t b)
+{
+	if (a < 0 || b < 0 || b > INT64_MAX - a)
+		return INT64_MAX;
+	return a + b;
+}
+
 /* exact merge: counts add, compensated sums add (caller checks the kinds) */
 void
 tally_core_merge(TallyCore *into, const TallyCore *from)
 {
 	int			i;
 
-	into->n += from->n;
-	into->n_missing += from->n_missing;
-	into->n_pos += from->n_pos;
+	into->n = tally_count_add(into->n, from->n);
+	into->n_missing = tally_count_add(into->n_missing, from->n_missing);
+	into->n_pos = tally_count_add(into->n_pos, from->n_pos);
 	for (i = 0; i < TALLY_NSUMS; i++)
 		into->s[i] = dd_add(into->s[i], from->s[i]);
 }
@@ -125,11 +138,114 @@ tally_kind_name(int kind)
 	return NULL;
 }
 
-/* a <= b up to a few units of rounding of the larger magnitude */
+/*
+ * a <= b up to a few units of rounding of the larger magnitude, plus an
+ * absolute slack for the sums whose terms underflowed (see below).
+ */
 static inline bool
-le_tol(double a, double b)
+le_tol(double a, double b, double slack)
 {
-	return a <= b + 64.0 * DBL_EPSILON * fmax(fabs(a), fabs(b));
+	return a <= b + 64.0 * DBL_EPSILON * fmax(fabs(a), fabs(b)) + slack;
+}
+
+/*
+ * Underflow.  The products of a row (w^2, w y, w y^2, w^2 y, w^2 y^2) are
+ * formed exactly by TwoProd as long as they stay above the subnormal range;
+ * below it (a weight of 1e-160 has a subnormal square, a value of 1e-310 is
+ * subnormal itself) each product can be off by a few units of the smallest
+ * subnormal U = 2^-1074, and a product of such a term with y by |y| times
+ * that.  A sum of n rows is then off by up to n E absolutely, with E the
+ * per-row bound below (|y| <= TALLY_MAX_VALUE, as the aggregates check).
+ * The consistency checks allow for that, so that every tally the aggregates
+ * can make passes them; for sums well above the subnormal range the slack
+ * is far below the relative tolerance and changes nothing.
+ */
+#define TALLY_U			(4.0 * 0x1p-1074)
+#define TALLY_MAX_VALUE 1e75
+
+static double
+row_error(int which, int kind)
+{
+	double		y = kind == TALLY_PROPORTION ? 1.0 : TALLY_MAX_VALUE;
+
+	switch (which)
+	{
+		case S_W:
+			return 0.0;
+		case S_WW:
+		case S_WY:
+			return TALLY_U;
+		case S_WYY:
+		case S_WWY:
+			return TALLY_U * (2.0 + y);
+		default:
+			return TALLY_U * (2.0 + 2.0 * y + y * y);
+	}
+}
+
+/* the absolute error bound of a sum over n rows */
+static double
+sum_error(int which, int kind, int64_t n)
+{
+	return row_error(which, kind) * ((double) n + 1.0);
+}
+
+/*
+ * Slack of x y <= z w given the error bounds of the four factors (ex of x,
+ * ...): |x| ey + |y| ex + ex ey on the left, |z| ew + |w| ez + ez ew on the
+ * right, and a unit of rounding of each product.
+ */
+static double
+product_slack(double x, double ex, double y, double ey,
+			  double z, double ez, double w, double ew)
+{
+	return fabs(x) * ey + fabs(y) * ex + ex * ey +
+		fabs(z) * ew + fabs(w) * ez + ez * ew + 2.0 * TALLY_U;
+}
+
+/*
+ * x y <= z w (up to le_tol with the given slack), also when a product
+ * overflows: then the larger factor of each product is scaled by 2^-600.
+ */
+static double
+scaled_product(double x, double y, bool scale)
+{
+	if (!scale)
+		return x * y;
+	if (fabs(x) >= fabs(y))
+		return (x * 0x1p-600) * y;
+	return x * (y * 0x1p-600);
+}
+
+static bool
+prod_le(double x, double y, double z, double w, double slack)
+{
+	bool		big = isinf(x * y) || isinf(z * w);
+
+	return le_tol(scaled_product(x, y, big), scaled_product(z, w, big),
+				  big ? slack * 0x1p-600 : slack);
+}
+
+/* the sums and counts are in range (finite, counts within INT64_MAX / 4) */
+const char *
+tally_core_range_check(const TallyCore *t)
+{
+	static const char *const overflow[TALLY_NSUMS] = {
+		"The sum of the weights (sw) is not finite.",
+		"The sum of w y (swy) is not finite.",
+		"The sum of w y^2 (swyy) is not finite.",
+		"The sum of the squared weights (sww) is not finite.",
+		"The sum of w^2 y (swwy) is not finite.",
+		"The sum of w^2 y^2 (swwyy) is not finite."
+	};
+	int			i;
+
+	if (t->n > INT64_MAX / 4 || t->n_missing > INT64_MAX / 4 || t->n_pos > INT64_MAX / 4)
+		return "Row counts are out of range (at most 2305843009213693951 rows).";
+	for (i = 0; i < TALLY_NSUMS; i++)
+		if (!isfinite(t->s[i].hi) || !isfinite(t->s[i].lo))
+			return overflow[i];
+	return NULL;
 }
 
 /*
@@ -140,7 +256,9 @@ le_tol(double a, double b)
 const char *
 tally_core_check(const TallyCore *t)
 {
-	double		v[TALLY_NSUMS];
+	double		v[TALLY_NSUMS],
+				e[TALLY_NSUMS];
+	const char *problem;
 	int			i;
 
 	if (tally_kind_name(t->kind) == NULL)
@@ -151,15 +269,15 @@ tally_core_check(const TallyCore *t)
 		return "Row counts must not be negative.";
 	if (t->n_pos > t->n)
 		return "The count of rows with positive weight exceeds the count of rows.";
-	if (t->n > INT64_MAX / 4 || t->n_missing > INT64_MAX / 4)
-		return "Row counts are out of range.";
+	problem = tally_core_range_check(t);
+	if (problem)
+		return problem;
 	for (i = 0; i < TALLY_NSUMS; i++)
 	{
-		if (!isfinite(t->s[i].hi) || !isfinite(t->s[i].lo))
-			return "Every sum must be finite.";
 		if (t->s[i].hi + t->s[i].lo != t->s[i].hi)
 			return "A compensated sum is not normalised (hi + lo must round to hi).";
 		v[i] = t->s[i].hi;
+		e[i] = sum_error(i, t->kind, t->n_pos);
 	}
 	if (v[S_W] < 0 || v[S_WW] < 0)
 		return "Sums of weights must not be negative.";
@@ -170,11 +288,13 @@ tally_core_check(const TallyCore *t)
 				return "A tally without rows of positive weight must have zero sums.";
 		return NULL;
 	}
-	if (!(v[S_W] > 0) || !(v[S_WW] > 0))
+	/* sum w^2 may underflow to 0 (weights below 1e-162), sum w cannot */
+	if (!(v[S_W] > 0))
 		return "A tally with rows of positive weight must have positive sums of weights.";
 	/* Cauchy-Schwarz: W^2 / n_pos <= sum w^2 <= W^2 */
-	if (!le_tol(v[S_WW], v[S_W] * v[S_W]) ||
-		!le_tol(v[S_W] * v[S_W], v[S_WW] * (double) t->n_pos))
+	if (!prod_le(1.0, v[S_WW], v[S_W], v[S_W], e[S_WW] + TALLY_U) ||
+		!prod_le(v[S_W], v[S_W], v[S_WW], (double) t->n_pos,
+				 e[S_WW] * (double) t->n_pos + TALLY_U))
 		return "The sum of squared weights is inconsistent with the sum of weights and the row count.";
 	if (t->kind == TALLY_PROPORTION)
 	{
@@ -182,15 +302,19 @@ tally_core_check(const TallyCore *t)
 			v[S_WWY] != v[S_WWYY] || t->s[S_WWY].lo != t->s[S_WWYY].lo)
 			return "A proportion's sums of y and y^2 must be equal.";
 		if (v[S_WY] < 0 || v[S_WWY] < 0 ||
-			!le_tol(v[S_WY], v[S_W]) || !le_tol(v[S_WWY], v[S_WW]))
+			!le_tol(v[S_WY], v[S_W], 0.0) || !le_tol(v[S_WWY], v[S_WW], e[S_WW]))
 			return "A proportion's weighted count of TRUE must lie between 0 and the sum of weights.";
 	}
 	else
 	{
 		if (v[S_WYY] < 0 || v[S_WWYY] < 0)
 			return "Sums of weighted squares must not be negative.";
-		if (!le_tol(v[S_WY] * v[S_WY], v[S_W] * v[S_WYY]) ||
-			!le_tol(v[S_WWY] * v[S_WWY], v[S_WW] * v[S_WWYY]))
+		if (!prod_le(v[S_WY], v[S_WY], v[S_W], v[S_WYY],
+					 product_slack(v[S_WY], e[S_WY], v[S_WY], e[S_WY],
+								   v[S_W], 0.0, v[S_WYY], e[S_WYY])) ||
+			!prod_le(v[S_WWY], v[S_WWY], v[S_WW], v[S_WWYY],
+					 product_slack(v[S_WWY], e[S_WWY], v[S_WWY], e[S_WWY],
+								   v[S_WW], e[S_WW], v[S_WWYY], e[S_WWYY])))
 			return "The sums of y and y^2 are inconsistent (Cauchy-Schwarz).";
 	}
 	return NULL;

@@ -216,6 +216,84 @@ test_check(void)
 	ok(tally_core_check(&t) != NULL, "unknown kind is rejected");
 }
 
+/*
+ * Every state the aggregates can make passes the check, also when products
+ * underflow (weights below 1e-154 have subnormal squares, values may be
+ * subnormal themselves) or weights and values reach the aggregates' limit
+ * of 1e75: random rows at every binary exponent, merged in pairs.
+ */
+static double
+extreme_number(void)
+{
+	int			e = (int) (rng_unif() * 1350) - 1100;	/* 2^-1100 .. 2^250 */
+	double		x = ldexp(0.5 + rng_unif(), e);
+
+	return x > 1e75 ? 1e75 : x;
+}
+
+static void
+test_check_extremes(void)
+{
+	int			trial,
+				bad = 0,
+				bad_merge = 0;
+	TallyCore	t,
+				u,
+				prev[2];
+
+	for (trial = 0; trial < 20000; trial++)
+	{
+		int			kind = trial % 2 ? TALLY_MEAN : TALLY_PROPORTION;
+		int			rows = 1 + (int) (rng_unif() * 6),
+					i;
+		int			scale = (int) (rng_unif() * 3);
+
+		tally_core_init(&t, kind);
+		for (i = 0; i < rows; i++)
+		{
+			/* scale 0: all extreme; 1: extreme weights; 2: mixed with usual rows */
+			double		w = scale == 2 && rng_unif() < 0.5 ? 1 + rng_unif() : extreme_number();
+			double		y = kind == TALLY_PROPORTION ? (rng_unif() < 0.5) :
+				(scale == 1 ? 1 + 100 * rng_unif() : extreme_number()) * (rng_unif() < 0.3 ? -1 : 1);
+
+			tally_core_add(&t, y, w);
+		}
+		tally_core_finish(&t);
+		if (tally_core_check(&t) != NULL)
+		{
+			if (bad++ < 3)
+				printf("#   rejected (%s): kind %d n %ld sw %.17g sww %.17g swy %.17g swyy %.17g swwy %.17g swwyy %.17g\n",
+					   tally_core_check(&t), kind, (long) t.n, t.s[S_W].hi, t.s[S_WW].hi, t.s[S_WY].hi,
+					   t.s[S_WYY].hi, t.s[S_WWY].hi, t.s[S_WWYY].hi);
+			continue;
+		}
+		/* merged with the previous state of the same kind */
+		if (trial >= 2)
+		{
+			u = prev[kind == TALLY_MEAN];
+			tally_core_merge(&u, &t);
+			tally_core_finish(&u);
+			if (tally_core_check(&u) != NULL && bad_merge++ < 3)
+				printf("#   merge rejected: %s\n", tally_core_check(&u));
+		}
+		prev[kind == TALLY_MEAN] = t;
+	}
+	ok(bad == 0, "states of extreme weights and values (subnormal products, 1e75) pass the check");
+	ok(bad_merge == 0, "and so do their merges");
+
+	/* counts saturate instead of wrapping; the check then refuses them */
+	fill(&t, TALLY_MEAN, 10, 0);
+	tally_core_finish(&t);
+	t.n = t.n_pos = INT64_MAX / 4;
+	u = t;
+	for (trial = 0; trial < 5; trial++)
+		tally_core_merge(&u, &t);
+	ok(u.n == INT64_MAX && tally_core_range_check(&u) != NULL,
+	   "merged row counts saturate and are out of range");
+	ok(tally_count_add(INT64_MAX, 1) == INT64_MAX && tally_count_add(2, 3) == 5,
+	   "tally_count_add saturates");
+}
+
 static void
 test_intervals(void)
 {
@@ -292,6 +370,7 @@ main(void)
 	test_dd();
 	test_closed_form();
 	test_check();
+	test_check_extremes();
 	test_merge_order();
 	test_intervals();
 	test_many_rows();
