@@ -10,7 +10,7 @@ DROP TABLE IF EXISTS bench.elem, bench.elem_shuffled;
 CREATE UNLOGGED TABLE bench.elem WITH (parallel_workers = 2, autovacuum_enabled = false) AS
 SELECT i AS id, 1 AS stratum, :rows::int AS n_psu,
        CASE WHEN (h & 127) < 4 THEN NULL ELSE (h & 127) < 42 END AS y,
-       0.5 + ((h >> 7) % 289) / 64.0 AS w
+       (0.5 + ((h >> 7) % 289) / 64.0)::float8 AS w
 FROM (SELECT i, abs(hashint8extended(i, 11)) AS h FROM generate_series(1, :rows::bigint) AS i) s;
 CREATE UNLOGGED TABLE bench.elem_shuffled WITH (parallel_workers = 2, autovacuum_enabled = false) AS
 SELECT * FROM bench.elem ORDER BY hashint8extended(id, 12);
