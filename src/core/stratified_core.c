@@ -97,11 +97,14 @@ stratified_merge(Design *a, const Design *b, uint32_t *where)
 void
 stratified_normalize(StratSums *sums, uint32_t n)
 {
-	uint32_t	i;
+	uint32_t	i,
+				tick = 0;
 
 	for (i = 0; i < n; i++)
 	{
 		StratSums  *s = &sums[i];
+
+		core_poll(&tick);
 
 		s->a = dd_norm(s->a);
 		s->b = dd_norm(s->b);
