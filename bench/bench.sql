@@ -51,11 +51,22 @@ INSERT INTO bench.numbers_rep SELECT * FROM bench.check_rep(:'size');
 INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'f2', 'serial', :slow_rounds);
 \endif
 
--- (g) one PSU per row, 1M rows only
+-- (g) one PSU per row, (g3) the same rows as tally_stratified, 1M rows only
 SELECT :nrows <= max_rows AS elem FROM bench.query WHERE test = 'g' \gset
 \if :elem
 \warn :size g serial
 INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'g', 'serial', :rounds);
 \warn :size g2 serial
 INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'g2', 'serial', :rounds);
+\warn :size g3 serial
+-- its numbers first: tally_stratified against psu = row id (relative 1e-12)
+SELECT abs(barometer.se(s) / barometer.se(c) - 1) <= 1e-12 AND barometer.estimate(s) = barometer.estimate(c)
+       AND barometer.df(s) = barometer.df(c) AS g3_same
+FROM (SELECT barometer.tally_stratified(y, w, stratum, n_stratum, NULL) AS s,
+             barometer.tally(y, w, stratum, id, n_psu, NULL) AS c FROM bench.elem) q \gset
+\if :g3_same
+\else
+\warn g3: tally_stratified differs from the psu = row id tally
+\endif
+INSERT INTO bench.timing SELECT * FROM bench.time_pair(:'size', :nrows, 'g3', 'serial', :rounds);
 \endif

@@ -44,3 +44,47 @@ CREATE FUNCTION @extschema@.replicates_send(@extschema@.replicates) RETURNS byte
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 ALTER TYPE @extschema@.replicates SET (RECEIVE = @extschema@.replicates_recv,
 	SEND = @extschema@.replicates_send);
+
+-- tally_stratified: a stratified sample without clusters as per-stratum sums
+-- (20_design.sql; the stored tally gains the design kind "stratified", which
+-- 0.1 never wrote)
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, boolean, double precision,
+		"any", bigint, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, double precision, double precision,
+		"any", bigint, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, boolean, double precision,
+		"any", bigint, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, double precision, double precision,
+		"any", bigint, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.tally_stratified(y boolean, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_stratified(y double precision, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_stratified(y boolean, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision, lonely_psu text) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_stratified(y double precision, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision, lonely_psu text) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);

@@ -21,6 +21,7 @@
 
 #include "compare_core.h"
 #include "guard.h"
+#include "stratified_core.h"
 #include "tally.h"
 
 static void pg_attribute_noreturn()
@@ -59,7 +60,11 @@ pair_lonely_error(const PairCov *pc)
  *   part         a is part of b (a municipality and its region): the same
  *                covariance (PSU totals carry the overlap); for weights-only
  *                tallies Cov = N/(N-1) sum_a w^2 (y-p_a)(y-p_b)/(W_a W_b);
+ *                for stratified ones (tally_stratified) the same per
+ *                stratum, from the part's sums (stratified_part_cov);
  *                df = degf of b - 1.
+ * Two stratified tallies are not compared as "domains": their sums cannot
+ * tell whether the two groups share rows, which the covariance needs.
  */
 PG_FUNCTION_INFO_V1(barometer_diff_test);
 Datum
@@ -145,6 +150,23 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 					cov = 0;	/* disjoint domains: no shared rows */
 					df = (double) (a->core.n_pos + b->core.n_pos) - 1 - 1;
 				}
+				break;
+			case DESIGN_STRATIFIED:
+				if (!part)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("stratified tallies cannot be compared as domains"),
+							 errdetail("The covariance of two groups of one sample needs the rows they share, and the sums of a tally_stratified do not tell whether two groups overlap."),
+							 errhint("Use relation 'part' for a group nested in a larger group, or build the tallies with the clustered form barometer.tally(y, w, stratum, psu, n_psu, fpc) with psu the row's id for groups that may overlap.")));
+				stratified_part_cov(&da, &a->core, &db, &b->core, &pc);
+				if (pc.conflict)
+					not_comparable(pc.conflict);
+				if (pc.status == DESIGN_LONELY_FAIL)
+					pair_lonely_error(&pc);
+				var_a = pc.var_a;
+				var_b = pc.var_b;
+				cov = pc.cov;
+				df = pc.df_union - 1;
 				break;
 			case DESIGN_REPLICATE:
 				if (!rep_spec_equal(&ra.spec, ra.rscales, &rb.spec, rb.rscales))

@@ -15,6 +15,7 @@
 
 #include "guard.h"
 #include "stored.h"
+#include "stratified_core.h"
 #include "tally.h"
 
 /* the version 1 header: no design section */
@@ -25,6 +26,13 @@ typedef struct TallyV1
 	TallyCore	core;
 } TallyV1;
 
+/* the sums records of a stratified design: one per stratum */
+static inline uint32
+tally_nsums(const TallyDesignHdr *dh)
+{
+	return dh->kind == DESIGN_STRATIFIED ? dh->nstrata : 0;
+}
+
 static size_t
 tally_size(const TallyDesignHdr *dh)
 {
@@ -32,6 +40,7 @@ tally_size(const TallyDesignHdr *dh)
 		(size_t) dh->nstrata * sizeof(StratumRec) +
 		(size_t) dh->npsu * sizeof(PsuRec) +
 		(size_t) dh->nssu * sizeof(SsuRec) +
+		(size_t) tally_nsums(dh) * sizeof(StratSums) +
 		(size_t) dh->rep.nrep * (sizeof(double) + 2 * sizeof(dd_t)) +
 		dh->arena_len;
 }
@@ -78,6 +87,8 @@ tally_view(const Tally *t, Design *d, RepAcc *r)
 	p += d->npsu * sizeof(PsuRec);
 	d->ssu = (SsuRec *) p;
 	p += d->nssu * sizeof(SsuRec);
+	d->sums = tally_nsums(&t->dh) ? (StratSums *) p : NULL;
+	p += tally_nsums(&t->dh) * sizeof(StratSums);
 	memset(r, 0, sizeof(*r));
 	r->spec = t->dh.rep;
 	r->rscales = (double *) p;
@@ -202,7 +213,7 @@ acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAc
 			design_conflict("The replicate settings (method, number of replicates, scales, rho, mse or df) differ.");
 	}
 	tally_core_merge(&a->core, core);
-	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2)
+	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2 || d->kind == DESIGN_STRATIFIED)
 	{
 		uint32		where = 0;
 		const char *problem = design_merge(&a->design, d, &where);
@@ -252,6 +263,7 @@ tally_pack(TallyAcc *acc, bool finish)
 	StratumRec *ns;
 	PsuRec	   *np;
 	SsuRec	   *nq;
+	StratSums  *nsum;
 	char	   *na;
 	uint32		i;
 
@@ -288,6 +300,8 @@ tally_pack(TallyAcc *acc, bool finish)
 	p += (size_t) d->npsu * sizeof(PsuRec);
 	nq = (SsuRec *) p;
 	p += (size_t) d->nssu * sizeof(SsuRec);
+	nsum = (StratSums *) p;
+	p += (size_t) tally_nsums(&dh) * sizeof(StratSums);
 	if (dh.rep.nrep)
 	{
 		memcpy(p, acc->rep.rscales, dh.rep.nrep * sizeof(double));
@@ -308,12 +322,16 @@ tally_pack(TallyAcc *acc, bool finish)
 	na = p;
 	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
 		design_write_sorted(d, ns, np, nq, na);
+	else if (finish && d->kind == DESIGN_STRATIFIED)
+		stratified_write_sorted(d, ns, nsum, na);
 	else
 	{
 		/* records are copied whole: their padding stays zero */
 		memcpy(ns, d->strata, d->nstrata * sizeof(StratumRec));
 		memcpy(np, d->psu, (size_t) d->npsu * sizeof(PsuRec));
 		memcpy(nq, d->ssu, (size_t) d->nssu * sizeof(SsuRec));
+		if (tally_nsums(&dh))
+			memcpy(nsum, d->sums, (size_t) tally_nsums(&dh) * sizeof(StratSums));
 		if (d->arena_len)
 			memcpy(na, d->arena, d->arena_len);
 	}
@@ -329,6 +347,7 @@ tally_pack(TallyAcc *acc, bool finish)
 			nq[i].a = dd_norm(nq[i].a);
 			nq[i].b = dd_norm(nq[i].b);
 		}
+		stratified_normalize(nsum, tally_nsums(&dh));
 	}
 	return t;
 }
@@ -338,6 +357,12 @@ Tally *
 tally_from_acc(TallyAcc *acc)
 {
 	return tally_pack(acc, true);
+}
+
+static inline bool
+dd_finite(dd_t x)
+{
+	return isfinite(x.hi) && isfinite(x.lo);
 }
 
 /*
@@ -364,6 +389,14 @@ tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
 			!isfinite(d->ssu[i].b.hi) || !isfinite(d->ssu[i].b.lo) ||
 			d->ssu[i].n_dom > PG_INT64_MAX / 4)
 			return "An SSU's sums or row counts are out of range.";
+	for (i = 0; d->sums != NULL && i < d->nstrata; i++)
+	{
+		const StratSums *x = &d->sums[i];
+
+		if (!dd_finite(x->a) || !dd_finite(x->b) || !dd_finite(x->ww) ||
+			!dd_finite(x->wwy) || !dd_finite(x->wwyy) || x->n_dom > PG_INT64_MAX / 4)
+			return "A stratum's sums or row counts are out of range.";
+	}
 	if (t->dh.kind == DESIGN_REPLICATE)
 		return rep_range_check(r);
 	return NULL;

@@ -6,10 +6,13 @@
  * Stored layout (version 2), 8-byte aligned:
  *   Tally header (length, version, core, design header)
  *   StratumRec[nstrata], PsuRec[npsu], SsuRec[nssu]   (canonical order)
+ *   StratSums[nstrata]          (design kind stratified only; npsu = nssu = 0)
  *   double rscales[nrep], dd_t rep_a[nrep], dd_t rep_b[nrep]
  *   char arena[arena_len]                             (identifier bytes)
  * Version 1 (the first release of the text and binary forms) had no design
- * header; its forms are still read, as weights-only tallies.
+ * header; its forms are still read, as weights-only tallies.  The design
+ * kind stratified (tally_stratified) was added in 0.2 without a new
+ * version: no earlier reader ever saw that kind.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */

@@ -5,6 +5,8 @@
  *   tally(y, w, stratum, psu, n_psu, fpc, ssu, n_ssu, fpc2, lonely)
  *                                                      two stages
  *   tally(y, w, repw, spec)                            replicate weights
+ *   tally_stratified(y, w, stratum, n_stratum, fpc [, lonely])
+ *                                                      strata, no clusters
  *   merge(tally)                                       rollup of any tallies
  * Their state is a TallyAcc (internal), serialised as the stored tally for
  * parallel aggregation.
@@ -28,6 +30,7 @@
 #include "replicates.h"
 #include "guard.h"
 #include "stored.h"
+#include "stratified_core.h"
 #include "tally.h"
 
 /* per-call-site cache, in fn_extra */
@@ -56,15 +59,18 @@ trans_cache(FunctionCallInfo fcinfo)
 	return c;
 }
 
+#define CLUSTER_ID_DETAIL "Every row of a clustered design needs its stratum and PSU."
+
 /* the canonical bytes of identifier argument argno (never NULL) */
 static StringInfo
-id_arg(FunctionCallInfo fcinfo, TransCache *c, int which, int argno, const char *what)
+id_arg(FunctionCallInfo fcinfo, TransCache *c, int which, int argno, const char *what,
+	   const char *detail)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be NULL", what),
-				 errdetail("Every row of a clustered design needs its stratum and PSU.")));
+				 errdetail("%s", detail)));
 	return idkey_arg(fcinfo, &c->id[which], argno);
 }
 
@@ -115,6 +121,8 @@ tally_arg_count(FunctionCallInfo fcinfo, int argno, const char *what, bool is64)
 				 errmsg("%s must not be NULL", what),
 				 strcmp(what, "n_sample") == 0 ?
 				 errhint("Compute it over the whole sample, for example count(*) OVER ().") :
+				 strcmp(what, "n_stratum") == 0 ?
+				 errhint("Compute it over the whole sample, for example count(*) OVER (PARTITION BY stratum).") :
 				 errhint("Compute it over the whole sample, for example with barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
 	v = is64 ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno);
 	if (v < 1)
@@ -213,14 +221,16 @@ lonely_arg(FunctionCallInfo fcinfo, TransCache *c, int argno)
 	return c->lonely;
 }
 
+#define CLUSTER_CONSTANT_HINT "Design columns must be constant within a stratum (n_psu, fpc) or PSU (n_ssu, fpc2)."
+
 static void pg_attribute_noreturn()
-inconsistent(const char *what, const char *unit, StringInfo id, const char *detail)
+inconsistent(const char *what, const char *unit, StringInfo id, const char *detail, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s differs between rows of %s %s", what, unit, tally_id_text(id->data, id->len)),
 			 errdetail("%s", detail),
-			 errhint("Design columns must be constant within a stratum (n_psu, fpc) or PSU (n_ssu, fpc2).")));
+			 errhint("%s", hint)));
 }
 
 /* tally(y, w, n_sample): a domain of a weights-only sample */
@@ -254,8 +264,8 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 	TallyAcc   *acc = acc_state(fcinfo, c, two_stage ? DESIGN_CLUSTER2 : DESIGN_CLUSTER);
 	Design	   *d = &acc->design;
 	double		w = tally_arg_weight(fcinfo, 2);
-	StringInfo	sid = id_arg(fcinfo, c, 0, 2 + 1, "stratum");
-	StringInfo	pid = id_arg(fcinfo, c, 1, 3 + 1, "psu");
+	StringInfo	sid = id_arg(fcinfo, c, 0, 2 + 1, "stratum", CLUSTER_ID_DETAIL);
+	StringInfo	pid = id_arg(fcinfo, c, 1, 3 + 1, "psu", CLUSTER_ID_DETAIL);
 	int64		n_psu = tally_arg_count(fcinfo, 5, "n_psu", false);
 	double		popsize = fpc_arg(fcinfo, 6, n_psu, "fpc");
 	int			lonely = lonely_arg(fcinfo, c, two_stage ? 10 : 7);
@@ -292,14 +302,14 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 	else if (d->strata[h].n_psu != n_psu)
 		inconsistent("n_psu", "stratum", sid,
 					 psprintf("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another.",
-							  (int64) d->strata[h].n_psu, n_psu));
+							  (int64) d->strata[h].n_psu, n_psu), CLUSTER_CONSTANT_HINT);
 	else if (d->strata[h].popsize != popsize)
-		inconsistent("fpc", "stratum", sid, "The population count differs.");
+		inconsistent("fpc", "stratum", sid, "The population count differs.", CLUSTER_CONSTANT_HINT);
 
 	p = design_psu(d, h, pid->data, pid->len, &created);
 	if (two_stage)
 	{
-		StringInfo	qid = id_arg(fcinfo, c, 2, 7, "ssu");
+		StringInfo	qid = id_arg(fcinfo, c, 2, 7, "ssu", CLUSTER_ID_DETAIL);
 		int64		n_ssu = tally_arg_count(fcinfo, 8, "n_ssu", false);
 		double		popsize2 = fpc_arg(fcinfo, 9, n_ssu, "fpc2");
 		PsuRec	   *r = &d->psu[p];
@@ -317,9 +327,9 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 		else if (r->n_ssu != n_ssu)
 			inconsistent("n_ssu", "PSU", pid,
 						 psprintf("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another.",
-								  (int64) r->n_ssu, n_ssu));
+								  (int64) r->n_ssu, n_ssu), CLUSTER_CONSTANT_HINT);
 		else if (r->popsize2 != popsize2)
-			inconsistent("fpc2", "PSU", pid, "The population count differs.");
+			inconsistent("fpc2", "PSU", pid, "The population count differs.", CLUSTER_CONSTANT_HINT);
 		q = design_ssu(d, p, qid->data, qid->len, &created);
 	}
 	if (acc->core.kind == TALLY_PROPORTION)
@@ -342,6 +352,61 @@ Datum
 barometer_tally_trans_cluster2(PG_FUNCTION_ARGS)
 {
 	return trans_cluster(fcinfo, true);
+}
+
+/*
+ * tally_stratified(y, w, stratum, n_stratum, fpc [, lonely]): a stratified
+ * sample without clusters (R: svydesign(ids = ~1, strata = ~stratum,
+ * fpc = ~fpc, weights = ~w)), every row its own PSU, kept as the sums of
+ * each stratum's domain rows (stratified_core.h).  n_stratum is the
+ * stratum's row count in the whole sample, missing rows included (R's
+ * n_h: a row of missing y is a PSU of zero score); fpc is read as R's
+ * as.fpc, against n_stratum; a stratum with n_stratum = 1 is a lonely PSU.
+ */
+PG_FUNCTION_INFO_V1(barometer_tally_trans_stratified);
+Datum
+barometer_tally_trans_stratified(PG_FUNCTION_ARGS)
+{
+	TransCache *c = trans_cache(fcinfo);
+	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_STRATIFIED);
+	Design	   *d = &acc->design;
+	double		w = tally_arg_weight(fcinfo, 2);
+	StringInfo	sid = id_arg(fcinfo, c, 0, 3, "stratum",
+							 "Every row of a stratified design needs its stratum.");
+	int64		n = tally_arg_count(fcinfo, 4, "n_stratum", true);
+	double		popsize = fpc_arg(fcinfo, 5, n, "fpc");
+	int			lonely = lonely_arg(fcinfo, c, 6);
+	uint32		h;
+	bool		created;
+	double		y;
+
+	if (d->nstrata == 0)
+		d->lonely = lonely;
+	else if (d->lonely != lonely)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lonely PSU policy differs between rows")));
+	if (!row_y(fcinfo, c, &y))
+	{
+		tally_core_add_missing(&acc->core);
+		PG_RETURN_POINTER(acc);
+	}
+	h = stratified_stratum(d, sid->data, sid->len, &created);
+	if (created)
+	{
+		d->strata[h].n_psu = n;
+		d->strata[h].popsize = popsize;
+	}
+	else if (d->strata[h].n_psu != n)
+		inconsistent("n_stratum", "stratum", sid,
+					 psprintf("It is " INT64_FORMAT " on one row and " INT64_FORMAT " on another.",
+							  (int64) d->strata[h].n_psu, n),
+					 "Design columns must be constant within a stratum (n_stratum, fpc).");
+	else if (d->strata[h].popsize != popsize)
+		inconsistent("fpc", "stratum", sid, "The population count differs.",
+					 "Design columns must be constant within a stratum (n_stratum, fpc).");
+	stratified_add(&acc->core, &d->sums[h], y, w);
+	PG_RETURN_POINTER(acc);
 }
 
 /* tally(y, w, repw float8[] | float4[], spec barometer.replicates) */
@@ -515,8 +580,8 @@ barometer_tally_acc_deserialize(PG_FUNCTION_ARGS)
 
 /*
  * The stored tally.  Problems that only the whole group can show: more
- * PSUs in a stratum than its n_psu, more SSUs in a PSU than its n_ssu, more
- * rows than the sample.
+ * PSUs in a stratum than its n_psu, more rows in a stratum than its
+ * n_stratum, more SSUs in a PSU than its n_ssu, more rows than the sample.
  */
 PG_FUNCTION_INFO_V1(barometer_tally_acc_final);
 Datum
@@ -552,6 +617,19 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 							   (int64) d.strata[d.psu[i].stratum].n_psu, count),
 					 errhint("n_psu must count the stratum's PSUs in the whole sample: barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
 		}
+	}
+	for (i = 0; d.sums != NULL && i < d.nstrata; i++)
+	{
+		if (d.sums[i].n_dom > d.strata[i].n_psu)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stratum %s has more rows than its n_stratum",
+							tally_id_text(d.arena + d.strata[i].id.off, d.strata[i].id.len)),
+					 errdetail("n_stratum is " INT64_FORMAT " but " INT64_FORMAT " rows with a value were seen.",
+							   (int64) d.strata[i].n_psu, (int64) d.sums[i].n_dom),
+					 strcmp(tally_agg_name(fcinfo, "tally_stratified"), "merge") == 0 ?
+					 errhint("Merged tallies must come from groups of rows that do not overlap.") :
+					 errhint("n_stratum must count the stratum's rows in the whole sample: count(*) OVER (PARTITION BY stratum).")));
 	}
 	for (i = 0; i < d.nssu; i++)
 	{
@@ -597,7 +675,7 @@ barometer_psu_count_trans(PG_FUNCTION_ARGS)
 		acc = (DistinctAcc *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(acc);
-	id = id_arg(fcinfo, trans_cache(fcinfo), 0, 1, "psu");
+	id = id_arg(fcinfo, trans_cache(fcinfo), 0, 1, "psu", CLUSTER_ID_DETAIL);
 	design_stratum(&acc->d, id->data, id->len, &created);
 	PG_RETURN_POINTER(acc);
 }

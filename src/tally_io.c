@@ -14,13 +14,17 @@
  *      q PSU# ID n_dom a b; ...
  *   design=replicate method=M replicates=R scale=S rho=X mse=B df=D|default
  *      rscales=given|none; r rscale a b; ...
+ *   design=stratified lonely=P strata=K; s ID n_stratum popsize n_dom n_pos
+ *      a b ww wwy wwyy; ...   (a = sum w y, b = sum w, ww = sum w^2,
+ *      wwy = sum w^2 y, wwyy = sum w^2 y^2 over the stratum's domain rows)
  * Each sum is written hi:lo, the two doubles of its compensated form, in the
  * shortest decimal that reads back to the same bits (subnormals and -0
  * included; stored.h); identifiers as i123 (integers) or t"text" (\" and
  * \\ escaped); popsize 0 means no fpc.  So text and binary round-trip
  * exactly.  Version 1 (no design section) is still read.  Binary: the same
  * fields in the same order, integers and float8 in network order,
- * identifiers as int32 length + bytes.  Both inputs check every count
+ * identifiers as int32 length + bytes (a stratified design: the header's
+ * PSU and SSU counts are 0, and each stratum record carries its sums).  Both inputs check every count
  * against the input left and barometer.max_state_bytes before allocating,
  * and run the same check (tally_validate), which refuses what the other form
  * could not carry: identifiers with NUL bytes or invalid in the server
@@ -40,22 +44,26 @@
 
 #include "guard.h"
 #include "stored.h"
+#include "stratified_core.h"
 #include "tally.h"
 
 /*
  * The fewest bytes a record can take: text "; r 0 0:0 0:0", "; s i0 1 0",
- * "; p 0 i0 1 0 0:0 0:0", "; q 0 i0 1 0:0 0:0"; binary the fixed fields plus
- * a one-byte identifier.  Counts in a header are checked against them
- * before anything is allocated.
+ * "; p 0 i0 1 0 0:0 0:0", "; q 0 i0 1 0:0 0:0", a stratified stratum
+ * "; s i0 1 0 1 0 0:0 0:0 0:0 0:0 0:0"; binary the fixed fields plus a
+ * one-byte identifier.  Counts in a header are checked against them before
+ * anything is allocated.
  */
 #define TEXT_MIN_REP	14
 #define TEXT_MIN_STRATUM 10
 #define TEXT_MIN_PSU	20
 #define TEXT_MIN_SSU	18
+#define TEXT_MIN_STRAT_SUMS 34
 #define BIN_MIN_REP		40
 #define BIN_MIN_STRATUM 21
 #define BIN_MIN_PSU		73
 #define BIN_MIN_SSU		49
+#define BIN_MIN_STRAT_SUMS 117
 #define MAX_RECORDS		100000000
 
 static const char *const sum_names[TALLY_NSUMS] = {
@@ -267,6 +275,53 @@ read_name(Parser *ps, char *buf, size_t size)
 	return buf;
 }
 
+/* the stratum records of a stratified design, each with its sums */
+static void
+read_stratified(Parser *ps, Design *d, int64 nstrata)
+{
+	StringInfoData id;
+	int64		i;
+	bool		created;
+
+	if (nstrata > MAX_RECORDS)
+		syntax_error(ps, "Too many strata.");
+	check_text_count(ps, nstrata, TEXT_MIN_STRAT_SUMS, "strata");
+	guard_array((uint64) nstrata, sizeof(StratumRec) + sizeof(StratSums),
+				"the design of a barometer.tally");
+	initStringInfo(&id);
+	for (i = 0; i < nstrata; i++)
+	{
+		uint32		h;
+		StratSums  *s;
+
+		CHECK_FOR_INTERRUPTS();
+		expect_record(ps, 's');
+		read_id(ps, &id);
+		h = stratified_stratum(d, id.data, id.len, &created);
+		if (!created)
+			syntax_error(ps, "A stratum is listed twice.");
+		s = &d->sums[h];
+		expect_space(ps);
+		d->strata[h].n_psu = read_count(ps, "n_stratum");
+		expect_space(ps);
+		d->strata[h].popsize = read_double(ps, "popsize");
+		expect_space(ps);
+		s->n_dom = read_count(ps, "n_dom");
+		expect_space(ps);
+		s->n_pos = read_count(ps, "n_pos");
+		expect_space(ps);
+		s->a = read_dd(ps, "a");
+		expect_space(ps);
+		s->b = read_dd(ps, "b");
+		expect_space(ps);
+		s->ww = read_dd(ps, "ww");
+		expect_space(ps);
+		s->wwy = read_dd(ps, "wwy");
+		expect_space(ps);
+		s->wwyy = read_dd(ps, "wwyy");
+	}
+}
+
 /* the design section of version 2, into an accumulator */
 static void
 read_design(Parser *ps, TallyAcc *acc)
@@ -283,11 +338,11 @@ read_design(Parser *ps, TallyAcc *acc)
 
 	expect_key(ps, "design");
 	read_name(ps, name, sizeof(name));
-	for (v = 0; v <= DESIGN_REPLICATE; v++)
+	for (v = 0; v <= DESIGN_STRATIFIED; v++)
 		if (strcmp(name, design_kind_name(v)) == 0)
 			break;
-	if (v > DESIGN_REPLICATE)
-		syntax_error(ps, "The design must be weights, weights_domain, cluster, cluster2 or replicate.");
+	if (v > DESIGN_STRATIFIED)
+		syntax_error(ps, "The design must be weights, weights_domain, cluster, cluster2, replicate or stratified.");
 	d->kind = v;
 	if (v == DESIGN_WEIGHTS)
 		return;
@@ -354,6 +409,11 @@ read_design(Parser *ps, TallyAcc *acc)
 		syntax_error(ps, psprintf("The lonely PSU policy must be one of %s.", LONELY_POLICY_NAMES));
 	expect_key(ps, "strata");
 	nstrata = read_count(ps, "strata");
+	if (v == DESIGN_STRATIFIED)
+	{
+		read_stratified(ps, d, nstrata);
+		return;
+	}
 	expect_key(ps, "psus");
 	npsu = read_count(ps, "psus");
 	expect_key(ps, "ssus");
@@ -571,6 +631,29 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 				append_dd(&buf, r.b[i]);
 			}
 			break;
+		case DESIGN_STRATIFIED:
+			appendStringInfo(&buf, " lonely=%s strata=%u", design_lonely_name(d.lonely), d.nstrata);
+			for (i = 0; i < d.nstrata; i++)
+			{
+				const StratSums *s = &d.sums[i];
+
+				appendStringInfoString(&buf, "; s ");
+				append_id(&buf, d.arena + d.strata[i].id.off, d.strata[i].id.len);
+				appendStringInfo(&buf, " " INT64_FORMAT " ", (int64) d.strata[i].n_psu);
+				append_double(&buf, d.strata[i].popsize);
+				appendStringInfo(&buf, " " INT64_FORMAT " " INT64_FORMAT " ",
+								 (int64) s->n_dom, (int64) s->n_pos);
+				append_dd(&buf, s->a);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, s->b);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, s->ww);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, s->wwy);
+				appendStringInfoChar(&buf, ' ');
+				append_dd(&buf, s->wwyy);
+			}
+			break;
 		default:
 			appendStringInfo(&buf, " lonely=%s strata=%u psus=%u ssus=%u",
 							 design_lonely_name(d.lonely), d.nstrata, d.npsu, d.nssu);
@@ -695,7 +778,7 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 		nstrata = (uint32) stored_get_i32(&rd, "the stratum count");
 		npsu = (uint32) stored_get_i32(&rd, "the PSU count");
 		nssu = (uint32) stored_get_i32(&rd, "the SSU count");
-		if (d->kind < 0 || d->kind > DESIGN_REPLICATE)
+		if (d->kind < 0 || d->kind > DESIGN_STRATIFIED)
 			stored_binary_error(&rd, "The design kind is not known.");
 		if (nstrata > MAX_RECORDS || npsu > MAX_RECORDS || nssu > MAX_RECORDS)
 			stored_binary_error(&rd, "The counts of strata, PSUs or SSUs are out of range.");
@@ -726,12 +809,41 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 				acc->rep.b[r] = get_dd(&rd, "a replicate's sums");
 			}
 		}
+		initStringInfo(&id);
+		if (d->kind == DESIGN_STRATIFIED)
+		{
+			if (npsu != 0 || nssu != 0)
+				stored_binary_error(&rd, "A stratified design has no PSUs or SSUs.");
+			stored_check_count(&rd, nstrata, BIN_MIN_STRAT_SUMS,
+							   sizeof(StratumRec) + sizeof(StratSums), "strata");
+			for (i = 0; i < nstrata; i++)
+			{
+				uint32		h;
+				StratSums  *s;
+
+				CHECK_FOR_INTERRUPTS();
+				get_id(&rd, &id);
+				h = stratified_stratum(d, id.data, id.len, &created);
+				if (!created)
+					stored_binary_error(&rd, "A stratum is listed twice.");
+				s = &d->sums[h];
+				d->strata[h].n_psu = stored_get_i64(&rd, "a stratum's row count");
+				d->strata[h].popsize = stored_get_f8(&rd, "a stratum's population size");
+				s->n_dom = stored_get_i64(&rd, "a stratum's domain row count");
+				s->n_pos = stored_get_i64(&rd, "a stratum's positive row count");
+				s->a = get_dd(&rd, "a stratum's sums");
+				s->b = get_dd(&rd, "a stratum's sums");
+				s->ww = get_dd(&rd, "a stratum's sums");
+				s->wwy = get_dd(&rd, "a stratum's sums");
+				s->wwyy = get_dd(&rd, "a stratum's sums");
+			}
+			nstrata = 0;		/* read */
+		}
 		if (nstrata * BIN_MIN_STRATUM + npsu * BIN_MIN_PSU + nssu * BIN_MIN_SSU > stored_left(&rd))
 			stored_binary_error(&rd, psprintf("The value announces " INT64_FORMAT " strata, " INT64_FORMAT " PSUs and " INT64_FORMAT " SSUs, more than its %d remaining bytes can hold.",
 											  nstrata, npsu, nssu, stored_left(&rd)));
 		guard_bytes(nstrata * sizeof(StratumRec) + npsu * sizeof(PsuRec) + nssu * sizeof(SsuRec),
 					"the design of a barometer.tally");
-		initStringInfo(&id);
 		for (i = 0; i < nstrata; i++)
 		{
 			uint32		h;
@@ -839,6 +951,18 @@ barometer_tally_send(PG_FUNCTION_ARGS)
 		put_id(&buf, d.arena + d.strata[i].id.off, d.strata[i].id.len);
 		pq_sendint64(&buf, d.strata[i].n_psu);
 		pq_sendfloat8(&buf, d.strata[i].popsize);
+		if (d.sums != NULL)
+		{
+			const StratSums *s = &d.sums[i];
+
+			pq_sendint64(&buf, s->n_dom);
+			pq_sendint64(&buf, s->n_pos);
+			put_dd(&buf, s->a);
+			put_dd(&buf, s->b);
+			put_dd(&buf, s->ww);
+			put_dd(&buf, s->wwy);
+			put_dd(&buf, s->wwyy);
+		}
 	}
 	for (i = 0; i < d.npsu; i++)
 	{

@@ -1,7 +1,8 @@
 
 -------------------------------------------------------------------------------
 -- Design-based variance: weights-only domains, strata and PSUs (one and two
--- stages), replicate weights, and the rollup aggregate merge()
+-- stages), replicate weights, strata without clusters, and the rollup
+-- aggregate merge()
 -------------------------------------------------------------------------------
 
 -- how replicate weights were made
@@ -166,6 +167,51 @@ CREATE AGGREGATE @extschema@.tally(y boolean, w double precision, repw real[],
 CREATE AGGREGATE @extschema@.tally(y double precision, w double precision, repw real[],
 		spec @extschema@.replicates) (
 	SFUNC = @extschema@.tally_trans_rep, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+
+-- strata without clusters, every row its own PSU (R: svydesign(ids = ~1,
+-- strata = ~stratum, fpc = ~fpc, weights = ~w)), kept as per-stratum sums:
+-- n_stratum = rows of the stratum in the whole sample,
+-- count(*) OVER (PARTITION BY stratum)
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, boolean, double precision,
+		"any", bigint, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, double precision, double precision,
+		"any", bigint, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, boolean, double precision,
+		"any", bigint, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans_stratified(internal, double precision, double precision,
+		"any", bigint, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.tally_stratified(y boolean, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_stratified(y double precision, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_stratified(y boolean, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision, lonely_psu text) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_stratified(y double precision, w double precision, stratum "any",
+		n_stratum bigint, fpc double precision, lonely_psu text) (
+	SFUNC = @extschema@.tally_trans_stratified, STYPE = internal,
 	COMBINEFUNC = @extschema@.tally_acc_combine,
 	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
 	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);

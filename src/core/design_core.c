@@ -18,11 +18,13 @@
 #include "design_core.h"
 #include "guard_core.h"
 #include "sort_core.h"
+#include "stratified_core.h"
 
 #define Max3(a, b, c) ((a) > (b) ? ((a) > (c) ? (a) : (c)) : ((b) > (c) ? (b) : (c)))
 
 static const char *const lonely_names[] = {"fail", "remove", "certainty", "adjust", "average"};
-static const char *const kind_names[] = {"weights", "weights_domain", "cluster", "cluster2", "replicate"};
+static const char *const kind_names[] = {"weights", "weights_domain", "cluster", "cluster2", "replicate",
+"stratified"};
 
 int
 design_lonely_parse(const char *name)
@@ -44,7 +46,7 @@ design_lonely_name(int policy)
 const char *
 design_kind_name(int kind)
 {
-	return kind >= 0 && kind < 5 ? kind_names[kind] : NULL;
+	return kind >= 0 && kind < 6 ? kind_names[kind] : NULL;
 }
 
 void
@@ -399,6 +401,8 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 	bool		created;
 	const char *problem = NULL;
 
+	if (b->kind == DESIGN_STRATIFIED)
+		return stratified_merge(a, b, where);
 	if (a->nstrata == 0 && a->npsu == 0 && a->nssu == 0)
 	{
 		/* into an empty design: copy the records, index them when needed */
@@ -876,6 +880,8 @@ design_check(const Design *d, const TallyCore *core)
 			return "The sample has fewer rows than the tally.";
 		return NULL;
 	}
+	if (d->kind == DESIGN_STRATIFIED)
+		return stratified_check(d, core);
 	if (d->kind != DESIGN_CLUSTER && d->kind != DESIGN_CLUSTER2)
 		return "This design kind has no strata.";
 	if (d->n_sample != 0)
@@ -1079,6 +1085,11 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 	int64_t		psus = 0,
 				strata = 0;
 
+	if (d->kind == DESIGN_STRATIFIED)
+	{
+		stratified_variance(d, core, out);
+		return;
+	}
 	memset(out, 0, sizeof(*out));
 	out->variance = NAN;
 	out->df = 0;

@@ -23,7 +23,9 @@ typedef enum DesignKind
 	DESIGN_WEIGHTS_DOMAIN = 1,	/* weights only; a domain of a sample of n_sample rows */
 	DESIGN_CLUSTER = 2,			/* strata and PSUs, one stage (ultimate cluster) */
 	DESIGN_CLUSTER2 = 3,		/* strata, PSUs and SSUs, fpc at both stages */
-	DESIGN_REPLICATE = 4		/* replicate weights */
+	DESIGN_REPLICATE = 4,		/* replicate weights */
+	DESIGN_STRATIFIED = 5		/* strata without clusters: per-stratum sums
+								 * (stratified_core.h) */
 } DesignKind;
 
 typedef enum LonelyPolicy
@@ -72,6 +74,23 @@ typedef struct SsuRec
 	dd_t		b;
 } SsuRec;
 
+/*
+ * DESIGN_STRATIFIED: the sums of a stratum's domain rows, one record per
+ * stratum record (the same index; the StratumRec's n_psu is the stratum's
+ * row count in the whole sample, every row being its own PSU).  96 bytes,
+ * no padding.
+ */
+typedef struct StratSums
+{
+	int64_t		n_dom;			/* domain rows (non-missing y) */
+	int64_t		n_pos;			/* domain rows with positive weight */
+	dd_t		a;				/* sum w y */
+	dd_t		b;				/* sum w */
+	dd_t		ww;				/* sum w^2 */
+	dd_t		wwy;			/* sum w^2 y */
+	dd_t		wwyy;			/* sum w^2 y^2 */
+} StratSums;
+
 /* realloc-like allocator: (ctx, NULL, size) allocates, never returns NULL */
 typedef void *(*DesignRealloc) (void *ctx, void *ptr, size_t size);
 
@@ -87,12 +106,14 @@ typedef struct Design
 	StratumRec *strata;
 	PsuRec	   *psu;
 	SsuRec	   *ssu;
+	StratSums  *sums;			/* DESIGN_STRATIFIED: nstrata records */
 	char	   *arena;
 	/* growth and lookup, not part of the stored form */
 	uint32_t	cap_strata,
 				cap_psu,
 				cap_ssu,
-				cap_arena;
+				cap_arena,
+				cap_sums;
 	uint64_t   *hash_s,
 			   *hash_p,
 			   *hash_q;			/* open addressing: 0 empty, else the key's
@@ -167,7 +188,8 @@ extern void design_add(Design *d, uint32_t p, uint32_t q, double y, double w);
 /*
  * Merge design b into a (same kind, policy and sample checked by the
  * caller).  Returns NULL, or a sentence describing the conflict; *where
- * receives the index (in b) of the stratum or PSU in conflict.
+ * receives the index (in b) of the stratum or PSU in conflict.  Stratified
+ * designs are merged by stratified_merge.
  */
 extern const char *design_merge(Design *a, const Design *b, uint32_t *where);
 
@@ -188,12 +210,13 @@ extern void design_write_sorted(const Design *d, StratumRec *ns, PsuRec *np, Ssu
 /* rebuild the lookup tables (after reading a stored form) */
 extern void design_reindex(Design *d);
 
-/* consistency of a stored design; NULL or a sentence */
+/* consistency of a stored design (stratified ones: stratified_check); NULL or a sentence */
 extern const char *design_check(const Design *d, const TallyCore *core);
 
 /*
  * Linearized variance of the tally's mean (proportion) under the design,
- * and the design degrees of freedom.
+ * and the design degrees of freedom (stratified designs:
+ * stratified_variance).
  */
 extern void design_variance(const Design *d, const TallyCore *core,
 							DesignVariance *out);

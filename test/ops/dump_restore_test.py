@@ -58,7 +58,8 @@ FROM generate_series(1, 400) i;
 CREATE TABLE design_rows AS
 SELECT r.*, barometer.psu_count(psu) OVER (PARTITION BY stratum) AS n_psu,
        barometer.psu_count(ssu) OVER (PARTITION BY stratum, psu) AS n_ssu,
-       count(*) OVER () AS n_sample
+       count(*) OVER () AS n_sample,
+       count(*) OVER (PARTITION BY stratum) AS n_stratum
 FROM respondents r;
 
 CREATE TABLE stored_tally (name text PRIMARY KEY, t barometer.tally);
@@ -78,6 +79,9 @@ UNION ALL SELECT 'replicate bootstrap real', barometer.tally(income, w, repw::re
 UNION ALL SELECT 'replicate sdr', barometer.tally(agree, w, repw, barometer.replicates('sdr'::text)) FROM design_rows
 UNION ALL SELECT 'replicate other', barometer.tally(income, w, repw, barometer.replicates('other', scale => 0.2, rho => '-0')) FROM design_rows
 UNION ALL SELECT 'merged', barometer.merge(t) FROM (SELECT barometer.tally(agree, w, stratum, psu, n_psu, 40.0, 'adjust') AS t FROM design_rows GROUP BY edition) g
+UNION ALL SELECT 'stratified fpc', barometer.tally_stratified(agree, w, stratum, n_stratum, 0.3, 'adjust') FROM design_rows
+UNION ALL SELECT 'stratified text ids', barometer.tally_stratified(income, w, origin, 1000::bigint, NULL, 'certainty') FROM design_rows
+UNION ALL SELECT 'stratified merged', barometer.merge(t) FROM (SELECT barometer.tally_stratified(income, w, stratum, n_stratum, 500.0, 'average') AS t FROM design_rows GROUP BY edition) g
 -- the extremes
 UNION ALL SELECT 'subnormal w^2', barometer.tally(true, 1e-160::float8)
 UNION ALL SELECT 'w^2 underflows', barometer.tally(b, w) FROM (VALUES (true, 1e-170::float8), (false, 3e-170)) v(b, w)
@@ -85,6 +89,7 @@ UNION ALL SELECT 'subnormal y', barometer.tally(1e-310::float8, 1)
 UNION ALL SELECT 'subnormal mixed', barometer.tally(y, w) FROM (VALUES (1e-155::float8, 1e-160::float8), (-2e-150, 3e-160), (5e-324, 1)) v(y, w)
 UNION ALL SELECT 'huge', barometer.tally(y, w) FROM (VALUES (1e75::float8, 1e75::float8), (-1e75, 1e75), (1, 1e-75)) v(y, w)
 UNION ALL SELECT 'cluster subnormal', barometer.tally(y, w, s, p, 2, 1e300) FROM (VALUES (1e-160::float8, 1e-160::float8, 'é "1"', 'a\b c'), (2e-160, 1e-300, 'é "1"', '')) v(y, w, s, p)
+UNION ALL SELECT 'stratified subnormal', barometer.tally_stratified(y, w, s, 2::bigint, 1e300) FROM (VALUES (1e-160::float8, 1e-160::float8, 'é "1"'), (2e-160, 1e-300, 'a\b c')) v(y, w, s)
 UNION ALL SELECT 'replicate subnormal', barometer.tally(true, 1e-160::float8, ARRAY[1e-160, 5e-324, '-0']::float8[], barometer.replicates('jk1', df => 'NaN'))
 UNION ALL SELECT 'huge counts', 'v2 mean n=2305843009213693951 missing=2305843009213693951 positive=1 sw=1:0 swy=1:0 swyy=1:0 sww=1:0 swwy=1:0 swwyy=1:0 design=weights_domain sample=9223372036854775807'::barometer.tally
 UNION ALL SELECT 'minus zero popsize', 'v2 proportion n=1 missing=0 positive=1 sw=1:0 swy=1:0 swyy=1:0 sww=1:0 swwy=1:0 swwyy=1:0 design=cluster lonely=remove strata=1 psus=1 ssus=0; s t"x" 2 -0; p 0 t"y" 1 1 1:0 1:0'::barometer.tally
@@ -138,6 +143,9 @@ CREATE MATERIALIZED VIEW mv_magnitude AS
 SELECT origin, barometer.magnitude(abs(income), 3) AS m FROM design_rows GROUP BY origin;
 CREATE MATERIALIZED VIEW mv_rollup AS
 SELECT origin, barometer.merge(t) AS t FROM mv_trust WHERE origin IS NOT NULL GROUP BY origin;
+CREATE MATERIALIZED VIEW mv_stratified AS
+SELECT origin, barometer.tally_stratified(agree, w, stratum, n_stratum, NULL, 'remove') AS t
+FROM design_rows GROUP BY origin;
 """
 
 # every stored column: (relation, key, column, type)
@@ -149,9 +157,10 @@ COLUMNS = [
     ("mv_trust", "edition, origin", "t", "tally"),
     ("mv_magnitude", "origin", "m", "magnitude"),
     ("mv_rollup", "origin", "t", "tally"),
+    ("mv_stratified", "origin", "t", "tally"),
 ]
 RELATIONS = ["respondents", "design_rows", "stored_tally", "stored_items", "stored_magnitude", "stored_plan",
-             "stored_replicates", "mv_trust", "mv_report", "mv_magnitude", "mv_rollup"]
+             "stored_replicates", "mv_trust", "mv_report", "mv_magnitude", "mv_rollup", "mv_stratified"]
 
 USER_POLICIES = r"""
 INSERT INTO barometer.policy (name, version, kind, params, label_en, label_nl, source) VALUES
@@ -221,7 +230,7 @@ def main():
     with src.cursor() as cur:
         cur.execute("CREATE EXTENSION barometer")
         cur.execute(DATA)
-    t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 25,
+    t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 29,
          "the source holds a tally of every design kind and the extremes")
 
     # publication policies: user rows are added; shipped rows cannot be edited
@@ -253,7 +262,7 @@ def main():
     # status follows the latest version of the policy; pg_restore refreshes
     # every materialized view, so a view left stale would come back different)
     with src.cursor() as cur:
-        for mv in ("mv_trust", "mv_report", "mv_magnitude", "mv_rollup"):
+        for mv in ("mv_trust", "mv_report", "mv_magnitude", "mv_rollup", "mv_stratified"):
             cur.execute(f"REFRESH MATERIALIZED VIEW {mv}")
 
     src_values, src_counts = values(src), counts(src)

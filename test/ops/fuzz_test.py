@@ -173,6 +173,7 @@ CREATE TEMP TABLE d AS
 SELECT d0.*, barometer.psu_count(p) OVER (PARTITION BY s) AS n_psu,
        barometer.psu_count(q) OVER (PARTITION BY s, p) AS n_ssu,
        count(*) OVER () AS n_sample,
+       count(*) OVER (PARTITION BY s) AS n_s,
        'S"é\ ' || s AS st, p || ' ž' || chr(12354) AS pt
 FROM d0;
 """
@@ -202,6 +203,11 @@ SEEDS = {
         "SELECT barometer.tally(y, w, repw, barometer.replicates('sdr', mse => true)) FROM d",
         "SELECT barometer.tally(x, w, repw, barometer.replicates('other', scale => 0.25, df => 'NaN')) FROM d",
         "SELECT barometer.merge(t) FROM (SELECT barometer.tally(y, w, s, p, n_psu, 30.0) AS t FROM d GROUP BY i % 4) g",
+        "SELECT barometer.tally_stratified(y, w, s, n_s, 100.0) FROM d",
+        "SELECT barometer.tally_stratified(x, w, st, n_s, 0.5, 'adjust') FROM d",
+        "SELECT barometer.tally_stratified(y, w, pt, n_s + 3, NULL, 'average') FROM d WHERE i % 2 = 0",
+        "SELECT barometer.tally_stratified(x, 0.0, s, n_s, NULL, 'certainty') FROM d WHERE i < 9",
+        "SELECT barometer.merge(t) FROM (SELECT barometer.tally_stratified(x, w, s, n_s, 1e6, 'remove') AS t FROM d GROUP BY i % 4) g",
         # extremes
         "SELECT barometer.tally(true, 1e-160::float8)",
         "SELECT barometer.tally(b, w) FROM (VALUES (true, 1e-170::float8), (false, 3e-170)) v(b, w)",
@@ -209,6 +215,8 @@ SEEDS = {
         "SELECT barometer.tally(y, w) FROM (VALUES (1e-155::float8, 1e-160::float8), (-2e-150, 3e-160), (5e-324, 1)) v(y, w)",
         "SELECT barometer.tally(y, w) FROM (VALUES (1e75::float8, 1e75::float8), (-1e75, 1e75), (1, 1e-75)) v(y, w)",
         "SELECT barometer.tally(y, w, s, p, 2, 1e300) FROM (VALUES (1e-160::float8, 1e-160::float8, 1, 'a'), (2e-160, 1e-300, 1, 'b')) v(y, w, s, p)",
+        "SELECT barometer.tally_stratified(y, w, s, 2::bigint, 1e300) FROM (VALUES (1e-160::float8, 1e-160::float8, 'é \"1\"'), (2e-160, 1e-300, 'é \"1\"')) v(y, w, s)",
+        "SELECT barometer.tally_stratified(y, w, s, 9223372036854775807, NULL, 'fail') FROM (VALUES (1e75::float8, 1e75::float8, 1), (-1e75, 1e75, 1), (5e-324, 1, 2)) v(y, w, s)",
         "SELECT barometer.tally(true, 1e-160::float8, ARRAY[1e-160, 5e-324, 0]::float8[], barometer.replicates('jk1', rho => '-0'))",
         "SELECT 'v2 mean n=2305843009213693951 missing=2305843009213693951 positive=1 sw=1:0 swy=1:0 swyy=1:0 sww=1:0 swwy=1:0 swwyy=1:0 design=weights_domain sample=9223372036854775807'::barometer.tally",
         "SELECT 'v1 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 swwy=9:0 swwyy=9:0'::barometer.tally",
@@ -438,6 +446,8 @@ def _fields_tally(b):
                 f8(5)
         for _ in range(ns):
             ident(), i64(), f8()
+            if kind == 5:
+                i64(), i64(), f8(10)
         for _ in range(npsu):
             i32(), ident(), i64(), i64(), f8(4), i64(), f8()
         for _ in range(nssu):
@@ -512,7 +522,7 @@ def mutate_field(rng, typ, b):
     return bytes(b)
 
 
-WORDS = ["weights", "weights_domain", "cluster", "cluster2", "replicate", "fail", "remove", "certainty",
+WORDS = ["weights", "weights_domain", "cluster", "cluster2", "replicate", "stratified", "fail", "remove", "certainty",
          "adjust", "average", "jk1", "jkn", "brr", "fay", "bootstrap", "subbootstrap", "sdr", "other",
          "true", "false", "given", "none", "default", "split", "merge", "proportion", "mean", "median", ""]
 WORD_RE = re.compile(r"(?<=[= ])[a-z_][a-z_0-9]*")
@@ -575,6 +585,8 @@ def aggregate_query(rng, typ):
             f"barometer.tally({y}, w, s, p, 8, {fpc})",
             f"barometer.tally({y}, w, s, p, 8, {fpc}, '{rng.choice(['fail', 'remove', 'certainty', 'adjust', 'average'])}')",
             f"barometer.tally({y}, w, s, p, 8, 1e6, q, 5, {rng.choice(['1e6', '0.5', '1e-300'])}, 'average')",
+            f"barometer.tally_stratified({y}, w, {rng.choice(['s', 'p'])}, 8::bigint, {fpc}, "
+            f"'{rng.choice(['fail', 'remove', 'certainty', 'adjust', 'average'])}')",
             f"barometer.tally({y}, w, r, barometer.replicates('{rng.choice(['jk1', 'brr', 'bootstrap', 'sdr'])}', "
             f"mse => {rng.choice(['true', 'false'])}, df => {rng.choice(['NULL', '1e-310', '5'])}))",
             f"barometer.tally({y}, w, r, barometer.replicates('fay', rho => {rng.choice(['0', '5e-324', '0.99'])}))",

@@ -12,7 +12,7 @@ DB = "barometer_ops_limits"
 
 
 def main():
-    t = Tap(5)
+    t = Tap(6)
     conn = fresh_db(DB)
     t.eq(scalar(conn, "SHOW barometer.max_state_bytes"), "256MB", "the default limit is 256MB")
     big = ("SELECT barometer.n(barometer.tally(true, 1.0::float8, 1, i, 100000, NULL)) "
@@ -21,6 +21,9 @@ def main():
     with conn.cursor() as cur:
         cur.execute("SET barometer.max_state_bytes = '1MB'")
     t.eq(sqlstate_of(conn, big), "54000", "the same tally under a 1MB limit: 54000")
+    strata = ("SELECT barometer.n(barometer.tally_stratified(true, 1.0::float8, i, 1::bigint, NULL, 'remove')) "
+              "FROM generate_series(1, 100000) i")
+    t.eq(sqlstate_of(conn, strata), "54000", "a stratified tally of 100,000 strata under a 1MB limit: 54000")
     with conn.cursor() as cur:
         cur.execute("RESET barometer.max_state_bytes")
         cur.execute("DROP ROLE IF EXISTS barometer_ops_analyst")

@@ -130,7 +130,7 @@ def rows(conn, sql):
 
 
 def main():
-    t = Tap(len(READ) + 8)
+    t = Tap(len(READ) + 9)
     admin = connect(os.environ.get("PGDATABASE", "postgres"))
     with admin.cursor() as cur:
         for db in (OLD, NEW):
@@ -159,6 +159,12 @@ def main():
         a = rows(old, sql)
         t.ok(a == b and len(a) > 0, f"{name}: identical after the update ({len(a)} rows)",
              f"before: {b[:2]!r}\nafter:  {a[:2]!r}")
+    t.eq(scalar(old, "SELECT abs(barometer.se(s) / barometer.se(c) - 1) < 1e-12 FROM "
+                     "(SELECT barometer.tally_stratified(x, w, stratum, n_stratum, NULL) AS s, "
+                     "barometer.tally(x, w, stratum, i, n_psu, NULL) AS c "
+                     "FROM (SELECT r.*, count(*) OVER (PARTITION BY stratum) AS n_stratum, "
+                     "barometer.psu_count(i) OVER (PARTITION BY stratum) AS n_psu FROM resp r) d) q"),
+         True, "tally_stratified (new in 0.2) runs after the update and equals the psu = row id form")
     t.eq(sqlstate_of(old, "UPDATE barometer.policy SET params = '{}' WHERE name = 'nchs2017'"), "42501",
          "the updated extension protects its shipped policies")
     t.eq(scalar(old, "SELECT count(*) FROM barometer.policy WHERE name = 'our_min_n' AND NOT builtin"), 1,

@@ -5,7 +5,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(17);
+SELECT plan(19);
 
 CREATE TEMP TABLE io_rows AS
 SELECT i, 1 + (i % 3) AS stratum, 'p' || (i % 7) AS psu, i % 5 AS ssu,
@@ -17,7 +17,8 @@ FROM generate_series(1, 400) i;
 CREATE TEMP TABLE io_d AS
 SELECT r.*, barometer.psu_count(psu) OVER (PARTITION BY stratum) AS n_psu,
        barometer.psu_count(ssu) OVER (PARTITION BY stratum, psu) AS n_ssu,
-       count(*) OVER () AS n_sample
+       count(*) OVER () AS n_sample,
+       count(*) OVER (PARTITION BY stratum) AS n_stratum
 FROM io_rows r;
 
 CREATE TABLE io_t (name text, t barometer.tally);
@@ -26,9 +27,10 @@ SELECT 'cluster', barometer.tally(y, w, stratum, psu, n_psu, 30.0, 'adjust') FRO
 UNION ALL SELECT 'cluster2', barometer.tally(x, w, stratum, psu, n_psu, 30.0, ssu, n_ssu, 12.0, 'fail') FROM io_d
 UNION ALL SELECT 'wdomain', barometer.tally(y, w, n_sample) FROM io_d WHERE i % 2 = 0
 UNION ALL SELECT 'replicate', barometer.tally(y, w, repw, barometer.replicates('jkn', rscales => ARRAY[0.5, 0.5, 0.5, 0.75, 0.75, 0.75], mse => true, df => 4)) FROM io_d
-UNION ALL SELECT 'text ids', barometer.tally(y, w, 'S"' || stratum, psu || E'\\x', n_psu, NULL) FROM io_d;
+UNION ALL SELECT 'text ids', barometer.tally(y, w, 'S"' || stratum, psu || E'\\x', n_psu, NULL) FROM io_d
+UNION ALL SELECT 'stratified', barometer.tally_stratified(x, w, stratum, n_stratum, 0.4, 'average') FROM io_d;
 
-SELECT is((SELECT count(*) FROM io_t WHERE t::text::barometer.tally::text = t::text), 5::bigint,
+SELECT is((SELECT count(*) FROM io_t WHERE t::text::barometer.tally::text = t::text), 6::bigint,
 	'text round trip of every design kind is exact');
 SELECT ok((SELECT bool_and(barometer.se(t::text::barometer.tally) = barometer.se(t)
 	                        AND barometer.df(t::text::barometer.tally) = barometer.df(t)) FROM io_t),
@@ -44,7 +46,7 @@ BEGIN
 	SELECT count(*) INTO n FROM io_t a JOIN io_back b USING (name) WHERE a.t::text = b.t::text;
 	RETURN n;
 END $f$;
-SELECT is(pg_temp.binary_round_trip(), 5::bigint, 'binary round trip of every design kind is exact');
+SELECT is(pg_temp.binary_round_trip(), 6::bigint, 'binary round trip of every design kind is exact');
 
 -- malformed text design sections
 SELECT throws_ok($$SELECT (substr(t::text, 1, length(t::text) - 5))::barometer.tally FROM io_t WHERE name = 'cluster'$$,
@@ -67,6 +69,10 @@ SELECT throws_ok($$SELECT replace(t::text, 'replicates=6', 'replicates=7')::baro
 	'22P02', NULL, 'a replicate count that does not match the records');
 SELECT throws_ok($$SELECT replace(t::text, 'method=jkn', 'method=jk2')::barometer.tally FROM io_t WHERE name = 'replicate'$$,
 	'22P02', NULL, 'an unknown replication method');
+SELECT throws_ok($$SELECT regexp_replace(t::text, '; s i2', '; s i1')::barometer.tally FROM io_t WHERE name = 'stratified'$$,
+	'22P02', NULL, 'a stratified design listing a stratum twice');
+SELECT throws_ok($$SELECT regexp_replace(t::text, '; s i2 134 ', '; s i2 13 ')::barometer.tally FROM io_t WHERE name = 'stratified'$$,
+	'22P02', NULL, 'a stratified design with more domain rows in a stratum than its n_stratum');
 
 -- malformed binary design sections, through COPY BINARY
 CREATE TEMP TABLE bin_in (t barometer.tally);

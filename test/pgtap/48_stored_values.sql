@@ -7,7 +7,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(35);
+SELECT plan(41);
 
 CREATE TEMP TABLE sv_rows AS
 SELECT i, 1 + (i % 3) AS stratum, 'p' || (i % 7) AS psu, i % 5 AS ssu,
@@ -26,6 +26,7 @@ CREATE TEMP TABLE sv (name text, t barometer.tally, m barometer.magnitude,
 INSERT INTO sv (name, t) SELECT 'weights', barometer.tally(y, w) FROM sv_d;
 INSERT INTO sv (name, t) SELECT 'wdomain', barometer.tally(y, w, n_sample) FROM sv_d WHERE i % 2 = 0;
 INSERT INTO sv (name, t) SELECT 'cluster', barometer.tally(y, w, 'é"' || stratum, psu, n_psu, 30.0) FROM sv_d WHERE i <= 20;
+INSERT INTO sv (name, t) SELECT 'stratified', barometer.tally_stratified(x, w, 'é"' || stratum, 50::bigint, 100.0, 'adjust') FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, t) SELECT 'replicate', barometer.tally(y, w, repw, barometer.replicates('jkn', rscales => '{0.5,0.5,0.5}')) FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, m) SELECT 'magnitude', barometer.magnitude(x, 3) FROM sv_d;
 INSERT INTO sv (name, p) SELECT 'plan', barometer.replicate_plan('jkn', stratum, psu) FROM sv_d WHERE i <= 20;
@@ -67,6 +68,7 @@ $f$;
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a weights tally: 22P03') FROM sv WHERE name = 'weights';
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a clustered tally: 22P03') FROM sv WHERE name = 'cluster';
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a replicate tally: 22P03') FROM sv WHERE name = 'replicate';
+SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 2), '22P03', 'every truncation of a stratified tally: 22P03') FROM sv WHERE name = 'stratified';
 SELECT is(pg_temp.truncations('bin_m', barometer.magnitude_send(m)), '22P03', 'every truncation of a magnitude: 22P03') FROM sv WHERE name = 'magnitude';
 SELECT is(pg_temp.truncations('bin_p', barometer.replicate_plan_send(p)), '22P03', 'every truncation of a plan: 22P03') FROM sv WHERE name = 'plan';
 SELECT is(pg_temp.truncations('bin_r', barometer.replicates_send(r)), '22P03', 'every truncation of a replicates: 22P03') FROM sv WHERE name = 'replicates';
@@ -102,6 +104,15 @@ SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\xff'::
 	'a stratum id with invalid UTF-8') FROM sv WHERE name = 'cluster';
 SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x78'::bytea FROM 165 FOR 1)), '22P03',
 	'an identifier with an unknown tag') FROM sv WHERE name = 'cluster';
+-- a stratified tally: its header's PSU count (153) is 0; the first stratum
+-- (after the 160-byte header: id 'é"1' as int4 5 + 't' + 4 bytes, then
+-- n_stratum, popsize, n_dom, n_pos, and the sums from 202)
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(1) FROM 153 FOR 4)), '22P03',
+	'a stratified tally announcing a PSU') FROM sv WHERE name = 'stratified';
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x00'::bytea FROM 166 FOR 1)), '22P03',
+	'a stratified tally''s stratum id with a NUL byte') FROM sv WHERE name = 'stratified';
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000000'::bytea FROM 202 FOR 8)), '22P03',
+	'a stratum''s sum of NaN') FROM sv WHERE name = 'stratified';
 -- a one-stage PSU's popsize2 of -0 (the text form writes no popsize2)
 -- the 1-based offset of the first PSU's popsize2 (get_byte counts from 0)
 CREATE FUNCTION pg_temp.first_popsize2(b bytea) RETURNS int LANGUAGE plpgsql AS $f$
@@ -148,6 +159,13 @@ SELECT barometer.tally_send(barometer.tally(true, 1.0::float8, 1, i, 5000, NULL)
 SET LOCAL barometer.max_state_bytes = '64kB';
 SELECT is(pg_temp.load('bin_t', b), '54000',
 	'a tally of more PSUs than barometer.max_state_bytes allows: 54000') FROM sv_big;
+RESET barometer.max_state_bytes;
+CREATE TEMP TABLE sv_big_strat AS
+SELECT barometer.tally_send(barometer.tally_stratified(true, 1.0::float8, i, 1::bigint, NULL, 'remove')) AS b
+FROM generate_series(1, 5000) i;
+SET LOCAL barometer.max_state_bytes = '64kB';
+SELECT is(pg_temp.load('bin_t', b), '54000',
+	'a tally of more strata than barometer.max_state_bytes allows: 54000') FROM sv_big_strat;
 RESET barometer.max_state_bytes;
 
 -- values of version 1 (the first release) still load
