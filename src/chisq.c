@@ -22,6 +22,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -659,10 +660,11 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 /* ---- the test ------------------------------------------------------------------ */
 
 static int
-cmp_keys(const Design *s, uint32 x, uint32 y)
+cmp_level(const void *x, const void *y, void *arg)
 {
-	IdRef		a = s->strata[x].id,
-				b = s->strata[y].id;
+	const Design *s = (const Design *) arg;
+	IdRef		a = s->strata[*(const uint32 *) x].id,
+				b = s->strata[*(const uint32 *) y].id;
 	int			c = memcmp(s->arena + a.off, s->arena + b.off, Min(a.len, b.len));
 
 	return c != 0 ? c : (a.len < b.len ? -1 : (a.len > b.len ? 1 : 0));
@@ -673,15 +675,139 @@ static uint32 *
 level_ranks(const Design *s)
 {
 	uint32		n = s->nstrata,
-				i,
-				j;
+				i;
+	uint32	   *order = palloc((n + 1) * sizeof(uint32));
 	uint32	   *rank = palloc0((n + 1) * sizeof(uint32));
 
 	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (cmp_keys(s, j, i) < 0)
-				rank[i]++;
+		order[i] = i;
+	qsort_arg(order, n, sizeof(uint32), cmp_level, (void *) s);
+	for (i = 0; i < n; i++)
+		rank[order[i]] = i;
+	pfree(order);
 	return rank;
+}
+
+/*
+ * The clustered design as the core takes it: the PSUs with table rows
+ * grouped by stratum (strata in the state's order, so that "fail" names the
+ * first lonely stratum as before), one entry per (PSU, cell) with the
+ * cell's weight sum; also the cell totals and nu = PSUs - strata over every
+ * row of the design.  *order receives, per core stratum, the state's
+ * stratum index.  O(PSUs + SSUs).
+ */
+static void
+cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
+			  uint32 **order)
+{
+	Design	   *d = &a->d;
+	uint32	   *pfirst,
+			   *porder,
+			   *qfirst,
+			   *qorder,
+			   *fill,
+			   *cellk;
+	uint32		h,
+				i,
+				x,
+				y;
+	ChisqStratum *strata;
+	uint64	   *psu_first;
+	uint32	   *entry_cell;
+	double	   *entry_w;
+	uint32		ns = 0,
+				np = 0;
+	uint64		ne = 0;
+	int64		psus = 0,
+				nstrata = 0;
+	bool		created;
+
+	guard_array((uint64) d->nssu + 1, sizeof(uint32) * 2 + sizeof(uint64) + sizeof(double),
+				"the PSU cells of chisq");
+	guard_array((uint64) d->npsu + 2, sizeof(uint32) * 3 + sizeof(uint64), "the PSUs of chisq");
+	cellk = palloc((d->nssu + 1) * sizeof(uint32));
+	for (i = 0; i < d->nssu; i++)
+	{
+		IdRef		id = d->ssu[i].id;
+		uint32		ci = design_stratum(&a->cells, d->arena + id.off, id.len, &created);
+
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		cellk[i] = cell_of[ci];
+		total[cellk[i]] += dd_to_double(d->ssu[i].b);
+	}
+	/* PSUs grouped by stratum, SSUs (cells) grouped by PSU: counting sorts */
+	pfirst = palloc0((d->nstrata + 2) * sizeof(uint32));
+	porder = palloc((d->npsu + 1) * sizeof(uint32));
+	qfirst = palloc0((d->npsu + 2) * sizeof(uint32));
+	qorder = palloc((d->nssu + 1) * sizeof(uint32));
+	for (i = 0; i < d->npsu; i++)
+		pfirst[d->psu[i].stratum + 1]++;
+	for (h = 0; h < d->nstrata; h++)
+		pfirst[h + 1] += pfirst[h];
+	fill = palloc0((d->nstrata + 1) * sizeof(uint32));
+	for (i = 0; i < d->npsu; i++)
+		porder[pfirst[d->psu[i].stratum] + fill[d->psu[i].stratum]++] = i;
+	pfree(fill);
+	for (i = 0; i < d->nssu; i++)
+		qfirst[d->ssu[i].psu + 1]++;
+	for (i = 0; i < d->npsu; i++)
+		qfirst[i + 1] += qfirst[i];
+	fill = palloc0((d->npsu + 1) * sizeof(uint32));
+	for (i = 0; i < d->nssu; i++)
+		qorder[qfirst[d->ssu[i].psu] + fill[d->ssu[i].psu]++] = i;
+	pfree(fill);
+
+	strata = palloc0((d->nstrata + 1) * sizeof(ChisqStratum));
+	*order = palloc((d->nstrata + 1) * sizeof(uint32));
+	psu_first = palloc0((d->npsu + 1) * sizeof(uint64));
+	entry_cell = palloc((d->nssu + 1) * sizeof(uint32));
+	entry_w = palloc((d->nssu + 1) * sizeof(double));
+	for (h = 0; h < d->nstrata; h++)
+	{
+		uint32		begin = np;
+
+		CHECK_FOR_INTERRUPTS();
+		if (pfirst[h + 1] > pfirst[h])
+		{
+			nstrata++;
+			psus += pfirst[h + 1] - pfirst[h];
+		}
+		for (x = pfirst[h]; x < pfirst[h + 1]; x++)
+		{
+			uint32		p = porder[x];
+
+			/* a PSU without table rows is zero padding (its n_psu counts) */
+			if (d->psu[p].n_dom == 0)
+				continue;
+			for (y = qfirst[p]; y < qfirst[p + 1]; y++)
+			{
+				entry_cell[ne] = cellk[qorder[y]];
+				entry_w[ne++] = dd_to_double(d->ssu[qorder[y]].b);
+			}
+			psu_first[++np] = ne;
+		}
+		if (np == begin)
+			continue;
+		strata[ns].n_psu = d->strata[h].n_psu;
+		strata[ns].popsize = d->strata[h].popsize;
+		strata[ns].psu_begin = begin;
+		strata[ns].psu_end = np;
+		(*order)[ns++] = h;
+	}
+	t->nstrata = ns;
+	t->strata = strata;
+	t->npsu = np;
+	t->psu_first = psu_first;
+	t->entry_cell = entry_cell;
+	t->entry_w = entry_w;
+	t->lonely = d->lonely;
+	t->nu = (double) (psus - nstrata);
+	pfree(cellk);
+	pfree(pfirst);
+	pfree(porder);
+	pfree(qfirst);
+	pfree(qorder);
 }
 
 PG_FUNCTION_INFO_V1(barometer_chisq_final);
@@ -693,24 +819,22 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 	int			r,
 				c,
 				K,
-				k,
-				l;
+				k;
 	uint32	   *rrank,
 			   *crank,
-			   *cell_of;
-	double	   *total,
-			   *vmean,
-			   *vtotal;
-	double		N,
-				nu = 0;
-	ChisqInput	in;
+			   *cell_of,
+			   *order = NULL;
+	double	   *total;
+	ChisqTable	t;
 	ChisqResult res;
-	const char *problem;
+	ChisqStatus st;
 	Datum		values[4];
 	bool		nulls[4];
 	double		x[4];
 	uint32		i;
 	bool		created;
+	MemoryContext work,
+				caller;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "chisq must return a composite");
@@ -726,12 +850,16 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 				 errmsg("a test of association needs at least two rows and two columns"),
 				 errdetail("The table has %d row categor%s and %d column categor%s.",
 						   r, r == 1 ? "y" : "ies", c, c == 1 ? "y" : "ies")));
-	K = r * c;
-	if (K > CHISQ_MAX_CELLS)
+	if ((int64) r * c > CHISQ_MAX_CELLS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the table has more than %d cells", CHISQ_MAX_CELLS)));
-	N = (double) a->n_rows;
+	K = r * c;
+
+	/* everything below lives in one context, dropped at the end */
+	work = AllocSetContextCreate(CurrentMemoryContext, "barometer chisq",
+								 ALLOCSET_DEFAULT_SIZES);
+	caller = MemoryContextSwitchTo(work);
 	rrank = level_ranks(&a->rows);
 	crank = level_ranks(&a->cols);
 
@@ -751,219 +879,83 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 		cell_of[i] = rrank[ri] + r * crank[ci];
 	}
 	total = palloc0(K * sizeof(double));
-	vmean = palloc0((size_t) K * K * sizeof(double));
-	vtotal = palloc0((size_t) K * K * sizeof(double));
+	memset(&t, 0, sizeof(t));
+	t.r = r;
+	t.c = c;
+	t.N = (double) a->n_rows;
+	t.total = total;
 
 	if (a->kind == DESIGN_WEIGHTS)
 	{
-		/*
-		 * Each row is a PSU of one stratum: with Q_k = sum of w^2 in cell k,
-		 * V(mean)_kl = N/(N-1) [Q_k d_kl - p_l Q_k - p_k Q_l + p_k p_l Q] / W^2,
-		 * V(total)_kl = N/(N-1) [Q_k d_kl - T_k T_l / N].
-		 */
 		double	   *q = palloc0(K * sizeof(double));
-		double		W = 0,
-					Q = 0,
-					f = N / (N - 1);
 
 		for (i = 0; i < a->cells.nstrata; i++)
 		{
 			total[cell_of[i]] = dd_to_double(a->t[i]);
 			q[cell_of[i]] = dd_to_double(a->q[i]);
 		}
-		for (k = 0; k < K; k++)
-		{
-			W += total[k];
-			Q += q[k];
-		}
-		for (k = 0; k < K; k++)
-			for (l = 0; l < K; l++)
-			{
-				double		pk = total[k] / W,
-							pl = total[l] / W;
-
-				vmean[k * K + l] = f * ((k == l ? q[k] : 0) - pl * q[k] - pk * q[l] + pk * pl * Q) / (W * W);
-				vtotal[k * K + l] = f * ((k == l ? q[k] : 0) - total[k] * total[l] / N);
-			}
-		nu = N - 1;
+		t.design = CHISQ_DESIGN_WEIGHTS;
+		t.sumsq = q;
+		t.nu = t.N - 1;
 	}
 	else if (a->kind == DESIGN_REPLICATE)
 	{
-		/* R svrVar on the replicate cell means and cell totals */
 		uint32		R = a->rep.nrep,
 					rr;
-		double	   *tr = palloc0((size_t) K * R * sizeof(double));
-		double	   *wr = palloc0(R * sizeof(double));
-		double	   *mm = palloc0(K * sizeof(double)),
-				   *mt = palloc0(K * sizeof(double));
-		double		W = 0;
-		int			kept = 0;
+		double	   *tr;
 
+		guard_array((uint64) K * R, sizeof(double), "the replicate totals of chisq");
+		tr = palloc0((size_t) K * R * sizeof(double) + 1);
 		for (i = 0; i < a->cells.nstrata; i++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			total[cell_of[i]] = dd_to_double(a->q[i]);
 			for (rr = 0; rr < R; rr++)
 				tr[(size_t) cell_of[i] * R + rr] = dd_to_double(a->t[(size_t) i * R + rr]);
 		}
-		for (k = 0; k < K; k++)
-		{
-			W += total[k];
-			for (rr = 0; rr < R; rr++)
-				wr[rr] += tr[(size_t) k * R + rr];
-		}
-		for (rr = 0; rr < R; rr++)
-			if (wr[rr] > 0)
-				kept++;
-		for (k = 0; k < K; k++)
-		{
-			for (rr = 0; rr < R; rr++)
-			{
-				mt[k] += tr[(size_t) k * R + rr] / R;
-				if (wr[rr] > 0)
-					mm[k] += tr[(size_t) k * R + rr] / wr[rr] / kept;
-			}
-			if (a->rep.mse)
-			{
-				mt[k] = total[k];
-				mm[k] = total[k] / W;
-			}
-		}
-		for (k = 0; k < K; k++)
-			for (l = k; l < K; l++)
-			{
-				double		sm = 0,
-							st = 0;
-
-				for (rr = 0; rr < R; rr++)
-				{
-					st += a->rscales[rr] * (tr[(size_t) k * R + rr] - mt[k]) * (tr[(size_t) l * R + rr] - mt[l]);
-					if (wr[rr] > 0)
-						sm += a->rscales[rr] * (tr[(size_t) k * R + rr] / wr[rr] - mm[k]) *
-							(tr[(size_t) l * R + rr] / wr[rr] - mm[l]);
-				}
-				vmean[k * K + l] = vmean[l * K + k] = a->rep.scale * sm;
-				vtotal[k * K + l] = vtotal[l * K + k] = a->rep.scale * st;
-			}
-		nu = rep_df(&(RepAcc) {.spec = a->rep});
+		t.design = CHISQ_DESIGN_REPLICATE;
+		t.nrep = R;
+		t.rep_total = tr;
+		t.rscales = a->rscales;
+		t.scale = a->rep.scale;
+		t.mse = a->rep.mse;
+		t.nu = rep_df(&(RepAcc) {.spec = a->rep});
 	}
 	else
 	{
-		/* linearization: per stratum, the PSUs' vectors of cell scores */
-		Design	   *d = &a->d;
-		double		W = 0;
-		double	   *zm,
-				   *zt;
-		int			H = 0,
-					H_excl = 0;
-		uint32		h,
-					j;
-		int64		psus = 0,
-					strata = 0;
-		uint32	   *cellk = palloc((d->nssu + 1) * sizeof(uint32));
-
-		for (i = 0; i < d->nssu; i++)
-		{
-			IdRef		id = d->ssu[i].id;
-			uint32		ci = design_stratum(&a->cells, d->arena + id.off, id.len, &created);
-
-			cellk[i] = cell_of[ci];
-			total[cellk[i]] += dd_to_double(d->ssu[i].b);
-		}
-		for (k = 0; k < K; k++)
-			W += total[k];
-		zm = palloc0((size_t) (d->npsu + 1) * K * sizeof(double));
-		zt = palloc0((size_t) (d->npsu + 1) * K * sizeof(double));
-		{
-			/* PSUs grouped by stratum, SSUs (cells) grouped by PSU */
-			uint32	   *pfirst = palloc0((d->nstrata + 2) * sizeof(uint32));
-			uint32	   *porder = palloc((d->npsu + 1) * sizeof(uint32));
-			uint32	   *qfirst = palloc0((d->npsu + 2) * sizeof(uint32));
-			uint32	   *qorder = palloc((d->nssu + 1) * sizeof(uint32));
-			uint32	   *fill;
-
-			for (j = 0; j < d->npsu; j++)
-				pfirst[d->psu[j].stratum + 1]++;
-			for (h = 0; h < d->nstrata; h++)
-				pfirst[h + 1] += pfirst[h];
-			fill = palloc0((d->nstrata + 1) * sizeof(uint32));
-			for (j = 0; j < d->npsu; j++)
-				porder[pfirst[d->psu[j].stratum] + fill[d->psu[j].stratum]++] = j;
-			for (i = 0; i < d->nssu; i++)
-				qfirst[d->ssu[i].psu + 1]++;
-			for (j = 0; j < d->npsu; j++)
-				qfirst[j + 1] += qfirst[j];
-			fill = palloc0((d->npsu + 1) * sizeof(uint32));
-			for (i = 0; i < d->nssu; i++)
-				qorder[qfirst[d->ssu[i].psu] + fill[d->ssu[i].psu]++] = i;
-
-			for (h = 0; h < d->nstrata; h++)
-			{
-				uint32		m = 0,
-							x;
-				int			st;
-
-				if (pfirst[h + 1] > pfirst[h])
-				{
-					strata++;
-					psus += pfirst[h + 1] - pfirst[h];
-				}
-				for (x = pfirst[h]; x < pfirst[h + 1]; x++)
-				{
-					uint32		jp = porder[x],
-								y;
-					double		B = 0;
-					double	   *t = zt + (size_t) m * K,
-							   *z = zm + (size_t) m * K;
-
-					if (d->psu[jp].n_dom == 0)
-						continue;
-					memset(t, 0, K * sizeof(double));
-					for (y = qfirst[jp]; y < qfirst[jp + 1]; y++)
-						t[cellk[qorder[y]]] += dd_to_double(d->ssu[qorder[y]].b);
-					/* mean scores: (A_jk - p_k B_j) / W */
-					for (k = 0; k < K; k++)
-						B += t[k];
-					for (k = 0; k < K; k++)
-						z[k] = (t[k] - total[k] / W * B) / W;
-					m++;
-				}
-				if (m == 0)
-					continue;
-				H++;
-				st = onestrat_k(zm, m, K, d->strata[h].n_psu, d->strata[h].popsize, d->lonely, vmean);
-				onestrat_k(zt, m, K, d->strata[h].n_psu, d->strata[h].popsize, d->lonely, vtotal);
-				if (st == 1)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("stratum with only one PSU: %s",
-									tally_id_text(d->arena + d->strata[h].id.off, d->strata[h].id.len)),
-							 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu.")));
-				if (st == 2)
-					H_excl++;
-			}
-		}
-		if (H_excl > 0)
-			for (k = 0; k < K * K; k++)
-			{
-				vmean[k] *= H_excl == H ? NAN : (double) H / (H - H_excl);
-				vtotal[k] *= H_excl == H ? NAN : (double) H / (H - H_excl);
-			}
-		nu = (double) (psus - strata);
+		t.design = CHISQ_DESIGN_CLUSTER;
+		cluster_table(a, cell_of, &t, total, &order);
 	}
 
-	in.r = r;
-	in.c = c;
-	in.N = N;
-	in.nu = nu;
-	in.total = total;
-	in.vmean = vmean;
-	in.vtotal = vtotal;
-	problem = chisq_compute(&in, a->statistic, &res);
-	if (problem)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the test of association cannot be computed"),
-				 errdetail("%s", problem)));
+	st = chisq_compute(&t, a->statistic, guard_realloc, work, &res);
+	switch (st)
+	{
+		case CHISQ_OK:
+			break;
+		case CHISQ_LONELY:
+			{
+				uint32		h = order[res.lonely_stratum];
+
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("stratum with only one PSU: %s",
+								tally_id_text(a->d.arena + a->d.strata[h].id.off, a->d.strata[h].id.len)),
+						 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu.")));
+			}
+			break;
+		case CHISQ_TOO_BIG:
+			guard_bytes(res.bytes, "a working array of chisq");
+			elog(ERROR, "chisq: a working array of %zu bytes was refused", res.bytes);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the test of association cannot be computed"),
+					 errdetail("%s", chisq_status_detail(st))));
+	}
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(work);
+
 	x[0] = res.statistic;
 	x[1] = res.ndf;
 	x[2] = res.ddf;

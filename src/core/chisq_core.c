@@ -1,16 +1,25 @@
 /*
- * chisq_core.c - svychisq's statistics from a table's estimated totals and
- * the covariance matrices of its cell means and totals.
+ * chisq_core.c - svychisq's statistics: Pearson's X^2, the Rao-Scott
+ * traces tr(Delta) and tr(Delta^2) without the (r-1)(c-1)-square matrices,
+ * and the Wald tests of the interaction contrasts.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ *
+ * References: R survey 4.1.1, svychisq.survey.design and
+ * svychisq.svyrep.design; Rao, J.N.K. and Scott, A.J. (1984), On
+ * chi-squared tests for multiway contingency tables with cell proportions
+ * estimated from survey data, Annals of Statistics 12, 46-60; Koch, G.G.,
+ * Freeman, D.H. and Freeman, J.L. (1975), Strategies in the multivariate
+ * analysis of data from complex surveys, International Statistical Review
+ * 43, 59-78 (the Wald test).
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "chisq_core.h"
-#include "design_core.h"
+#include "chisq_var.h"
 #include "dist.h"
+#include "guard_core.h"
 
 int
 chisq_statistic_parse(const char *name)
@@ -26,57 +35,453 @@ chisq_statistic_parse(const char *name)
 	return -1;
 }
 
-int
-onestrat_k(const double *z, int m, int k, long long n, double N, int lonely, double *v)
+const char *
+chisq_status_detail(ChisqStatus s)
 {
-	double		f = N > 0 ? (N - (double) n) / N : 1.0;
-	double	   *mean;
-	double		scale,
-				pad;
-	int			a,
-				b,
-				j;
-
-	if (f < 1e-7)
-		return 0;
-	if (n == 1)
+	switch (s)
 	{
-		if (lonely == LONELY_FAIL)
-			return 1;
-		if (lonely == LONELY_AVERAGE)
-			return 2;
-		if (lonely == LONELY_ADJUST && m > 0)
-			for (a = 0; a < k; a++)
-				for (b = 0; b < k; b++)
-					v[a * k + b] += f * z[a] * z[b];
-		return 0;
+		case CHISQ_OK:
+			return NULL;
+		case CHISQ_SINGULAR_TABLE:
+			return "The table's design matrix is singular (a row or column without weight?).";
+		case CHISQ_SINGULAR_WALD:
+			return "The covariance matrix of the interaction cells is singular.";
+		case CHISQ_LONELY:
+			return "A stratum has only one PSU.";
+		case CHISQ_TOO_BIG:
+			return "A working array is too large.";
 	}
-	mean = calloc(k, sizeof(double));
-	for (j = 0; j < m; j++)
-		for (a = 0; a < k; a++)
-			mean[a] += z[j * k + a];
-	for (a = 0; a < k; a++)
-		mean[a] /= (double) n;
-	scale = f * (double) n / (double) (n - 1);
-	pad = (double) (n - m);
-	for (a = 0; a < k; a++)
-		for (b = a; b < k; b++)
-		{
-			double		s = pad * mean[a] * mean[b];
-
-			for (j = 0; j < m; j++)
-				s += (z[j * k + a] - mean[a]) * (z[j * k + b] - mean[b]);
-			v[a * k + b] += scale * s;
-			if (b != a)
-				v[b * k + a] += scale * s;
-		}
-	free(mean);
-	return 0;
+	return NULL;
 }
 
-/* solve A X = B (A n x n, B n x m, both row-major, overwritten); false if singular */
+/*
+ * Pearson's X^2 of the table scaled to N (R: chisq.test(svytable(formula,
+ * design, Ntotal = N), correct = FALSE)).  An empty row or column gives
+ * 0/0 = NaN, as in R.
+ */
+static double
+pearson(const ChisqTable *t, ChisqWork *w, bool *ok)
+{
+	int			r = t->r,
+				c = t->c,
+				i,
+				j;
+	double		T = 0,
+				x2 = 0;
+	double	   *rs = chisq_alloc(w, r, sizeof(double)),
+			   *cs = chisq_alloc(w, c, sizeof(double));
+
+	*ok = rs && cs;
+	if (!*ok)
+		return NAN;
+	for (i = 0; i < r * c; i++)
+		T += t->total[i];
+	for (j = 0; j < c; j++)
+		for (i = 0; i < r; i++)
+		{
+			double		o = t->N * t->total[i + r * j] / T;
+
+			rs[i] += o;
+			cs[j] += o;
+		}
+	for (j = 0; j < c; j++)
+		for (i = 0; i < r; i++)
+		{
+			double		o = t->N * t->total[i + r * j] / T;
+			double		e = rs[i] * cs[j] / t->N;
+
+			x2 += (o - e) * (o - e) / e;
+		}
+	chisq_release(w, rs);
+	chisq_release(w, cs);
+	return x2;
+}
+
+/* union-find with path halving */
+static int
+uf_find(int *parent, int x)
+{
+	while (parent[x] != x)
+	{
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+/*
+ * The main-effect basis of the Rao-Scott projection.
+ *
+ * R: Cmat = the interaction columns of the saturated model residualised on
+ * the main effects (OLS over the K cells), so col(C) is the space of
+ * doubly-centred tables (row and column sums 0), of dimension q; Wp =
+ * diag(1/p) with 0 for empty cells (R: ifelse(mean2 == 0, 0, 1/mean2)),
+ *   Delta = (C' Wp C / N)^-1 (C' Wp V Wp C).
+ * With G = Wp^1/2 C and Vt = N Wp^1/2 V Wp^1/2, Delta = (G'G)^-1 G' Vt G,
+ * similar to a matrix whose traces are those of P Vt, P the orthogonal
+ * projection onto col(G):
+ *   tr(Delta) = tr(P Vt),  tr(Delta^2) = tr(P Vt P Vt),
+ * whenever G has full rank q (else R's solve() fails: a singular table).
+ * Vt lives on the non-empty cells E; within R^E the complement of col(G)
+ * is x with Wp^1/2 x a main-effect table a_i + b_j that vanishes on the
+ * empty cells Z:  Q = I - P is the projection onto
+ *   { sqrt(p) (a_i + b_j) : a_i + b_j = 0 for (i, j) in Z }.
+ * The constraints a_i = -b_j tie rows and columns joined by empty cells:
+ * with the components g of the bipartite graph (rows and columns as nodes,
+ * empty cells as edges), a basis is u_g = sqrt(p) ([i in g] - [j in g]),
+ * one vector per component, whose only dependency is sum_g u_g = 0 (drop
+ * the last); U'U is the graph Laplacian of the components joined by the
+ * non-empty cells (weights p), positive definite once reduced.  G has full
+ * rank q exactly when the empty cells form a forest (no cycle; two empty
+ * rows make one), so a cycle is R's singular table.  Without empty cells
+ * the components are the rows and the columns: m = r + c - 1.
+ *
+ * Edge cases: every cell empty (no weight at all) is singular; one empty
+ * row or column keeps full rank (X^2 is then NaN, as in R).
+ */
+static ChisqStatus
+basis_make(const ChisqTable *t, const double *p, ChisqWork *w, ChisqBasis *b,
+		   double **gram)
+{
+	int			r = t->r,
+				c = t->c,
+				K = r * c,
+				k,
+				i,
+				ncomp = 0,
+				m;
+	int		   *parent = chisq_alloc(w, r + c, sizeof(int));
+	int		   *label = chisq_alloc(w, r + c, sizeof(int));
+	double	   *sqp = chisq_alloc(w, K, sizeof(double));
+	int32_t    *ua = chisq_alloc(w, K, sizeof(int32_t));
+	int32_t    *ub = chisq_alloc(w, K, sizeof(int32_t));
+	double	   *G;
+
+	if (!parent || !label || !sqp || !ua || !ub)
+		return CHISQ_TOO_BIG;
+	for (i = 0; i < r + c; i++)
+		parent[i] = i;
+	for (k = 0; k < K; k++)
+	{
+		int			a,
+					z;
+
+		if (p[k] > 0)
+			continue;
+		a = uf_find(parent, k % r);
+		z = uf_find(parent, r + k / r);
+		if (a == z)
+			return CHISQ_SINGULAR_TABLE;
+		parent[a] = z;
+	}
+	for (i = 0; i < r + c; i++)
+		label[i] = -1;
+	for (i = 0; i < r + c; i++)
+	{
+		int			root = uf_find(parent, i);
+
+		if (label[root] < 0)
+			label[root] = ncomp++;
+	}
+	m = ncomp - 1;
+	G = chisq_alloc(w, (uint64_t) m * m + 1, sizeof(double));
+	if (!G)
+		return CHISQ_TOO_BIG;
+	for (k = 0; k < K; k++)
+	{
+		int			a = label[uf_find(parent, k % r)],
+					z = label[uf_find(parent, r + k / r)];
+
+		ua[k] = ub[k] = -1;
+		if (!(p[k] > 0))
+			continue;
+		sqp[k] = sqrt(p[k]);
+		/* row and column joined by empty cells: a zero row of U */
+		if (a == z)
+			continue;
+		if (a < m)
+		{
+			ua[k] = a;
+			G[a * m + a] += p[k];
+		}
+		if (z < m)
+		{
+			ub[k] = z;
+			G[z * m + z] += p[k];
+		}
+		if (a < m && z < m)
+		{
+			G[a * m + z] -= p[k];
+			G[z * m + a] -= p[k];
+		}
+	}
+	chisq_release(w, parent);
+	chisq_release(w, label);
+	b->K = K;
+	b->m = m;
+	b->p = p;
+	b->sqp = sqp;
+	b->ua = ua;
+	b->ub = ub;
+	*gram = G;
+	return CHISQ_OK;
+}
+
+/* Cholesky A = L L' in place (lower triangle); false unless positive definite */
 static bool
-solve(double *A, double *B, int n, int m)
+cholesky(double *A, int n)
+{
+	int			i,
+				j,
+				k;
+
+	for (j = 0; j < n; j++)
+	{
+		double		d = A[j * n + j];
+
+		core_check_interrupts();
+		for (k = 0; k < j; k++)
+			d -= A[j * n + k] * A[j * n + k];
+		if (!(d > 0) || !isfinite(d))
+			return false;
+		d = sqrt(d);
+		A[j * n + j] = d;
+		for (i = j + 1; i < n; i++)
+		{
+			double		s = A[i * n + j];
+
+			for (k = 0; k < j; k++)
+				s -= A[i * n + k] * A[j * n + k];
+			A[i * n + j] = s / d;
+		}
+	}
+	return true;
+}
+
+/* x := L^-1 x (forward substitution, L lower triangular n x n) */
+static void
+forward(const double *L, int n, double *x)
+{
+	int			i,
+				k;
+
+	for (i = 0; i < n; i++)
+	{
+		double		s = x[i];
+
+		for (k = 0; k < i; k++)
+			s -= L[i * n + k] * x[k];
+		x[i] = s / L[i * n + i];
+	}
+}
+
+/*
+ * tr(P Vt) and tr(P Vt P Vt) with P = I - Q, Q = U (U'U)^-1 U' = O O',
+ * O = U L^-T (U'U = L L'):
+ *   tr(P Vt)      = tr(Vt) - tr(O' Vt O)
+ *   tr((P Vt)^2)  = tr(Vt^2) - 2 tr(Q Vt^2) + tr(Q Vt Q Vt)
+ *                 = |Vt|^2 - 2 |Vt O|^2 + |O' Vt O|^2
+ * (Vt symmetric; |.| the Frobenius norm), with Vt O = Y L^-T and O' Vt O =
+ * L^-1 (U' Y) L^-T: O(K m^2 + m^3) on top of Y = Vt U.
+ */
+static ChisqStatus
+rao_scott_traces(const ChisqTable *t, ChisqWork *w, double *trace, double *trace2,
+				 ChisqResult *res)
+{
+	int			K = t->r * t->c,
+				m,
+				k,
+				a,
+				z;
+	double		T = 0,
+				yo2 = 0,
+				fo_tr = 0,
+				fo2 = 0;
+	double	   *p = chisq_alloc(w, K, sizeof(double));
+	double	   *G,
+			   *F,
+			   *X,
+			   *y;
+	ChisqBasis	b;
+	ChisqVt		vt;
+	ChisqStatus st;
+
+	if (!p)
+		return CHISQ_TOO_BIG;
+	for (k = 0; k < K; k++)
+		T += t->total[k];
+	if (!(T > 0) || !isfinite(T))
+		return CHISQ_SINGULAR_TABLE;
+	for (k = 0; k < K; k++)
+		p[k] = t->total[k] / T;
+	st = basis_make(t, p, w, &b, &G);
+	if (st != CHISQ_OK)
+		return st;
+	m = b.m;
+	if (!cholesky(G, m))
+		return CHISQ_SINGULAR_TABLE;
+	st = chisq_vt(t, &b, w, &vt, res);
+	if (st != CHISQ_OK)
+		return st;
+
+	F = chisq_alloc(w, (uint64_t) m * m + 1, sizeof(double));
+	X = chisq_alloc(w, (uint64_t) m * m + 1, sizeof(double));
+	y = chisq_alloc(w, m + 1, sizeof(double));
+	if (!F || !X || !y)
+		return CHISQ_TOO_BIG;
+	/* F = U' Y; |Y L^-T|^2 row by row */
+	for (k = 0; k < K; k++)
+	{
+		const double *Yk = vt.Y + (size_t) k * m;
+
+		core_poll(&w->tick);
+		if (b.ua[k] >= 0)
+			for (a = 0; a < m; a++)
+				F[b.ua[k] * m + a] += b.sqp[k] * Yk[a];
+		if (b.ub[k] >= 0)
+			for (a = 0; a < m; a++)
+				F[b.ub[k] * m + a] -= b.sqp[k] * Yk[a];
+		memcpy(y, Yk, sizeof(double) * m);
+		forward(G, m, y);
+		for (a = 0; a < m; a++)
+			yo2 += y[a] * y[a];
+	}
+	/* X = (L^-1 F)', then L^-1 X = (L^-1 F L^-T)' */
+	for (a = 0; a < m; a++)
+	{
+		core_check_interrupts();
+		for (z = 0; z < m; z++)
+			y[z] = F[z * m + a];
+		forward(G, m, y);
+		for (z = 0; z < m; z++)
+			X[a * m + z] = y[z];
+	}
+	for (a = 0; a < m; a++)
+	{
+		core_check_interrupts();
+		for (z = 0; z < m; z++)
+			y[z] = X[z * m + a];
+		forward(G, m, y);
+		fo_tr += y[a];
+		for (z = 0; z < m; z++)
+			fo2 += y[z] * y[z];
+	}
+	*trace = vt.trace - fo_tr;
+	*trace2 = vt.frob2 - 2 * yo2 + fo2;
+	return CHISQ_OK;
+}
+
+/*
+ * Rao-Scott (R svychisq, statistic "F" and "Chisq"):
+ *   F:     F = X^2 / tr(Delta) on d0 = tr(Delta)^2 / tr(Delta^2) and d0 nu
+ *          degrees of freedom;
+ *   Chisq: the statistic is X^2 itself, p = P(chi2_q > X^2 / (tr(Delta) / q)),
+ *          q = (r-1)(c-1).
+ * NaN propagates (R's NaN; NULL in SQL): an empty row or column makes X^2
+ * NaN, a design whose every stratum the "average" policy dropped makes V
+ * NaN.
+ */
+static ChisqStatus
+rao_scott(const ChisqTable *t, int statistic, ChisqWork *w, ChisqResult *out)
+{
+	int			q = (t->r - 1) * (t->c - 1);
+	double		tr,
+				tr2,
+				x2;
+	bool		ok;
+	ChisqStatus st;
+
+	x2 = pearson(t, w, &ok);
+	if (!ok)
+		return CHISQ_TOO_BIG;
+	st = rao_scott_traces(t, w, &tr, &tr2, out);
+	if (st != CHISQ_OK)
+		return st;
+	out->trace = tr;
+	out->trace2 = tr2;
+	if (statistic == CHISQ_F)
+	{
+		double		d0 = tr * tr / tr2;
+
+		out->statistic = x2 / tr;
+		out->ndf = d0;
+		out->ddf = d0 * t->nu;
+		out->p_value = dist_pf_upper(out->statistic, d0, d0 * t->nu);
+	}
+	else
+	{
+		out->statistic = x2;
+		out->ndf = q;
+		out->ddf = NAN;
+		out->p_value = dist_pchisq_upper(x2 / (tr / q), q);
+	}
+	return CHISQ_OK;
+}
+
+/*
+ * A := J A for the K x K matrix A (row-major), J the Jacobian of the
+ * contrasts Y_k = T_k - R_i C_j / T in the cell totals (R's Jcb times the
+ * map from cells to cells, row margins, column margins and total):
+ *   J_kl = [k = l] - [i_l = i_k] C_j / T - [j_l = j_k] R_i / T + R_i C_j / T^2,
+ * applied with the row, column and grand sums of A's rows: O(K^2).
+ */
+static bool
+apply_j(const ChisqTable *t, const double *R, const double *C, double T,
+		ChisqWork *w, double *A)
+{
+	int			r = t->r,
+				c = t->c,
+				K = r * c,
+				k,
+				l;
+	double	   *rs = chisq_alloc(w, (uint64_t) r * K, sizeof(double));
+	double	   *cs = chisq_alloc(w, (uint64_t) c * K, sizeof(double));
+	double	   *ts = chisq_alloc(w, K, sizeof(double));
+
+	if (!rs || !cs || !ts)
+		return false;
+	for (k = 0; k < K; k++)
+	{
+		const double *Ak = A + (size_t) k * K;
+		double	   *ri = rs + (size_t) (k % r) * K,
+				   *cj = cs + (size_t) (k / r) * K;
+
+		core_check_interrupts();
+		for (l = 0; l < K; l++)
+		{
+			ri[l] += Ak[l];
+			cj[l] += Ak[l];
+			ts[l] += Ak[l];
+		}
+	}
+	for (k = 0; k < K; k++)
+	{
+		int			i = k % r,
+					j = k / r;
+		double		al = C[j] / T,
+					be = R[i] / T,
+					ga = R[i] * C[j] / (T * T);
+		double	   *Ak = A + (size_t) k * K;
+		const double *ri = rs + (size_t) i * K,
+				   *cj = cs + (size_t) j * K;
+
+		core_check_interrupts();
+		for (l = 0; l < K; l++)
+			Ak[l] = Ak[l] - al * ri[l] - be * cj[l] + ga * ts[l];
+	}
+	chisq_release(w, rs);
+	chisq_release(w, cs);
+	chisq_release(w, ts);
+	return true;
+}
+
+/*
+ * Solve A x = b (A n x n row-major, both overwritten) by Gaussian
+ * elimination with partial pivoting: O(n^3 / 3), polling once per pivot;
+ * false when a pivot is 0 or not finite (R's solve() fails).
+ */
+static bool
+solve1(double *A, double *x, int n)
 {
 	int			i,
 				j,
@@ -85,365 +490,166 @@ solve(double *A, double *B, int n, int m)
 	for (k = 0; k < n; k++)
 	{
 		int			piv = k;
-		double		big = fabs(A[k * n + k]);
+		double		big = fabs(A[(size_t) k * n + k]);
 
+		core_check_interrupts();
 		for (i = k + 1; i < n; i++)
-			if (fabs(A[i * n + k]) > big)
+			if (fabs(A[(size_t) i * n + k]) > big)
 			{
-				big = fabs(A[i * n + k]);
+				big = fabs(A[(size_t) i * n + k]);
 				piv = i;
 			}
 		if (!(big > 0) || !isfinite(big))
 			return false;
 		if (piv != k)
 		{
+			double		tmp;
+
 			for (j = 0; j < n; j++)
 			{
-				double		t = A[k * n + j];
-
-				A[k * n + j] = A[piv * n + j];
-				A[piv * n + j] = t;
+				tmp = A[(size_t) k * n + j];
+				A[(size_t) k * n + j] = A[(size_t) piv * n + j];
+				A[(size_t) piv * n + j] = tmp;
 			}
-			for (j = 0; j < m; j++)
-			{
-				double		t = B[k * m + j];
-
-				B[k * m + j] = B[piv * m + j];
-				B[piv * m + j] = t;
-			}
+			tmp = x[k];
+			x[k] = x[piv];
+			x[piv] = tmp;
 		}
 		for (i = k + 1; i < n; i++)
 		{
-			double		f = A[i * n + k] / A[k * n + k];
+			double	   *Ai = A + (size_t) i * n;
+			const double *Ak = A + (size_t) k * n;
+			double		f = Ai[k] / Ak[k];
 
 			if (f == 0)
 				continue;
 			for (j = k; j < n; j++)
-				A[i * n + j] -= f * A[k * n + j];
-			for (j = 0; j < m; j++)
-				B[i * m + j] -= f * B[k * m + j];
+				Ai[j] -= f * Ak[j];
+			x[i] -= f * x[k];
 		}
 	}
 	for (k = n - 1; k >= 0; k--)
-		for (j = 0; j < m; j++)
-		{
-			double		s = B[k * m + j];
+	{
+		double		s = x[k];
 
-			for (i = k + 1; i < n; i++)
-				s -= A[k * n + i] * B[i * m + j];
-			B[k * m + j] = s / A[k * n + k];
-		}
+		for (i = k + 1; i < n; i++)
+			s -= A[(size_t) k * n + i] * x[i];
+		x[k] = s / A[(size_t) k * n + k];
+	}
 	return true;
 }
 
-/* C = A (n x p) times B (p x m), all row-major */
-static void
-matmul(const double *A, const double *B, double *C, int n, int p, int m)
-{
-	int			i,
-				j,
-				k;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < m; j++)
-		{
-			double		s = 0;
-
-			for (k = 0; k < p; k++)
-				s += A[i * p + k] * B[k * m + j];
-			C[i * m + j] = s;
-		}
-}
-
-/* the transpose of A (n x m) */
-static double *
-transpose(const double *A, int n, int m)
-{
-	double	   *T = malloc(sizeof(double) * n * m);
-	int			i,
-				j;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < m; j++)
-			T[j * n + i] = A[i * m + j];
-	return T;
-}
-
 /*
- * Pearson's X^2 of the table scaled to N (R: chisq.test(svytable(formula,
- * design, Ntotal = N), correct = FALSE)).
+ * Wald and adjusted Wald (R svychisq "Wald", "adjWald"): Y = cell totals
+ * minus row x column / total, its covariance J Sigma J' (Sigma the
+ * covariance of the cell totals), the test of the q cells with i, j >= 2:
+ *   W = Y_u' V_uu^-1 Y_u;  Wald: W / q on (q, nu) df;
+ *   adjWald: W (nu - q + 1) / (q nu) on (q, nu - q + 1) df.
+ * O(K^2) for J Sigma J' and O(q^3 / 3) for the solve; 8 K^2 bytes.
  */
-static double
-pearson(const ChisqInput *in)
+static ChisqStatus
+wald(const ChisqTable *t, int statistic, ChisqWork *w, ChisqResult *out)
 {
-	int			r = in->r,
-				c = in->c,
-				i,
-				j;
-	double		T = 0,
-				x2 = 0;
-	double	   *rs = calloc(r, sizeof(double)),
-			   *cs = calloc(c, sizeof(double));
-
-	for (i = 0; i < r * c; i++)
-		T += in->total[i];
-	for (j = 0; j < c; j++)
-		for (i = 0; i < r; i++)
-		{
-			double		o = in->N * in->total[i + r * j] / T;
-
-			rs[i] += o;
-			cs[j] += o;
-		}
-	for (j = 0; j < c; j++)
-		for (i = 0; i < r; i++)
-		{
-			double		o = in->N * in->total[i + r * j] / T;
-			double		e = rs[i] * cs[j] / in->N;
-
-			x2 += (o - e) * (o - e) / e;
-		}
-	free(rs);
-	free(cs);
-	return x2;
-}
-
-/*
- * Rao-Scott (F, Chisq): p = cell means, V their covariance,
- * C = interaction columns of the saturated model (treatment coding)
- * residualised on the main effects, D = diag(p) (1/0 = 0),
- * Delta = (C' D^-1 C / N)^-1 (C' D^-1 V D^-1 C).
- */
-static const char *
-rao_scott(const ChisqInput *in, int statistic, ChisqResult *out)
-{
-	int			r = in->r,
-				c = in->c,
+	int			r = t->r,
+				c = t->c,
 				K = r * c,
 				q = (r - 1) * (c - 1),
-				p1 = r + c - 1;
-	double		T = 0,
-				x2 = pearson(in),
-				tr = 0,
-				tr2 = 0;
-	double	   *X1 = calloc((size_t) K * p1, sizeof(double));
-	double	   *XI = calloc((size_t) K * q, sizeof(double));
-	double	   *G = calloc((size_t) p1 * p1, sizeof(double));
-	double	   *H = calloc((size_t) p1 * q, sizeof(double));
-	double	   *Cm = calloc((size_t) K * q, sizeof(double));
-	double	   *iD = calloc(K, sizeof(double));
-	double	   *A = calloc((size_t) K * q, sizeof(double));
-	double	   *denom = calloc((size_t) q * q, sizeof(double));
-	double	   *VA = calloc((size_t) K * q, sizeof(double));
-	double	   *numr = calloc((size_t) q * q, sizeof(double));
-	double	   *Ct;
-	int			i,
+				i,
 				j,
 				k,
-				a;
-	const char *problem = NULL;
+				l;
+	double	   *R = chisq_alloc(w, r, sizeof(double)),
+			   *C = chisq_alloc(w, c, sizeof(double)),
+			   *Yu = chisq_alloc(w, q, sizeof(double)),
+			   *x = chisq_alloc(w, q, sizeof(double));
+	int		   *use = chisq_alloc(w, q, sizeof(int));
+	double	   *S;
+	double		T = 0,
+				stat = 0;
+	ChisqStatus st;
 
-	for (k = 0; k < K; k++)
-		T += in->total[k];
-	/* X1: intercept, rows 2..r, cols 2..c; XI: row_i x col_j, i, j >= 2 */
+	if (!R || !C || !Yu || !x || !use)
+		return CHISQ_TOO_BIG;
+	st = chisq_sigma_total(t, w, &S, out);
+	if (st != CHISQ_OK)
+		return st;
 	for (j = 0; j < c; j++)
 		for (i = 0; i < r; i++)
 		{
-			k = i + r * j;
-			X1[k * p1] = 1;
-			if (i > 0)
-				X1[k * p1 + i] = 1;
-			if (j > 0)
-				X1[k * p1 + (r - 1) + j] = 1;
-			if (i > 0 && j > 0)
-				XI[k * q + (i - 1) + (r - 1) * (j - 1)] = 1;
+			double		v = t->total[i + r * j];
+
+			R[i] += v;
+			C[j] += v;
+			T += v;
 		}
-	/* Cm = XI - X1 (X1'X1)^-1 X1' XI */
-	Ct = transpose(X1, K, p1);
-	matmul(Ct, X1, G, p1, K, p1);
-	matmul(Ct, XI, H, p1, K, q);
-	free(Ct);
-	if (!solve(G, H, p1, q))
-		problem = "The main-effects design matrix is singular.";
-	else
-	{
-		matmul(X1, H, Cm, K, p1, q);
-		for (k = 0; k < K * q; k++)
-			Cm[k] = XI[k] - Cm[k];
-		for (k = 0; k < K; k++)
-		{
-			double		p = in->total[k] / T;
-
-			iD[k] = p == 0 ? 0 : 1 / p;
-		}
-		/* A = D^-1 C; denom = C' D^-1 C / N; numr = A' V A */
-		for (k = 0; k < K; k++)
-			for (a = 0; a < q; a++)
-				A[k * q + a] = iD[k] * Cm[k * q + a];
-		Ct = transpose(Cm, K, q);
-		matmul(Ct, A, denom, q, K, q);
-		free(Ct);
-		for (k = 0; k < q * q; k++)
-			denom[k] /= in->N;
-		matmul(in->vmean, A, VA, K, K, q);
-		Ct = transpose(A, K, q);
-		matmul(Ct, VA, numr, q, K, q);
-		free(Ct);
-		/* Delta = denom^-1 numr (solve overwrites numr with Delta) */
-		if (!solve(denom, numr, q, q))
-			problem = "The table's design matrix is singular (a row or column without weight?).";
-		else
-		{
-			for (i = 0; i < q; i++)
-			{
-				tr += numr[i * q + i];
-				for (j = 0; j < q; j++)
-					tr2 += numr[i * q + j] * numr[j * q + i];
-			}
-			if (statistic == CHISQ_F)
-			{
-				double		d0 = tr * tr / tr2;
-
-				out->statistic = x2 / tr;
-				out->ndf = d0;
-				out->ddf = d0 * in->nu;
-				out->p_value = dist_pf_upper(out->statistic, d0, d0 * in->nu);
-			}
-			else
-			{
-				out->statistic = x2;
-				out->ndf = q;
-				out->ddf = NAN;
-				out->p_value = dist_pchisq_upper(x2 / (tr / q), q);
-			}
-		}
-	}
-	free(X1);
-	free(XI);
-	free(G);
-	free(H);
-	free(Cm);
-	free(iD);
-	free(A);
-	free(denom);
-	free(VA);
-	free(numr);
-	return problem;
-}
-
-/*
- * Wald and adjusted Wald: Y = cell totals minus row x column / total, its
- * covariance J Sigma J' (J the Jacobian of Y in the cell totals), the test
- * of the (r-1)(c-1) cells with i, j >= 2.
- */
-static const char *
-wald(const ChisqInput *in, int statistic, ChisqResult *out)
-{
-	int			r = in->r,
-				c = in->c,
-				K = r * c,
-				q = (r - 1) * (c - 1);
-	double	   *R = calloc(r, sizeof(double)),
-			   *Cc = calloc(c, sizeof(double));
-	double	   *J = calloc((size_t) K * K, sizeof(double));
-	double	   *JS = calloc((size_t) K * K, sizeof(double));
-	double	   *V = calloc((size_t) K * K, sizeof(double));
-	double	   *Vu = calloc((size_t) q * q, sizeof(double));
-	double	   *Y = calloc(K, sizeof(double));
-	double	   *Yu = calloc(q, sizeof(double));
-	double	   *x = calloc(q, sizeof(double));
-	double		T = 0,
-				w = 0;
-	int			i,
-				j,
-				k,
-				l,
-				*use = calloc(q, sizeof(int));
-	const char *problem = NULL;
-	double	   *Jt;
-
-	for (j = 0; j < c; j++)
-		for (i = 0; i < r; i++)
-		{
-			double		t = in->total[i + r * j];
-
-			R[i] += t;
-			Cc[j] += t;
-			T += t;
-		}
-	/* dY_k / dT_l for cell totals l (rows, columns and the total are sums of cells) */
+	/* S := J S J' (J S, transpose, J again) */
+	if (!apply_j(t, R, C, T, w, S))
+		return CHISQ_TOO_BIG;
 	for (k = 0; k < K; k++)
 	{
-		int			ik = k % r,
-					jk = k / r;
-
-		Y[k] = in->total[k] - R[ik] * Cc[jk] / T;
-		for (l = 0; l < K; l++)
+		core_check_interrupts();
+		for (l = k + 1; l < K; l++)
 		{
-			int			il = l % r,
-						jl = l / r;
-			double		d = (k == l) ? 1.0 : 0.0;
+			double		tmp = S[(size_t) k * K + l];
 
-			if (il == ik)
-				d -= Cc[jk] / T;
-			if (jl == jk)
-				d -= R[ik] / T;
-			d += R[ik] * Cc[jk] / (T * T);
-			J[k * K + l] = d;
+			S[(size_t) k * K + l] = S[(size_t) l * K + k];
+			S[(size_t) l * K + k] = tmp;
 		}
 	}
-	matmul(J, in->vtotal, JS, K, K, K);
-	Jt = transpose(J, K, K);
-	matmul(JS, Jt, V, K, K, K);
-	free(Jt);
+	if (!apply_j(t, R, C, T, w, S))
+		return CHISQ_TOO_BIG;
 	k = 0;
 	for (j = 1; j < c; j++)
 		for (i = 1; i < r; i++)
 			use[k++] = i + r * j;
+	/* V[use, use] compacted in place: the source never precedes the target */
 	for (k = 0; k < q; k++)
 	{
-		Yu[k] = Y[use[k]];
-		x[k] = Yu[k];
+		core_check_interrupts();
 		for (l = 0; l < q; l++)
-			Vu[k * q + l] = V[use[k] * K + use[l]];
+			S[(size_t) k * q + l] = S[(size_t) use[k] * K + use[l]];
+		Yu[k] = t->total[use[k]] - R[use[k] % r] * C[use[k] / r] / T;
+		x[k] = Yu[k];
 	}
-	if (!solve(Vu, x, q, 1))
-		problem = "The covariance matrix of the interaction cells is singular.";
+	if (!solve1(S, x, q))
+		return CHISQ_SINGULAR_WALD;
+	for (k = 0; k < q; k++)
+		stat += Yu[k] * x[k];
+	out->ndf = q;
+	if (statistic == CHISQ_WALD)
+	{
+		out->statistic = stat / q;
+		out->ddf = t->nu;
+	}
 	else
 	{
-		for (k = 0; k < q; k++)
-			w += Yu[k] * x[k];
-		out->ndf = q;
-		if (statistic == CHISQ_WALD)
-		{
-			out->statistic = w / q;
-			out->ddf = in->nu;
-		}
-		else
-		{
-			out->ddf = in->nu - q + 1;
-			out->statistic = w * out->ddf / (q * in->nu);
-		}
-		out->p_value = dist_pf_upper(out->statistic, out->ndf, out->ddf);
+		out->ddf = t->nu - q + 1;
+		out->statistic = stat * out->ddf / (q * t->nu);
 	}
-	free(R);
-	free(Cc);
-	free(J);
-	free(JS);
-	free(V);
-	free(Vu);
-	free(Y);
-	free(Yu);
-	free(x);
-	free(use);
-	return problem;
+	out->p_value = dist_pf_upper(out->statistic, out->ndf, out->ddf);
+	return CHISQ_OK;
 }
 
-const char *
-chisq_compute(const ChisqInput *in, int statistic, ChisqResult *out)
+ChisqStatus
+chisq_compute(const ChisqTable *t, int statistic, DesignRealloc fn, void *ctx,
+			  ChisqResult *out)
 {
+	ChisqWork	w;
+	ChisqStatus st;
+
 	out->statistic = out->ndf = out->ddf = out->p_value = NAN;
+	out->trace = out->trace2 = NAN;
+	out->lonely_stratum = 0;
+	out->bytes = 0;
+	chisq_work_init(&w, fn, ctx);
 	if (statistic == CHISQ_WALD || statistic == CHISQ_ADJWALD)
-		return wald(in, statistic, out);
-	return rao_scott(in, statistic, out);
+		st = wald(t, statistic, &w, out);
+	else
+		st = rao_scott(t, statistic, &w, out);
+	if (st == CHISQ_TOO_BIG)
+		out->bytes = w.need;
+	if (st != CHISQ_OK)
+		out->statistic = out->ndf = out->ddf = out->p_value = NAN;
+	chisq_release_all(&w);
+	return st;
 }
