@@ -9,16 +9,18 @@
  * Cells are indexed k = i + r * j (row index fastest, as R's interaction()),
  * i = 0..r-1, j = 0..c-1; K = r c.
  *
- * Cost (see chisq_var.c and chisq_core.c for the algebra), m = r + c:
- *   F, Chisq   weights only  O(K m^2)
- *              strata, PSUs  O(sum_j e_j^2 + sum_h e_h^2 + K^2 + K m^2)
- *                            e_j cells of PSU j, e_h cells of stratum h
- *              replicates    O(R K m + R^2 K + K m^2)
- *   Wald, adjWald            the covariance as above, O(K^2) for the
- *                            contrasts and O(q^3) for their solve,
- *                            q = (r-1)(c-1)
- * plus O(K^2) memory (8 K^2 bytes) for strata and PSUs and for Wald, and
- * O(K m) otherwise.
+ * Cost (see chisq_var.c and chisq_core.c for the algebra), K = r c cells,
+ * e_j the cells of PSU j, e_h those of stratum h, R replicates:
+ *   F, Chisq   the projection O(K (r + c) min(r, c)) (O(K^2) at most,
+ *              O(K r) for an r x 2 table) on top of Vt:
+ *                weights only  O(K (r + c))
+ *                strata, PSUs  O(sum_j e_j^2 + sum_h e_h^2 + K^2)
+ *                replicates    O(R^2 K + R K (r + c))
+ *              memory O(K (r + c)), plus K (K + 1) / 2 doubles with PSUs
+ *   Wald, adjWald  the covariance of the totals (O(K^2), O(sum_j e_j^2 +
+ *              sum_h e_h^2), O(R K^2)), O(K^2) for J Sigma J' and
+ *              O(q^3 / 3) for its solve, q = (r-1)(c-1); K^2 doubles.
+ * Rows enter only through the aggregate's state (O(1) a row).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */

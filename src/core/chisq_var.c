@@ -143,15 +143,47 @@ add_urow(double *Yk, const ChisqBasis *b, int l, double v)
  *   tr(Vt) = g [sum d - 2 sum s + S sum p],
  *   |Vt|^2 = g^2 [sum d^2 + 2 tr(M X' diag(d) X) + tr((M X'X)^2)],
  *   Vt U = g [diag(d) U + ph (S pi - sigma)' - sh pi'],
- * pi = U' ph, sigma = U' sh: O(K m).  N = 1 gives f = Inf, as R's n/(n-1).
+ * pi = U' ph, sigma = U' sh: O(K) for the sums, O(m) a row of Vt U.
+ * N = 1 gives f = Inf, as R's n/(n-1).
  */
+typedef struct WeightsRows
+{
+	const ChisqBasis *b;
+	const double *sumsq;
+	const double *pi;
+	const double *sigma;
+	double		gs;
+	double		S;
+} WeightsRows;
+
+static void
+weights_row(const void *state, int k, double *y)
+{
+	const WeightsRows *st = (const WeightsRows *) state;
+	const ChisqBasis *b = st->b;
+	double		p = b->p[k],
+				ph,
+				sh;
+	int			g;
+
+	if (!(p > 0))
+	{
+		memset(y, 0, sizeof(double) * b->m);
+		return;
+	}
+	ph = b->sqp[k];
+	sh = st->sumsq[k] / ph;
+	for (g = 0; g < b->m; g++)
+		y[g] = st->gs * (ph * (st->S * st->pi[g] - st->sigma[g]) - sh * st->pi[g]);
+	add_urow(y, b, k, st->gs * st->sumsq[k] / p);
+}
+
 static ChisqStatus
 weights_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out)
 {
 	int			K = b->K,
 				m = b->m,
-				k,
-				g;
+				k;
 	double		W = sum_of(t->total, K),
 				S = 0,
 				f = t->N / (t->N - 1),
@@ -168,13 +200,13 @@ weights_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out)
 				M21,
 				M22;
 	double	   *pi,
-			   *sigma,
-			   *Y;
+			   *sigma;
+	WeightsRows *st;
 
 	pi = chisq_alloc(w, m + 1, sizeof(double));
 	sigma = chisq_alloc(w, m + 1, sizeof(double));
-	Y = chisq_alloc(w, (uint64_t) K * m + 1, sizeof(double));
-	if (!pi || !sigma || !Y)
+	st = chisq_alloc(w, 1, sizeof(WeightsRows));
+	if (!pi || !sigma || !st)
 		return CHISQ_TOO_BIG;
 	for (k = 0; k < K; k++)
 		S += t->sumsq[k];
@@ -215,27 +247,14 @@ weights_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out)
 	M22 = -ss + S * sp;
 	out->frob2 = gs * gs * (sd2 + 2 * (-2 * a12 + S * a22) +
 							M11 * M11 + 2 * M12 * M21 + M22 * M22);
-
-	for (k = 0; k < K; k++)
-	{
-		double		p = b->p[k],
-					d,
-					sh,
-					ph,
-				   *Yk = Y + (size_t) k * m;
-
-		if (!(p > 0))
-			continue;
-		d = t->sumsq[k] / p;
-		ph = b->sqp[k];
-		sh = t->sumsq[k] / ph;
-		for (g = 0; g < m; g++)
-			Yk[g] = gs * (ph * (S * pi[g] - sigma[g]) - sh * pi[g]);
-		add_urow(Yk, b, k, gs * d);
-	}
-	out->Y = Y;
-	chisq_release(w, pi);
-	chisq_release(w, sigma);
+	st->b = b;
+	st->sumsq = t->sumsq;
+	st->pi = pi;
+	st->sigma = sigma;
+	st->gs = gs;
+	st->S = S;
+	out->row = weights_row;
+	out->state = st;
 	return CHISQ_OK;
 }
 
@@ -250,19 +269,106 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-/* S[lo, hi] += v over the upper triangle */
+/*
+ * A symmetric K x K matrix by its upper triangle: entry (k, l), l >= k, at
+ * S[base[k] + l].  Packed (K (K + 1) / 2 doubles, base[k] = k K - k (k +
+ * 1) / 2) for the Rao-Scott traces, full (base[k] = k K) where the Wald
+ * test needs both triangles.
+ */
+typedef struct SymMat
+{
+	int			K;
+	double	   *S;
+	size_t	   *base;
+} SymMat;
+
+static bool
+sym_alloc(SymMat *m, int K, bool packed, ChisqWork *w)
+{
+	int			k;
+
+	m->K = K;
+	m->base = chisq_alloc(w, K, sizeof(size_t));
+	m->S = chisq_alloc(w, packed ? (uint64_t) K * (K + 1) / 2 : (uint64_t) K * K,
+					   sizeof(double));
+	if (!m->base || !m->S)
+		return false;
+	for (k = 0; k < K; k++)
+		m->base[k] = packed ? (size_t) k * K - (size_t) k * (k + 1) / 2 : (size_t) k * K;
+	return true;
+}
+
+/* S[a, b] += v (either order) */
 static inline void
-sym_add(double *S, int K, uint32_t a, uint32_t b, double v)
+sym_add(SymMat *m, uint32_t a, uint32_t b, double v)
 {
 	if (a <= b)
-		S[(size_t) a * K + b] += v;
+		m->S[m->base[a] + b] += v;
 	else
-		S[(size_t) b * K + a] += v;
+		m->S[m->base[b] + a] += v;
+}
+
+/* strata whose cells fill a quarter of the table are subtracted in batches */
+#define STRATA_BATCH 8
+
+typedef struct StrataBatch
+{
+	int			n;
+	double		coef[STRATA_BATCH];
+	double	   *T[STRATA_BATCH];	/* dense K-vectors */
+} StrataBatch;
+
+/*
+ * S -= sum_g coef_g T_g T_g' for the batched strata, row by row over the
+ * upper triangle: one pass over S for STRATA_BATCH strata, contiguous and
+ * vectorisable (a stratum's cells are most of the table here).
+ */
+static void
+batch_flush(SymMat *m, StrataBatch *b)
+{
+	int			K = m->K,
+				k,
+				l,
+				g;
+
+	for (g = b->n; g < STRATA_BATCH; g++)
+		b->coef[g] = 0;
+	for (k = 0; k < K; k++)
+	{
+		double	   *restrict row = m->S + m->base[k];
+		const double *restrict t0 = b->T[0],
+				   *restrict t1 = b->T[1],
+				   *restrict t2 = b->T[2],
+				   *restrict t3 = b->T[3],
+				   *restrict t4 = b->T[4],
+				   *restrict t5 = b->T[5],
+				   *restrict t6 = b->T[6],
+				   *restrict t7 = b->T[7];
+		double		a0 = b->coef[0] * t0[k],
+					a1 = b->coef[1] * t1[k],
+					a2 = b->coef[2] * t2[k],
+					a3 = b->coef[3] * t3[k],
+					a4 = b->coef[4] * t4[k],
+					a5 = b->coef[5] * t5[k],
+					a6 = b->coef[6] * t6[k],
+					a7 = b->coef[7] * t7[k];
+
+		core_check_interrupts();
+		if (a0 == 0 && a1 == 0 && a2 == 0 && a3 == 0 &&
+			a4 == 0 && a5 == 0 && a6 == 0 && a7 == 0)
+			continue;
+		for (l = k; l < K; l++)
+			row[l] -= ((a0 * t0[l] + a1 * t1[l]) + (a2 * t2[l] + a3 * t3[l])) +
+				((a4 * t4[l] + a5 * t5[l]) + (a6 * t6[l] + a7 * t7[l]));
+	}
+	for (g = 0; g < STRATA_BATCH; g++)
+		memset(b->T[g], 0, sizeof(double) * K);
+	b->n = 0;
 }
 
 /*
- * Sigma = sum_h c_h [sum_j t_j t_j' - T_h T_h' / n_h] into the upper
- * triangle of S (K x K), R onestrat per stratum:
+ * Sigma = sum_h c_h [sum_j t_j t_j' - T_h T_h' / n_h] into m, R onestrat
+ * per stratum:
  *   f_h = (N_h - n_h) / N_h (1 without fpc); a stratum with f_h < 1e-7
  *   adds 0; c_h = f_h n_h / (n_h - 1);
  *   n_h = 1 (lonely): "fail" stops, "remove" and "certainty" add 0,
@@ -270,20 +376,28 @@ sym_add(double *S, int K, uint32_t a, uint32_t b, double v)
  *   of the proportions are centred over the sample already), "average"
  *   drops the stratum and multiplies Sigma by H / (H - H_lonely) (NaN when
  *   every stratum is dropped), H the strata with table rows.
- * Cost: sum_j e_j^2 + sum_h e_h^2 / 2 + sort of each stratum's cells.
+ * Cost: sum_j e_j^2 / 2 + sum_h e_h^2 / 2 (e the cells of a PSU or
+ * stratum); strata of more than K / 4 cells K^2 / 2 per STRATA_BATCH of
+ * them.
  */
 static ChisqStatus
-cluster_sigma(const ChisqTable *t, ChisqWork *w, double *S, ChisqResult *res)
+cluster_sigma(const ChisqTable *t, ChisqWork *w, SymMat *m, ChisqResult *res)
 {
-	int			K = t->r * t->c;
+	int			K = t->r * t->c,
+				g;
 	double	   *Th = chisq_alloc(w, K, sizeof(double));
 	uint32_t   *cells = chisq_alloc(w, K, sizeof(uint32_t));
+	StrataBatch batch;
 	int			H = 0,
 				H_excl = 0;
 	uint32_t	h;
 
 	if (!Th || !cells)
 		return CHISQ_TOO_BIG;
+	batch.n = 0;
+	for (g = 0; g < STRATA_BATCH; g++)
+		if (!(batch.T[g] = chisq_alloc(w, K, sizeof(double))))
+			return CHISQ_TOO_BIG;
 	for (h = 0; h < t->nstrata; h++)
 	{
 		const ChisqStratum *st = &t->strata[h];
@@ -315,7 +429,7 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, double *S, ChisqResult *res)
 				j = st->psu_begin;
 				for (x = t->psu_first[j]; x < t->psu_first[j + 1]; x++)
 					for (y = x; y < t->psu_first[j + 1]; y++)
-						sym_add(S, K, t->entry_cell[x], t->entry_cell[y],
+						sym_add(m, t->entry_cell[x], t->entry_cell[y],
 								f * t->entry_w[x] * t->entry_w[y]);
 			}
 			continue;
@@ -324,10 +438,11 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, double *S, ChisqResult *res)
 		for (j = st->psu_begin; j < st->psu_end; j++)
 		{
 			uint64_t	a,
-						e;
+						e,
+						end = t->psu_first[j + 1];
 
 			core_poll(&w->tick);
-			for (a = t->psu_first[j]; a < t->psu_first[j + 1]; a++)
+			for (a = t->psu_first[j]; a < end; a++)
 			{
 				uint32_t	ka = t->entry_cell[a];
 				double		va = c * t->entry_w[a];
@@ -335,15 +450,27 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, double *S, ChisqResult *res)
 				if (Th[ka] == 0 && t->entry_w[a] != 0)
 					cells[ncells++] = ka;
 				Th[ka] += t->entry_w[a];
-				for (e = a; e < t->psu_first[j + 1]; e++)
-					sym_add(S, K, ka, t->entry_cell[e], va * t->entry_w[e]);
+				for (e = a; e < end; e++)
+					sym_add(m, ka, t->entry_cell[e], va * t->entry_w[e]);
 			}
 		}
-		/* - c / n T_h T_h', row by row along the sorted cells */
+		/* - c / n T_h T_h' */
+		if ((uint64_t) ncells * 4 >= (uint64_t) K)
+		{
+			double	   *tmp = batch.T[batch.n];
+
+			batch.T[batch.n] = Th;
+			batch.coef[batch.n++] = c / (double) n;
+			Th = tmp;
+			if (batch.n == STRATA_BATCH)
+				batch_flush(m, &batch);
+			continue;
+		}
+		/* a small stratum: along its sorted cells */
 		qsort(cells, ncells, sizeof(uint32_t), cmp_u32);
 		for (x = 0; x < ncells; x++)
 		{
-			double	   *row = S + (size_t) cells[x] * K;
+			double	   *row = m->S + m->base[cells[x]];
 			double		v = c / (double) n * Th[cells[x]];
 
 			core_check_interrupts();
@@ -353,6 +480,8 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, double *S, ChisqResult *res)
 		for (x = 0; x < ncells; x++)
 			Th[cells[x]] = 0;
 	}
+	if (batch.n > 0)
+		batch_flush(m, &batch);
 	if (H_excl > 0)
 	{
 		double		scale = H_excl == H ? NAN : (double) H / (H - H_excl);
@@ -361,10 +490,12 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, double *S, ChisqResult *res)
 
 		for (k = 0; k < K; k++)
 			for (l = k; l < K; l++)
-				S[(size_t) k * K + l] *= scale;
+				m->S[m->base[k] + l] *= scale;
 	}
 	chisq_release(w, Th);
 	chisq_release(w, cells);
+	for (g = 0; g < STRATA_BATCH; g++)
+		chisq_release(w, batch.T[g]);
 	return CHISQ_OK;
 }
 
@@ -372,8 +503,22 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, double *S, ChisqResult *res)
  * Vt from Sigma (upper triangle): V = (Sigma - p rho' - rho p' + P p p') /
  * W^2 with rho = Sigma 1 and P = 1' Sigma 1 (the linearization above),
  * Vt_kl = N V_kl / sqrt(p_k p_l) on non-empty cells; one pass over the
- * triangle gives tr(Vt), |Vt|^2 and Vt U: O(K^2).
+ * triangle gives tr(Vt), |Vt|^2 and Vt U: O(K^2), K (K + 1) / 2 doubles.
  */
+typedef struct StoredRows
+{
+	const double *Y;
+	int			m;
+} StoredRows;
+
+static void
+stored_row(const void *state, int k, double *y)
+{
+	const StoredRows *st = (const StoredRows *) state;
+
+	memcpy(y, st->Y + (size_t) k * st->m, sizeof(double) * st->m);
+}
+
 static ChisqStatus
 cluster_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out,
 		   ChisqResult *res)
@@ -382,7 +527,7 @@ cluster_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out,
 				m = b->m,
 				k,
 				l;
-	double	   *S = chisq_alloc(w, (uint64_t) K * K, sizeof(double));
+	SymMat		S;
 	double	   *rho = chisq_alloc(w, K, sizeof(double));
 	double	   *Y = chisq_alloc(w, (uint64_t) K * m + 1, sizeof(double));
 	double		W = sum_of(t->total, K),
@@ -390,16 +535,17 @@ cluster_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out,
 				g,
 				tr = 0,
 				fr = 0;
+	StoredRows *rows = chisq_alloc(w, 1, sizeof(StoredRows));
 	ChisqStatus st;
 
-	if (!S || !rho || !Y)
+	if (!rho || !Y || !rows || !sym_alloc(&S, K, true, w))
 		return CHISQ_TOO_BIG;
-	st = cluster_sigma(t, w, S, res);
+	st = cluster_sigma(t, w, &S, res);
 	if (st != CHISQ_OK)
 		return st;
 	for (k = 0; k < K; k++)
 	{
-		const double *row = S + (size_t) k * K;
+		const double *row = S.S + S.base[k];
 
 		core_check_interrupts();
 		rho[k] += row[k];
@@ -414,7 +560,7 @@ cluster_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out,
 	g = t->N / (W * W);
 	for (k = 0; k < K; k++)
 	{
-		const double *row = S + (size_t) k * K;
+		const double *row = S.S + S.base[k];
 		double		pk = b->p[k],
 				   *Yk = Y + (size_t) k * m;
 
@@ -445,8 +591,12 @@ cluster_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out,
 	}
 	out->trace = tr;
 	out->frob2 = fr;
-	out->Y = Y;
-	chisq_release(w, S);
+	rows->Y = Y;
+	rows->m = m;
+	out->row = stored_row;
+	out->state = rows;
+	chisq_release(w, S.S);
+	chisq_release(w, S.base);
 	chisq_release(w, rho);
 	return CHISQ_OK;
 }
@@ -461,8 +611,40 @@ cluster_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out,
  * With Xh = X Wp^1/2 (R x K) and G = Xh Xh':
  *   tr(Vt) = N sum_r sigma_r G_rr,
  *   |Vt|^2 = N^2 sum_rs sigma_r sigma_s G_rs^2,
- *   Vt U = N Xh' diag(sigma) (Xh U):  O(R^2 K + R K m).
+ *   Vt U = N Xh' diag(sigma) (Xh U):  O(R^2 K + R K), O(R m) a row.
  */
+typedef struct ReplicateRows
+{
+	const ChisqBasis *b;
+	const double *Xh;
+	const double *XU;
+	const double *sig;
+	int			kept;
+	double		N;
+} ReplicateRows;
+
+static void
+replicate_row(const void *state, int k, double *y)
+{
+	const ReplicateRows *st = (const ReplicateRows *) state;
+	int			K = st->b->K,
+				m = st->b->m,
+				r,
+				g;
+
+	memset(y, 0, sizeof(double) * m);
+	for (r = 0; r < st->kept; r++)
+	{
+		double		v = st->N * st->Xh[(size_t) r * K + k] * st->sig[r];
+		const double *xu = st->XU + (size_t) r * m;
+
+		if (v == 0)
+			continue;
+		for (g = 0; g < m; g++)
+			y[g] += v * xu[g];
+	}
+}
+
 static ChisqStatus
 replicate_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *out)
 {
@@ -472,7 +654,6 @@ replicate_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *ou
 				k,
 				r,
 				s,
-				g,
 				kept = 0;
 	double	   *wr = chisq_alloc(w, R + 1, sizeof(double));
 	double	   *centre = chisq_alloc(w, K, sizeof(double));
@@ -480,8 +661,8 @@ replicate_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *ou
 	double	   *Xh,
 			   *G,
 			   *XU,
-			   *Y,
 			   *sig;
+	ReplicateRows *rows;
 	double		W = sum_of(t->total, K),
 				tr = 0,
 				fr = 0;
@@ -500,9 +681,9 @@ replicate_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *ou
 	Xh = chisq_alloc(w, (uint64_t) kept * K + 1, sizeof(double));
 	G = chisq_alloc(w, (uint64_t) kept * kept + 1, sizeof(double));
 	XU = chisq_alloc(w, (uint64_t) kept * m + 1, sizeof(double));
-	Y = chisq_alloc(w, (uint64_t) K * m + 1, sizeof(double));
 	sig = chisq_alloc(w, kept + 1, sizeof(double));
-	if (!Xh || !G || !XU || !Y || !sig)
+	rows = chisq_alloc(w, 1, sizeof(ReplicateRows));
+	if (!Xh || !G || !XU || !sig || !rows)
 		return CHISQ_TOO_BIG;
 	for (k = 0; k < K; k++)
 	{
@@ -545,30 +726,18 @@ replicate_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *ou
 	}
 	out->trace = t->N * tr;
 	out->frob2 = t->N * t->N * fr;
-	for (k = 0; k < K; k++)
-	{
-		double	   *Yk = Y + (size_t) k * m;
-
-		core_check_interrupts();
-		for (r = 0; r < kept; r++)
-		{
-			double		v = t->N * Xh[(size_t) r * K + k] * sig[r];
-			const double *xu = XU + (size_t) r * m;
-
-			if (v == 0)
-				continue;
-			for (g = 0; g < m; g++)
-				Yk[g] += v * xu[g];
-		}
-	}
-	out->Y = Y;
+	rows->b = b;
+	rows->Xh = Xh;
+	rows->XU = XU;
+	rows->sig = sig;
+	rows->kept = kept;
+	rows->N = t->N;
+	out->row = replicate_row;
+	out->state = rows;
 	chisq_release(w, wr);
 	chisq_release(w, centre);
 	chisq_release(w, use);
-	chisq_release(w, Xh);
 	chisq_release(w, G);
-	chisq_release(w, XU);
-	chisq_release(w, sig);
 	return CHISQ_OK;
 }
 
@@ -623,7 +792,19 @@ chisq_sigma_total(const ChisqTable *t, ChisqWork *w, double **sigma, ChisqResult
 		}
 	}
 	else if (t->design == CHISQ_DESIGN_CLUSTER)
-		st = cluster_sigma(t, w, S, res);
+	{
+		SymMat		m;
+
+		m.K = K;
+		m.S = S;
+		m.base = chisq_alloc(w, K, sizeof(size_t));
+		if (!m.base)
+			return CHISQ_TOO_BIG;
+		for (k = 0; k < K; k++)
+			m.base[k] = (size_t) k * K;
+		st = cluster_sigma(t, w, &m, res);
+		chisq_release(w, m.base);
+	}
 	else
 	{
 		double	   *x = chisq_alloc(w, (uint64_t) K * R + 1, sizeof(double));

@@ -52,14 +52,16 @@ typedef struct ChisqBasis
 /*
  * Vt = N W^1/2 V W^1/2 (V the covariance of the cell proportions, W =
  * diag(1/p) with 0 for empty cells) as the Rao-Scott traces use it: its
- * trace, the sum of squares of its entries and Y = Vt U (K x m, row-major,
- * allocated in the work).
+ * trace, the sum of squares of its entries and, one row at a time, Y = Vt
+ * U (row(state, k, y) writes the m values of row k into y; the state lives
+ * in the work).
  */
 typedef struct ChisqVt
 {
 	double		trace;
 	double		frob2;
-	double	   *Y;
+	void		(*row) (const void *state, int k, double *y);
+	const void *state;
 } ChisqVt;
 
 extern ChisqStatus chisq_vt(const ChisqTable *t, const ChisqBasis *b,
