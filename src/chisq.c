@@ -10,8 +10,10 @@
  *
  * State: the row and column levels, and per cell the weighted count (and
  * sum of squared weights) or, with clusters, per PSU and cell the weighted
- * count, or per replicate and cell the replicate count.  Rows with a NULL
- * category are left out of the table but stay in the design (na.rm).
+ * count (an open-addressing table keyed by the two indexes, 24 bytes a
+ * slot, at most half full), or per replicate and cell the replicate count.
+ * Rows with a NULL category are left out of the table but stay in the
+ * design (na.rm).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -36,6 +38,14 @@
 
 #define CHISQ_MAX_CELLS 2500
 
+/* the weight sum of one cell in one PSU; psu1 = 0 marks an empty slot */
+typedef struct PsuCell
+{
+	uint32		psu1;			/* index into d.psu, plus 1 */
+	uint32		cell;			/* index into cells */
+	dd_t		w;
+} PsuCell;
+
 typedef struct ChisqAcc
 {
 	int32		kind;			/* DESIGN_WEIGHTS, DESIGN_CLUSTER, DESIGN_REPLICATE */
@@ -47,7 +57,10 @@ typedef struct ChisqAcc
 	dd_t	   *t;				/* weights: per cell sum w;  replicate: cells x R */
 	dd_t	   *q;				/* weights: per cell sum w^2 */
 	uint32		cap;			/* allocated cells */
-	Design		d;				/* cluster: strata, PSUs, and per PSU the cells (as SSUs) */
+	Design		d;				/* cluster: strata and PSUs */
+	PsuCell    *pc;				/* cluster: per (PSU, cell) weight sums */
+	uint32		pc_cap;			/* slots: 0 or a power of 2 */
+	uint32		pc_n;			/* slots in use */
 	RepSpec		rep;
 	double	   *rscales;
 	MemoryContext cxt;
@@ -69,8 +82,75 @@ chisq_acc_new(MemoryContext cxt, int kind)
 	design_init(&a->rows, DESIGN_CLUSTER, guard_realloc, cxt);
 	design_init(&a->cols, DESIGN_CLUSTER, guard_realloc, cxt);
 	design_init(&a->cells, DESIGN_CLUSTER, guard_realloc, cxt);
-	design_init(&a->d, DESIGN_CLUSTER2, guard_realloc, cxt);
+	design_init(&a->d, DESIGN_CLUSTER, guard_realloc, cxt);
 	return a;
+}
+
+static inline uint32
+pc_hash(uint32 psu, uint32 cell)
+{
+	uint64		x = ((uint64) psu << 32) | cell;
+
+	/* the murmur3 finaliser */
+	x ^= x >> 33;
+	x *= UINT64CONST(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	x ^= x >> 33;
+	return (uint32) x;
+}
+
+static PsuCell *pc_get(ChisqAcc *a, uint32 psu, uint32 cell);
+
+/* double the (PSU, cell) table, checked against barometer.max_state_bytes */
+static void
+pc_grow(ChisqAcc *a)
+{
+	PsuCell    *old = a->pc;
+	uint32		ocap = a->pc_cap,
+				i;
+	uint64		ncap = ocap ? (uint64) ocap * 2 : 1024;
+
+	if (ncap > PG_UINT32_MAX / 2)
+		guard_bytes(SIZE_MAX, "the PSU cells of chisq");
+	guard_array(ncap, sizeof(PsuCell), "the PSU cells of chisq");
+	a->pc = guard_realloc(a->cxt, NULL, ncap * sizeof(PsuCell));
+	memset(a->pc, 0, ncap * sizeof(PsuCell));
+	a->pc_cap = (uint32) ncap;
+	a->pc_n = 0;
+	for (i = 0; i < ocap; i++)
+		if (old[i].psu1 != 0)
+			pc_get(a, old[i].psu1 - 1, old[i].cell)->w = old[i].w;
+	if (old)
+		pfree(old);
+}
+
+/* the slot of (psu, cell), made on first sight: one probe in the usual case */
+static PsuCell *
+pc_get(ChisqAcc *a, uint32 psu, uint32 cell)
+{
+	uint32		mask,
+				h;
+
+	if (2 * ((uint64) a->pc_n + 1) > a->pc_cap)
+		pc_grow(a);
+	mask = a->pc_cap - 1;
+	h = pc_hash(psu, cell) & mask;
+	for (;;)
+	{
+		PsuCell    *s = &a->pc[h];
+
+		if (s->psu1 == 0)
+		{
+			s->psu1 = psu + 1;
+			s->cell = cell;
+			a->pc_n++;
+			return s;
+		}
+		if (s->psu1 == psu + 1 && s->cell == cell)
+			return s;
+		h = (h + 1) & mask;
+	}
 }
 
 /* canonical bytes of an "any" argument (as the tally's identifiers) */
@@ -269,11 +349,10 @@ chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
 		if (rk && ck)
 		{
 			StringInfo	key = cell_key(rk, ck);
-			uint32		q;
+			uint32		k = cell_index(a, key->data, key->len);
 
-			cell_index(a, key->data, key->len);
-			q = design_ssu(&a->d, p, key->data, key->len, &created);
-			design_add(&a->d, p, q, 1.0, w);
+			dd_acc(&pc_get(a, p, k)->w, w);
+			design_add(&a->d, p, UINT32_MAX, 1.0, w);
 		}
 	}
 	else
@@ -370,7 +449,9 @@ static void
 merge_into(ChisqAcc *a, ChisqAcc *b)
 {
 	uint32		i,
-				where;
+				where,
+			   *cell_map,
+			   *psu_map;
 	bool		created;
 	const char *problem;
 
@@ -394,6 +475,7 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("replicate settings differ between rows")));
 	a->n_rows += b->n_rows;
+	cell_map = palloc((b->cells.nstrata + 1) * sizeof(uint32));
 	for (i = 0; i < b->rows.nstrata; i++)
 		design_stratum(&a->rows, b->rows.arena + b->rows.strata[i].id.off, b->rows.strata[i].id.len, &created);
 	for (i = 0; i < b->cols.nstrata; i++)
@@ -404,6 +486,7 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 		uint32		k = cell_index(a, b->cells.arena + id.off, id.len);
 		uint32		r;
 
+		cell_map[i] = k;
 		if (a->kind == DESIGN_WEIGHTS)
 		{
 			a->t[k] = dd_add(a->t[k], b->t[i]);
@@ -427,7 +510,31 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("design columns differ between rows"),
 					 errdetail("%s", problem)));
+		/* b's PSUs in a, then b's (PSU, cell) sums */
+		psu_map = palloc((b->d.npsu + 1) * sizeof(uint32));
+		for (i = 0; i < b->d.npsu; i++)
+		{
+			const PsuRec *p = &b->d.psu[i];
+			const StratumRec *st = &b->d.strata[p->stratum];
+			uint32		h = design_stratum(&a->d, b->d.arena + st->id.off, st->id.len, &created);
+
+			psu_map[i] = design_psu(&a->d, h, b->d.arena + p->id.off, p->id.len, &created);
+		}
+		for (i = 0; i < b->pc_cap; i++)
+		{
+			const PsuCell *x = &b->pc[i];
+			PsuCell    *y;
+
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (x->psu1 == 0)
+				continue;
+			y = pc_get(a, psu_map[x->psu1 - 1], cell_map[x->cell]);
+			y->w = dd_add(y->w, x->w);
+		}
+		pfree(psu_map);
 	}
+	pfree(cell_map);
 }
 
 PG_FUNCTION_INFO_V1(barometer_chisq_combine);
@@ -535,7 +642,7 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, d->lonely);
 		pq_sendint32(&buf, d->nstrata);
 		pq_sendint32(&buf, d->npsu);
-		pq_sendint32(&buf, d->nssu);
+		pq_sendint32(&buf, a->pc_n);
 		for (i = 0; i < d->nstrata; i++)
 		{
 			pq_sendint32(&buf, d->strata[i].id.len);
@@ -553,14 +660,13 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 			put_dd(&buf, d->psu[i].a);
 			put_dd(&buf, d->psu[i].b);
 		}
-		for (i = 0; i < d->nssu; i++)
+		for (i = 0; i < a->pc_cap; i++)
 		{
-			pq_sendint32(&buf, d->ssu[i].psu);
-			pq_sendint32(&buf, d->ssu[i].id.len);
-			pq_sendbytes(&buf, d->arena + d->ssu[i].id.off, d->ssu[i].id.len);
-			pq_sendint64(&buf, d->ssu[i].n_dom);
-			put_dd(&buf, d->ssu[i].a);
-			put_dd(&buf, d->ssu[i].b);
+			if (a->pc[i].psu1 == 0)
+				continue;
+			pq_sendint32(&buf, a->pc[i].psu1 - 1);
+			pq_sendint32(&buf, a->pc[i].cell);
+			put_dd(&buf, a->pc[i].w);
 		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -646,12 +752,11 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 		for (i = 0; i < nq; i++)
 		{
 			uint32		p = pq_getmsgint(&buf, 4);
-			uint32		len = pq_getmsgint(&buf, 4);
-			uint32		q = design_ssu(d, p, pq_getmsgbytes(&buf, len), len, &created);
+			uint32		k = pq_getmsgint(&buf, 4);
 
-			d->ssu[q].n_dom = pq_getmsgint64(&buf);
-			d->ssu[q].a = get_dd(&buf);
-			d->ssu[q].b = get_dd(&buf);
+			if (p >= d->npsu || k >= a->cells.nstrata)
+				elog(ERROR, "chisq: a corrupt serialized state");
+			pc_get(a, p, k)->w = get_dd(&buf);
 		}
 	}
 	PG_RETURN_POINTER(a);
@@ -694,7 +799,7 @@ level_ranks(const Design *s)
  * first lonely stratum as before), one entry per (PSU, cell) with the
  * cell's weight sum; also the cell totals and nu = PSUs - strata over every
  * row of the design.  *order receives, per core stratum, the state's
- * stratum index.  O(PSUs + SSUs).
+ * stratum index.  O(PSUs + slots of the (PSU, cell) table).
  */
 static void
 cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
@@ -703,44 +808,25 @@ cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
 	Design	   *d = &a->d;
 	uint32	   *pfirst,
 			   *porder,
-			   *qfirst,
-			   *qorder,
-			   *fill,
-			   *cellk;
+			   *fill;
+	uint64	   *qfirst;
 	uint32		h,
 				i,
-				x,
-				y;
+				x;
 	ChisqStratum *strata;
 	uint64	   *psu_first;
 	uint32	   *entry_cell;
 	double	   *entry_w;
 	uint32		ns = 0,
 				np = 0;
-	uint64		ne = 0;
 	int64		psus = 0,
 				nstrata = 0;
-	bool		created;
 
-	guard_array((uint64) d->nssu + 1, sizeof(uint32) * 2 + sizeof(uint64) + sizeof(double),
-				"the PSU cells of chisq");
-	guard_array((uint64) d->npsu + 2, sizeof(uint32) * 3 + sizeof(uint64), "the PSUs of chisq");
-	cellk = palloc((d->nssu + 1) * sizeof(uint32));
-	for (i = 0; i < d->nssu; i++)
-	{
-		IdRef		id = d->ssu[i].id;
-		uint32		ci = design_stratum(&a->cells, d->arena + id.off, id.len, &created);
-
-		if ((i & 4095) == 0)
-			CHECK_FOR_INTERRUPTS();
-		cellk[i] = cell_of[ci];
-		total[cellk[i]] += dd_to_double(d->ssu[i].b);
-	}
-	/* PSUs grouped by stratum, SSUs (cells) grouped by PSU: counting sorts */
+	guard_array((uint64) a->pc_n + 1, sizeof(uint32) + sizeof(double), "the PSU cells of chisq");
+	guard_array((uint64) d->npsu + 2, sizeof(uint32) * 3 + sizeof(uint64) * 2, "the PSUs of chisq");
+	/* PSUs grouped by stratum: a counting sort */
 	pfirst = palloc0((d->nstrata + 2) * sizeof(uint32));
 	porder = palloc((d->npsu + 1) * sizeof(uint32));
-	qfirst = palloc0((d->npsu + 2) * sizeof(uint32));
-	qorder = palloc((d->nssu + 1) * sizeof(uint32));
 	for (i = 0; i < d->npsu; i++)
 		pfirst[d->psu[i].stratum + 1]++;
 	for (h = 0; h < d->nstrata; h++)
@@ -749,20 +835,12 @@ cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
 	for (i = 0; i < d->npsu; i++)
 		porder[pfirst[d->psu[i].stratum] + fill[d->psu[i].stratum]++] = i;
 	pfree(fill);
-	for (i = 0; i < d->nssu; i++)
-		qfirst[d->ssu[i].psu + 1]++;
-	for (i = 0; i < d->npsu; i++)
-		qfirst[i + 1] += qfirst[i];
-	fill = palloc0((d->npsu + 1) * sizeof(uint32));
-	for (i = 0; i < d->nssu; i++)
-		qorder[qfirst[d->ssu[i].psu] + fill[d->ssu[i].psu]++] = i;
-	pfree(fill);
 
+	/* the core's PSU numbers, then each PSU's cells at its place */
 	strata = palloc0((d->nstrata + 1) * sizeof(ChisqStratum));
 	*order = palloc((d->nstrata + 1) * sizeof(uint32));
-	psu_first = palloc0((d->npsu + 1) * sizeof(uint64));
-	entry_cell = palloc((d->nssu + 1) * sizeof(uint32));
-	entry_w = palloc((d->nssu + 1) * sizeof(double));
+	fill = palloc((d->npsu + 1) * sizeof(uint32));
+	qfirst = palloc0((d->npsu + 2) * sizeof(uint64));
 	for (h = 0; h < d->nstrata; h++)
 	{
 		uint32		begin = np;
@@ -778,14 +856,10 @@ cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
 			uint32		p = porder[x];
 
 			/* a PSU without table rows is zero padding (its n_psu counts) */
+			fill[p] = PG_UINT32_MAX;
 			if (d->psu[p].n_dom == 0)
 				continue;
-			for (y = qfirst[p]; y < qfirst[p + 1]; y++)
-			{
-				entry_cell[ne] = cellk[qorder[y]];
-				entry_w[ne++] = dd_to_double(d->ssu[qorder[y]].b);
-			}
-			psu_first[++np] = ne;
+			fill[p] = np++;
 		}
 		if (np == begin)
 			continue;
@@ -795,6 +869,30 @@ cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
 		strata[ns].psu_end = np;
 		(*order)[ns++] = h;
 	}
+	for (i = 0; i < a->pc_cap; i++)
+		if (a->pc[i].psu1 != 0 && fill[a->pc[i].psu1 - 1] != PG_UINT32_MAX)
+			qfirst[fill[a->pc[i].psu1 - 1] + 1]++;
+	for (i = 0; i < np; i++)
+		qfirst[i + 1] += qfirst[i];
+	psu_first = palloc0((np + 1) * sizeof(uint64));
+	memcpy(psu_first, qfirst, (np + 1) * sizeof(uint64));
+	entry_cell = palloc((a->pc_n + 1) * sizeof(uint32));
+	entry_w = palloc((a->pc_n + 1) * sizeof(double));
+	for (i = 0; i < a->pc_cap; i++)
+	{
+		const PsuCell *c = &a->pc[i];
+		uint32		j;
+		double		v;
+
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (c->psu1 == 0 || (j = fill[c->psu1 - 1]) == PG_UINT32_MAX)
+			continue;
+		v = dd_to_double(c->w);
+		entry_cell[qfirst[j]] = cell_of[c->cell];
+		entry_w[qfirst[j]++] = v;
+		total[cell_of[c->cell]] += v;
+	}
 	t->nstrata = ns;
 	t->strata = strata;
 	t->npsu = np;
@@ -803,11 +901,10 @@ cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
 	t->entry_w = entry_w;
 	t->lonely = d->lonely;
 	t->nu = (double) (psus - nstrata);
-	pfree(cellk);
 	pfree(pfirst);
 	pfree(porder);
+	pfree(fill);
 	pfree(qfirst);
-	pfree(qorder);
 }
 
 PG_FUNCTION_INFO_V1(barometer_chisq_final);
