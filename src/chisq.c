@@ -87,10 +87,8 @@ chisq_acc_new(MemoryContext cxt, int kind)
 }
 
 static inline uint32
-pc_hash(uint32 psu, uint32 cell)
+pc_mix(uint64 x)
 {
-	uint64		x = ((uint64) psu << 32) | cell;
-
 	/* the murmur3 finaliser */
 	x ^= x >> 33;
 	x *= UINT64CONST(0xff51afd7ed558ccd);
@@ -98,6 +96,17 @@ pc_hash(uint32 psu, uint32 cell)
 	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
 	x ^= x >> 33;
 	return (uint32) x;
+}
+
+/*
+ * The home slot of (psu, cell): a PSU's cells within 256 slots of its own
+ * start, so that the rows of one PSU (adjacent in a survey file) hit the
+ * same few kilobytes of the table.
+ */
+static inline uint32
+pc_hash(uint32 psu, uint32 cell)
+{
+	return pc_mix(psu) + (pc_mix((uint64) cell + UINT64CONST(0x9e3779b97f4a7c15)) & 255);
 }
 
 static PsuCell *pc_get(ChisqAcc *a, uint32 psu, uint32 cell);
