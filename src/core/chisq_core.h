@@ -9,7 +9,8 @@
  * Cells are indexed k = i + r * j (row index fastest, as R's interaction()),
  * i = 0..r-1, j = 0..c-1; K = r c.
  *
- * Cost (see chisq_var.c and chisq_core.c for the algebra), K = r c cells,
+ * Cost (the algebra in chisq_proj.c, chisq_var.c, chisq_cluster.c and
+ * chisq_wald.c), K = r c cells,
  * e_j the cells of PSU j, e_h those of stratum h, R replicates:
  *   F, Chisq   the projection O(K (r + c) min(r, c)) (O(K^2) at most,
  *              O(K r) for an r x 2 table) on top of Vt:

@@ -1,8 +1,9 @@
 /*
- * chisq_var.h - what chisq_core.c and chisq_var.c share: the working
- * memory of one test, the main-effect basis of the Rao-Scott projection,
- * and the covariance of the table under each design in the forms the tests
- * need.  Internal to the core.
+ * chisq_var.h - what the chisq_*.c files of the core share: the working
+ * memory of one test (chisq_core.c), the main-effect basis of the Rao-Scott
+ * projection (chisq_proj.c), the covariance of the table under each design
+ * in the forms the tests need (chisq_var.c, chisq_cluster.c) and the Wald
+ * tests (chisq_wald.c).  Internal to the core.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -34,7 +35,7 @@ extern void chisq_release_all(ChisqWork *w);
 
 /*
  * The basis U (K x m) of the main-effect space Q of the Rao-Scott
- * projection (see chisq_core.c): column g of U is sqrt(p) times the
+ * projection (see chisq_proj.c): column g of U is sqrt(p) times the
  * indicator of the cells whose row lies in component g minus that of the
  * cells whose column lies in it.  Row k of U has at most two non-zeros:
  * +sqp[k] in column ua[k] and -sqp[k] in column ub[k] (-1: none).
@@ -64,6 +65,30 @@ typedef struct ChisqVt
 	const void *state;
 } ChisqVt;
 
+/* sum of x[0 .. n-1] */
+static inline double
+chisq_sum(const double *x, int n)
+{
+	double		s = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		s += x[i];
+	return s;
+}
+
+/* y += v * (row l of U) */
+static inline void
+chisq_add_urow(double *y, const ChisqBasis *b, int l, double v)
+{
+	if (b->ua[l] >= 0)
+		y[b->ua[l]] += v * b->sqp[l];
+	if (b->ub[l] >= 0)
+		y[b->ub[l]] -= v * b->sqp[l];
+}
+
+extern ChisqStatus chisq_cluster_vt(const ChisqTable *t, const ChisqBasis *b,
+									ChisqWork *w, ChisqVt *out, ChisqResult *res);
 extern ChisqStatus chisq_vt(const ChisqTable *t, const ChisqBasis *b,
 							ChisqWork *w, ChisqVt *out, ChisqResult *res);
 
@@ -73,5 +98,18 @@ extern ChisqStatus chisq_vt(const ChisqTable *t, const ChisqBasis *b,
  */
 extern ChisqStatus chisq_sigma_total(const ChisqTable *t, ChisqWork *w,
 									 double **sigma, ChisqResult *res);
+
+/* Sigma of a stratified cluster design into S (K x K, upper triangle) */
+extern ChisqStatus chisq_cluster_sigma_full(const ChisqTable *t, ChisqWork *w,
+											double *S, ChisqResult *res);
+
+/* tr(Delta) and tr(Delta^2) of the Rao-Scott tests */
+extern ChisqStatus chisq_rao_scott_traces(const ChisqTable *t, ChisqWork *w,
+										  double *trace, double *trace2,
+										  ChisqResult *res);
+
+/* the Wald and adjusted Wald tests */
+extern ChisqStatus chisq_wald(const ChisqTable *t, int statistic, ChisqWork *w,
+							  ChisqResult *out);
 
 #endif							/* BAROMETER_CHISQ_VAR_H */
