@@ -527,6 +527,8 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 			const StratumRec *st = &b->d.strata[p->stratum];
 			uint32		h = design_stratum(&a->d, b->d.arena + st->id.off, st->id.len, &created);
 
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			psu_map[i] = design_psu(&a->d, h, b->d.arena + p->id.off, p->id.len, &created);
 		}
 		for (i = 0; i < b->pc_cap; i++)
@@ -654,6 +656,8 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, a->pc_n);
 		for (i = 0; i < d->nstrata; i++)
 		{
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			pq_sendint32(&buf, d->strata[i].id.len);
 			pq_sendbytes(&buf, d->arena + d->strata[i].id.off, d->strata[i].id.len);
 			pq_sendint64(&buf, d->strata[i].n_psu);
@@ -661,6 +665,8 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		}
 		for (i = 0; i < d->npsu; i++)
 		{
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			pq_sendint32(&buf, d->psu[i].stratum);
 			pq_sendint32(&buf, d->psu[i].id.len);
 			pq_sendbytes(&buf, d->arena + d->psu[i].id.off, d->psu[i].id.len);
@@ -671,6 +677,8 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		}
 		for (i = 0; i < a->pc_cap; i++)
 		{
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			if (a->pc[i].psu1 == 0)
 				continue;
 			pq_sendint32(&buf, a->pc[i].psu1 - 1);
@@ -744,6 +752,8 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 			uint32		len = pq_getmsgint(&buf, 4);
 			uint32		h = design_stratum(d, pq_getmsgbytes(&buf, len), len, &created);
 
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			d->strata[h].n_psu = pq_getmsgint64(&buf);
 			d->strata[h].popsize = pq_getmsgfloat8(&buf);
 		}
@@ -753,6 +763,8 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 			uint32		len = pq_getmsgint(&buf, 4);
 			uint32		p = design_psu(d, h, pq_getmsgbytes(&buf, len), len, &created);
 
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			d->psu[p].n_dom = pq_getmsgint64(&buf);
 			d->psu[p].n_pos = pq_getmsgint64(&buf);
 			d->psu[p].a = get_dd(&buf);
@@ -763,6 +775,8 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 			uint32		p = pq_getmsgint(&buf, 4);
 			uint32		k = pq_getmsgint(&buf, 4);
 
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			if (p >= d->npsu || k >= a->cells.nstrata)
 				elog(ERROR, "chisq: a corrupt serialized state");
 			pc_get(a, p, k)->w = get_dd(&buf);

@@ -239,6 +239,7 @@ replicate_vt(const ChisqTable *t, const ChisqBasis *b, ChisqWork *w, ChisqVt *ou
 	{
 		const double *tk = t->rep_total + (size_t) k * R;
 
+		core_check_interrupts();
 		if (t->mse)
 			centre[k] = t->total[k] / W;
 		else
