@@ -1,10 +1,10 @@
--- bench/chisq_report.sql - the lines of test (g) beyond the main table
+-- bench/chisq_report.sql - the lines of tests chisq and chisq2 beyond the main table
 -- (bench/report.sql has its medians and ratio): the cost of every
 -- statistic once, and the check that the transposed table gives the same
 -- result.  Run with psql -X -A -t.
 SET client_min_messages = warning;
 
-SELECT format('%-4s g  %-12s %-7s statistic %s ndf %s ddf %s p %s; %s ms once; transposed: largest relative difference %s, <= 1e-9: %s',
+SELECT format('%-4s chisq %-12s %-7s statistic %s ndf %s ddf %s p %s; %s ms once; transposed: largest relative difference %s, <= 1e-9: %s',
 	size, form, statistic,
 	to_char((res).statistic, 'FM999999990.000000'), to_char((res).ndf, 'FM999990.000'),
 	coalesce(to_char((res).ddf, 'FM9999999990.0'), '-'),

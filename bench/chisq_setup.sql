@@ -1,4 +1,4 @@
--- bench/chisq_setup.sql - the pairs of test (g), the design-based
+-- bench/chisq_setup.sql - the pairs of tests chisq and chisq2, the design-based
 -- chi-square test of a 50 x 50 table (barometer.chisq, R's svychisq) on the
 -- 1M rows of bench.chisq (bench/data_chisq.sql), after bench/setup.sql.
 --
@@ -10,18 +10,18 @@
 SET client_min_messages = warning;
 
 INSERT INTO bench.query (test, title, baseline, barometer, max_rows, modes, warmup, speedup_goal) VALUES
-('g', 'g chisq 50x50, weights only',
+('chisq', 'chisq 50x50, weights only',
  $q$SELECT r, c, count(*), sum(w) FROM bench.chisq GROUP BY r, c$q$,
  $q$SELECT barometer.chisq(r, c, w) FROM bench.chisq$q$,
  1000000, ARRAY['serial'], true, NULL),
-('g2', 'g chisq 50x50, strata+PSUs',
+('chisq2', 'chisq 50x50, strata+PSUs',
  $q$SELECT r, c, count(*), sum(w) FROM bench.chisq GROUP BY r, c$q$,
  $q$SELECT barometer.chisq(r, c, w, stratum, psu, n_psu, NULL) FROM bench.chisq$q$,
  1000000, ARRAY['serial'], true, NULL);
 
-INSERT INTO bench.goal VALUES ('g', 'serial', 3.0, '<= 3');
+INSERT INTO bench.goal VALUES ('chisq', 'serial', 3.0, '<= 3');
 
--- the numbers of test (g): F, Chisq and Wald of both forms, and of the
+-- the numbers of tests chisq and chisq2: F, Chisq and Wald of both forms, and of the
 -- transposed table (the Rao-Scott traces, X^2 and the Wald statistic do not
 -- depend on which variable is the row), relative 1e-9
 CREATE TABLE bench.numbers_chisq (

@@ -1,5 +1,5 @@
--- bench/data_chisq.sql - (re)build bench.chisq, the two-way table of test
--- (g): :rows rows (psql variable) with two categorical variables of 50
+-- bench/data_chisq.sql - (re)build bench.chisq, the two-way table of tests
+-- chisq and chisq2: :rows rows (psql variable) with two categorical variables of 50
 -- categories each (a 50 x 50 table, 2,500 cells) in the stratified cluster
 -- design of bench/data_cluster.sql: 50 rows per PSU, 100 PSUs per stratum
 -- (200 strata x 100 PSUs at 1M rows), rows in file order (the rows of a PSU
@@ -11,6 +11,9 @@
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;
 DROP TABLE IF EXISTS bench.chisq;
+-- only up to the largest size of the test (bench.query.max_rows)
+SELECT :rows <= max_rows AS build FROM bench.query WHERE test = 'chisq' \gset
+\if :build
 
 CREATE UNLOGGED TABLE bench.chisq (
 	stratum integer NOT NULL,
@@ -35,3 +38,4 @@ FROM (SELECT (1 + (i - 1) / 50)::int AS psu,
 			OFFSET 0) AS g) AS g;
 
 VACUUM (FREEZE, ANALYZE) bench.chisq;
+\endif
