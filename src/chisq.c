@@ -10,8 +10,10 @@
  *
  * State: the row and column levels, and per cell the weighted count (and
  * sum of squared weights) or, with clusters, per PSU and cell the weighted
- * count, or per replicate and cell the replicate count.  Rows with a NULL
- * category are left out of the table but stay in the design (na.rm).
+ * count (an open-addressing table keyed by the two indexes, 24 bytes a
+ * slot, at most half full), or per replicate and cell the replicate count.
+ * Rows with a NULL category are left out of the table but stay in the
+ * design (na.rm).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -22,6 +24,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -35,6 +38,14 @@
 
 #define CHISQ_MAX_CELLS 2500
 
+/* the weight sum of one cell in one PSU; psu1 = 0 marks an empty slot */
+typedef struct PsuCell
+{
+	uint32		psu1;			/* index into d.psu, plus 1 */
+	uint32		cell;			/* index into cells */
+	dd_t		w;
+} PsuCell;
+
 typedef struct ChisqAcc
 {
 	int32		kind;			/* DESIGN_WEIGHTS, DESIGN_CLUSTER, DESIGN_REPLICATE */
@@ -46,7 +57,10 @@ typedef struct ChisqAcc
 	dd_t	   *t;				/* weights: per cell sum w;  replicate: cells x R */
 	dd_t	   *q;				/* weights: per cell sum w^2 */
 	uint32		cap;			/* allocated cells */
-	Design		d;				/* cluster: strata, PSUs, and per PSU the cells (as SSUs) */
+	Design		d;				/* cluster: strata and PSUs */
+	PsuCell    *pc;				/* cluster: per (PSU, cell) weight sums */
+	uint32		pc_cap;			/* slots: 0 or a power of 2 */
+	uint32		pc_n;			/* slots in use */
 	RepSpec		rep;
 	double	   *rscales;
 	MemoryContext cxt;
@@ -68,8 +82,84 @@ chisq_acc_new(MemoryContext cxt, int kind)
 	design_init(&a->rows, DESIGN_CLUSTER, guard_realloc, cxt);
 	design_init(&a->cols, DESIGN_CLUSTER, guard_realloc, cxt);
 	design_init(&a->cells, DESIGN_CLUSTER, guard_realloc, cxt);
-	design_init(&a->d, DESIGN_CLUSTER2, guard_realloc, cxt);
+	design_init(&a->d, DESIGN_CLUSTER, guard_realloc, cxt);
 	return a;
+}
+
+static inline uint32
+pc_mix(uint64 x)
+{
+	/* the murmur3 finaliser */
+	x ^= x >> 33;
+	x *= UINT64CONST(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	x ^= x >> 33;
+	return (uint32) x;
+}
+
+/*
+ * The home slot of (psu, cell): a PSU's cells within 256 slots of its own
+ * start, so that the rows of one PSU (adjacent in a survey file) hit the
+ * same few kilobytes of the table.
+ */
+static inline uint32
+pc_hash(uint32 psu, uint32 cell)
+{
+	return pc_mix(psu) + (pc_mix((uint64) cell + UINT64CONST(0x9e3779b97f4a7c15)) & 255);
+}
+
+static PsuCell *pc_get(ChisqAcc *a, uint32 psu, uint32 cell);
+
+/* double the (PSU, cell) table, checked against barometer.max_state_bytes */
+static void
+pc_grow(ChisqAcc *a)
+{
+	PsuCell    *old = a->pc;
+	uint32		ocap = a->pc_cap,
+				i;
+	uint64		ncap = ocap ? (uint64) ocap * 2 : 1024;
+
+	if (ncap > PG_UINT32_MAX / 2)
+		guard_bytes(SIZE_MAX, "the PSU cells of chisq");
+	guard_array(ncap, sizeof(PsuCell), "the PSU cells of chisq");
+	a->pc = guard_realloc(a->cxt, NULL, ncap * sizeof(PsuCell));
+	memset(a->pc, 0, ncap * sizeof(PsuCell));
+	a->pc_cap = (uint32) ncap;
+	a->pc_n = 0;
+	for (i = 0; i < ocap; i++)
+		if (old[i].psu1 != 0)
+			pc_get(a, old[i].psu1 - 1, old[i].cell)->w = old[i].w;
+	if (old)
+		pfree(old);
+}
+
+/* the slot of (psu, cell), made on first sight: one probe in the usual case */
+static PsuCell *
+pc_get(ChisqAcc *a, uint32 psu, uint32 cell)
+{
+	uint32		mask,
+				h;
+
+	if (2 * ((uint64) a->pc_n + 1) > a->pc_cap)
+		pc_grow(a);
+	mask = a->pc_cap - 1;
+	h = pc_hash(psu, cell) & mask;
+	for (;;)
+	{
+		PsuCell    *s = &a->pc[h];
+
+		if (s->psu1 == 0)
+		{
+			s->psu1 = psu + 1;
+			s->cell = cell;
+			a->pc_n++;
+			return s;
+		}
+		if (s->psu1 == psu + 1 && s->cell == cell)
+			return s;
+		h = (h + 1) & mask;
+	}
 }
 
 /* canonical bytes of an "any" argument (as the tally's identifiers) */
@@ -268,11 +358,10 @@ chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
 		if (rk && ck)
 		{
 			StringInfo	key = cell_key(rk, ck);
-			uint32		q;
+			uint32		k = cell_index(a, key->data, key->len);
 
-			cell_index(a, key->data, key->len);
-			q = design_ssu(&a->d, p, key->data, key->len, &created);
-			design_add(&a->d, p, q, 1.0, w);
+			dd_acc(&pc_get(a, p, k)->w, w);
+			design_add(&a->d, p, UINT32_MAX, 1.0, w);
 		}
 	}
 	else
@@ -369,7 +458,9 @@ static void
 merge_into(ChisqAcc *a, ChisqAcc *b)
 {
 	uint32		i,
-				where;
+				where,
+			   *cell_map,
+			   *psu_map;
 	bool		created;
 	const char *problem;
 
@@ -393,6 +484,7 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("replicate settings differ between rows")));
 	a->n_rows += b->n_rows;
+	cell_map = palloc((b->cells.nstrata + 1) * sizeof(uint32));
 	for (i = 0; i < b->rows.nstrata; i++)
 		design_stratum(&a->rows, b->rows.arena + b->rows.strata[i].id.off, b->rows.strata[i].id.len, &created);
 	for (i = 0; i < b->cols.nstrata; i++)
@@ -403,6 +495,7 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 		uint32		k = cell_index(a, b->cells.arena + id.off, id.len);
 		uint32		r;
 
+		cell_map[i] = k;
 		if (a->kind == DESIGN_WEIGHTS)
 		{
 			a->t[k] = dd_add(a->t[k], b->t[i]);
@@ -426,7 +519,33 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("design columns differ between rows"),
 					 errdetail("%s", problem)));
+		/* b's PSUs in a, then b's (PSU, cell) sums */
+		psu_map = palloc((b->d.npsu + 1) * sizeof(uint32));
+		for (i = 0; i < b->d.npsu; i++)
+		{
+			const PsuRec *p = &b->d.psu[i];
+			const StratumRec *st = &b->d.strata[p->stratum];
+			uint32		h = design_stratum(&a->d, b->d.arena + st->id.off, st->id.len, &created);
+
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			psu_map[i] = design_psu(&a->d, h, b->d.arena + p->id.off, p->id.len, &created);
+		}
+		for (i = 0; i < b->pc_cap; i++)
+		{
+			const PsuCell *x = &b->pc[i];
+			PsuCell    *y;
+
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (x->psu1 == 0)
+				continue;
+			y = pc_get(a, psu_map[x->psu1 - 1], cell_map[x->cell]);
+			y->w = dd_add(y->w, x->w);
+		}
+		pfree(psu_map);
 	}
+	pfree(cell_map);
 }
 
 PG_FUNCTION_INFO_V1(barometer_chisq_combine);
@@ -534,9 +653,11 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, d->lonely);
 		pq_sendint32(&buf, d->nstrata);
 		pq_sendint32(&buf, d->npsu);
-		pq_sendint32(&buf, d->nssu);
+		pq_sendint32(&buf, a->pc_n);
 		for (i = 0; i < d->nstrata; i++)
 		{
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			pq_sendint32(&buf, d->strata[i].id.len);
 			pq_sendbytes(&buf, d->arena + d->strata[i].id.off, d->strata[i].id.len);
 			pq_sendint64(&buf, d->strata[i].n_psu);
@@ -544,6 +665,8 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		}
 		for (i = 0; i < d->npsu; i++)
 		{
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			pq_sendint32(&buf, d->psu[i].stratum);
 			pq_sendint32(&buf, d->psu[i].id.len);
 			pq_sendbytes(&buf, d->arena + d->psu[i].id.off, d->psu[i].id.len);
@@ -552,14 +675,15 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 			put_dd(&buf, d->psu[i].a);
 			put_dd(&buf, d->psu[i].b);
 		}
-		for (i = 0; i < d->nssu; i++)
+		for (i = 0; i < a->pc_cap; i++)
 		{
-			pq_sendint32(&buf, d->ssu[i].psu);
-			pq_sendint32(&buf, d->ssu[i].id.len);
-			pq_sendbytes(&buf, d->arena + d->ssu[i].id.off, d->ssu[i].id.len);
-			pq_sendint64(&buf, d->ssu[i].n_dom);
-			put_dd(&buf, d->ssu[i].a);
-			put_dd(&buf, d->ssu[i].b);
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (a->pc[i].psu1 == 0)
+				continue;
+			pq_sendint32(&buf, a->pc[i].psu1 - 1);
+			pq_sendint32(&buf, a->pc[i].cell);
+			put_dd(&buf, a->pc[i].w);
 		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -628,6 +752,8 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 			uint32		len = pq_getmsgint(&buf, 4);
 			uint32		h = design_stratum(d, pq_getmsgbytes(&buf, len), len, &created);
 
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			d->strata[h].n_psu = pq_getmsgint64(&buf);
 			d->strata[h].popsize = pq_getmsgfloat8(&buf);
 		}
@@ -637,6 +763,8 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 			uint32		len = pq_getmsgint(&buf, 4);
 			uint32		p = design_psu(d, h, pq_getmsgbytes(&buf, len), len, &created);
 
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
 			d->psu[p].n_dom = pq_getmsgint64(&buf);
 			d->psu[p].n_pos = pq_getmsgint64(&buf);
 			d->psu[p].a = get_dd(&buf);
@@ -645,12 +773,13 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 		for (i = 0; i < nq; i++)
 		{
 			uint32		p = pq_getmsgint(&buf, 4);
-			uint32		len = pq_getmsgint(&buf, 4);
-			uint32		q = design_ssu(d, p, pq_getmsgbytes(&buf, len), len, &created);
+			uint32		k = pq_getmsgint(&buf, 4);
 
-			d->ssu[q].n_dom = pq_getmsgint64(&buf);
-			d->ssu[q].a = get_dd(&buf);
-			d->ssu[q].b = get_dd(&buf);
+			if ((i & 4095) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (p >= d->npsu || k >= a->cells.nstrata)
+				elog(ERROR, "chisq: a corrupt serialized state");
+			pc_get(a, p, k)->w = get_dd(&buf);
 		}
 	}
 	PG_RETURN_POINTER(a);
@@ -659,10 +788,11 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 /* ---- the test ------------------------------------------------------------------ */
 
 static int
-cmp_keys(const Design *s, uint32 x, uint32 y)
+cmp_level(const void *x, const void *y, void *arg)
 {
-	IdRef		a = s->strata[x].id,
-				b = s->strata[y].id;
+	const Design *s = (const Design *) arg;
+	IdRef		a = s->strata[*(const uint32 *) x].id,
+				b = s->strata[*(const uint32 *) y].id;
 	int			c = memcmp(s->arena + a.off, s->arena + b.off, Min(a.len, b.len));
 
 	return c != 0 ? c : (a.len < b.len ? -1 : (a.len > b.len ? 1 : 0));
@@ -673,15 +803,131 @@ static uint32 *
 level_ranks(const Design *s)
 {
 	uint32		n = s->nstrata,
-				i,
-				j;
+				i;
+	uint32	   *order = palloc((n + 1) * sizeof(uint32));
 	uint32	   *rank = palloc0((n + 1) * sizeof(uint32));
 
 	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (cmp_keys(s, j, i) < 0)
-				rank[i]++;
+		order[i] = i;
+	qsort_arg(order, n, sizeof(uint32), cmp_level, (void *) s);
+	for (i = 0; i < n; i++)
+		rank[order[i]] = i;
+	pfree(order);
 	return rank;
+}
+
+/*
+ * The clustered design as the core takes it: the PSUs with table rows
+ * grouped by stratum (strata in the state's order, so that "fail" names the
+ * first lonely stratum as before), one entry per (PSU, cell) with the
+ * cell's weight sum; also the cell totals and nu = PSUs - strata over every
+ * row of the design.  *order receives, per core stratum, the state's
+ * stratum index.  O(PSUs + slots of the (PSU, cell) table).
+ */
+static void
+cluster_table(ChisqAcc *a, const uint32 *cell_of, ChisqTable *t, double *total,
+			  uint32 **order)
+{
+	Design	   *d = &a->d;
+	uint32	   *pfirst,
+			   *porder,
+			   *fill;
+	uint64	   *qfirst;
+	uint32		h,
+				i,
+				x;
+	ChisqStratum *strata;
+	uint64	   *psu_first;
+	uint32	   *entry_cell;
+	double	   *entry_w;
+	uint32		ns = 0,
+				np = 0;
+	int64		psus = 0,
+				nstrata = 0;
+
+	guard_array((uint64) a->pc_n + 1, sizeof(uint32) + sizeof(double), "the PSU cells of chisq");
+	guard_array((uint64) d->npsu + 2, sizeof(uint32) * 3 + sizeof(uint64) * 2, "the PSUs of chisq");
+	/* PSUs grouped by stratum: a counting sort */
+	pfirst = palloc0((d->nstrata + 2) * sizeof(uint32));
+	porder = palloc((d->npsu + 1) * sizeof(uint32));
+	for (i = 0; i < d->npsu; i++)
+		pfirst[d->psu[i].stratum + 1]++;
+	for (h = 0; h < d->nstrata; h++)
+		pfirst[h + 1] += pfirst[h];
+	fill = palloc0((d->nstrata + 1) * sizeof(uint32));
+	for (i = 0; i < d->npsu; i++)
+		porder[pfirst[d->psu[i].stratum] + fill[d->psu[i].stratum]++] = i;
+	pfree(fill);
+
+	/* the core's PSU numbers, then each PSU's cells at its place */
+	strata = palloc0((d->nstrata + 1) * sizeof(ChisqStratum));
+	*order = palloc((d->nstrata + 1) * sizeof(uint32));
+	fill = palloc((d->npsu + 1) * sizeof(uint32));
+	qfirst = palloc0((d->npsu + 2) * sizeof(uint64));
+	for (h = 0; h < d->nstrata; h++)
+	{
+		uint32		begin = np;
+
+		CHECK_FOR_INTERRUPTS();
+		if (pfirst[h + 1] > pfirst[h])
+		{
+			nstrata++;
+			psus += pfirst[h + 1] - pfirst[h];
+		}
+		for (x = pfirst[h]; x < pfirst[h + 1]; x++)
+		{
+			uint32		p = porder[x];
+
+			/* a PSU without table rows is zero padding (its n_psu counts) */
+			fill[p] = PG_UINT32_MAX;
+			if (d->psu[p].n_dom == 0)
+				continue;
+			fill[p] = np++;
+		}
+		if (np == begin)
+			continue;
+		strata[ns].n_psu = d->strata[h].n_psu;
+		strata[ns].popsize = d->strata[h].popsize;
+		strata[ns].psu_begin = begin;
+		strata[ns].psu_end = np;
+		(*order)[ns++] = h;
+	}
+	for (i = 0; i < a->pc_cap; i++)
+		if (a->pc[i].psu1 != 0 && fill[a->pc[i].psu1 - 1] != PG_UINT32_MAX)
+			qfirst[fill[a->pc[i].psu1 - 1] + 1]++;
+	for (i = 0; i < np; i++)
+		qfirst[i + 1] += qfirst[i];
+	psu_first = palloc0((np + 1) * sizeof(uint64));
+	memcpy(psu_first, qfirst, (np + 1) * sizeof(uint64));
+	entry_cell = palloc((a->pc_n + 1) * sizeof(uint32));
+	entry_w = palloc((a->pc_n + 1) * sizeof(double));
+	for (i = 0; i < a->pc_cap; i++)
+	{
+		const PsuCell *c = &a->pc[i];
+		uint32		j;
+		double		v;
+
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (c->psu1 == 0 || (j = fill[c->psu1 - 1]) == PG_UINT32_MAX)
+			continue;
+		v = dd_to_double(c->w);
+		entry_cell[qfirst[j]] = cell_of[c->cell];
+		entry_w[qfirst[j]++] = v;
+		total[cell_of[c->cell]] += v;
+	}
+	t->nstrata = ns;
+	t->strata = strata;
+	t->npsu = np;
+	t->psu_first = psu_first;
+	t->entry_cell = entry_cell;
+	t->entry_w = entry_w;
+	t->lonely = d->lonely;
+	t->nu = (double) (psus - nstrata);
+	pfree(pfirst);
+	pfree(porder);
+	pfree(fill);
+	pfree(qfirst);
 }
 
 PG_FUNCTION_INFO_V1(barometer_chisq_final);
@@ -693,24 +939,22 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 	int			r,
 				c,
 				K,
-				k,
-				l;
+				k;
 	uint32	   *rrank,
 			   *crank,
-			   *cell_of;
-	double	   *total,
-			   *vmean,
-			   *vtotal;
-	double		N,
-				nu = 0;
-	ChisqInput	in;
+			   *cell_of,
+			   *order = NULL;
+	double	   *total;
+	ChisqTable	t;
 	ChisqResult res;
-	const char *problem;
+	ChisqStatus st;
 	Datum		values[4];
 	bool		nulls[4];
 	double		x[4];
 	uint32		i;
 	bool		created;
+	MemoryContext work,
+				caller;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "chisq must return a composite");
@@ -726,12 +970,16 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 				 errmsg("a test of association needs at least two rows and two columns"),
 				 errdetail("The table has %d row categor%s and %d column categor%s.",
 						   r, r == 1 ? "y" : "ies", c, c == 1 ? "y" : "ies")));
-	K = r * c;
-	if (K > CHISQ_MAX_CELLS)
+	if ((int64) r * c > CHISQ_MAX_CELLS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the table has more than %d cells", CHISQ_MAX_CELLS)));
-	N = (double) a->n_rows;
+	K = r * c;
+
+	/* everything below lives in one context, dropped at the end */
+	work = AllocSetContextCreate(CurrentMemoryContext, "barometer chisq",
+								 ALLOCSET_DEFAULT_SIZES);
+	caller = MemoryContextSwitchTo(work);
 	rrank = level_ranks(&a->rows);
 	crank = level_ranks(&a->cols);
 
@@ -751,219 +999,83 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 		cell_of[i] = rrank[ri] + r * crank[ci];
 	}
 	total = palloc0(K * sizeof(double));
-	vmean = palloc0((size_t) K * K * sizeof(double));
-	vtotal = palloc0((size_t) K * K * sizeof(double));
+	memset(&t, 0, sizeof(t));
+	t.r = r;
+	t.c = c;
+	t.N = (double) a->n_rows;
+	t.total = total;
 
 	if (a->kind == DESIGN_WEIGHTS)
 	{
-		/*
-		 * Each row is a PSU of one stratum: with Q_k = sum of w^2 in cell k,
-		 * V(mean)_kl = N/(N-1) [Q_k d_kl - p_l Q_k - p_k Q_l + p_k p_l Q] / W^2,
-		 * V(total)_kl = N/(N-1) [Q_k d_kl - T_k T_l / N].
-		 */
 		double	   *q = palloc0(K * sizeof(double));
-		double		W = 0,
-					Q = 0,
-					f = N / (N - 1);
 
 		for (i = 0; i < a->cells.nstrata; i++)
 		{
 			total[cell_of[i]] = dd_to_double(a->t[i]);
 			q[cell_of[i]] = dd_to_double(a->q[i]);
 		}
-		for (k = 0; k < K; k++)
-		{
-			W += total[k];
-			Q += q[k];
-		}
-		for (k = 0; k < K; k++)
-			for (l = 0; l < K; l++)
-			{
-				double		pk = total[k] / W,
-							pl = total[l] / W;
-
-				vmean[k * K + l] = f * ((k == l ? q[k] : 0) - pl * q[k] - pk * q[l] + pk * pl * Q) / (W * W);
-				vtotal[k * K + l] = f * ((k == l ? q[k] : 0) - total[k] * total[l] / N);
-			}
-		nu = N - 1;
+		t.design = CHISQ_DESIGN_WEIGHTS;
+		t.sumsq = q;
+		t.nu = t.N - 1;
 	}
 	else if (a->kind == DESIGN_REPLICATE)
 	{
-		/* R svrVar on the replicate cell means and cell totals */
 		uint32		R = a->rep.nrep,
 					rr;
-		double	   *tr = palloc0((size_t) K * R * sizeof(double));
-		double	   *wr = palloc0(R * sizeof(double));
-		double	   *mm = palloc0(K * sizeof(double)),
-				   *mt = palloc0(K * sizeof(double));
-		double		W = 0;
-		int			kept = 0;
+		double	   *tr;
 
+		guard_array((uint64) K * R, sizeof(double), "the replicate totals of chisq");
+		tr = palloc0((size_t) K * R * sizeof(double) + 1);
 		for (i = 0; i < a->cells.nstrata; i++)
 		{
+			CHECK_FOR_INTERRUPTS();
 			total[cell_of[i]] = dd_to_double(a->q[i]);
 			for (rr = 0; rr < R; rr++)
 				tr[(size_t) cell_of[i] * R + rr] = dd_to_double(a->t[(size_t) i * R + rr]);
 		}
-		for (k = 0; k < K; k++)
-		{
-			W += total[k];
-			for (rr = 0; rr < R; rr++)
-				wr[rr] += tr[(size_t) k * R + rr];
-		}
-		for (rr = 0; rr < R; rr++)
-			if (wr[rr] > 0)
-				kept++;
-		for (k = 0; k < K; k++)
-		{
-			for (rr = 0; rr < R; rr++)
-			{
-				mt[k] += tr[(size_t) k * R + rr] / R;
-				if (wr[rr] > 0)
-					mm[k] += tr[(size_t) k * R + rr] / wr[rr] / kept;
-			}
-			if (a->rep.mse)
-			{
-				mt[k] = total[k];
-				mm[k] = total[k] / W;
-			}
-		}
-		for (k = 0; k < K; k++)
-			for (l = k; l < K; l++)
-			{
-				double		sm = 0,
-							st = 0;
-
-				for (rr = 0; rr < R; rr++)
-				{
-					st += a->rscales[rr] * (tr[(size_t) k * R + rr] - mt[k]) * (tr[(size_t) l * R + rr] - mt[l]);
-					if (wr[rr] > 0)
-						sm += a->rscales[rr] * (tr[(size_t) k * R + rr] / wr[rr] - mm[k]) *
-							(tr[(size_t) l * R + rr] / wr[rr] - mm[l]);
-				}
-				vmean[k * K + l] = vmean[l * K + k] = a->rep.scale * sm;
-				vtotal[k * K + l] = vtotal[l * K + k] = a->rep.scale * st;
-			}
-		nu = rep_df(&(RepAcc) {.spec = a->rep});
+		t.design = CHISQ_DESIGN_REPLICATE;
+		t.nrep = R;
+		t.rep_total = tr;
+		t.rscales = a->rscales;
+		t.scale = a->rep.scale;
+		t.mse = a->rep.mse;
+		t.nu = rep_df(&(RepAcc) {.spec = a->rep});
 	}
 	else
 	{
-		/* linearization: per stratum, the PSUs' vectors of cell scores */
-		Design	   *d = &a->d;
-		double		W = 0;
-		double	   *zm,
-				   *zt;
-		int			H = 0,
-					H_excl = 0;
-		uint32		h,
-					j;
-		int64		psus = 0,
-					strata = 0;
-		uint32	   *cellk = palloc((d->nssu + 1) * sizeof(uint32));
-
-		for (i = 0; i < d->nssu; i++)
-		{
-			IdRef		id = d->ssu[i].id;
-			uint32		ci = design_stratum(&a->cells, d->arena + id.off, id.len, &created);
-
-			cellk[i] = cell_of[ci];
-			total[cellk[i]] += dd_to_double(d->ssu[i].b);
-		}
-		for (k = 0; k < K; k++)
-			W += total[k];
-		zm = palloc0((size_t) (d->npsu + 1) * K * sizeof(double));
-		zt = palloc0((size_t) (d->npsu + 1) * K * sizeof(double));
-		{
-			/* PSUs grouped by stratum, SSUs (cells) grouped by PSU */
-			uint32	   *pfirst = palloc0((d->nstrata + 2) * sizeof(uint32));
-			uint32	   *porder = palloc((d->npsu + 1) * sizeof(uint32));
-			uint32	   *qfirst = palloc0((d->npsu + 2) * sizeof(uint32));
-			uint32	   *qorder = palloc((d->nssu + 1) * sizeof(uint32));
-			uint32	   *fill;
-
-			for (j = 0; j < d->npsu; j++)
-				pfirst[d->psu[j].stratum + 1]++;
-			for (h = 0; h < d->nstrata; h++)
-				pfirst[h + 1] += pfirst[h];
-			fill = palloc0((d->nstrata + 1) * sizeof(uint32));
-			for (j = 0; j < d->npsu; j++)
-				porder[pfirst[d->psu[j].stratum] + fill[d->psu[j].stratum]++] = j;
-			for (i = 0; i < d->nssu; i++)
-				qfirst[d->ssu[i].psu + 1]++;
-			for (j = 0; j < d->npsu; j++)
-				qfirst[j + 1] += qfirst[j];
-			fill = palloc0((d->npsu + 1) * sizeof(uint32));
-			for (i = 0; i < d->nssu; i++)
-				qorder[qfirst[d->ssu[i].psu] + fill[d->ssu[i].psu]++] = i;
-
-			for (h = 0; h < d->nstrata; h++)
-			{
-				uint32		m = 0,
-							x;
-				int			st;
-
-				if (pfirst[h + 1] > pfirst[h])
-				{
-					strata++;
-					psus += pfirst[h + 1] - pfirst[h];
-				}
-				for (x = pfirst[h]; x < pfirst[h + 1]; x++)
-				{
-					uint32		jp = porder[x],
-								y;
-					double		B = 0;
-					double	   *t = zt + (size_t) m * K,
-							   *z = zm + (size_t) m * K;
-
-					if (d->psu[jp].n_dom == 0)
-						continue;
-					memset(t, 0, K * sizeof(double));
-					for (y = qfirst[jp]; y < qfirst[jp + 1]; y++)
-						t[cellk[qorder[y]]] += dd_to_double(d->ssu[qorder[y]].b);
-					/* mean scores: (A_jk - p_k B_j) / W */
-					for (k = 0; k < K; k++)
-						B += t[k];
-					for (k = 0; k < K; k++)
-						z[k] = (t[k] - total[k] / W * B) / W;
-					m++;
-				}
-				if (m == 0)
-					continue;
-				H++;
-				st = onestrat_k(zm, m, K, d->strata[h].n_psu, d->strata[h].popsize, d->lonely, vmean);
-				onestrat_k(zt, m, K, d->strata[h].n_psu, d->strata[h].popsize, d->lonely, vtotal);
-				if (st == 1)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("stratum with only one PSU: %s",
-									tally_id_text(d->arena + d->strata[h].id.off, d->strata[h].id.len)),
-							 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu.")));
-				if (st == 2)
-					H_excl++;
-			}
-		}
-		if (H_excl > 0)
-			for (k = 0; k < K * K; k++)
-			{
-				vmean[k] *= H_excl == H ? NAN : (double) H / (H - H_excl);
-				vtotal[k] *= H_excl == H ? NAN : (double) H / (H - H_excl);
-			}
-		nu = (double) (psus - strata);
+		t.design = CHISQ_DESIGN_CLUSTER;
+		cluster_table(a, cell_of, &t, total, &order);
 	}
 
-	in.r = r;
-	in.c = c;
-	in.N = N;
-	in.nu = nu;
-	in.total = total;
-	in.vmean = vmean;
-	in.vtotal = vtotal;
-	problem = chisq_compute(&in, a->statistic, &res);
-	if (problem)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the test of association cannot be computed"),
-				 errdetail("%s", problem)));
+	st = chisq_compute(&t, a->statistic, guard_realloc, work, &res);
+	switch (st)
+	{
+		case CHISQ_OK:
+			break;
+		case CHISQ_LONELY:
+			{
+				uint32		h = order[res.lonely_stratum];
+
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("stratum with only one PSU: %s",
+								tally_id_text(a->d.arena + a->d.strata[h].id.off, a->d.strata[h].id.len)),
+						 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu.")));
+			}
+			break;
+		case CHISQ_TOO_BIG:
+			guard_bytes(res.bytes, "a working array of chisq");
+			elog(ERROR, "chisq: a working array of %zu bytes was refused", res.bytes);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the test of association cannot be computed"),
+					 errdetail("%s", chisq_status_detail(st))));
+	}
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(work);
+
 	x[0] = res.statistic;
 	x[1] = res.ndf;
 	x[2] = res.ddf;

@@ -1,16 +1,23 @@
 /*
- * chisq_core.c - svychisq's statistics from a table's estimated totals and
- * the covariance matrices of its cell means and totals.
+ * chisq_core.c - svychisq's statistics from the parts the other chisq_*
+ * files compute: Pearson's X^2, the Rao-Scott F and Chisq from tr(Delta)
+ * and tr(Delta^2) (chisq_proj.c), the Wald tests (chisq_wald.c); and the
+ * working memory of one test.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ *
+ * References: R survey 4.1.1, svychisq.survey.design and
+ * svychisq.svyrep.design; Rao, J.N.K. and Scott, A.J. (1984), On
+ * chi-squared tests for multiway contingency tables with cell proportions
+ * estimated from survey data, Annals of Statistics 12, 46-60.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "chisq_core.h"
-#include "design_core.h"
+#include "chisq_var.h"
 #include "dist.h"
+#include "guard_core.h"
 
 int
 chisq_statistic_parse(const char *name)
@@ -26,171 +33,51 @@ chisq_statistic_parse(const char *name)
 	return -1;
 }
 
-int
-onestrat_k(const double *z, int m, int k, long long n, double N, int lonely, double *v)
+const char *
+chisq_status_detail(ChisqStatus s)
 {
-	double		f = N > 0 ? (N - (double) n) / N : 1.0;
-	double	   *mean;
-	double		scale,
-				pad;
-	int			a,
-				b,
-				j;
-
-	if (f < 1e-7)
-		return 0;
-	if (n == 1)
+	switch (s)
 	{
-		if (lonely == LONELY_FAIL)
-			return 1;
-		if (lonely == LONELY_AVERAGE)
-			return 2;
-		if (lonely == LONELY_ADJUST && m > 0)
-			for (a = 0; a < k; a++)
-				for (b = 0; b < k; b++)
-					v[a * k + b] += f * z[a] * z[b];
-		return 0;
+		case CHISQ_OK:
+			return NULL;
+		case CHISQ_SINGULAR_TABLE:
+			return "The table's design matrix is singular (a row or column without weight?).";
+		case CHISQ_SINGULAR_WALD:
+			return "The covariance matrix of the interaction cells is singular.";
+		case CHISQ_LONELY:
+			return "A stratum has only one PSU.";
+		case CHISQ_TOO_BIG:
+			return "A working array is too large.";
 	}
-	mean = calloc(k, sizeof(double));
-	for (j = 0; j < m; j++)
-		for (a = 0; a < k; a++)
-			mean[a] += z[j * k + a];
-	for (a = 0; a < k; a++)
-		mean[a] /= (double) n;
-	scale = f * (double) n / (double) (n - 1);
-	pad = (double) (n - m);
-	for (a = 0; a < k; a++)
-		for (b = a; b < k; b++)
-		{
-			double		s = pad * mean[a] * mean[b];
-
-			for (j = 0; j < m; j++)
-				s += (z[j * k + a] - mean[a]) * (z[j * k + b] - mean[b]);
-			v[a * k + b] += scale * s;
-			if (b != a)
-				v[b * k + a] += scale * s;
-		}
-	free(mean);
-	return 0;
-}
-
-/* solve A X = B (A n x n, B n x m, both row-major, overwritten); false if singular */
-static bool
-solve(double *A, double *B, int n, int m)
-{
-	int			i,
-				j,
-				k;
-
-	for (k = 0; k < n; k++)
-	{
-		int			piv = k;
-		double		big = fabs(A[k * n + k]);
-
-		for (i = k + 1; i < n; i++)
-			if (fabs(A[i * n + k]) > big)
-			{
-				big = fabs(A[i * n + k]);
-				piv = i;
-			}
-		if (!(big > 0) || !isfinite(big))
-			return false;
-		if (piv != k)
-		{
-			for (j = 0; j < n; j++)
-			{
-				double		t = A[k * n + j];
-
-				A[k * n + j] = A[piv * n + j];
-				A[piv * n + j] = t;
-			}
-			for (j = 0; j < m; j++)
-			{
-				double		t = B[k * m + j];
-
-				B[k * m + j] = B[piv * m + j];
-				B[piv * m + j] = t;
-			}
-		}
-		for (i = k + 1; i < n; i++)
-		{
-			double		f = A[i * n + k] / A[k * n + k];
-
-			if (f == 0)
-				continue;
-			for (j = k; j < n; j++)
-				A[i * n + j] -= f * A[k * n + j];
-			for (j = 0; j < m; j++)
-				B[i * m + j] -= f * B[k * m + j];
-		}
-	}
-	for (k = n - 1; k >= 0; k--)
-		for (j = 0; j < m; j++)
-		{
-			double		s = B[k * m + j];
-
-			for (i = k + 1; i < n; i++)
-				s -= A[k * n + i] * B[i * m + j];
-			B[k * m + j] = s / A[k * n + k];
-		}
-	return true;
-}
-
-/* C = A (n x p) times B (p x m), all row-major */
-static void
-matmul(const double *A, const double *B, double *C, int n, int p, int m)
-{
-	int			i,
-				j,
-				k;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < m; j++)
-		{
-			double		s = 0;
-
-			for (k = 0; k < p; k++)
-				s += A[i * p + k] * B[k * m + j];
-			C[i * m + j] = s;
-		}
-}
-
-/* the transpose of A (n x m) */
-static double *
-transpose(const double *A, int n, int m)
-{
-	double	   *T = malloc(sizeof(double) * n * m);
-	int			i,
-				j;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < m; j++)
-			T[j * n + i] = A[i * m + j];
-	return T;
+	return NULL;
 }
 
 /*
  * Pearson's X^2 of the table scaled to N (R: chisq.test(svytable(formula,
- * design, Ntotal = N), correct = FALSE)).
+ * design, Ntotal = N), correct = FALSE)).  An empty row or column gives
+ * 0/0 = NaN, as in R.
  */
 static double
-pearson(const ChisqInput *in)
+pearson(const ChisqTable *t, ChisqWork *w, bool *ok)
 {
-	int			r = in->r,
-				c = in->c,
+	int			r = t->r,
+				c = t->c,
 				i,
 				j;
 	double		T = 0,
 				x2 = 0;
-	double	   *rs = calloc(r, sizeof(double)),
-			   *cs = calloc(c, sizeof(double));
+	double	   *rs = chisq_alloc(w, r, sizeof(double)),
+			   *cs = chisq_alloc(w, c, sizeof(double));
 
+	*ok = rs && cs;
+	if (!*ok)
+		return NAN;
 	for (i = 0; i < r * c; i++)
-		T += in->total[i];
+		T += t->total[i];
 	for (j = 0; j < c; j++)
 		for (i = 0; i < r; i++)
 		{
-			double		o = in->N * in->total[i + r * j] / T;
+			double		o = t->N * t->total[i + r * j] / T;
 
 			rs[i] += o;
 			cs[j] += o;
@@ -198,252 +85,151 @@ pearson(const ChisqInput *in)
 	for (j = 0; j < c; j++)
 		for (i = 0; i < r; i++)
 		{
-			double		o = in->N * in->total[i + r * j] / T;
-			double		e = rs[i] * cs[j] / in->N;
+			double		o = t->N * t->total[i + r * j] / T;
+			double		e = rs[i] * cs[j] / t->N;
 
 			x2 += (o - e) * (o - e) / e;
 		}
-	free(rs);
-	free(cs);
+	chisq_release(w, rs);
+	chisq_release(w, cs);
 	return x2;
 }
 
-/*
- * Rao-Scott (F, Chisq): p = cell means, V their covariance,
- * C = interaction columns of the saturated model (treatment coding)
- * residualised on the main effects, D = diag(p) (1/0 = 0),
- * Delta = (C' D^-1 C / N)^-1 (C' D^-1 V D^-1 C).
- */
-static const char *
-rao_scott(const ChisqInput *in, int statistic, ChisqResult *out)
+/* ---- working memory ---------------------------------------------------- */
+
+struct ChisqBlock
 {
-	int			r = in->r,
-				c = in->c,
-				K = r * c,
-				q = (r - 1) * (c - 1),
-				p1 = r + c - 1;
-	double		T = 0,
-				x2 = pearson(in),
-				tr = 0,
-				tr2 = 0;
-	double	   *X1 = calloc((size_t) K * p1, sizeof(double));
-	double	   *XI = calloc((size_t) K * q, sizeof(double));
-	double	   *G = calloc((size_t) p1 * p1, sizeof(double));
-	double	   *H = calloc((size_t) p1 * q, sizeof(double));
-	double	   *Cm = calloc((size_t) K * q, sizeof(double));
-	double	   *iD = calloc(K, sizeof(double));
-	double	   *A = calloc((size_t) K * q, sizeof(double));
-	double	   *denom = calloc((size_t) q * q, sizeof(double));
-	double	   *VA = calloc((size_t) K * q, sizeof(double));
-	double	   *numr = calloc((size_t) q * q, sizeof(double));
-	double	   *Ct;
-	int			i,
-				j,
-				k,
-				a;
-	const char *problem = NULL;
+	ChisqBlock *prev;
+	ChisqBlock *next;
+};
 
-	for (k = 0; k < K; k++)
-		T += in->total[k];
-	/* X1: intercept, rows 2..r, cols 2..c; XI: row_i x col_j, i, j >= 2 */
-	for (j = 0; j < c; j++)
-		for (i = 0; i < r; i++)
-		{
-			k = i + r * j;
-			X1[k * p1] = 1;
-			if (i > 0)
-				X1[k * p1 + i] = 1;
-			if (j > 0)
-				X1[k * p1 + (r - 1) + j] = 1;
-			if (i > 0 && j > 0)
-				XI[k * q + (i - 1) + (r - 1) * (j - 1)] = 1;
-		}
-	/* Cm = XI - X1 (X1'X1)^-1 X1' XI */
-	Ct = transpose(X1, K, p1);
-	matmul(Ct, X1, G, p1, K, p1);
-	matmul(Ct, XI, H, p1, K, q);
-	free(Ct);
-	if (!solve(G, H, p1, q))
-		problem = "The main-effects design matrix is singular.";
-	else
+/* the header keeps the payload aligned for doubles */
+#define BLOCK_HEADER 16
+
+void
+chisq_work_init(ChisqWork *w, DesignRealloc fn, void *ctx)
+{
+	memset(w, 0, sizeof(*w));
+	w->fn = fn;
+	w->ctx = ctx;
+}
+
+void *
+chisq_alloc(ChisqWork *w, uint64_t count, size_t elem)
+{
+	size_t		bytes = core_array_bytes(count, elem);
+	ChisqBlock *b;
+
+	if (bytes > SIZE_MAX - BLOCK_HEADER || !core_within_limit(bytes + BLOCK_HEADER))
 	{
-		matmul(X1, H, Cm, K, p1, q);
-		for (k = 0; k < K * q; k++)
-			Cm[k] = XI[k] - Cm[k];
-		for (k = 0; k < K; k++)
-		{
-			double		p = in->total[k] / T;
-
-			iD[k] = p == 0 ? 0 : 1 / p;
-		}
-		/* A = D^-1 C; denom = C' D^-1 C / N; numr = A' V A */
-		for (k = 0; k < K; k++)
-			for (a = 0; a < q; a++)
-				A[k * q + a] = iD[k] * Cm[k * q + a];
-		Ct = transpose(Cm, K, q);
-		matmul(Ct, A, denom, q, K, q);
-		free(Ct);
-		for (k = 0; k < q * q; k++)
-			denom[k] /= in->N;
-		matmul(in->vmean, A, VA, K, K, q);
-		Ct = transpose(A, K, q);
-		matmul(Ct, VA, numr, q, K, q);
-		free(Ct);
-		/* Delta = denom^-1 numr (solve overwrites numr with Delta) */
-		if (!solve(denom, numr, q, q))
-			problem = "The table's design matrix is singular (a row or column without weight?).";
-		else
-		{
-			for (i = 0; i < q; i++)
-			{
-				tr += numr[i * q + i];
-				for (j = 0; j < q; j++)
-					tr2 += numr[i * q + j] * numr[j * q + i];
-			}
-			if (statistic == CHISQ_F)
-			{
-				double		d0 = tr * tr / tr2;
-
-				out->statistic = x2 / tr;
-				out->ndf = d0;
-				out->ddf = d0 * in->nu;
-				out->p_value = dist_pf_upper(out->statistic, d0, d0 * in->nu);
-			}
-			else
-			{
-				out->statistic = x2;
-				out->ndf = q;
-				out->ddf = NAN;
-				out->p_value = dist_pchisq_upper(x2 / (tr / q), q);
-			}
-		}
+		w->need = bytes > SIZE_MAX - BLOCK_HEADER ? SIZE_MAX : bytes + BLOCK_HEADER;
+		return NULL;
 	}
-	free(X1);
-	free(XI);
-	free(G);
-	free(H);
-	free(Cm);
-	free(iD);
-	free(A);
-	free(denom);
-	free(VA);
-	free(numr);
-	return problem;
+	b = w->fn(w->ctx, NULL, bytes + BLOCK_HEADER);
+	memset(b, 0, bytes + BLOCK_HEADER);
+	b->next = w->blocks;
+	if (w->blocks)
+		w->blocks->prev = b;
+	w->blocks = b;
+	return (char *) b + BLOCK_HEADER;
+}
+
+void
+chisq_release(ChisqWork *w, void *p)
+{
+	ChisqBlock *b;
+
+	if (p == NULL)
+		return;
+	b = (ChisqBlock *) ((char *) p - BLOCK_HEADER);
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		w->blocks = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+	w->fn(w->ctx, b, 0);
+}
+
+void
+chisq_release_all(ChisqWork *w)
+{
+	while (w->blocks)
+	{
+		ChisqBlock *next = w->blocks->next;
+
+		w->fn(w->ctx, w->blocks, 0);
+		w->blocks = next;
+	}
 }
 
 /*
- * Wald and adjusted Wald: Y = cell totals minus row x column / total, its
- * covariance J Sigma J' (J the Jacobian of Y in the cell totals), the test
- * of the (r-1)(c-1) cells with i, j >= 2.
+ * Rao-Scott (R svychisq, statistic "F" and "Chisq"):
+ *   F:     F = X^2 / tr(Delta) on d0 = tr(Delta)^2 / tr(Delta^2) and d0 nu
+ *          degrees of freedom;
+ *   Chisq: the statistic is X^2 itself, p = P(chi2_q > X^2 / (tr(Delta) / q)),
+ *          q = (r-1)(c-1).
+ * NaN propagates (R's NaN; NULL in SQL): an empty row or column makes X^2
+ * NaN, a design whose every stratum the "average" policy dropped makes V
+ * NaN.
  */
-static const char *
-wald(const ChisqInput *in, int statistic, ChisqResult *out)
+static ChisqStatus
+rao_scott(const ChisqTable *t, int statistic, ChisqWork *w, ChisqResult *out)
 {
-	int			r = in->r,
-				c = in->c,
-				K = r * c,
-				q = (r - 1) * (c - 1);
-	double	   *R = calloc(r, sizeof(double)),
-			   *Cc = calloc(c, sizeof(double));
-	double	   *J = calloc((size_t) K * K, sizeof(double));
-	double	   *JS = calloc((size_t) K * K, sizeof(double));
-	double	   *V = calloc((size_t) K * K, sizeof(double));
-	double	   *Vu = calloc((size_t) q * q, sizeof(double));
-	double	   *Y = calloc(K, sizeof(double));
-	double	   *Yu = calloc(q, sizeof(double));
-	double	   *x = calloc(q, sizeof(double));
-	double		T = 0,
-				w = 0;
-	int			i,
-				j,
-				k,
-				l,
-				*use = calloc(q, sizeof(int));
-	const char *problem = NULL;
-	double	   *Jt;
+	int			q = (t->r - 1) * (t->c - 1);
+	double		tr,
+				tr2,
+				x2;
+	bool		ok;
+	ChisqStatus st;
 
-	for (j = 0; j < c; j++)
-		for (i = 0; i < r; i++)
-		{
-			double		t = in->total[i + r * j];
-
-			R[i] += t;
-			Cc[j] += t;
-			T += t;
-		}
-	/* dY_k / dT_l for cell totals l (rows, columns and the total are sums of cells) */
-	for (k = 0; k < K; k++)
+	x2 = pearson(t, w, &ok);
+	if (!ok)
+		return CHISQ_TOO_BIG;
+	st = chisq_rao_scott_traces(t, w, &tr, &tr2, out);
+	if (st != CHISQ_OK)
+		return st;
+	out->trace = tr;
+	out->trace2 = tr2;
+	if (statistic == CHISQ_F)
 	{
-		int			ik = k % r,
-					jk = k / r;
+		double		d0 = tr * tr / tr2;
 
-		Y[k] = in->total[k] - R[ik] * Cc[jk] / T;
-		for (l = 0; l < K; l++)
-		{
-			int			il = l % r,
-						jl = l / r;
-			double		d = (k == l) ? 1.0 : 0.0;
-
-			if (il == ik)
-				d -= Cc[jk] / T;
-			if (jl == jk)
-				d -= R[ik] / T;
-			d += R[ik] * Cc[jk] / (T * T);
-			J[k * K + l] = d;
-		}
+		out->statistic = x2 / tr;
+		out->ndf = d0;
+		out->ddf = d0 * t->nu;
+		out->p_value = dist_pf_upper(out->statistic, d0, d0 * t->nu);
 	}
-	matmul(J, in->vtotal, JS, K, K, K);
-	Jt = transpose(J, K, K);
-	matmul(JS, Jt, V, K, K, K);
-	free(Jt);
-	k = 0;
-	for (j = 1; j < c; j++)
-		for (i = 1; i < r; i++)
-			use[k++] = i + r * j;
-	for (k = 0; k < q; k++)
-	{
-		Yu[k] = Y[use[k]];
-		x[k] = Yu[k];
-		for (l = 0; l < q; l++)
-			Vu[k * q + l] = V[use[k] * K + use[l]];
-	}
-	if (!solve(Vu, x, q, 1))
-		problem = "The covariance matrix of the interaction cells is singular.";
 	else
 	{
-		for (k = 0; k < q; k++)
-			w += Yu[k] * x[k];
+		out->statistic = x2;
 		out->ndf = q;
-		if (statistic == CHISQ_WALD)
-		{
-			out->statistic = w / q;
-			out->ddf = in->nu;
-		}
-		else
-		{
-			out->ddf = in->nu - q + 1;
-			out->statistic = w * out->ddf / (q * in->nu);
-		}
-		out->p_value = dist_pf_upper(out->statistic, out->ndf, out->ddf);
+		out->ddf = NAN;
+		out->p_value = dist_pchisq_upper(x2 / (tr / q), q);
 	}
-	free(R);
-	free(Cc);
-	free(J);
-	free(JS);
-	free(V);
-	free(Vu);
-	free(Y);
-	free(Yu);
-	free(x);
-	free(use);
-	return problem;
+	return CHISQ_OK;
 }
 
-const char *
-chisq_compute(const ChisqInput *in, int statistic, ChisqResult *out)
+ChisqStatus
+chisq_compute(const ChisqTable *t, int statistic, DesignRealloc fn, void *ctx,
+			  ChisqResult *out)
 {
+	ChisqWork	w;
+	ChisqStatus st;
+
 	out->statistic = out->ndf = out->ddf = out->p_value = NAN;
+	out->trace = out->trace2 = NAN;
+	out->lonely_stratum = 0;
+	out->bytes = 0;
+	chisq_work_init(&w, fn, ctx);
 	if (statistic == CHISQ_WALD || statistic == CHISQ_ADJWALD)
-		return wald(in, statistic, out);
-	return rao_scott(in, statistic, out);
+		st = chisq_wald(t, statistic, &w, out);
+	else
+		st = rao_scott(t, statistic, &w, out);
+	if (st == CHISQ_TOO_BIG)
+		out->bytes = w.need;
+	if (st != CHISQ_OK)
+		out->statistic = out->ndf = out->ddf = out->p_value = NAN;
+	chisq_release_all(&w);
+	return st;
 }
