@@ -56,11 +56,11 @@ class Cluster:
 class Clusters:
     """count clusters; use as a context manager (or call stop())."""
 
-    def __init__(self, count, settings=(), prefix="barometer-shards"):
+    def __init__(self, count, settings=(), prefix="barometer-shards", bin_dir=None):
         self.count = count
         self.settings = list(settings)
         self.prefix = prefix
-        self.bindir = bindir()
+        self.bindir = bin_dir or bindir()
         self.root = None
         self.clusters = []
         self._stopped = False
