@@ -20,7 +20,8 @@ double-double with exact products, so the shards' partial sums add up to
 the single server's sums far below a double's last bit, and every reader
 then computes from the same doubles.  Both ways of getting the tallies:
   P  pushdown: enable_partitionwise_aggregate with GROUP BY the partition
-     key; the plan's Remote SQL must contain barometer.tally;
+     key; the plan's Remote SQL must contain barometer.tally (also with
+     use_remote_estimate); a text literal argument stops the pushdown;
   V  an explicit per-shard query: a view on each shard, read through a
      foreign table and stored at the coordinator.
 The whole-sample design facts (n_psu per stratum, n_sample) come from the
@@ -230,7 +231,7 @@ def differences(got, want):
 
 
 def main():
-    t = Tap(30)
+    t = Tap(31)
     coord = fresh_db(COORD, extensions=("barometer", "postgres_fdw"))
     execute(coord, SAMPLE)
     execute(coord, SINGLE_VIEW)
@@ -323,6 +324,17 @@ DELETE FROM specs_{k}; INSERT INTO specs_{k} SELECT spec FROM facts;""")
              "P: merged shard tallies equal the single-server tallies reader by reader, exactly "
              "(8 indicators x 5 cells, every column of report())",
              differences(got, single))
+
+        # with use_remote_estimate the planner asks the shards for their
+        # costs (EXPLAIN round trips) and still pushes the aggregates down
+        for k in range(1, NSHARDS + 1):
+            execute(coord, f"ALTER SERVER shard{k} OPTIONS (ADD use_remote_estimate 'true')")
+        plan_re = "\n".join(r[0] for r in rows(coord, "EXPLAIN (VERBOSE, COSTS OFF) " + p_all))
+        got = rows(coord, READERS.format(src=MERGED.format(cells=f"({p_all}) s")))
+        t.ok(plan_re.count("Aggregate on") == NSHARDS * len(INDICATORS) and got == single,
+             "P with use_remote_estimate: still pushed down, still equal", plan_re)
+        for k in range(1, NSHARDS + 1):
+            execute(coord, f"ALTER SERVER shard{k} OPTIONS (DROP use_remote_estimate)")
 
         # a text literal among the aggregate's arguments (here the lonely
         # PSU policy) gives the aggregate an input collation that does not
