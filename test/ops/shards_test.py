@@ -46,7 +46,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from opslib import Tap, connect, fresh_db, run, scalar, sqlstate_of  # noqa: E402
+from opslib import Tap, connect, fresh_db, run, scalar  # noqa: E402
 import shardlib  # noqa: E402
 
 import psycopg2  # noqa: E402
@@ -445,7 +445,7 @@ FROM shard_cells""")
 
         # ---- a change of the design facts: a new PSU in stratum 3 on shard 2
         # (n_psu of stratum 3 and n_sample change for every shard)
-        new = f"""SELECT 6000 + i, 3, 121, i % 4, i % 3 = 0, i * 0.5, 1.1 + i / 10.0, 230.0,
+        new = """SELECT 6000 + i, 3, 121, i % 4, i % 3 = 0, i * 0.5, 1.1 + i / 10.0, 230.0,
                   (SELECT array_fill((1.1 + i / 10.0)::float8, ARRAY[120]))
            FROM generate_series(1, 30) i"""
         execute(coord, f"INSERT INTO resp_all ({COLNAMES}, shard_psu, shard_row) SELECT *, 2, 2 FROM ({new}) n")
