@@ -89,14 +89,16 @@ COLNAMES = "id, stratum, psu, origin, y, x, w, fpc, repw"
 SHARD_TABLES = f"""
 CREATE TABLE resp_psu (shard int NOT NULL, {COLS});
 CREATE TABLE resp_row (shard int NOT NULL, {COLS});
-CREATE TABLE design_strata (stratum int PRIMARY KEY, n_psu int NOT NULL);
+CREATE TABLE design_strata (stratum int PRIMARY KEY, n_psu int NOT NULL, n_stratum bigint NOT NULL);
 CREATE TABLE design_sample (n_sample bigint NOT NULL);
 CREATE TABLE specs (spec barometer.replicates);
 """
 
 # the indicators: name -> (table, aggregate call over its columns); n_psu,
-# n_sample and spec are the whole-sample facts
-INDICATORS = [
+# n_stratum, n_sample and spec are the whole-sample facts.  main() adds the
+# stratified design (tally_stratified, with its n_stratum) where this build
+# has it; the 0.1 shard of the versions part gets BASE only.
+BASE = [
     ("weights", "row", "barometer.tally(y, w)"),
     ("weights mean", "row", "barometer.tally(x, w)"),
     ("weights domain", "row", "barometer.tally(y, w, n_sample)"),
@@ -106,18 +108,23 @@ INDICATORS = [
     ("replicate", "row", "barometer.tally(y, w, repw, spec)"),
     ("replicate mean", "row", "barometer.tally(x, w, repw, spec)"),
 ]
+STRATIFIED = [
+    ("stratified", "row", "barometer.tally_stratified(y, w, stratum, n_stratum, 0.02)"),
+    ("stratified mean", "psu", "barometer.tally_stratified(x, w, stratum, n_stratum, NULL)"),
+]
+INDICATORS = list(BASE)
 
 
-def shard_views():
+def shard_views(indicators=None):
     parts = [f"SELECT shard, {i!r}::text AS indicator, origin, {agg} AS t "
              f"FROM resp_{tab}_d GROUP BY shard, origin"
-             for i, tab, agg in INDICATORS]
+             for i, tab, agg in (indicators or INDICATORS)]
     return f"""
 CREATE VIEW resp_psu_d AS
-SELECT r.*, s.n_psu, n.n_sample, p.spec
+SELECT r.*, s.n_psu, s.n_stratum, n.n_sample, p.spec
 FROM resp_psu r LEFT JOIN design_strata s USING (stratum), design_sample n, specs p;
 CREATE VIEW resp_row_d AS
-SELECT r.*, s.n_psu, n.n_sample, p.spec
+SELECT r.*, s.n_psu, s.n_stratum, n.n_sample, p.spec
 FROM resp_row r LEFT JOIN design_strata s USING (stratum), design_sample n, specs p;
 CREATE VIEW cells AS
 {(chr(10) + "UNION ALL" + chr(10)).join(parts)};
@@ -133,6 +140,7 @@ GROUP BY shard, origin;
 SINGLE_VIEW = """
 CREATE VIEW resp_all_d AS
 SELECT r.*, barometer.psu_count(psu) OVER (PARTITION BY stratum) AS n_psu,
+       count(*) OVER (PARTITION BY stratum) AS n_stratum,
        count(*) OVER () AS n_sample,
        (SELECT barometer.replicate_spec(p) FROM rep_plan) AS spec
 FROM resp_all r;
@@ -142,9 +150,10 @@ FROM resp_all r;
 # (stratum, psu) pairs of each shard (pushed down, GROUP BY the partition
 # key), counted over all shards; n_sample the sum of the shards' counts
 FACTS = """
-CREATE TABLE IF NOT EXISTS facts (n_psu int[], n_sample bigint, spec barometer.replicates);
+CREATE TABLE IF NOT EXISTS facts (n_psu int[], n_stratum bigint[], n_sample bigint, spec barometer.replicates);
 CREATE OR REPLACE VIEW facts_strata AS
-SELECT h AS stratum, n_psu[h] AS n_psu FROM facts, generate_subscripts(n_psu, 1) h WHERE n_psu[h] > 0;
+SELECT h AS stratum, n_psu[h] AS n_psu, n_stratum[h] AS n_stratum
+FROM facts, generate_subscripts(n_psu, 1) h WHERE n_psu[h] > 0;
 DELETE FROM facts;
 INSERT INTO facts
 SELECT (SELECT array_agg(coalesce(s.n_psu, 0) ORDER BY h)
@@ -152,6 +161,11 @@ SELECT (SELECT array_agg(coalesce(s.n_psu, 0) ORDER BY h)
         LEFT JOIN (SELECT stratum, barometer.psu_count(psu) AS n_psu
                    FROM (SELECT shard, stratum, psu FROM resp_psu GROUP BY shard, stratum, psu) u
                    GROUP BY stratum) s ON s.stratum = h),
+       (SELECT array_agg(coalesce(c.n, 0) ORDER BY h)
+        FROM generate_series(1, (SELECT max(stratum) FROM resp_psu)) h
+        LEFT JOIN (SELECT stratum, sum(n)::bigint AS n
+                   FROM (SELECT shard, stratum, count(*) AS n FROM resp_psu GROUP BY shard, stratum) u
+                   GROUP BY stratum) c ON c.stratum = h),
        (SELECT sum(n)::bigint FROM (SELECT shard, count(*) AS n FROM resp_psu GROUP BY shard) c),
        (SELECT barometer.replicate_spec(p) FROM rep_plan);
 """
@@ -160,6 +174,7 @@ SELECT (SELECT array_agg(coalesce(s.n_psu, 0) ORDER BY h)
 # coordinator's values travel as query parameters ($1, $2, $3)
 P_FACTS = {
     "n_psu": "(SELECT n_psu FROM facts)[stratum]",
+    "n_stratum": "(SELECT n_stratum FROM facts)[stratum]",
     "n_sample": "(SELECT n_sample FROM facts)",
     "spec": "(SELECT spec FROM facts)",
 }
@@ -167,10 +182,10 @@ P_FACTS = {
 
 def p_agg(agg):
     """the aggregate call with the facts replaced by coordinator parameters"""
-    inner = agg[len("barometer.tally("):-1]
-    args = [a.strip() for a in inner.split(",")]
+    name, inner = agg.split("(", 1)
+    args = [a.strip() for a in inner[:-1].split(",")]
     args = [P_FACTS.get(a, a) for a in args]
-    return "barometer.tally(" + ", ".join(args) + ")"
+    return name + "(" + ", ".join(args) + ")"
 
 
 def p_query(name, tab, agg, where=""):
@@ -188,10 +203,10 @@ MERGED = ("SELECT indicator, origin, barometer.merge(t) AS t FROM {cells} "
           "GROUP BY indicator, GROUPING SETS ((origin), ())")
 
 
-def single_src():
+def single_src(indicators=None):
     parts = [f"SELECT {i!r}::text AS indicator, origin, {agg} AS t FROM resp_all_d "
              "GROUP BY GROUPING SETS ((origin), ())"
-             for i, _, agg in INDICATORS]
+             for i, _, agg in (indicators or INDICATORS)]
     return "\n UNION ALL ".join(parts)
 
 
@@ -233,6 +248,11 @@ def differences(got, want):
 def main():
     t = Tap(31)
     coord = fresh_db(COORD, extensions=("barometer", "postgres_fdw"))
+    has_stratified = scalar(coord, "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'tally_stratified' "
+                                   "AND pronamespace = 'barometer'::regnamespace")
+    if has_stratified:
+        INDICATORS.extend(STRATIFIED)
+    print(f"# indicators: {', '.join(i for i, _, _ in INDICATORS)}", flush=True)
     execute(coord, SAMPLE)
     execute(coord, SINGLE_VIEW)
 
@@ -267,7 +287,7 @@ CREATE TABLE cells_wrong (shard int, origin int, t barometer.tally) PARTITION BY
             for tab in ("resp_psu", "resp_row", "cells", "cells_wrong"):
                 execute(coord, f"CREATE FOREIGN TABLE {tab}_{k} PARTITION OF {tab} "
                                f"FOR VALUES IN ({k}) SERVER shard{k} OPTIONS (table_name '{tab}')")
-            for tab, cols in (("design_strata", "stratum int, n_psu int"),
+            for tab, cols in (("design_strata", "stratum int, n_psu int, n_stratum bigint"),
                               ("design_sample", "n_sample bigint"),
                               ("specs", "spec barometer.replicates")):
                 execute(coord, f"CREATE FOREIGN TABLE {tab}_{k} ({cols}) "
@@ -296,14 +316,14 @@ CREATE TABLE cells_wrong (shard int, origin int, t barometer.tally) PARTITION BY
             execute(coord, FACTS)
             for k in range(1, NSHARDS + 1):
                 execute(coord, f"""
-DELETE FROM design_strata_{k}; INSERT INTO design_strata_{k} SELECT stratum, n_psu FROM facts_strata;
+DELETE FROM design_strata_{k}; INSERT INTO design_strata_{k} SELECT stratum, n_psu, n_stratum FROM facts_strata;
 DELETE FROM design_sample_{k}; INSERT INTO design_sample_{k} SELECT n_sample FROM facts;
 DELETE FROM specs_{k}; INSERT INTO specs_{k} SELECT spec FROM facts;""")
         push_facts()
-        single_facts = rows(coord, "SELECT stratum, barometer.psu_count(psu), sum(count(*)) OVER () "
+        single_facts = rows(coord, "SELECT stratum, barometer.psu_count(psu), count(*), sum(count(*)) OVER () "
                                    "FROM resp_all GROUP BY stratum ORDER BY stratum")
-        t.eq(rows(coord, "SELECT stratum, n_psu, (SELECT n_sample FROM facts) FROM facts_strata ORDER BY stratum"),
-             single_facts, "design facts from the shards (n_psu per stratum, n_sample) equal the whole sample's")
+        t.eq(rows(coord, "SELECT stratum, n_psu, n_stratum, (SELECT n_sample FROM facts) FROM facts_strata ORDER BY stratum"),
+             single_facts, "design facts from the shards (n_psu and n_stratum per stratum, n_sample) equal the whole sample's")
 
         execute(coord, "SET enable_partitionwise_aggregate = on")
         single = rows(coord, READERS.format(src=single_src()))
@@ -320,9 +340,9 @@ DELETE FROM specs_{k}; INSERT INTO specs_{k} SELECT spec FROM facts;""")
         t.ok("Async Foreign Scan" in plan, "P: the shards are asked at once (Async Foreign Scan)", plan)
         print("# " + remote[0], flush=True)
         got = rows(coord, READERS.format(src=MERGED.format(cells=f"({p_all}) s")))
-        t.ok(got == single and len(single) == 8 * 5,
+        t.ok(got == single and len(single) == len(INDICATORS) * 5,
              "P: merged shard tallies equal the single-server tallies reader by reader, exactly "
-             "(8 indicators x 5 cells, every column of report())",
+             f"({len(INDICATORS)} indicators x 5 cells, every column of report())",
              differences(got, single))
 
         # with use_remote_estimate the planner asks the shards for their
@@ -477,19 +497,24 @@ FROM shard_cells""")
         execute(s3, "DROP EXTENSION barometer CASCADE")
         execute(s3, "CREATE EXTENSION barometer VERSION '0.1'")
         execute(s3, "DROP TABLE specs; CREATE TABLE specs (spec barometer.replicates)")
-        execute(s3, shard_views())
+        execute(s3, shard_views(BASE))
         execute(coord, "DELETE FROM specs_3; INSERT INTO specs_3 SELECT spec FROM facts")
         t.eq(rows(coord, "SELECT shard, shard_version, coordinator_version FROM shard_versions "
                          "WHERE shard_version IS DISTINCT FROM coordinator_version"),
              [(3, "0.1", scalar(coord, "SELECT extversion FROM pg_extension WHERE extname = 'barometer'"))],
              "shard 3 reinstalled as barometer 0.1: the version check names it")
 
-        got = rows(coord, READERS.format(src=MERGED.format(cells=f"({p_all}) s")))
-        t.ok(got == single3, "0.1 shard -> 0.2 coordinator, pushed down: equal to the single server, exactly",
-             differences(got, single3))
+        # the designs 0.1 has (a later design, such as tally_stratified, is
+        # not on the 0.1 shard: see the 42883 below)
+        base = {i for i, _, _ in BASE}
+        single3_base = [r for r in single3 if r[0] in base]
+        p_base = " UNION ALL ".join(p_query(i, tab, agg) for i, tab, agg in BASE)
+        got = rows(coord, READERS.format(src=MERGED.format(cells=f"({p_base}) s")))
+        t.ok(got == single3_base, "0.1 shard -> 0.2 coordinator, pushed down: equal to the single server, exactly",
+             differences(got, single3_base))
         got = rows(coord, READERS.format(src=MERGED.format(cells="cells")))
-        t.ok(got == single3, "0.1 shard -> 0.2 coordinator, per-shard view: equal to the single server, exactly",
-             differences(got, single3))
+        t.ok(got == single3_base, "0.1 shard -> 0.2 coordinator, per-shard view: equal to the single server, exactly",
+             differences(got, single3_base))
 
         # the 0.1 server as a coordinator of the 0.2 server shard 1: its
         # aggregates pushed down to shard 1 and its stored tallies shipped
@@ -517,12 +542,20 @@ CREATE FOREIGN TABLE peer_cells (shard int, indicator text, origin int, t barome
         t.ok(got == want and rows(s3, rd.format(src="peer_cells")) == rows(sconn[0], rd.format(src="cells")),
              "0.2 shard -> 0.1 server, per-shard view: same stored forms, same readers after merge()")
 
-        # an object the old shard does not have: the shard's own error
-        execute(s3, "INSERT INTO specs VALUES ('jk1')")
-        execute(coord, "CREATE FOREIGN TABLE specs_remote_3 (spec barometer.replicates) SERVER shard3 OPTIONS (table_name 'specs')")
-        err = error_of(coord, "SELECT count(*) FROM specs_remote_3 WHERE barometer.replicates_send(spec) IS NOT NULL")
-        t.ok(err is not None and err[0] == "42883" and "replicates_send" in err[1],
-             "a pushed-down 0.2 function on the 0.1 shard: the shard's 42883, relayed", err)
+        # an object the old shard does not have: the shard's own error (a
+        # later design's aggregate where this build has one, else a function
+        # 0.2 added)
+        if has_stratified:
+            name = "tally_stratified"
+            err = error_of(coord, p_query(*STRATIFIED[0], where="WHERE shard = 3"))
+        else:
+            name = "replicates_send"
+            execute(s3, "INSERT INTO specs VALUES ('jk1')")
+            execute(coord, "CREATE FOREIGN TABLE specs_remote_3 (spec barometer.replicates) SERVER shard3 "
+                           "OPTIONS (table_name 'specs')")
+            err = error_of(coord, "SELECT count(*) FROM specs_remote_3 WHERE barometer.replicates_send(spec) IS NOT NULL")
+        t.ok(err is not None and err[0] == "42883" and name in err[1],
+             f"a pushed-down function the 0.1 shard lacks ({name}): the shard's 42883, relayed", err)
         print(f"#   {err}", flush=True)
 
         # ---- forms this build does not know (written by a newer barometer)
