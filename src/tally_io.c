@@ -29,7 +29,10 @@
  * and run the same check (tally_validate), which refuses what the other form
  * could not carry: identifiers with NUL bytes or invalid in the server
  * encoding, NaN other than the canonical "default" df, flags other than 0
- * and 1.
+ * and 1.  A later version or an unknown design kind (what a newer release
+ * writes) is refused with a hint saying so, never read as something else:
+ * the compatibility rule of tallies shipped between servers
+ * (doc/across_servers.md).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -86,6 +89,25 @@ syntax_error(Parser *ps, const char *detail)
 			 errmsg("invalid input syntax for type barometer.tally: \"%s\"",
 					stored_clip(ps->input, 200, true)),
 			 errdetail("%s", detail)));
+}
+
+/*
+ * A value in a form this build does not know: a later version of the stored
+ * form, or a design kind added by a later release.  Such a value comes from
+ * a newer barometer (another server, a dump); it is refused with a hint,
+ * never read as something else.
+ */
+#define NEWER_HINT "The value was written by a newer release of barometer: read it on a server with that release or later (ALTER EXTENSION barometer UPDATE)."
+
+static void pg_attribute_noreturn()
+newer_error(Parser *ps, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type barometer.tally: \"%s\"",
+					stored_clip(ps->input, 200, true)),
+			 errdetail("%s", detail),
+			 errhint(NEWER_HINT)));
 }
 
 /* expect the literal word at the cursor followed by a space, ';' or the end */
@@ -342,7 +364,12 @@ read_design(Parser *ps, TallyAcc *acc)
 		if (strcmp(name, design_kind_name(v)) == 0)
 			break;
 	if (v > DESIGN_STRATIFIED)
-		syntax_error(ps, "The design must be weights, weights_domain, cluster, cluster2, replicate or stratified.");
+	{
+		if (name[0] == '\0')
+			syntax_error(ps, "The design must be weights, weights_domain, cluster, cluster2, replicate or stratified.");
+		newer_error(ps, psprintf("The design \"%s\" is not known; this build reads weights, weights_domain, cluster, cluster2, replicate and stratified.",
+								 name));
+	}
 	d->kind = v;
 	if (v == DESIGN_WEIGHTS)
 		return;
@@ -507,6 +534,15 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 
 	ps.p = input;
 	ps.input = input;
+	if (input[0] == 'v' && input[1] >= '0' && input[1] <= '9')
+	{
+		const char *end;
+		int64		v;
+
+		if (stored_read_int64(input + 1, &end, &v, false) == STORED_NUM_OK &&
+			(*end == ' ' || *end == '\0') && v > TALLY_VERSION)
+			newer_error(&ps, psprintf("Version " INT64_FORMAT " is not known; this build reads versions 1 and 2.", v));
+	}
 	if (strncmp(input, "v1", 2) == 0)
 		version = 1;
 	else
@@ -761,6 +797,12 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 
 	stored_reader_init(&rd, (StringInfo) PG_GETARG_POINTER(0), "barometer.tally");
 	version = stored_get_i32(&rd, "the version");
+	if (version > TALLY_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type barometer.tally"),
+				 errdetail("Version %d is not known; this build reads versions 1 and 2.", version),
+				 errhint(NEWER_HINT)));
 	if (version != 1 && version != 2)
 		stored_binary_error(&rd, psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
 	acc->core.kind = stored_get_i32(&rd, "the kind");
@@ -778,7 +820,14 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 		nstrata = (uint32) stored_get_i32(&rd, "the stratum count");
 		npsu = (uint32) stored_get_i32(&rd, "the PSU count");
 		nssu = (uint32) stored_get_i32(&rd, "the SSU count");
-		if (d->kind < 0 || d->kind > DESIGN_STRATIFIED)
+		if (d->kind > DESIGN_STRATIFIED)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid binary value for type barometer.tally"),
+					 errdetail("The design kind %d is not known; this build reads kinds 0 to %d (weights, weights_domain, cluster, cluster2, replicate, stratified).",
+							   d->kind, DESIGN_STRATIFIED),
+					 errhint(NEWER_HINT)));
+		if (d->kind < 0)
 			stored_binary_error(&rd, "The design kind is not known.");
 		if (nstrata > MAX_RECORDS || npsu > MAX_RECORDS || nssu > MAX_RECORDS)
 			stored_binary_error(&rd, "The counts of strata, PSUs or SSUs are out of range.");
