@@ -226,8 +226,10 @@ def main():
         cur.execute(f"CREATE ROLE {OWNER} LOGIN")
         cur.execute(f'CREATE DATABASE "{SRC}" OWNER {OWNER}')
     # the database owner (not a superuser) creates the trusted extension and the data
-    src = connect(SRC, user=OWNER)
+    # (SET ROLE: the throwaway cluster of test/run authenticates by password)
+    src = connect(SRC)
     with src.cursor() as cur:
+        cur.execute(f"SET ROLE {OWNER}")
         cur.execute("CREATE EXTENSION barometer")
         cur.execute(DATA)
     t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 29,
