@@ -27,6 +27,7 @@
 
 #include "chisq_var.h"
 #include "guard_core.h"
+#include "var_core.h"
 
 static int
 cmp_u32(const void *a, const void *b)
@@ -170,8 +171,8 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, SymMat *m, ChisqResult *res)
 	{
 		const ChisqStratum *st = &t->strata[h];
 		int64_t		n = st->n_psu;
-		double		f = st->popsize > 0 ? (st->popsize - (double) n) / st->popsize : 1.0,
-					c;
+		double		c;
+		VarRule		rule;
 		uint32_t	j,
 					ncells = 0,
 					x,
@@ -181,28 +182,25 @@ cluster_sigma(const ChisqTable *t, ChisqWork *w, SymMat *m, ChisqResult *res)
 		if (st->psu_end <= st->psu_begin)
 			continue;
 		H++;
-		if (f < 1e-7)
-			continue;
-		if (n == 1)
+		/* R's onestrat rules (var_core.c): c = f n/(n-1), or f for "adjust" */
+		rule = var_rule(n, st->popsize, t->lonely, &c);
+		if (rule == VAR_LONELY_FAIL)
 		{
-			if (t->lonely == LONELY_FAIL)
-			{
-				res->lonely_stratum = h;
-				return CHISQ_LONELY;
-			}
-			if (t->lonely == LONELY_AVERAGE)
-				H_excl++;
-			else if (t->lonely == LONELY_ADJUST)
-			{
-				j = st->psu_begin;
-				for (x = t->psu_first[j]; x < t->psu_first[j + 1]; x++)
-					for (y = x; y < t->psu_first[j + 1]; y++)
-						sym_add(m, t->entry_cell[x], t->entry_cell[y],
-								f * t->entry_w[x] * t->entry_w[y]);
-			}
-			continue;
+			res->lonely_stratum = h;
+			return CHISQ_LONELY;
 		}
-		c = f * (double) n / (double) (n - 1);
+		if (rule == VAR_LONELY_EXCLUDE)
+			H_excl++;
+		if (rule == VAR_LONELY_ADJUST)
+		{
+			j = st->psu_begin;
+			for (x = t->psu_first[j]; x < t->psu_first[j + 1]; x++)
+				for (y = x; y < t->psu_first[j + 1]; y++)
+					sym_add(m, t->entry_cell[x], t->entry_cell[y],
+							c * t->entry_w[x] * t->entry_w[y]);
+		}
+		if (rule != VAR_CENTRED)
+			continue;
 		for (j = st->psu_begin; j < st->psu_end; j++)
 		{
 			uint64_t	a,

@@ -10,6 +10,7 @@
 
 #include "compare_core.h"
 #include "sort_core.h"
+#include "var_core.h"
 #include "dist.h"
 
 /* score total (a - p b) / W of a unit */
@@ -36,77 +37,6 @@ note_lonely(PairCov *out, int stage, const Design *u, IdRef id)
 	out->status = DESIGN_LONELY_FAIL;
 }
 
-/*
- * R's onestrat for the two-column score matrix of m present units (za, zb)
- * out of n in the whole sample, population count N (0 = none); adds the
- * 2 x 2 crossproduct into v[0] (aa), v[1] (bb), v[2] (ab).
- */
-static void
-onestrat2(const double *za, const double *zb, uint32_t m, int64_t n, double N,
-		  int lonely, double v[3], bool *fail, bool *excluded)
-{
-	double		f = N > 0 ? (N - (double) n) / N : 1.0;
-	double		sa = 0,
-				sb = 0,
-				ma,
-				mb,
-				scale;
-	uint32_t	j;
-
-	*fail = *excluded = false;
-	if (f < 1e-7)
-		return;
-	if (n == 1)
-	{
-		switch (lonely)
-		{
-			case LONELY_FAIL:
-				*fail = true;
-				return;
-			case LONELY_ADJUST:
-				if (m > 0)
-				{
-					v[0] += f * za[0] * za[0];
-					v[1] += f * zb[0] * zb[0];
-					v[2] += f * za[0] * zb[0];
-				}
-				return;
-			case LONELY_AVERAGE:
-				*excluded = true;
-				return;
-			default:
-				return;
-		}
-	}
-	for (j = 0; j < m; j++)
-	{
-		sa += za[j];
-		sb += zb[j];
-	}
-	ma = sa / (double) n;
-	mb = sb / (double) n;
-	scale = f * (double) n / (double) (n - 1);
-	{
-		double		aa = 0,
-					bb = 0,
-					ab = 0;
-		double		pad = (double) (n - (int64_t) m);
-
-		for (j = 0; j < m; j++)
-		{
-			aa += (za[j] - ma) * (za[j] - ma);
-			bb += (zb[j] - mb) * (zb[j] - mb);
-			ab += (za[j] - ma) * (zb[j] - mb);
-		}
-		aa += pad * ma * ma;
-		bb += pad * mb * mb;
-		ab += pad * ma * mb;
-		v[0] += scale * aa;
-		v[1] += scale * bb;
-		v[2] += scale * ab;
-	}
-}
-
 void
 design_pair_cov(const Design *da, const TallyCore *ca, const Design *db,
 				const TallyCore *cb, DesignRealloc fn, void *ctx, PairCov *out)
@@ -121,25 +51,15 @@ design_pair_cov(const Design *da, const TallyCore *ca, const Design *db,
 	double	   *za,
 			   *zb,
 			   *qa,
-			   *qb,
-			   *ga,
-			   *gb;
+			   *qb;
 	unsigned char *present,
 			   *pos,
 			   *qpresent;
-	uint32_t   *first,
-			   *count,
-			   *has;
 	dd_t		pa_,
 				pb_;
 	uint32_t	i,
 				h;
-	bool		created,
-				fail,
-				excl;
-	double		v[3] = {0, 0, 0};
-	int			H = 0,
-				H_excl = 0;
+	bool		created;
 	int64_t		psus = 0,
 				strata = 0;
 
@@ -161,8 +81,6 @@ design_pair_cov(const Design *da, const TallyCore *ca, const Design *db,
 	map_pb = fn(ctx, NULL, (db->npsu + 1) * sizeof(uint32_t));
 	za = fn(ctx, NULL, cap_p * sizeof(double));
 	zb = fn(ctx, NULL, cap_p * sizeof(double));
-	ga = fn(ctx, NULL, cap_p * sizeof(double));
-	gb = fn(ctx, NULL, cap_p * sizeof(double));
 	qa = fn(ctx, NULL, cap_q * sizeof(double));
 	qb = fn(ctx, NULL, cap_q * sizeof(double));
 	present = fn(ctx, NULL, cap_p);
@@ -249,118 +167,113 @@ design_pair_cov(const Design *da, const TallyCore *ca, const Design *db,
 
 	if (out->conflict == NULL)
 	{
-		/* group the present PSUs by stratum */
-		first = fn(ctx, NULL, (u.nstrata + 1) * sizeof(uint32_t));
-		count = fn(ctx, NULL, (u.nstrata + 1) * sizeof(uint32_t));
-		has = fn(ctx, NULL, (u.nstrata + 1) * sizeof(uint32_t));
-		memset(count, 0, (u.nstrata + 1) * sizeof(uint32_t));
+		/* the present PSUs (and SSUs) with both domains' score totals */
+		VarUnits	vu;
+		DesignVariance dv;
+		double		V[4];
+		uint32_t   *index = fn(ctx, NULL, cap_p * sizeof(uint32_t));
+		uint32_t   *stratum_of = fn(ctx, NULL, cap_p * sizeof(uint32_t));
+		uint32_t   *has = fn(ctx, NULL, (u.nstrata + 1) * sizeof(uint32_t));
+		double	   *z = fn(ctx, NULL, (size_t) 2 * (cap_p + cap_q) * sizeof(double));
+		int64_t    *n_sub = NULL;
+		double	   *N_sub = NULL;
+		uint32_t   *unit_of = NULL;
+		uint32_t	m = 0,
+					q = 0,
+					k;
+
 		memset(has, 0, (u.nstrata + 1) * sizeof(uint32_t));
 		for (i = 0; i < u.npsu; i++)
 		{
-			if (present[i])
-				count[u.psu[i].stratum]++;
 			if (pos[i])
 			{
 				psus++;
 				if (!has[u.psu[i].stratum]++)
 					strata++;
 			}
+			index[i] = UINT32_MAX;
+			if (!present[i])
+				continue;
+			index[i] = m;
+			stratum_of[m] = u.psu[i].stratum;
+			z[2 * m] = za[i];
+			z[2 * m + 1] = zb[i];
+			m++;
 		}
 		out->df_union = (double) (psus - strata);
-		first[0] = 0;
-		for (h = 0; h < u.nstrata; h++)
-			first[h + 1] = first[h] + count[h];
-		memset(count, 0, (u.nstrata + 1) * sizeof(uint32_t));
-		for (i = 0; i < u.npsu; i++)
-			if (present[i])
-			{
-				uint32_t	s = u.psu[i].stratum;
-
-				ga[first[s] + count[s]] = za[i];
-				gb[first[s] + count[s]] = zb[i];
-				count[s]++;
-			}
-		for (h = 0; h < u.nstrata; h++)
-		{
-			uint32_t	m = first[h + 1] - first[h];
-
-			if (m == 0)
-				continue;
-			H++;
-			onestrat2(ga + first[h], gb + first[h], m, u.strata[h].n_psu,
-					  u.strata[h].popsize, u.lonely, v, &fail, &excl);
-			if (fail)
-				note_lonely(out, 1, &u, u.strata[h].id);
-			if (excl)
-				H_excl++;
-		}
-		if (H_excl > 0)
-		{
-			double		f = H_excl == H ? NAN : (double) H / (double) (H - H_excl);
-
-			v[0] *= f;
-			v[1] *= f;
-			v[2] *= f;
-		}
-
-		/* stage 2, per present PSU: its SSUs */
+		memset(&vu, 0, sizeof(vu));
+		vu.K = 2;
+		vu.lonely = u.lonely;
+		vu.nstrata = u.nstrata;
+		vu.strata = u.strata;
+		vu.nunits = m;
+		vu.stratum_of = stratum_of;
+		vu.z = z;
 		if (u.kind == DESIGN_CLUSTER2)
 		{
-			uint32_t   *qfirst = fn(ctx, NULL, (u.npsu + 1) * sizeof(uint32_t));
-			uint32_t   *qcount = fn(ctx, NULL, (u.npsu + 1) * sizeof(uint32_t));
-			double	   *sa = fn(ctx, NULL, (u.nssu + 1) * sizeof(double));
-			double	   *sb = fn(ctx, NULL, (u.nssu + 1) * sizeof(double));
+			double	   *zs = z + 2 * (size_t) m;
 
-			memset(qcount, 0, (u.npsu + 1) * sizeof(uint32_t));
-			for (i = 0; i < u.nssu; i++)
-				if (qpresent[i])
-					qcount[u.ssu[i].psu]++;
-			qfirst[0] = 0;
+			n_sub = fn(ctx, NULL, ((size_t) m + 1) * sizeof(int64_t));
+			N_sub = fn(ctx, NULL, ((size_t) m + 1) * sizeof(double));
+			unit_of = fn(ctx, NULL, cap_q * sizeof(uint32_t));
 			for (i = 0; i < u.npsu; i++)
-				qfirst[i + 1] = qfirst[i] + qcount[i];
-			memset(qcount, 0, (u.npsu + 1) * sizeof(uint32_t));
-			for (i = 0; i < u.nssu; i++)
-				if (qpresent[i])
+				if (index[i] != UINT32_MAX)
 				{
-					uint32_t	p = u.ssu[i].psu;
-
-					sa[qfirst[p] + qcount[p]] = qa[i];
-					sb[qfirst[p] + qcount[p]] = qb[i];
-					qcount[p]++;
+					n_sub[index[i]] = u.psu[i].n_ssu;
+					N_sub[index[i]] = u.psu[i].popsize2;
 				}
-			for (i = 0; i < u.npsu; i++)
-			{
-				double		w2[3] = {0, 0, 0};
-				const StratumRec *s = &u.strata[u.psu[i].stratum];
-				double		factor = (double) s->n_psu / s->popsize;
-
-				if (!present[i])
-					continue;
-				onestrat2(sa + qfirst[i], sb + qfirst[i], qfirst[i + 1] - qfirst[i],
-						  u.psu[i].n_ssu, u.psu[i].popsize2, u.lonely, w2, &fail, &excl);
-				if (fail)
-					note_lonely(out, 2, &u, u.psu[i].id);
-				if (excl)
-					w2[0] = w2[1] = w2[2] = NAN;
-				v[0] += factor * w2[0];
-				v[1] += factor * w2[1];
-				v[2] += factor * w2[2];
-			}
-			fn(ctx, qfirst, 0);
-			fn(ctx, qcount, 0);
-			fn(ctx, sa, 0);
-			fn(ctx, sb, 0);
+			for (i = 0; i < u.nssu; i++)
+				if (qpresent[i] && index[u.ssu[i].psu] != UINT32_MAX)
+				{
+					unit_of[q] = index[u.ssu[i].psu];
+					zs[2 * q] = qa[i];
+					zs[2 * q + 1] = qb[i];
+					q++;
+				}
+			vu.n_sub = n_sub;
+			vu.N_sub = N_sub;
+			vu.nsub = q;
+			vu.unit_of = unit_of;
+			vu.zs = zs;
 		}
-		fn(ctx, first, 0);
-		fn(ctx, count, 0);
-		fn(ctx, has, 0);
+		memset(&dv, 0, sizeof(dv));
+		var_linearized(&vu, V, &dv, fn, ctx);
+		/* lonely units, by identifier: strata at stage 1, PSUs at stage 2 */
+		for (k = 0; k < (uint32_t) dv.nlonely && k < DESIGN_MAX_REPORTED; k++)
+		{
+			if (dv.stage == 1)
+				note_lonely(out, 1, &u, u.strata[dv.lonely[k]].id);
+			else
+				for (i = 0; i < u.npsu; i++)
+					if (index[i] == dv.lonely[k])
+					{
+						note_lonely(out, 2, &u, u.psu[i].id);
+						break;
+					}
+		}
+		if (dv.nlonely > DESIGN_MAX_REPORTED)
+			out->nlonely = dv.nlonely;
+		if (dv.status == DESIGN_LONELY_FAIL)
+			out->status = DESIGN_LONELY_FAIL;
+		else if (dv.status == DESIGN_UNDEFINED && out->status == DESIGN_OK)
+			out->status = DESIGN_UNDEFINED;
 		if (out->status == DESIGN_OK)
 		{
-			out->var_a = v[0];
-			out->var_b = v[1];
-			out->cov = v[2];
-			if (isnan(v[0]) || isnan(v[1]) || isnan(v[2]))
+			out->var_a = V[0];
+			out->var_b = V[3];
+			out->cov = V[1];
+			if (isnan(V[0]) || isnan(V[3]) || isnan(V[1]))
 				out->status = DESIGN_UNDEFINED;
+		}
+		fn(ctx, index, 0);
+		fn(ctx, stratum_of, 0);
+		fn(ctx, has, 0);
+		fn(ctx, z, 0);
+		if (n_sub)
+		{
+			fn(ctx, n_sub, 0);
+			fn(ctx, N_sub, 0);
+			fn(ctx, unit_of, 0);
 		}
 	}
 	fn(ctx, map_sa, 0);
@@ -369,8 +282,6 @@ design_pair_cov(const Design *da, const TallyCore *ca, const Design *db,
 	fn(ctx, map_pb, 0);
 	fn(ctx, za, 0);
 	fn(ctx, zb, 0);
-	fn(ctx, ga, 0);
-	fn(ctx, gb, 0);
 	fn(ctx, qa, 0);
 	fn(ctx, qb, 0);
 	fn(ctx, present, 0);
@@ -392,51 +303,48 @@ design_pair_cov(const Design *da, const TallyCore *ca, const Design *db,
 		fn(ctx, u.hash_q, 0);
 }
 
+/* replicate i's estimates of the two domains, NaN where either has no weight */
+typedef struct PairTheta
+{
+	const RepAcc *a;
+	const RepAcc *b;
+} PairTheta;
+
+static double
+pair_theta(const void *arg, uint32_t i, uint32_t k)
+{
+	const PairTheta *t = arg;
+	const RepAcc *r = k == 0 ? t->a : t->b;
+
+	if (t->a->b[i].hi == 0 || t->b->b[i].hi == 0)
+		return NAN;
+	return dd_to_double(dd_div(r->a[i], r->b[i]));
+}
+
+/*
+ * svrVar of the 2-column matrix of replicate estimates (R's svyby with
+ * covmat = TRUE on a replicate design): replicates where either domain has
+ * no weight are left out of all three terms.
+ */
 void
 rep_pair_cov(const RepAcc *ra, double est_a, const RepAcc *rb, double est_b, PairCov *out)
 {
-	uint32_t	i,
-				kept = 0;
-	double		ma = 0,
-				mb = 0,
-				aa = 0,
-				bb = 0,
-				ab = 0;
+	PairTheta	arg = {ra, rb};
+	double		V[4],
+				work[2],
+				centre[2] = {est_a, est_b};
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < ra->spec.nrep; i++)
-		if (ra->b[i].hi != 0 && rb->b[i].hi != 0)
-		{
-			ma += dd_to_double(dd_div(ra->a[i], ra->b[i]));
-			mb += dd_to_double(dd_div(rb->a[i], rb->b[i]));
-			kept++;
-		}
-	if (kept == 0)
+	if (var_replicate(pair_theta, &arg, ra->spec.nrep, 2, ra->spec.scale, ra->rscales,
+					  ra->spec.mse ? centre : NULL, V, work) == 0)
 	{
 		out->status = DESIGN_UNDEFINED;
 		out->var_a = out->var_b = out->cov = NAN;
 		return;
 	}
-	ma /= kept;
-	mb /= kept;
-	if (ra->spec.mse)
-	{
-		ma = est_a;
-		mb = est_b;
-	}
-	for (i = 0; i < ra->spec.nrep; i++)
-		if (ra->b[i].hi != 0 && rb->b[i].hi != 0)
-		{
-			double		da = dd_to_double(dd_div(ra->a[i], ra->b[i])) - ma;
-			double		db = dd_to_double(dd_div(rb->a[i], rb->b[i])) - mb;
-
-			aa += ra->rscales[i] * da * da;
-			bb += ra->rscales[i] * db * db;
-			ab += ra->rscales[i] * da * db;
-		}
-	out->var_a = ra->spec.scale * aa;
-	out->var_b = ra->spec.scale * bb;
-	out->cov = ra->spec.scale * ab;
+	out->var_a = V[0];
+	out->var_b = V[3];
+	out->cov = V[1];
 	out->df_union = rep_df(ra);
 }
 

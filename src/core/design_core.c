@@ -18,6 +18,7 @@
 #include "design_core.h"
 #include "guard_core.h"
 #include "sort_core.h"
+#include "var_core.h"
 #include "stratified_core.h"
 
 #define Max3(a, b, c) ((a) > (b) ? ((a) > (c) ? (a) : (c)) : ((b) > (c) ? (b) : (c)))
@@ -995,75 +996,13 @@ score(dd_t a, dd_t b, dd_t p, dd_t W)
 	return dd_to_double(dd_div(dd_sub(a, dd_mul(p, b)), W));
 }
 
-static void
-note_lonely(DesignVariance *out, int stage, uint32_t index)
-{
-	if (out->nlonely == 0)
-		out->stage = stage;
-	if (out->stage == stage && out->nlonely < DESIGN_MAX_REPORTED)
-		out->lonely[out->nlonely] = index;
-	if (out->stage == stage)
-		out->nlonely++;
-	out->status = DESIGN_LONELY_FAIL;
-}
-
 /*
- * One stratum of one stage, R's onestrat: m units present with score totals
- * z[0..m-1], n units in the whole sample, sampling fraction from the
- * population count N (0 = none):
- *   f = (N - n)/N (1 without fpc); a stratum with f < 1e-7 adds 0;
- *   n > 1: f n/(n-1) sum_j (z_j - zbar)^2 over all n units (absent ones 0),
- *          zbar = sum z / n;
- *   n = 1 (lonely): fail -> error; remove, certainty -> 0;
- *          adjust -> f z_1^2 (not centred); average -> excluded (NaN).
- */
-static double
-onestrat(const double *z, uint32_t m, int64_t n, double N, int lonely,
-		 bool *lonely_fail, bool *excluded)
-{
-	double		f = N > 0 ? (N - (double) n) / N : 1.0;
-	double		sum = 0,
-				mean,
-				ss = 0;
-	uint32_t	j;
-
-	*lonely_fail = false;
-	*excluded = false;
-	if (f < 1e-7)
-		return 0.0;
-	if (n == 1)
-	{
-		switch (lonely)
-		{
-			case LONELY_FAIL:
-				*lonely_fail = true;
-				return 0.0;
-			case LONELY_ADJUST:
-				return m > 0 ? f * z[0] * z[0] : 0.0;
-			case LONELY_AVERAGE:
-				*excluded = true;
-				return 0.0;
-			default:
-				return 0.0;
-		}
-	}
-	for (j = 0; j < m; j++)
-		sum += z[j];
-	mean = sum / (double) n;
-	for (j = 0; j < m; j++)
-		ss += (z[j] - mean) * (z[j] - mean);
-	ss += (double) (n - (int64_t) m) * mean * mean;
-	return f * (double) n / (double) (n - 1) * ss;
-}
-
-/*
- * R svyrecvar -> multistage -> onestage, with the default options
+ * R svyrecvar -> multistage -> onestage -> onestrat on the domain's score
+ * totals (var_core.c: every rule lives there), with the default options
  * (survey.ultimate.cluster = FALSE, survey.adjust.domain.lonely = FALSE):
- *   stage 1: sum over strata with domain rows of onestrat, times
- *            H/(H - H_excluded) under "average" (H strata with domain rows);
- *   stage 2 (two-stage designs, fpc given): for every PSU with domain rows,
- *            (n_h/N_h) times onestage of its SSUs (one stratum, m_j SSUs in
- *            the whole sample, population count M_j).
+ * stage 1 over the PSUs with domain rows, stage 2 (two-stage designs, fpc
+ * given) over the SSUs of each such PSU.  PSUs of a stratum without domain
+ * rows are absent and count as zero scores (zero padding).
  * df (R degf of the domain): PSUs with positive-weight domain rows minus
  * strata with such PSUs.  The weights-only domain is one stratum of
  * n_sample one-row PSUs.
@@ -1073,15 +1012,8 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 {
 	dd_t		W = core->s[S_W];
 	dd_t		p;
-	double	   *z;
-	uint32_t   *first,
-			   *count;
-	uint32_t	i,
-				h,
-				nz;
+	uint32_t	i;
 	double		V = 0;
-	int			H = 0,
-				H_excl = 0;
 	int64_t		psus = 0,
 				strata = 0;
 
@@ -1118,125 +1050,105 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 		return;
 	}
 
-	/* PSUs grouped by stratum: counting sort into first[] / order in z */
-	core_check_interrupts();
-	first = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(uint32_t));
-	count = d->realloc_fn(d->alloc_ctx, NULL, (d->nstrata + 1) * sizeof(uint32_t));
-	z = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + d->nssu + 1) * sizeof(double));
-	memset(count, 0, (d->nstrata + 1) * sizeof(uint32_t));
-	for (i = 0; i < d->npsu; i++)
-		if (d->psu[i].n_dom > 0)
-			count[d->psu[i].stratum]++;
-	first[0] = 0;
-	for (h = 0; h < d->nstrata; h++)
-		first[h + 1] = first[h] + count[h];
-	memset(count, 0, (d->nstrata + 1) * sizeof(uint32_t));
-	for (i = 0; i < d->npsu; i++)
+	/* the PSUs (and SSUs) with domain rows and their score totals */
 	{
-		const PsuRec *r = &d->psu[i];
+		VarUnits	u;
+		uint32_t   *stratum_of = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->npsu + 1) * sizeof(uint32_t));
+		uint32_t   *index = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->npsu + 1) * sizeof(uint32_t));
+		double	   *z = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->npsu + d->nssu + 1) * sizeof(double));
+		int64_t    *n_sub = NULL;
+		double	   *N_sub = NULL,
+				   *zs = NULL;
+		uint32_t   *unit_of = NULL,
+				   *has = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->nstrata + 1) * sizeof(uint32_t));
+		uint32_t	m = 0,
+					q = 0;
 
-		if (r->n_dom == 0)
-			continue;
-		z[first[r->stratum] + count[r->stratum]++] = score(r->a, r->b, p, W);
-	}
-
-	/* degrees of freedom: PSUs and strata with positive weight */
-	{
-		uint32_t   *has = count;	/* reuse: strata with a positive PSU */
-
-		memset(has, 0, (d->nstrata + 1) * sizeof(uint32_t));
-		for (i = 0; i < d->npsu; i++)
-			if (d->psu[i].n_pos > 0)
-			{
-				psus++;
-				if (!has[d->psu[i].stratum]++)
-					strata++;
-			}
-	}
-	out->df = (double) (psus - strata);
-
-	/* stage 1 */
-	core_check_interrupts();
-	for (h = 0; h < d->nstrata; h++)
-	{
-		uint32_t	m = first[h + 1] - first[h];
-		bool		fail,
-					excl;
-		double		v;
-
-		if (m == 0)
-			continue;
-		H++;
-		v = onestrat(z + first[h], m, d->strata[h].n_psu, d->strata[h].popsize,
-					 d->lonely, &fail, &excl);
-		if (fail)
-			note_lonely(out, 1, h);
-		if (excl)
-			H_excl++;
-		V += v;
-	}
-	if (H_excl > 0)
-	{
-		if (H_excl == H)
-		{
-			V = NAN;
-			out->status = out->status == DESIGN_OK ? DESIGN_UNDEFINED : out->status;
-		}
-		else
-			V *= (double) H / (double) (H - H_excl);
-	}
-
-	/* stage 2: SSUs within each PSU with domain rows, grouped by PSU */
-	if (d->kind == DESIGN_CLUSTER2)
-	{
-		uint32_t   *qfirst = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + 1) * sizeof(uint32_t));
-		uint32_t   *qcount = d->realloc_fn(d->alloc_ctx, NULL, (d->npsu + 1) * sizeof(uint32_t));
-
-		memset(qcount, 0, (d->npsu + 1) * sizeof(uint32_t));
-		for (i = 0; i < d->nssu; i++)
-			if (d->ssu[i].n_dom > 0)
-				qcount[d->ssu[i].psu]++;
-		qfirst[0] = 0;
-		for (i = 0; i < d->npsu; i++)
-			qfirst[i + 1] = qfirst[i] + qcount[i];
-		memset(qcount, 0, (d->npsu + 1) * sizeof(uint32_t));
-		for (i = 0; i < d->nssu; i++)
-		{
-			const SsuRec *q = &d->ssu[i];
-
-			if (q->n_dom > 0)
-				z[qfirst[q->psu] + qcount[q->psu]++] = score(q->a, q->b, p, W);
-		}
+		memset(&u, 0, sizeof(u));
+		memset(has, 0, ((size_t) d->nstrata + 1) * sizeof(uint32_t));
 		for (i = 0; i < d->npsu; i++)
 		{
 			const PsuRec *r = &d->psu[i];
-			const StratumRec *s = &d->strata[r->stratum];
-			bool		fail,
-						excl;
-			double		v;
 
+			if (r->n_pos > 0)
+			{
+				psus++;
+				if (!has[r->stratum]++)
+					strata++;
+			}
+			index[i] = UINT32_MAX;
 			if (r->n_dom == 0)
 				continue;
-			nz = qfirst[i + 1] - qfirst[i];
-			v = onestrat(z + qfirst[i], nz, r->n_ssu, r->popsize2, d->lonely, &fail, &excl);
-			if (fail)
-				note_lonely(out, 2, i);
-			if (excl)
-			{
-				/* R: onestage's only stratum is NA, 0 * 1/0 = NaN */
-				V = NAN;
-				if (out->status == DESIGN_OK)
-					out->status = DESIGN_UNDEFINED;
-			}
-			V += (double) s->n_psu / s->popsize * v;
+			index[i] = m;
+			stratum_of[m] = r->stratum;
+			z[m] = score(r->a, r->b, p, W);
+			m++;
 		}
-		d->realloc_fn(d->alloc_ctx, qfirst, 0);
-		d->realloc_fn(d->alloc_ctx, qcount, 0);
-	}
+		out->df = (double) (psus - strata);
+		u.K = 1;
+		u.lonely = d->lonely;
+		u.nstrata = d->nstrata;
+		u.strata = d->strata;
+		u.nunits = m;
+		u.stratum_of = stratum_of;
+		u.z = z;
+		if (d->kind == DESIGN_CLUSTER2)
+		{
+			n_sub = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) m + 1) * sizeof(int64_t));
+			N_sub = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) m + 1) * sizeof(double));
+			unit_of = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->nssu + 1) * sizeof(uint32_t));
+			zs = z + m;
+			for (i = 0; i < d->npsu; i++)
+				if (index[i] != UINT32_MAX)
+				{
+					n_sub[index[i]] = d->psu[i].n_ssu;
+					N_sub[index[i]] = d->psu[i].popsize2;
+				}
+			for (i = 0; i < d->nssu; i++)
+			{
+				const SsuRec *r = &d->ssu[i];
 
-	d->realloc_fn(d->alloc_ctx, first, 0);
-	d->realloc_fn(d->alloc_ctx, count, 0);
-	d->realloc_fn(d->alloc_ctx, z, 0);
-	if (out->status == DESIGN_OK)
-		out->variance = V;
+				if (r->n_dom == 0 || index[r->psu] == UINT32_MAX)
+					continue;
+				unit_of[q] = index[r->psu];
+				zs[q] = score(r->a, r->b, p, W);
+				q++;
+			}
+			u.n_sub = n_sub;
+			u.N_sub = N_sub;
+			u.nsub = q;
+			u.unit_of = unit_of;
+			u.zs = zs;
+		}
+		{
+			double		df = out->df;
+
+			var_linearized(&u, &V, out, d->realloc_fn, d->alloc_ctx);
+			out->df = df;
+		}
+		/* lonely units at stage 2 are reported by PSU index of the design */
+		if (out->stage == 2)
+			for (i = 0; i < (uint32_t) out->nlonely && i < DESIGN_MAX_REPORTED; i++)
+			{
+				uint32_t	k;
+
+				for (k = 0; k < d->npsu; k++)
+					if (index[k] == out->lonely[i])
+					{
+						out->lonely[i] = k;
+						break;
+					}
+			}
+		d->realloc_fn(d->alloc_ctx, stratum_of, 0);
+		d->realloc_fn(d->alloc_ctx, index, 0);
+		d->realloc_fn(d->alloc_ctx, z, 0);
+		d->realloc_fn(d->alloc_ctx, has, 0);
+		if (n_sub)
+		{
+			d->realloc_fn(d->alloc_ctx, n_sub, 0);
+			d->realloc_fn(d->alloc_ctx, N_sub, 0);
+			d->realloc_fn(d->alloc_ctx, unit_of, 0);
+		}
+	}
+	out->variance = out->status == DESIGN_OK ? V : NAN;
 }

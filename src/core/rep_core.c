@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rep_core.h"
+#include "var_core.h"
 
 static const char *const rep_names[] = {
 	NULL, "jk1", "jkn", "brr", "fay", "bootstrap", "sdr", "other"
@@ -209,41 +210,36 @@ rep_range_check(const RepAcc *r)
 	return NULL;
 }
 
-static double
-rep_theta(const RepAcc *r, uint32_t i, bool logit)
+/* replicate i's estimate a_i / b_i (on the logit scale), NaN without weight */
+typedef struct ThetaArg
 {
-	double		theta = dd_to_double(dd_div(r->a[i], r->b[i]));
+	const RepAcc *r;
+	bool		logit;
+} ThetaArg;
 
-	return logit ? log(theta / (1 - theta)) : theta;
+static double
+rep_theta(const void *arg, uint32_t i, uint32_t k)
+{
+	const ThetaArg *t = arg;
+	double		theta;
+
+	(void) k;
+	if (t->r->b[i].hi == 0)
+		return NAN;
+	theta = dd_to_double(dd_div(t->r->a[i], t->r->b[i]));
+	return t->logit ? log(theta / (1 - theta)) : theta;
 }
 
+/* svrVar of the replicate estimates (var_core.c), mse around centre */
 static double
 rep_spread(const RepAcc *r, double centre, bool logit)
 {
-	uint32_t	i,
-				kept = 0;
-	double		mean = 0,
-				v = 0;
+	ThetaArg	arg = {r, logit};
+	double		v,
+				work;
 
-	for (i = 0; i < r->spec.nrep; i++)
-		if (r->b[i].hi != 0)
-		{
-			mean += rep_theta(r, i, logit);
-			kept++;
-		}
-	if (kept == 0)
-		return NAN;
-	mean /= kept;
-	if (r->spec.mse)
-		mean = centre;
-	for (i = 0; i < r->spec.nrep; i++)
-		if (r->b[i].hi != 0)
-		{
-			double		d = rep_theta(r, i, logit) - mean;
-
-			v += r->rscales[i] * d * d;
-		}
-	v *= r->spec.scale;
+	var_replicate(rep_theta, &arg, r->spec.nrep, 1, r->spec.scale, r->rscales,
+				  r->spec.mse ? &centre : NULL, &v, &work);
 	return isfinite(v) ? v : NAN;
 }
 

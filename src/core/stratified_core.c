@@ -29,6 +29,7 @@
 #include "guard_core.h"
 #include "sort_core.h"
 #include "stratified_core.h"
+#include "var_core.h"
 
 uint32_t
 stratified_stratum(Design *d, const char *key, uint32_t len, bool *created)
@@ -277,34 +278,32 @@ static double
 strat_term(dd_t sx, dd_t sy, dd_t sxy, dd_t wxy, int64_t n, double N, int lonely,
 		   bool diagonal, bool *fail, bool *excluded)
 {
-	double		f = N > 0 ? (N - (double) n) / N : 1.0;
+	double		scale;
 	dd_t		dev;
 	double		ss;
 
+	/* R's onestrat rules (var_core.c): scale = f n/(n-1), or f for "adjust" */
 	*fail = *excluded = false;
-	if (f < 1e-7)
-		return 0.0;
-	if (n == 1)
+	switch (var_rule(n, N, lonely, &scale))
 	{
-		switch (lonely)
-		{
-			case LONELY_FAIL:
-				*fail = true;
-				return 0.0;
-			case LONELY_ADJUST:
-				return f * dd_to_double(dd_div(dd_mul(sx, sy), wxy));
-			case LONELY_AVERAGE:
-				*excluded = true;
-				return 0.0;
-			default:
-				return 0.0;
-		}
+		case VAR_LONELY_FAIL:
+			*fail = true;
+			return 0.0;
+		case VAR_LONELY_ADJUST:
+			return scale * dd_to_double(dd_div(dd_mul(sx, sy), wxy));
+		case VAR_LONELY_EXCLUDE:
+			*excluded = true;
+			return 0.0;
+		case VAR_NONE:
+			return 0.0;
+		case VAR_CENTRED:
+			break;
 	}
 	dev = dd_sub(sxy, dd_div(dd_mul(sx, sy), dd_from_double((double) n)));
 	ss = dd_to_double(dd_div(dev, wxy));
 	if (diagonal && ss < 0)
 		ss = 0;
-	return f * (double) n / (double) (n - 1) * ss;
+	return scale * ss;
 }
 
 /* sum w^2 (y - px)(y - py) over a stratum's rows: WWYY - (px + py) WWY + px py WW */
