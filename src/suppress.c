@@ -23,6 +23,7 @@
 #include "utils/typcache.h"
 
 #include "guard.h"
+#include "lp.h"
 #include "publication.h"
 #include "suppress_core.h"
 
@@ -92,6 +93,50 @@ text_array(const char *const *s, int n)
 }
 
 /*
+ * sup_run with GLPK's memory freed whatever happens: an error raised
+ * inside (barometer.max_state_bytes from the allocator, out of memory)
+ * unwinds through code that may hold GLPK models, so the whole GLPK
+ * environment is freed before the error goes on.
+ */
+static int
+run_core(const SupInput *in, const SupOptions *opt, MemoryContext work,
+		 SupRowResult *out, SupStats *st, SupError *err)
+{
+	int			rc = -1;
+
+	PG_TRY();
+	{
+		rc = sup_run(in, opt, guard_realloc, work, out, st, err);
+	}
+	PG_CATCH();
+	{
+		lp_release_all();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	lp_release_all();
+	return rc;
+}
+
+static void
+raise_core_error(const SupError *err)
+{
+	if (err->code == SUP_E_CANCEL)
+		guard_raise_cancel();
+	ereport(ERROR,
+			(errcode(err->code == SUP_E_MEMORY || err->code == SUP_E_TIMEOUT ?
+					 ERRCODE_PROGRAM_LIMIT_EXCEEDED :
+					 err->code == SUP_E_SOLVER ? ERRCODE_INTERNAL_ERROR :
+					 ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s", err->msg),
+			 errdetail("%s", err->detail),
+			 err->code == SUP_E_MEMORY ?
+			 errhint("Split the table, or ask a superuser to raise barometer.max_state_bytes.") :
+			 err->code == SUP_E_TIMEOUT ?
+			 errhint("Raise time_limit, or use method 'heuristic'.") : 0));
+}
+
+/*
  * secondary_suppression(cells, hierarchy, method, protection,
  *                       protection_rel, singleton, policy)
  * suppression_audit(cells, hierarchy, protection, protection_rel,
@@ -147,6 +192,10 @@ suppress_run(FunctionCallInfo fcinfo, bool audit_only)
 	opt.time_limit = SUP_OPTIMAL_SECONDS;
 	opt.max_optimal = SUP_MAX_OPTIMAL;
 	opt.cancel = guard_cancel_pending;
+	/* the 0.1 semantics: a sliding width for every primary, the cell's cost */
+	opt.cost = SUP_COST_WEIGHT;
+	opt.cleanup = true;
+	opt.threshold_levels = false;
 	if (isnan(opt.protection) || isinf(opt.protection) || !(opt.protection > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -183,6 +232,7 @@ suppress_run(FunctionCallInfo fcinfo, bool audit_only)
 		barometer_policy_check_applies(row, name, POLICY_FOR_COUNT, 0);
 		opt.threshold = row->threshold;
 		opt.complement = row->complement != 0;
+		opt.group_disclosure = row->group_disclosure != 0;
 	}
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -194,6 +244,7 @@ suppress_run(FunctionCallInfo fcinfo, bool audit_only)
 	nedges = composite_elements(PG_GETARG_ARRAYTYPE_P(1), 3, &ev, &en);
 
 	/* cells */
+	memset(&in, 0, sizeof(in));
 	in.ndim = 0;
 	codes = NULL;
 	value = palloc(sizeof(double) * Max(ncells, 1));
@@ -300,17 +351,9 @@ suppress_run(FunctionCallInfo fcinfo, bool audit_only)
 	in.edge_child = ech;
 	in.edge_parent = epa;
 	out = palloc0(sizeof(SupRowResult) * Max(ncells, 1));
-	rc = ncells == 0 ? 0 : sup_run(&in, &opt, guard_realloc, work, out, &st, &err);
+	rc = ncells == 0 ? 0 : run_core(&in, &opt, work, out, &st, &err);
 	if (rc < 0)
-	{
-		if (err.code == SUP_E_CANCEL)
-			guard_raise_cancel();
-		ereport(ERROR,
-				(errcode(err.code == SUP_E_SOLVER && strstr(err.msg, "finish") ?
-						 ERRCODE_PROGRAM_LIMIT_EXCEEDED : ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s", err.msg),
-				 errdetail("%s", err.detail)));
-	}
+		raise_core_error(&err);
 	if (ncells > 0)
 		elog(DEBUG1, "barometer suppression: %d cells, %d equations, %d primaries, %d secondaries, %d rounds, %ld linear programs, %d unprotected",
 			 st.cells, st.equations, st.primaries, st.secondaries, st.iterations, st.lps, st.unprotected);
