@@ -45,6 +45,8 @@ struct LpCuts
 	double	   *coef;
 	double	   *lo;
 	bool		overflow;
+	bool		abort;
+	int			level;
 };
 
 static int	lp_depth = 0;
@@ -278,6 +280,8 @@ simplex(LpModel *m)
 	parm.it_lim = LP_CHUNK_ITERATIONS;
 	for (attempt = 0; attempt < 2; attempt++)
 	{
+		int			chunks = 0;
+
 		if (!m->solved || attempt > 0)
 			glp_adv_basis(m->P, 0);
 		for (;;)
@@ -290,6 +294,9 @@ simplex(LpModel *m)
 				m->solved = false;
 				return LP_CANCELLED;
 			}
+			/* a stalling (cycling) run: start again from a fresh basis */
+			if (++chunks > LP_MAX_CHUNKS)
+				break;
 		}
 		if (rc == 0)
 			break;
@@ -320,6 +327,8 @@ typedef struct CbState
 	double	   *x;
 	LpCuts	   *cuts;
 	int			ncols;
+	const double *start;		/* 1-based, or NULL */
+	bool		started;
 } CbState;
 
 static void
@@ -347,6 +356,12 @@ mip_callback(glp_tree *T, void *info)
 		glp_ios_terminate(T);
 		return;
 	}
+	if (cb->start && !cb->started && glp_ios_reason(T) == GLP_IHEUR)
+	{
+		cb->started = true;
+		(void) glp_ios_heur_sol(T, cb->start);
+		return;
+	}
 	if (cb->sep && glp_ios_reason(T) == GLP_IROWGEN)
 	{
 		glp_prob   *P = glp_ios_get_prob(T);
@@ -354,6 +369,7 @@ mip_callback(glp_tree *T, void *info)
 		int			j,
 					r;
 
+		cb->cuts->level = glp_ios_node_level(T, glp_ios_curr_node(T));
 		for (j = 0; j < cb->ncols; j++)
 		{
 			cb->x[j] = glp_get_col_prim(P, j + 1);
@@ -363,6 +379,12 @@ mip_callback(glp_tree *T, void *info)
 		}
 		cuts_reset(cb->cuts);
 		cb->sep(cb->ctx, cb->x, integral, cb->cuts);
+		if (cb->cuts->abort)
+		{
+			cb->cancelled = true;
+			glp_ios_terminate(T);
+			return;
+		}
 		if (cb->cuts->overflow)
 		{
 			cb->cancelled = true;
@@ -568,6 +590,18 @@ lp_cut(LpCuts *c, int n, const int *col, const double *coef, double lo)
 	c->start[++c->n] = c->nz;
 }
 
+void
+lp_cuts_abort(LpCuts *c)
+{
+	c->abort = true;
+}
+
+int
+lp_cuts_level(const LpCuts *c)
+{
+	return c->level;
+}
+
 typedef struct BcArgs
 {
 	LpModel    *m;
@@ -575,6 +609,7 @@ typedef struct BcArgs
 	double		time_limit;
 	LpSeparate	sep;
 	void	   *ctx;
+	const double *start;
 	double	   *x;
 	double	   *value;
 	bool	   *found;
@@ -617,6 +652,15 @@ bc_inner(void *arg)
 	cb.cuts = &cuts;
 	cb.ncols = m->ncols;
 	cb.x = glp_alloc(m->ncols + 1, sizeof(double));
+	if (a->start)
+	{
+		double	   *st = glp_alloc(m->ncols + 1, sizeof(double));
+
+		st[0] = 0;
+		for (j = 0; j < m->ncols; j++)
+			st[j + 1] = a->start[j];
+		cb.start = st;
+	}
 
 	glp_init_iocp(&parm);
 	parm.msg_lev = GLP_MSG_OFF;
@@ -624,6 +668,11 @@ bc_inner(void *arg)
 	parm.cb_func = mip_callback;
 	parm.cb_info = &cb;
 	/* GLPK's own cuts slow these models down (measured on small tables) */
+	/* GLPK's rounding heuristic accepts a solution without asking for lazy
+	 * rows: off, every solution goes through sep */
+	parm.sr_heur = GLP_OFF;
+	parm.fp_heur = GLP_OFF;
+	parm.ps_heur = GLP_OFF;
 	parm.gmi_cuts = GLP_OFF;
 	parm.mir_cuts = GLP_OFF;
 	parm.cov_cuts = GLP_OFF;
@@ -653,6 +702,8 @@ bc_inner(void *arg)
 	else
 		result = LP_FAILED;
 	glp_free(cb.x);
+	if (cb.start)
+		glp_free((void *) cb.start);
 	glp_free(cuts.start);
 	glp_free(cuts.lo);
 	glp_free(cuts.col);
@@ -662,7 +713,8 @@ bc_inner(void *arg)
 
 int
 lp_branch_and_cut(LpModel *m, const double *obj, double time_limit,
-				  LpSeparate sep, void *ctx, double *x, double *value, bool *found)
+				  LpSeparate sep, void *ctx, const double *start, double *x,
+				  double *value, bool *found)
 {
 	BcArgs		a;
 
@@ -674,6 +726,7 @@ lp_branch_and_cut(LpModel *m, const double *obj, double time_limit,
 	a.time_limit = time_limit;
 	a.sep = sep;
 	a.ctx = ctx;
+	a.start = start;
 	a.x = x;
 	a.value = value;
 	a.found = found;

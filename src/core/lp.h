@@ -41,6 +41,8 @@ typedef enum LpStatus
 
 /* simplex iterations between two polls for a cancel */
 #define LP_CHUNK_ITERATIONS 2000
+/* chunks before a solve counts as failed (a cycling simplex) */
+#define LP_MAX_CHUNKS 50
 
 typedef struct LpModel LpModel;
 
@@ -105,6 +107,8 @@ extern void lp_reduced_costs(LpModel *m, double *d);
  * (integral: whether every integer column is integral) and adds rows
  * with lp_cut(); a solution is accepted only when sep adds nothing for it.
  * sep must not allocate through the host's allocator (it may unwind).
+ * start (NULL: none) is a known integer solution, handed to GLPK as its
+ * first incumbent (it must meet every lazy row sep can add).
  * Returns LP_OK (optimal), LP_TIMEOUT (x: the best solution found, *value
  * its cost, or *found false), LP_INFEASIBLE, LP_CANCELLED, LP_NOMEM,
  * LP_FAILED.
@@ -112,9 +116,13 @@ extern void lp_reduced_costs(LpModel *m, double *d);
 typedef struct LpCuts LpCuts;
 typedef void (*LpSeparate) (void *ctx, const double *x, bool integral, LpCuts *cuts);
 extern void lp_cut(LpCuts *cuts, int n, const int *col, const double *coef, double lo);
+/* stop the search from sep (an error of its own, or a cancel) */
+extern void lp_cuts_abort(LpCuts *cuts);
 extern int	lp_branch_and_cut(LpModel *m, const double *obj, double time_limit,
-							  LpSeparate sep, void *ctx, double *x, double *value,
-							  bool *found);
+							  LpSeparate sep, void *ctx, const double *start,
+							  double *x, double *value, bool *found);
+/* the depth of the node sep is called for (0: the root) */
+extern int	lp_cuts_level(const LpCuts *cuts);
 
 /* free every GLPK object (after an error unwound through lp_* code) */
 extern void lp_release_all(void);

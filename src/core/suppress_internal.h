@@ -68,6 +68,7 @@ typedef struct Sup
 	int			intruder;		/* SUP_INTRUDER_* */
 	bool		zeros_ok;		/* construct: zeros as a last resort */
 	bool		lp_only;		/* checks against the LP relaxation */
+	double		mip_seconds;	/* limit of one integer program */
 
 	int			neq;
 	int		   *es;				/* equation e: cells ec[es[e]] (the total)
@@ -113,6 +114,8 @@ extern double sup_lower_bound(const Sup *S, int c);
 extern int	sup_prepare(Sup *S);
 extern int	sup_check_primary(Sup *S, int p, const unsigned char *supp, int *problem,
 							  bool keep_witness);
+extern int	sup_check_primary_need(Sup *S, int p, const unsigned char *supp,
+								   int *problem, int *kind, double *target, int *fix);
 extern int	sup_heuristic(Sup *S);
 extern int	sup_cleanup(Sup *S);
 extern int	sup_intervals(Sup *S, const unsigned char *supp, const unsigned char *eqmask,

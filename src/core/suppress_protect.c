@@ -584,7 +584,7 @@ reg_solve(Sup *S, Reg *R, int p, const Need *nd, const double *w, bool integer)
 		ov[i] = w ? w[i] : 1.0;
 	}
 	rc = lp_optimize(R->m, R->ncols, oc, ov, false,
-					 integer ? LP_INTEGER_FIRST : LP_RELAX, 10.0, &v, R->x);
+					 integer ? LP_INTEGER_FIRST : LP_RELAX, S->mip_seconds, &v, R->x);
 	S->alloc(S->actx, oc, 0);
 	S->alloc(S->actx, ov, 0);
 	if (integer)
@@ -691,7 +691,7 @@ reg_extreme(Sup *S, Reg *R, int q, bool up, const unsigned char *eqmask, double 
 			dummy = up ? k : k;
 		else
 		{
-			rc = lp_optimize(R->m, 2, oc, ov, up, LP_INTEGER_FIRST, 10.0, &dummy, NULL);
+			rc = lp_optimize(R->m, 2, oc, ov, up, LP_INTEGER_FIRST, S->mip_seconds, &dummy, NULL);
 			S->st->mips++;
 		}
 	}
@@ -705,7 +705,7 @@ reg_extreme(Sup *S, Reg *R, int q, bool up, const unsigned char *eqmask, double 
 	if (rc != LP_OK && rc != LP_INFEASIBLE && rc != LP_TIMEOUT)
 		return sup_lp_status(S, rc, "audit");
 	/* the integer optimum by branch and bound */
-	rc = lp_optimize(R->m, 2, oc, ov, up, LP_INTEGER, 30.0, v, NULL);
+	rc = lp_optimize(R->m, 2, oc, ov, up, LP_INTEGER, S->mip_seconds, v, NULL);
 	S->st->mips++;
 	if (rc == LP_OK || rc == LP_TIMEOUT)
 	{
@@ -1084,6 +1084,20 @@ error:
 	if (W.c)
 		S->alloc(S->actx, W.c, 0);
 	return -1;
+}
+
+int
+sup_check_primary_need(Sup *S, int p, const unsigned char *supp, int *problem,
+					   int *kind, double *target, int *fix)
+{
+	Need		nd;
+
+	if (check_primary(S, p, supp, problem, false, &nd, true) < 0)
+		return -1;
+	*kind = nd.kind;
+	*target = nd.target;
+	*fix = nd.fix;
+	return 0;
 }
 
 int
@@ -1563,6 +1577,13 @@ sup_prepare(Sup *S)
 {
 	int			c;
 
+	/* one integer program of the intruder: 10 s at most (a timeout counts
+	 * as "not shown protected", on the safe side) */
+	S->mip_seconds = 10.0;
+	if (S->opt->method == SUP_OPTIMAL && S->opt->time_limit > 0)
+		S->mip_seconds = S->opt->time_limit / 20 < 10.0 ? S->opt->time_limit / 20 : 10.0;
+	if (S->mip_seconds < 0.5)
+		S->mip_seconds = 0.5;
 	S->pos = NEW(S, int, S->ncell);
 	S->queue = NEW(S, int, S->ncell + 1);
 	S->seen = NEW(S, unsigned char, S->ncell);
