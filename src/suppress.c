@@ -414,6 +414,7 @@ suppress_run(FunctionCallInfo fcinfo, int api)
 				 errmsg("cells and hierarchy must not be NULL"),
 				 errhint("Give an empty array for a table without margins.")));
 	memset(&opt, 0, sizeof(opt));
+	memset(&st, 0, sizeof(st));
 	if (api == API_PROTECT)
 		protect_options(fcinfo, &opt);
 	else if (PG_ARGISNULL(a) || PG_ARGISNULL(a + 1) || PG_ARGISNULL(a + 2) ||
