@@ -69,6 +69,7 @@ typedef struct Sup
 	bool		zeros_ok;		/* construct: zeros as a last resort */
 	bool		lp_only;		/* checks against the LP relaxation */
 	double		mip_seconds;	/* limit of one integer program */
+	int			cur_geq;		/* the group equation being checked */
 
 	int			neq;
 	int		   *es;				/* equation e: cells ec[es[e]] (the total)

@@ -69,6 +69,7 @@ typedef struct Need
 	double		target;
 	int			fix;			/* singleton to hold fixed, or -1 */
 	bool		coalition;		/* hold every hidden singleton fixed */
+	int			geq;			/* NEED_GROUP: its equation */
 } Need;
 
 /* a deviation model over a region */
@@ -827,6 +828,7 @@ requirement(Sup *S, Reg *R, int p, int kind, double target, Wit *W, Need *fail)
 	nd.kind = kind;
 	nd.target = target;
 	nd.fix = -1;
+	nd.geq = S->cur_geq;
 	/* singleton intruders threaten values (PS2); group disclosure is
 	 * checked against the external intruder */
 	nd.coalition = S->intruder == SUP_INTRUDER_COALITION && kind != NEED_GROUP;
@@ -921,6 +923,7 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 	memset(&W, 0, sizeof(W));
 	memset(&fail, 0, sizeof(fail));
 	fail.fix = -1;
+	fail.geq = -1;
 	*problem = SUP_OK;
 	if (!supp[p])
 	{
@@ -1012,22 +1015,41 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 	}
 	if (rc < 0)
 		goto error;
-	if (ok && S->grpeq[p] >= 0 && R.grprow >= 0)
+	/* group disclosure: every equation whose total sits in p */
+	if (ok && S->grpeq[p] >= 0)
 	{
-		rc = requirement(S, &R, p, NEED_GROUP, 1, &W, &fail);
-		if (rc < 0)
-			goto error;
-		if (rc == 0)
+		int			k2;
+
+		for (k2 = S->cs[p]; k2 < S->cs[p + 1] && ok; k2++)
 		{
-			ok = false;
-			*problem = SUP_P_GROUP;
+			int			e = S->cl[k2];
+			Reg			G;
+			Reg		   *use = &R;
+
+			if (S->ec[S->es[e]] == p || S->es[e + 1] - S->es[e] < 3 ||
+				!(S->val[S->ec[S->es[e]]] == S->val[p] && S->val[p] > 0))
+				continue;
+			if (e != S->grpeq[p])
+			{
+				if (reg_build(S, &G, n, supp, NULL, false, e) < 0)
+					goto error;
+				use = &G;
+			}
+			S->cur_geq = e;
+			rc = use->grprow >= 0 ? requirement(S, use, p, NEED_GROUP, 1, &W, &fail) : 0;
+			S->cur_geq = -1;
+			if (use != &R)
+				reg_free(use);
+			if (rc < 0)
+				goto error;
+			if (rc == 0)
+			{
+				ok = false;
+				fail.kind = NEED_GROUP;
+				fail.geq = e;
+				*problem = SUP_P_GROUP;
+			}
 		}
-	}
-	else if (ok && S->grpeq[p] >= 0)
-	{
-		ok = false;
-		fail.kind = NEED_GROUP;
-		*problem = SUP_P_GROUP;
 	}
 	if (!ok && *problem == SUP_OK)
 	{
@@ -1055,6 +1077,7 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 			need->target = 0;
 			need->fix = -1;
 			need->coalition = false;
+			need->geq = -1;
 		}
 		else
 			*need = fail;
@@ -1189,7 +1212,7 @@ construct(Sup *S, int p, const Need *nd, bool whole, bool zeros)
 			if (c != p && (S->cf[c] & CF_SINGLE) && S->supp[c] && !same_contributor(S, p, c))
 				S->seen[c] = 2;
 		}
-	if (reg_build(S, &R, n, S->supp, NULL, true, nd->kind == NEED_GROUP ? S->grpeq[p] : -1) < 0)
+	if (reg_build(S, &R, n, S->supp, NULL, true, nd->kind == NEED_GROUP ? nd->geq : -1) < 0)
 	{
 		clear_region_marks(S, n);
 		return -1;
@@ -1580,6 +1603,7 @@ sup_prepare(Sup *S)
 	/* one integer program of the intruder: 10 s at most (a timeout counts
 	 * as "not shown protected", on the safe side) */
 	S->mip_seconds = 10.0;
+	S->cur_geq = -1;
 	if (S->opt->method == SUP_OPTIMAL && S->opt->time_limit > 0)
 		S->mip_seconds = S->opt->time_limit / 20 < 10.0 ? S->opt->time_limit / 20 : 10.0;
 	if (S->mip_seconds < 0.5)
