@@ -77,7 +77,7 @@ SELECT count(*) AS tables, count(*) FILTER (WHERE proven) AS optimum_proven,
        round(percentile_cont(0.9) WITHIN GROUP (ORDER BY heuristic / nullif(optimal, 0))::numeric, 3) AS p90_ratio,
        round(max(heuristic / nullif(optimal, 0))::numeric, 3) AS max_ratio,
        count(*) FILTER (WHERE heuristic <= 1.3 * optimal) AS within_1_3,
-       round(sum(heuristic) / nullif(sum(optimal), 0), 3) AS total_ratio,
+       round((sum(heuristic) / nullif(sum(optimal), 0))::numeric, 3) AS total_ratio,
        round(avg(h_cells::float8 / nullif(o_cells, 0))::numeric, 3) AS avg_cell_ratio
 FROM bench_protect.ratio WHERE proven;
 SELECT width_bucket(heuristic / nullif(optimal, 0), 1, 2, 10) AS bucket,
