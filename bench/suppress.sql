@@ -3,11 +3,14 @@
 -- margins: municipality -> province (5) -> Vlaams Gewest, detailed origin ->
 -- EU / non-EU -> all origins, sex -> total (306 x 15 x 3 = 13,770 cells).
 -- Primaries by the count_threshold policy (1-4 and complements of 1-4).
--- Goal: under 5 seconds for the heuristic, the audit included.
+-- Goal (0.1): under 5 seconds for the heuristic, the audit included.  Since
+-- 0.2 the intruder is an integer one that knows the rules, and the heuristic
+-- cleans up after itself: one timed run (it takes minutes, see
+-- doc/protection.md).
 --
 -- Run by hand in a database with barometer installed:
 --   psql -X -v ON_ERROR_STOP=1 -f bench/suppress.sql
--- It prints the table's size, the pattern, and each of 3 timed runs with
+-- It prints the table's size, the pattern, and the timed run with
 -- their median.  The counts are deterministic (hash-based), so every run on
 -- every machine suppresses the same cells.
 SET client_min_messages = warning;
@@ -57,7 +60,7 @@ SELECT count(*) AS cells, count(*) FILTER (WHERE n BETWEEN 1 AND 4) AS counts_1_
        count(*) FILTER (WHERE n = 0) AS zeros
 FROM bench_suppress.cells;
 
--- three timed runs of the heuristic (the audit is part of it: every
+-- one timed run of the heuristic (the audit is part of it: every
 -- suppressed cell's interval by linear programming)
 CREATE TABLE bench_suppress.timing (run int, seconds float8, primaries int, secondaries int,
 	unprotected int);
@@ -66,7 +69,7 @@ DECLARE
 	t0 timestamptz;
 	r record;
 BEGIN
-	FOR i IN 1..3 LOOP
+	FOR i IN 1..1 LOOP
 		t0 := clock_timestamp();
 		SELECT count(*) FILTER (WHERE s.status = 'primary') AS p,
 		       count(*) FILTER (WHERE s.status = 'secondary') AS q,

@@ -88,3 +88,83 @@ CREATE AGGREGATE @extschema@.tally_stratified(y double precision, w double preci
 	COMBINEFUNC = @extschema@.tally_acc_combine,
 	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
 	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+
+-- 0.2: secondary suppression against an integer intruder (protect_table,
+-- cell_protection, protection, linked_cells); secondary_suppression and
+-- suppression_audit keep their 0.1 signatures, their library code changed.
+CREATE TYPE @extschema@.cell_protection AS (
+	coords text[],				-- the cell (one code per dimension)
+	table_name text,			-- its table, for linked tables
+	upper_level double precision,	-- upper protection level (NULL: the default)
+	lower_level double precision,	-- lower protection level
+	sliding_level double precision,	-- sliding: the interval's least width
+	known_min double precision,	-- what the intruder knows beforehand
+	known_max double precision
+);
+
+CREATE FUNCTION @extschema@.protection(coords text[],
+		upper_level double precision DEFAULT NULL, lower_level double precision DEFAULT NULL,
+		sliding_level double precision DEFAULT NULL, known_min double precision DEFAULT NULL,
+		known_max double precision DEFAULT NULL, table_name text DEFAULT NULL)
+	RETURNS @extschema@.cell_protection
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN ROW(coords, table_name, upper_level, lower_level, sliding_level, known_min,
+	           known_max)::@extschema@.cell_protection;
+
+CREATE FUNCTION @extschema@.protect_table(
+		cells @extschema@.table_cell[], hierarchy @extschema@.hierarchy_edge[],
+		policy text DEFAULT 'count_threshold', method text DEFAULT 'heuristic',
+		cost text DEFAULT 'value',
+		upper_protection double precision DEFAULT NULL,
+		lower_protection double precision DEFAULT NULL,
+		sliding_protection double precision DEFAULT NULL,
+		protection_rel double precision DEFAULT NULL,
+		intruder text DEFAULT 'singleton', time_limit double precision DEFAULT 10,
+		levels @extschema@.cell_protection[] DEFAULT NULL,
+		OUT table_name text, OUT coords text[],
+		OUT published double precision, OUT flag text, OUT flag_nl text,
+		OUT value double precision, OUT status text,
+		OUT reason text, OUT reason_en text, OUT reason_nl text,
+		OUT lower double precision, OUT upper double precision,
+		OUT upper_level double precision, OUT lower_level double precision,
+		OUT sliding_level double precision, OUT protected boolean, OUT problem text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'barometer_protect_table'
+	LANGUAGE C STABLE PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.protect_table(@extschema@.table_cell[],
+		@extschema@.hierarchy_edge[], text, text, text, double precision, double precision,
+		double precision, double precision, text, double precision,
+		@extschema@.cell_protection[]) IS
+	'every cell with its publishable form (published, flag) and, internally, its status, reason and the integer intruder''s interval';
+
+-- linked tables of different dimensions: each table's cells carry the codes
+-- of its own dimensions (table_dimensions maps a table to their positions in
+-- the union, 1-based, as the hierarchy numbers them); the other dimensions
+-- take the root code of their hierarchy (the table is their total)
+CREATE FUNCTION @extschema@.linked_cells(cells @extschema@.table_cell[],
+		hierarchy @extschema@.hierarchy_edge[], table_dimensions jsonb)
+	RETURNS @extschema@.table_cell[]
+	LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	WITH td AS (
+		SELECT t.key AS tab, pg_catalog.array_agg(d.value::integer ORDER BY d.ord) AS dims
+		FROM pg_catalog.jsonb_each(table_dimensions) t,
+		     pg_catalog.jsonb_array_elements_text(t.value) WITH ORDINALITY d(value, ord)
+		GROUP BY t.key),
+	nd AS (SELECT pg_catalog.max(x) AS n FROM td, pg_catalog.unnest(td.dims) x),
+	roots AS (
+		SELECT h.dimension, pg_catalog.min(h.parent) AS root
+		FROM pg_catalog.unnest(hierarchy) h
+		WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(hierarchy) h2
+		                  WHERE h2.dimension = h.dimension AND h2.child = h.parent)
+		GROUP BY h.dimension)
+	SELECT pg_catalog.array_agg(ROW(
+		ARRAY(SELECT CASE WHEN pg_catalog.array_position(td.dims, g) IS NOT NULL
+		                  THEN (c.coords)[pg_catalog.array_position(td.dims, g)]
+		                  ELSE (SELECT r.root FROM roots r WHERE r.dimension = g) END
+		      FROM pg_catalog.generate_series(1, (SELECT nd.n FROM nd)) g ORDER BY g),
+		c.value, c.is_primary, c.suppressed, c.cost, c.singleton, c.table_name)::@extschema@.table_cell)
+	FROM pg_catalog.unnest(cells) c LEFT JOIN td ON td.tab = c.table_name;
+END;
+COMMENT ON FUNCTION @extschema@.linked_cells(@extschema@.table_cell[], @extschema@.hierarchy_edge[], jsonb) IS
+	'cells of linked tables of different dimensions on the union of their dimensions (the missing ones at their hierarchy''s root)';

@@ -27,7 +27,10 @@ FROM barometer.secondary_suppression(
 JOIN t15 t ON s.coords = ARRAY[t.region, t.gender]
 WHERE s.status <> 'publish';
 
--- FACTS.md: {total; a = 1, b = 2, c = 1, d = 0}, a and c primary
+-- FACTS.md: {total; a = 1, b = 2, c = 1, d = 0}, a and c primary.  FACTS.md's
+-- patterns are for an intruder who knows only >= 0; this one knows that hidden
+-- counts are >= 1 (zeros are never hidden), so a + c = 2 gives a = c = 1 and b
+-- must go too; at protection 3 or 5 the total alone leaves a and c unbounded
 CREATE TABLE t1 (code text, n int);
 INSERT INTO t1 VALUES ('total', 4), ('a', 1), ('b', 2), ('c', 1), ('d', 0);
 CREATE FUNCTION pattern(protection float8, singleton boolean, method text DEFAULT 'heuristic')
@@ -42,7 +45,9 @@ SELECT pattern(1, false) AS no_singleton_protection, pattern(1, true) AS singlet
 SELECT pattern(3, false) AS protection_3, pattern(5, false) AS protection_5,
        pattern(5, false, 'optimal') AS protection_5_optimal;
 
--- the handbook's 2 x 2 block: the attacker's interval for the first cell is [3, 6]
+-- the handbook's 2 x 2 block: [3, 6] for an intruder who knows >= 0 only; with
+-- hidden counts >= 1 it is [4, 5], and the contributor of the singleton (R2, X2)
+-- pins it (problem singleton)
 CREATE TABLE hb (r text, c text, n int);
 INSERT INTO hb VALUES
 	('T', 'T', 32), ('T', 'X1', 11), ('T', 'X2', 9), ('T', 'X3', 12),

@@ -1,36 +1,12 @@
 /*
- * suppress_core.c - secondary cell suppression and its audit (see
- * suppress_core.h for the table model and the attacker).
+ * suppress_core.c - secondary cell suppression: the table model (codes,
+ * hierarchies, cells, equations, linked tables), the primaries and their
+ * protection levels, and the entry point.  The intruder, the heuristic
+ * and the audit are in suppress_protect.c, the optimal model in
+ * suppress_optimal.c (see suppress_core.h and doc/protection.md).
  *
- * Heuristic (default).  Every suppressed cell needs, in every equation it
- * belongs to, another suppressed cell that can move (a non-zero value, not
- * pinned: zeros and cells of infinite cost are never used as protection);
- * a primary cell additionally needs, in each of its equations, room for the
- * required width (its own value plus the other suppressed parts, or a
- * suppressed total) and, with singleton protection, never a singleton as
- * its only partner.  Cells are closed in a first-in first-out order; the
- * partner chosen in an equation is the one of least cost / (1 + the number
- * of its other equations where a suppressed cell still waits for a
- * partner), times 1 + 2 for each equation where it would stand alone, which
- * closes rectangles and cubes; ties go to the first cell in
- * the canonical order.  Then the audit computes every suppressed cell's
- * interval by linear programming; a primary that is not protected gets
- * one more partner (first in its own equations, then in those of its
- * component), and the changed components are audited again, until every
- * primary is protected or nothing is left to suppress.  The result depends
- * only on the cells (their order in the input does not matter): codes,
- * cells and equations are put in byte order first.
- *
- * Optimal (small tables).  The compact model of Fischetti and Salazar
- * (2001) for interval protection: binary y_i for every candidate cell, and
- * for every primary p two deviation vectors z (upwards and downwards) that
- * satisfy every equation, stay within -x_i <= z_i <= M y_i (a published
- * cell cannot move), and move p by u_p and -l_p with u_p + l_p >= the
- * required width; minimize the cost of the suppressed candidates.  By
- * convexity of the attacker's feasible set, such deviations exist exactly
- * when the attacker's interval is at least that wide.  Singleton protection
- * adds sum of the other y in an equation >= y_s for each singleton s and
- * primary q in it.  Solved with GLPK's branch and cut.
+ * The result depends only on the cells (their order in the input does not
+ * matter): codes, cells and equations are put in byte order first.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -72,7 +48,7 @@ sup_alloc(Sup *S, size_t n)
 
 
 /* free the blocks allocated since mark (temporaries of one audit) */
-static void
+void
 sup_release(Sup *S, int mark)
 {
 	while (S->nblk > mark)
@@ -120,8 +96,8 @@ row_name(const Sup *S, int r, char *buf, size_t len)
 		snprintf(buf + used, len - used, ")");
 }
 
-static void
-cell_name(const Sup *S, int c, char *buf, size_t len)
+void
+sup_cell_name(const Sup *S, int c, char *buf, size_t len)
 {
 	size_t		used = 0;
 	int			d;
@@ -404,6 +380,11 @@ build_cells(Sup *S)
 	S->val = NEW(S, double, n);
 	S->cost = NEW(S, double, n);
 	S->cf = NEW(S, unsigned char, n);
+	S->klo = NEW(S, double, n);
+	S->khi = NEW(S, double, n);
+	S->upl = NEW(S, double, n);
+	S->lpl = NEW(S, double, n);
+	S->spl = NEW(S, double, n);
 	S->ncell = 0;
 	for (i = 0; i < n; i++)
 	{
@@ -422,6 +403,9 @@ build_cells(Sup *S)
 				   sizeof(int) * S->ndim);
 			S->val[c] = in->value[r];
 			S->cost[c] = NAN;
+			S->klo[c] = -INFINITY;
+			S->khi[c] = INFINITY;
+			S->upl[c] = S->lpl[c] = S->spl[c] = NAN;
 		}
 		else
 		{
@@ -460,11 +444,48 @@ build_cells(Sup *S)
 			S->cf[c] |= CF_SINGLE;
 		if (in->cost && !isnan(in->cost[r]) && isnan(S->cost[c]))
 			S->cost[c] = in->cost[r];
+		/* what the intruder knows a priori, the levels asked for */
+		if (in->known_lo && !isnan(in->known_lo[r]))
+			S->klo[c] = fmax(S->klo[c], in->known_lo[r]);
+		if (in->known_hi && !isnan(in->known_hi[r]))
+			S->khi[c] = fmin(S->khi[c], in->known_hi[r]);
+		if (in->upl && !isnan(in->upl[r]))
+			S->upl[c] = in->upl[r];
+		if (in->lpl && !isnan(in->lpl[r]))
+			S->lpl[c] = in->lpl[r];
+		if (in->spl && !isnan(in->spl[r]))
+			S->spl[c] = in->spl[r];
+		if ((S->klo[c] > S->val[c] || S->khi[c] < S->val[c]))
+		{
+			row_name(S, r, name, sizeof(name));
+			return sup_fail(S, SUP_E_INPUT, "a-priori bounds exclude the cell's value",
+							"Cell %s is %g but the intruder is said to know it lies in [%g, %g].",
+							name, S->val[c], S->klo[c], S->khi[c]);
+		}
 	}
+	/* the cost function; a given cost of Infinity never suppresses */
 	for (i = 0; i < S->ncell; i++)
 	{
-		if (isnan(S->cost[i]))
-			S->cost[i] = S->val[i];
+		double		given = S->cost[i];
+
+		switch (S->opt->cost)
+		{
+			case SUP_COST_CELLS:
+				S->cost[i] = 1;
+				break;
+			case SUP_COST_LOG:
+				/* a distance that grows slowly with the value */
+				S->cost[i] = log1p(S->val[i]);
+				break;
+			case SUP_COST_WEIGHT:
+				S->cost[i] = isnan(given) ? S->val[i] : given;
+				break;
+			default:
+				S->cost[i] = S->val[i];
+				break;
+		}
+		if (isinf(given))
+			S->cost[i] = INFINITY;
 		if (isinf(S->cost[i]))
 			S->cf[i] |= CF_FIXED;
 	}
@@ -536,7 +557,7 @@ build_equations(Sup *S)
 				S->alloc(S->actx, es, 0);
 				S->alloc(S->actx, ec, 0);
 				S->alloc(S->actx, edim, 0);
-				cell_name(S, c, name, sizeof(name));
+				sup_cell_name(S, c, name, sizeof(name));
 				return sup_fail(S, SUP_E_INPUT, "margin does not add up",
 							"Cell %s is %.15g but its parts along dimension %d (the children of %s) sum to %.15g.",
 							name, S->val[c], d + 1, S->code[d][code], sum);
@@ -579,7 +600,29 @@ build_equations(Sup *S)
 	return 0;
 }
 
-/* the threshold rule: counts 1 .. top, and parts whose complement is */
+/*
+ * The primaries and their protection levels.
+ *
+ * Threshold rule (policy count_threshold, ESSnet Handbook on SDC 5.2):
+ * counts 1 .. top = ceil(threshold) - 1 are primary (a small count), and so
+ * is a part whose complement in its total is 1 .. top (a zero never is).
+ * Group disclosure (ESSnet Handbook 5.2, attribute disclosure): a total T >
+ * 0 that sits entirely in one of two or more parts x discloses that every
+ * member of T has x's attribute; x is primary and its requirement is that
+ * the intruder cannot rule out that the other parts hold at least one unit
+ * (their zeros may then be hidden).
+ *
+ * Levels (doc/protection.md gives the reasoning and the sources):
+ *   small count v: upper level t - v (t = top + 1): the intruder cannot
+ *     rule out that the cell is not small at all; lower level 0;
+ *   small complement, group disclosure: PS1 only (sliding level 1): the
+ *     small parts of the complement carry their own upper levels, which
+ *     already keep the complement from being pinned below t;
+ *   primaries the caller marks: the options' levels (absolute or relative
+ *     to the value, the larger; sliding for the 0.1 functions);
+ *   per-cell levels given with the cell replace all of these;
+ *   every primary at least PS1: a width > 0.
+ */
 static void
 threshold_primaries(Sup *S)
 {
@@ -588,594 +631,96 @@ threshold_primaries(Sup *S)
 				e,
 				k;
 
-	if (!(S->opt->threshold > 0))
-		return;
+	S->reason = NEW(S, unsigned char, S->ncell);
+	S->grpeq = NEW(S, int, S->ncell);
 	for (c = 0; c < S->ncell; c++)
-		if (S->val[c] > 0 && S->val[c] <= top)
-			S->cf[c] |= CF_PRIMARY;
-	if (!S->opt->complement)
-		return;
-	for (e = 0; e < S->neq; e++)
+		S->grpeq[c] = -1;
+	S->top = S->opt->threshold > 0 ? top : 0;
+	if (S->opt->threshold > 0)
 	{
-		double		total = S->val[S->ec[S->es[e]]];
-
-		for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
-		{
-			double		rest = total - S->val[S->ec[k]];
-
-			/* zeros are never primary, whatever their complement */
-			if (S->val[S->ec[k]] > 0 && rest > 0 && rest <= top)
-				S->cf[S->ec[k]] |= CF_PRIMARY;
-		}
-	}
-}
-
-/* ---------------------------------------------------------------------
- * the audit
- * --------------------------------------------------------------------- */
-
-static int
-uf_find(int *uf, int x)
-{
-	while (uf[x] != x)
-	{
-		uf[x] = uf[uf[x]];
-		x = uf[x];
-	}
-	return x;
-}
-
-double
-sup_required_width(const Sup *S, int c)
-{
-	return fmax(S->opt->protection, S->opt->protection_rel * S->val[c]);
-}
-
-static inline double
-tolerance(const Sup *S, int c)
-{
-	return 1e-7 * fmax(1.0, S->val[c]);
-}
-
-static double
-snap(const Sup *S, double x)
-{
-	if (isinf(x))
-		return x;
-	if (x < 0)
-		x = 0;
-	if (S->integral && fabs(x - round(x)) < 1e-6 * fmax(1.0, fabs(x)))
-		x = round(x);
-	return x;
-}
-
-/*
- * Intervals of the suppressed cells (supp), by two linear programs per
- * cell over its component (the suppressed cells linked by equations that
- * hold two or more of them), with the equations eqmask allows (NULL: all).
- * Only components holding a dirty cell are solved (dirty NULL: all).
- * Fills lo/hi; comp/compstart/complist describe the components.
- */
-static int
-audit_inner(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
-			const unsigned char *dirty, double *lo, double *hi)
-{
-	int			n = S->ncell,
-				c,
-				e,
-				k,
-				q;
-	int		   *uf = NEW(S, int, n);
-	int		   *root2comp = NEW(S, int, n);
-	int		   *eqcomp = NEW(S, int, S->neq);
-	int		   *loc = NEW(S, int, n);
-	int			ncomp = 0;
-	int		   *ceqstart,
-			   *ceqlist;
-	int		   *rs,
-			   *col;
-	double	   *coef,
-			   *rhs;
-	unsigned char *needs;
-
-	for (c = 0; c < n; c++)
-		uf[c] = c;
-	for (e = 0; e < S->neq; e++)
-	{
-		int			first = -1;
-
-		if (eqmask && !eqmask[e])
-			continue;
-		for (k = S->es[e]; k < S->es[e + 1]; k++)
-		{
-			c = S->ec[k];
-			if (!supp[c])
-				continue;
-			if (first < 0)
-				first = c;
-			else
-			{
-				int			a = uf_find(uf, first),
-							b = uf_find(uf, c);
-
-				if (a != b)
-					uf[a > b ? a : b] = a < b ? a : b;
-			}
-		}
-	}
-	for (c = 0; c < n; c++)
-		root2comp[c] = -1;
-	for (c = 0; c < n; c++)
-	{
-		int			r;
-
-		if (!supp[c])
-		{
-			S->comp[c] = -1;
-			continue;
-		}
-		r = uf_find(uf, c);
-		if (root2comp[r] < 0)
-			root2comp[r] = ncomp++;
-		S->comp[c] = root2comp[r];
-	}
-	S->ncomp = ncomp;
-	memset(S->compstart, 0, sizeof(int) * (n + 1));
-	for (c = 0; c < n; c++)
-		if (supp[c])
-			S->compstart[S->comp[c] + 1]++;
-	for (q = 0; q < ncomp; q++)
-		S->compstart[q + 1] += S->compstart[q];
-	{
-		int		   *fill = NEW(S, int, ncomp + 1);
-
-		for (c = 0; c < n; c++)
-			if (supp[c])
-			{
-				loc[c] = fill[S->comp[c]];
-				S->complist[S->compstart[S->comp[c]] + fill[S->comp[c]]++] = c;
-			}
-	}
-	/* the equations of each component */
-	ceqstart = NEW(S, int, ncomp + 1);
-	ceqlist = NEW(S, int, S->neq);
-	for (e = 0; e < S->neq; e++)
-	{
-		eqcomp[e] = -1;
-		if (eqmask && !eqmask[e])
-			continue;
-		for (k = S->es[e]; k < S->es[e + 1]; k++)
-			if (supp[S->ec[k]])
-			{
-				eqcomp[e] = S->comp[S->ec[k]];
-				ceqstart[eqcomp[e] + 1]++;
-				break;
-			}
-	}
-	for (q = 0; q < ncomp; q++)
-		ceqstart[q + 1] += ceqstart[q];
-	{
-		int		   *fill = NEW(S, int, ncomp + 1);
-
-		for (e = 0; e < S->neq; e++)
-			if (eqcomp[e] >= 0)
-				ceqlist[ceqstart[eqcomp[e]] + fill[eqcomp[e]]++] = e;
-	}
-	needs = NEW(S, unsigned char, ncomp + 1);
-	for (c = 0; c < n; c++)
-		if (supp[c] && (dirty == NULL || dirty[c]))
-			needs[S->comp[c]] = 1;
-
-	rs = NEW(S, int, S->neq + 1);
-	col = NEW(S, int, S->es[S->neq] + 1);
-	coef = NEW(S, double, S->es[S->neq] + 1);
-	rhs = NEW(S, double, S->neq + 1);
-	for (q = 0; q < ncomp; q++)
-	{
-		int			ncol = S->compstart[q + 1] - S->compstart[q];
-		int			nrow = 0,
-					nz = 0,
-					i;
-		LpModel    *m;
-
-		if (!needs[q])
-			continue;
-		if (ceqstart[q + 1] == ceqstart[q])
-		{
-			/* no equation: anything >= 0 */
-			for (i = S->compstart[q]; i < S->compstart[q + 1]; i++)
-			{
-				lo[S->complist[i]] = 0;
-				hi[S->complist[i]] = INFINITY;
-			}
-			continue;
-		}
-		rs[0] = 0;
-		for (i = ceqstart[q]; i < ceqstart[q + 1]; i++)
-		{
-			double		r = 0;
-
-			e = ceqlist[i];
-			for (k = S->es[e]; k < S->es[e + 1]; k++)
-			{
-				double		a = k == S->es[e] ? 1.0 : -1.0;
-
-				c = S->ec[k];
-				if (supp[c])
-				{
-					col[nz] = loc[c];
-					coef[nz++] = a;
-				}
-				else
-					r -= a * S->val[c];
-			}
-			rhs[nrow++] = r;
-			rs[nrow] = nz;
-		}
-		m = lp_build(ncol, nrow, rs, col, coef, rhs);
-		if (m == NULL)
-			return sup_fail(S, SUP_E_SOLVER, "linear program could not be built",
-						"Out of memory in GLPK.");
-		for (i = 0; i < ncol; i++)
-		{
-			int			dir;
-
-			c = S->complist[S->compstart[q] + i];
-			for (dir = 0; dir < 2; dir++)
-			{
-				double		v = NAN;
-				int			rc;
-
-				if (S->opt->cancel && S->opt->cancel())
-				{
-					lp_free(m);
-					return sup_fail(S, SUP_E_CANCEL, "cancelled", "The audit was cancelled.");
-				}
-				rc = lp_extreme(m, i, dir == 1, &v);
-				S->st->lps++;
-				if (rc == LP_UNBOUNDED && dir == 1)
-					v = INFINITY;
-				else if (rc != LP_OK)
-				{
-					char		name[300];
-
-					lp_free(m);
-					cell_name(S, c, name, sizeof(name));
-					return sup_fail(S, SUP_E_SOLVER, "linear program failed",
-								"GLPK could not compute the %s of cell %s (status %d).",
-								dir ? "maximum" : "minimum", name, rc);
-				}
-				if (dir == 0)
-					lo[c] = snap(S, v);
-				else
-					hi[c] = snap(S, v);
-			}
-		}
-		lp_free(m);
-	}
-	return 0;
-}
-
-static int
-audit(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
-	  const unsigned char *dirty, double *lo, double *hi)
-{
-	int			mark = S->nblk;
-	int			rc = audit_inner(S, supp, eqmask, dirty, lo, hi);
-
-	sup_release(S, mark);
-	return rc;
-}
-
-static bool pair_discloses(const Sup *S, const unsigned char *supp, int e);
-
-/* problems of the primaries under the current intervals (union) */
-static void
-evaluate(Sup *S, const unsigned char *supp, const double *lo, const double *hi,
-		 unsigned char *prob, int *probeq)
-{
-	int			c,
-				e,
-				k;
-
-	for (c = 0; c < S->ncell; c++)
-	{
-		double		w;
-
-		prob[c] = SUP_OK;
-		probeq[c] = -1;
-		if (!supp[c] || !(S->cf[c] & CF_PRIMARY))
-			continue;
-		w = hi[c] - lo[c];
-		if (w <= tolerance(S, c))
-			prob[c] = SUP_P_EXACT;
-		else if (w < sup_required_width(S, c) - tolerance(S, c))
-			prob[c] = SUP_P_NARROW;
-	}
-	if (!S->opt->singleton)
-		return;
-	for (e = 0; e < S->neq; e++)
-	{
-		int			a = -1,
-					b = -1,
-					cnt = 0;
-
-		for (k = S->es[e]; k < S->es[e + 1]; k++)
-			if (supp[S->ec[k]])
-			{
-				if (cnt == 0)
-					a = S->ec[k];
-				else
-					b = S->ec[k];
-				cnt++;
-			}
-		if (cnt != 2 || !pair_discloses(S, supp, e))
-			continue;
-		if ((S->cf[a] & CF_SINGLE) && (S->cf[b] & CF_PRIMARY) && prob[b] == SUP_OK)
-		{
-			prob[b] = SUP_P_SINGLETON;
-			probeq[b] = e;
-		}
-		if ((S->cf[b] & CF_SINGLE) && (S->cf[a] & CF_PRIMARY) && prob[a] == SUP_OK)
-		{
-			prob[a] = SUP_P_SINGLETON;
-			probeq[a] = e;
-		}
-	}
-}
-
-/* ---------------------------------------------------------------------
- * the heuristic
- * --------------------------------------------------------------------- */
-
-bool
-sup_can_move(const Sup *S, int c)
-{
-	return S->val[c] > 0 && !(S->cf[c] & CF_FIXED);
-}
-
-static void
-add_supp(Sup *S, int c)
-{
-	int			k;
-
-	if (S->supp[c])
-		return;
-	S->supp[c] = 1;
-	S->dirty[c] = 1;
-	for (k = S->cs[c]; k < S->cs[c + 1]; k++)
-	{
-		int			e = S->cl[k];
-
-		S->cnt_all[e]++;
-		if (S->val[c] > 0)
-			S->cnt_use[e]++;
-	}
-	S->queue[S->qtail++] = c;
-}
-
-/* the other suppressed cell of equation e holding exactly two */
-static int
-other_supp(const Sup *S, int e, int c)
-{
-	int			k;
-
-	for (k = S->es[e]; k < S->es[e + 1]; k++)
-		if (S->ec[k] != c && S->supp[S->ec[k]])
-			return S->ec[k];
-	return -1;
-}
-
-/*
- * Whether a singleton in equation e with exactly two suppressed cells
- * learns anything: not when the published cells of e are all zero (then
- * the other cell is the singleton's own value: its total or its only part).
- */
-static bool
-pair_discloses(const Sup *S, const unsigned char *supp, int e)
-{
-	int			k;
-
-	for (k = S->es[e]; k < S->es[e + 1]; k++)
-		if (!supp[S->ec[k]] && S->val[S->ec[k]] != 0)
-			return true;
-	return false;
-}
-
-static bool
-satisfied(const Sup *S, int c, int e)
-{
-	int			others = S->cnt_use[e] - (S->val[c] > 0 ? 1 : 0);
-	int			k,
-				total = S->ec[S->es[e]];
-	double		cap;
-
-	if (others <= 0)
-		return false;
-	if (!(S->cf[c] & CF_PRIMARY))
-		return true;
-	if (S->opt->singleton && S->cnt_all[e] == 2)
-	{
-		int			x = other_supp(S, e, c);
-
-		if (x >= 0 && (S->cf[x] & CF_SINGLE) && pair_discloses(S, S->supp, e))
-			return false;
-	}
-	if (total == c || S->supp[total])
-		return true;
-	cap = S->val[c];
-	for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
-		if (S->ec[k] != c && S->supp[S->ec[k]])
-			cap += S->val[S->ec[k]];
-	return cap >= sup_required_width(S, c) - tolerance(S, c);
-}
-
-/*
- * A candidate that would stand alone in its other equations needs partners
- * there too: each such equation weighs its cost by 1 + NEEDS_WEIGHT (2
- * gave the fewest secondaries on the random tables of the unit tests).
- */
-#define NEEDS_WEIGHT 2.0
-
-/* the best partner for cell c in equation e, or -1; *score its score */
-static int
-candidate(const Sup *S, int e, double *score)
-{
-	int			k,
-				best = -1;
-	double		bs = INFINITY;
-
-	for (k = S->es[e]; k < S->es[e + 1]; k++)
-	{
-		int			x = S->ec[k],
-					j,
-					bonus = 0,
-					needs = 0;
-		double		s;
-
-		if (S->supp[x] || !sup_can_move(S, x))
-			continue;
-		for (j = S->cs[x]; j < S->cs[x + 1]; j++)
-		{
-			if (S->cl[j] == e)
-				continue;
-			if (S->cnt_use[S->cl[j]] == 1)
-				bonus++;
-			else if (S->cnt_use[S->cl[j]] == 0)
-				needs++;
-		}
-		s = S->cost[x] * (1 + NEEDS_WEIGHT * needs) / (1 + bonus);
-		if (s < bs || (s == bs && x < best))
-		{
-			bs = s;
-			best = x;
-		}
-	}
-	*score = bs;
-	return best;
-}
-
-static void
-closure(Sup *S)
-{
-	while (S->qhead < S->qtail)
-	{
-		int			c = S->queue[S->qhead++],
-					k;
-
-		for (k = S->cs[c]; k < S->cs[c + 1]; k++)
-		{
-			int			e = S->cl[k];
-
-			while (!satisfied(S, c, e))
-			{
-				double		s;
-				int			x = candidate(S, e, &s);
-
-				if (x < 0)
-					break;
-				add_supp(S, x);
-			}
-		}
-	}
-}
-
-/* one more partner for an unprotected primary p, or -1 */
-static int
-repair_candidate(const Sup *S, int p)
-{
-	int			k,
-				best = -1,
-				bestcnt = 0;
-	double		bs = INFINITY,
-				s;
-
-	/* a singleton problem is solved in its own equation or not at all */
-	if (S->prob[p] == SUP_P_SINGLETON && S->probeq[p] >= 0)
-		return candidate(S, S->probeq[p], &s);
-	for (k = S->cs[p]; k < S->cs[p + 1]; k++)
-	{
-		int			e = S->cl[k],
-					x = candidate(S, e, &s);
-
-		if (x < 0)
-			continue;
-		if (best < 0 || S->cnt_use[e] < bestcnt ||
-			(S->cnt_use[e] == bestcnt && (s < bs || (s == bs && x < best))))
-		{
-			best = x;
-			bs = s;
-			bestcnt = S->cnt_use[e];
-		}
-	}
-	if (best >= 0)
-		return best;
-	/* the equations of the whole component */
-	if (S->comp[p] >= 0)
-	{
-		int			i,
-					q = S->comp[p];
-
-		for (i = S->compstart[q]; i < S->compstart[q + 1]; i++)
-		{
-			int			c = S->complist[i];
-
-			for (k = S->cs[c]; k < S->cs[c + 1]; k++)
-			{
-				int			x = candidate(S, S->cl[k], &s);
-
-				if (x >= 0 && (s < bs || (s == bs && x < best)))
-				{
-					best = x;
-					bs = s;
-				}
-			}
-		}
-	}
-	return best;
-}
-
-static int
-heuristic(Sup *S)
-{
-	int			c,
-				round;
-	for (c = 0; c < S->ncell; c++)
-		if (S->supp[c])
-		{
-			S->supp[c] = 0;
-			add_supp(S, c);
-		}
-	closure(S);
-	for (round = 0; round <= S->ncell; round++)
-	{
-		int			added = 0;
-
-		S->st->iterations++;
-		if (audit(S, S->supp, NULL, round == 0 ? NULL : S->dirty, S->lo, S->hi) < 0)
-			return -1;
-		memset(S->dirty, 0, S->ncell);
-		evaluate(S, S->supp, S->lo, S->hi, S->prob, S->probeq);
 		for (c = 0; c < S->ncell; c++)
-		{
-			int			x;
-
-			if (S->prob[c] == SUP_OK || (S->cf[c] & CF_GIVEUP))
-				continue;
-			x = repair_candidate(S, c);
-			if (x < 0)
+			if (S->val[c] > 0 && S->val[c] <= top)
 			{
-				S->cf[c] |= CF_GIVEUP;
-				continue;
+				S->cf[c] |= CF_PRIMARY;
+				S->reason[c] = SUP_R_SMALL;
 			}
-			add_supp(S, x);
-			added++;
-		}
-		if (added == 0)
-			break;
-		closure(S);
+		if (S->opt->complement)
+			for (e = 0; e < S->neq; e++)
+			{
+				double		total = S->val[S->ec[S->es[e]]];
+
+				for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
+				{
+					int			x = S->ec[k];
+					double		rest = total - S->val[x];
+
+					/* zeros are never primary, whatever their complement */
+					if (S->val[x] > 0 && rest > 0 && rest <= top)
+					{
+						S->cf[x] |= CF_PRIMARY;
+						if (S->reason[x] == SUP_R_NONE)
+							S->reason[x] = SUP_R_COMPLEMENT;
+					}
+				}
+			}
+		if (S->opt->group_disclosure)
+			for (e = 0; e < S->neq; e++)
+			{
+				double		total = S->val[S->ec[S->es[e]]];
+				int			whole = -1,
+							nparts = S->es[e + 1] - S->es[e] - 1;
+
+				if (!(total > 0) || nparts < 2)
+					continue;
+				for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
+					if (S->val[S->ec[k]] == total)
+						whole = S->ec[k];
+				if (whole < 0)
+					continue;
+				S->cf[whole] |= CF_PRIMARY;
+				if (S->reason[whole] == SUP_R_NONE)
+					S->reason[whole] = SUP_R_GROUP;
+				if (S->grpeq[whole] < 0)
+					S->grpeq[whole] = e;
+				for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
+					if (S->ec[k] != whole)
+						S->cf[S->ec[k]] |= CF_GZERO;
+			}
 	}
-	return 0;
+	/* the rules the intruder knows: the complement test */
+	S->rules = S->opt->threshold > 0 && S->opt->complement && S->integral;
+	for (c = 0; c < S->ncell; c++)
+	{
+		double		v = S->val[c],
+					u = 0,
+					l = 0,
+					w = 0;
+
+		if (!(S->cf[c] & CF_PRIMARY))
+			continue;
+		if (S->reason[c] == SUP_R_NONE)
+			S->reason[c] = SUP_R_GIVEN;
+		if (S->reason[c] == SUP_R_SMALL && S->opt->threshold_levels)
+			u = top + 1 - v;
+		else if ((S->reason[c] == SUP_R_COMPLEMENT || S->reason[c] == SUP_R_GROUP) &&
+				 S->opt->threshold_levels)
+			w = 1;
+		else
+		{
+			u = fmax(S->opt->upper, S->opt->upper_rel * v);
+			l = fmax(S->opt->lower, S->opt->lower_rel * v);
+			w = fmax(S->opt->protection, S->opt->protection_rel * v);
+		}
+		if (isnan(S->upl[c]))
+			S->upl[c] = u;
+		if (isnan(S->lpl[c]))
+			S->lpl[c] = l;
+		if (isnan(S->spl[c]))
+			S->spl[c] = w;
+		/* PS1: never a single point */
+		if (S->upl[c] + S->lpl[c] + S->spl[c] <= 0)
+			S->spl[c] = S->integral ? 1 : 1e-6 * fmax(1.0, v);
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -1209,16 +754,63 @@ sup_problem_name(int problem)
 			return "singleton";
 		case SUP_P_LINKED:
 			return "linked";
+		case SUP_P_GROUP:
+			return "group";
+		case SUP_P_COALITION:
+			return "coalition";
 		default:
 			return NULL;
 	}
+}
+
+/* stable reason codes with their English and Dutch text */
+static const struct
+{
+	const char *code,
+			   *en,
+			   *nl;
+}			reasons[] =
+{
+	{NULL, NULL, NULL},
+	{"given", "sensitive cell", "gevoelige cel"},
+	{"small_count", "small count", "kleine telling"},
+	{"small_complement", "small complement in a total", "klein complement in een totaal"},
+	{"group_disclosure", "the whole total in one cell (group disclosure)",
+	"het hele totaal in een cel (groepsonthulling)"},
+	{"kept", "suppressed as given", "onderdrukt zoals opgegeven"},
+	{"complementary", "suppressed to protect another cell", "onderdrukt om een andere cel te beschermen"},
+	{"disclosive_zero", "a zero suppressed against group disclosure", "een nul onderdrukt tegen groepsonthulling"}
+};
+
+const char *
+sup_reason_code(int reason)
+{
+	return reason > 0 && reason <= SUP_R_ZERO ? reasons[reason].code : NULL;
+}
+
+const char *
+sup_reason_en(int reason)
+{
+	return reason > 0 && reason <= SUP_R_ZERO ? reasons[reason].en : NULL;
+}
+
+const char *
+sup_reason_nl(int reason)
+{
+	return reason > 0 && reason <= SUP_R_ZERO ? reasons[reason].nl : NULL;
+}
+
+static double
+tolerance(const Sup *S, int c)
+{
+	return 1e-7 * fmax(1.0, S->val[c]);
 }
 
 /*
  * Linked tables: audit each table on its own (its suppressed cells and the
  * equations it holds whole) and mark the union's problems of cells that
  * their own tables protect as SUP_P_LINKED.  tprot[t * ncell + c] is 1
- * when table t alone protects cell c.
+ * when table t alone protects cell c (by its interval and levels).
  */
 static int
 audit_tables(Sup *S, unsigned char *tprot)
@@ -1248,14 +840,17 @@ audit_tables(Sup *S, unsigned char *tprot)
 					break;
 				}
 		}
-		if (audit(S, tsupp, mask, NULL, tlo, thi) < 0)
+		if (sup_intervals(S, tsupp, mask, tlo, thi) < 0)
 			return -1;
 		for (c = 0; c < S->ncell; c++)
 		{
-			double		w = thi[c] - tlo[c];
+			double		v = S->val[c];
 
-			tprot[(size_t) t * S->ncell + c] = tsupp[c] &&
-				w > tolerance(S, c) && w >= sup_required_width(S, c) - tolerance(S, c);
+			tprot[(size_t) t * S->ncell + c] = tsupp[c] && (S->cf[c] & CF_PRIMARY) &&
+				thi[c] - tlo[c] > tolerance(S, c) &&
+				thi[c] - v >= S->upl[c] - tolerance(S, c) &&
+				v - tlo[c] >= S->lpl[c] - tolerance(S, c) &&
+				thi[c] - tlo[c] >= S->spl[c] - tolerance(S, c);
 		}
 	}
 	return 0;
@@ -1282,6 +877,11 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 	S->err = err;
 	S->st = stats;
 	S->ndim = in->ndim;
+	S->intruder = opt->intruder;
+	if (S->intruder == SUP_INTRUDER_NONE && opt->singleton)
+		S->intruder = SUP_INTRUDER_SINGLETON;
+	if (!opt->singleton)
+		S->intruder = SUP_INTRUDER_NONE;
 	if (in->ndim < 1 || in->ndim > SUP_MAXDIM)
 		return sup_fail(S, SUP_E_INPUT, "cells must have between 1 and 8 coordinates",
 					"The cells have %d coordinates.", in->ndim);
@@ -1294,19 +894,12 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 		return -1;
 	}
 	threshold_primaries(S);
+	sup_prepare(S);
 
 	S->supp = NEW(S, unsigned char, S->ncell);
-	S->dirty = NEW(S, unsigned char, S->ncell);
 	S->lo = NEW(S, double, S->ncell);
 	S->hi = NEW(S, double, S->ncell);
 	S->prob = NEW(S, unsigned char, S->ncell);
-	S->probeq = NEW(S, int, S->ncell);
-	S->comp = NEW(S, int, S->ncell);
-	S->compstart = NEW(S, int, S->ncell + 1);
-	S->complist = NEW(S, int, S->ncell);
-	S->cnt_use = NEW(S, int, S->neq + 1);
-	S->cnt_all = NEW(S, int, S->neq + 1);
-	S->queue = NEW(S, int, S->ncell);
 
 	for (c = 0; c < S->ncell; c++)
 		if (S->cf[c] & (CF_PRIMARY | CF_PRESUPP))
@@ -1319,27 +912,25 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 		for (r = 0; r < in->nrows; r++)
 			if (!(in->flags[r] & (SUPF_PRIMARY | SUPF_SUPPRESSED)))
 				S->supp[S->rowcell[r]] = 0;
-		rc = audit(S, S->supp, NULL, NULL, S->lo, S->hi);
-		if (rc == 0 && S->ntab > 1)
+		if (S->ntab > 1)
 		{
 			tprot = NEW(S, unsigned char, (size_t) S->ntab * S->ncell);
 			rc = audit_tables(S, tprot);
 		}
 	}
 	else if (opt->method == SUP_OPTIMAL)
-	{
 		rc = sup_optimal(S);
-		if (rc == 0)
-			rc = audit(S, S->supp, NULL, NULL, S->lo, S->hi);
-	}
 	else
-		rc = heuristic(S);
+		rc = sup_heuristic(S);
+	if (rc == 0)
+		rc = sup_intervals(S, S->supp, NULL, S->lo, S->hi);
+	if (rc == 0)
+		rc = sup_evaluate(S, S->supp, S->prob);
 	if (rc < 0)
 	{
 		sup_free_all(S);
 		return -1;
 	}
-	evaluate(S, S->supp, S->lo, S->hi, S->prob, S->probeq);
 
 	stats->cells = S->ncell;
 	stats->equations = S->neq;
@@ -1348,7 +939,11 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 		if (S->cf[c] & CF_PRIMARY)
 			stats->primaries++;
 		else if (S->supp[c])
+		{
 			stats->secondaries++;
+			if (!isinf(S->cost[c]))
+				stats->cost += S->cost[c];
+		}
 		if ((S->cf[c] & CF_PRIMARY) && S->prob[c] != SUP_OK)
 			stats->unprotected++;
 	}
@@ -1363,13 +958,22 @@ sup_run(const SupInput *in, const SupOptions *opt, SupRealloc alloc, void *ctx,
 		o->status = (S->cf[c] & CF_PRIMARY) ? SUP_PRIMARY :
 			rowsupp ? SUP_SECONDARY : SUP_PUBLISH;
 		o->required = NAN;
+		o->upl = o->lpl = o->spl = NAN;
 		o->protect = -1;
 		o->problem = SUP_OK;
+		o->reason = SUP_R_NONE;
 		o->lower = S->supp[c] ? S->lo[c] : S->val[c];
 		o->upper = S->supp[c] ? S->hi[c] : S->val[c];
+		if (o->status == SUP_SECONDARY)
+			o->reason = (S->cf[c] & CF_PRESUPP) ? SUP_R_KEPT :
+				S->val[c] == 0 ? SUP_R_ZERO : SUP_R_SECONDARY;
 		if (o->status != SUP_PRIMARY)
 			continue;
-		o->required = sup_required_width(S, c);
+		o->reason = S->reason[c];
+		o->upl = S->upl[c];
+		o->lpl = S->lpl[c];
+		o->spl = S->spl[c];
+		o->required = fmax(S->spl[c], S->upl[c] + S->lpl[c]);
 		/* a primary published here or in a linked table is disclosed */
 		o->problem = S->supp[c] ? S->prob[c] : SUP_P_EXACT;
 		o->protect = o->problem == SUP_OK;

@@ -1,7 +1,8 @@
 /*
- * suppress_internal.h - the state shared by the two halves of secondary
- * suppression: suppress_core.c (table model, heuristic, audit) and
- * suppress_optimal.c (the optimal model).  Not for other files.
+ * suppress_internal.h - the state shared by the parts of secondary
+ * suppression: suppress_core.c (the table model, primaries, entry point),
+ * suppress_protect.c (the attacker, the heuristic, the cleanup and the
+ * audit) and suppress_optimal.c (the optimal model).  Not for other files.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -18,6 +19,8 @@
 #define CF_SINGLE	0x04
 #define CF_FIXED	0x08		/* infinite cost: never a secondary */
 #define CF_GIVEUP	0x10		/* primary that cannot be protected */
+#define CF_GZERO	0x20		/* a zero part of a group-disclosure
+								 * equation: may be hidden */
 
 typedef struct Sup
 {
@@ -46,11 +49,27 @@ typedef struct Sup
 	int			ncell;
 	int		   *coord;			/* ncell * ndim */
 	double	   *val;
-	double	   *cost;
+	double	   *cost;			/* by the cost function */
 	unsigned char *cf;
+	unsigned char *reason;		/* SUP_R_* of a primary */
 	unsigned char *intab;		/* ntab * ncell: 0 absent, 1 published, 2
 								 * suppressed in that table */
 	bool		integral;
+	double		klo_default;	/* unused */
+	double	   *klo;			/* a-priori bounds (-Inf/+Inf: none) */
+	double	   *khi;
+	double	   *upl;			/* protection levels of primaries */
+	double	   *lpl;
+	double	   *spl;
+	int		   *grpeq;			/* primary x of group disclosure: its
+								 * equation, else -1 */
+	double		top;			/* threshold rule: counts 1 .. top; 0 none */
+	bool		rules;			/* the intruder knows the complement rule */
+	int			intruder;		/* SUP_INTRUDER_* */
+	bool		zeros_ok;		/* construct: zeros as a last resort */
+	bool		lp_only;		/* checks against the LP relaxation */
+	double		mip_seconds;	/* limit of one integer program */
+	int			cur_geq;		/* the group equation being checked */
 
 	int			neq;
 	int		   *es;				/* equation e: cells ec[es[e]] (the total)
@@ -61,37 +80,51 @@ typedef struct Sup
 
 	/* the pattern and the audit */
 	unsigned char *supp;
-	unsigned char *dirty;
 	double	   *lo;
 	double	   *hi;
 	unsigned char *prob;
-	int		   *probeq;
-	int		   *comp;			/* component of a suppressed cell (last audit) */
-	int		   *compstart;
-	int		   *complist;
-	int			ncomp;
 
-	/* heuristic */
-	int		   *cnt_use;		/* suppressed cells of an equation that can move */
-	int		   *cnt_all;		/* suppressed cells of an equation */
+	/* witnesses: per primary the cells its certificates move */
+	int		  **wit;
+	int		   *nwit;
+
+	/* scratch, ncell each */
+	int		   *pos;			/* region index of a cell, or -1 */
 	int		   *queue;
-	int			qhead,
-				qtail;
+	unsigned char *seen;
+	unsigned char *eseen;		/* neq */
+	int		   *elist;			/* neq */
 } Sup;
 
 #define NEW(S, type, n) ((type *) sup_alloc((S), sizeof(type) * (size_t) (n)))
 
 extern void *sup_alloc(Sup *S, size_t n);
+extern void sup_release(Sup *S, int mark);
 #if defined(__GNUC__)
 extern int	sup_fail(Sup *S, int code, const char *msg, const char *fmt,...)
 			__attribute__((format(printf, 4, 5)));
 #else
 extern int	sup_fail(Sup *S, int code, const char *msg, const char *fmt,...);
 #endif
-extern double sup_required_width(const Sup *S, int c);
-extern bool sup_can_move(const Sup *S, int c);
+extern void sup_cell_name(const Sup *S, int c, char *buf, size_t len);
+extern bool sup_cancelled(const Sup *S);
 
-/* the optimal model (suppress_optimal.c) */
+/* suppress_protect.c */
+extern bool sup_can_move(const Sup *S, int c);
+extern double sup_lower_bound(const Sup *S, int c);
+extern int	sup_prepare(Sup *S);
+extern int	sup_check_primary(Sup *S, int p, const unsigned char *supp, int *problem,
+							  bool keep_witness);
+extern int	sup_check_primary_need(Sup *S, int p, const unsigned char *supp,
+								   int *problem, int *kind, double *target, int *fix);
+extern int	sup_heuristic(Sup *S);
+extern int	sup_cleanup(Sup *S);
+extern int	sup_intervals(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
+						  double *lo, double *hi);
+extern int	sup_evaluate(Sup *S, const unsigned char *supp, unsigned char *prob);
+extern int	sup_lp_status(Sup *S, int rc, const char *what);
+
+/* suppress_optimal.c */
 extern int	sup_optimal(Sup *S);
 
 #endif							/* BAROMETER_SUPPRESS_INTERNAL_H */

@@ -1,283 +1,538 @@
 /*
- * suppress_optimal.c - the optimal model of secondary suppression for small
- * tables: the compact model of Fischetti and Salazar (2001) for interval
- * protection (see suppress_core.c), solved with GLPK's branch and cut.
+ * suppress_optimal.c - the optimal pattern: Benders decomposition in the
+ * style of Fischetti and Salazar-Gonzalez (2001), "Solving the cell
+ * suppression problem on tabular data with linear constraints",
+ * Management Science 47(7), solved by GLPK's branch and cut.
+ *
+ * Master: a binary y_i per cell that may be hidden (primaries and cells
+ * suppressed as given are fixed at 1), minimize sum cost_i y_i.
+ * Subproblems: for each requirement of each primary p (upper level, lower
+ * level, sliding width, group disclosure), the intruder's linear program
+ * over deviations d+_i <= U_i y_i, d-_i <= L_i y_i (U_i = room above,
+ * capped at the largest cell value; L_i = a_i - lb_i) with every equation
+ * kept: maximize the deviation of p (or of the group's other parts).  Its
+ * optimum z(y) must reach the level T.  For any dual solution (pi, w) of
+ * the program at some y*, w_j = max(reduced cost_j, 0), weak duality gives
+ * z(y) <= sum_j w_j u_j(y) for every y, so
+ *     sum_i (w_{i+} U_i + w_{i-} L_i) y_i >= T
+ * is valid (a capacity cut); it is added whenever the LP at the node's y*
+ * falls short of T.  Capping U_i only restricts the intruder, so a pattern
+ * that meets the cuts is protected against the uncapped one as well.
+ * At an integral y* with every cut met, the pattern goes through the same
+ * exact check as the heuristic's (integer intruder, singleton intruders,
+ * what the rules reveal); a requirement it fails gets its capacity cut with
+ * the intruder's cells fixed when that LP falls short, and otherwise the
+ * no-good cut sum of y_i over the cells not hidden >= 1 (valid: a subset of
+ * a failing pattern fails too, as publishing more only helps the
+ * intruder).  The optimum found is thus the least-cost pattern that the
+ * exact check accepts.
+ *
+ * Zeros are candidates only as the group's disclosive zeros (their cost)
+ * or as a last resort (cost: the sum of all other costs plus 1).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "guard_core.h"
 #include "lp.h"
 #include "suppress_internal.h"
 
-/* ---------------------------------------------------------------------
- * the optimal model
- * --------------------------------------------------------------------- */
-
-typedef struct Rows
+enum
 {
-	int			n,
-				nz,
-				cap,
-				capz;
-	int		   *start,
-			   *col;
-	double	   *coef,
-			   *lo,
-			   *hi;
-} Rows;
+	RQ_UP = 0,
+	RQ_DOWN,
+	RQ_WIDTH,
+	RQ_GROUP
+};
 
+typedef struct Opt
+{
+	Sup		   *S;
+	int			ncand;
+	int		   *ycol;			/* cell -> master column or -1 */
+	int		   *cand;			/* master column -> cell */
+	double	   *U,
+			   *L;				/* per cell: room up (capped), down */
+	LpModel    *sub;			/* deviation LP over every cell */
+	int			grprow0;		/* first group row in sub, or -1 */
+	int		   *grprow;			/* cell -> its group row or -1 */
+	double	   *d;				/* reduced costs, 2 ncell */
+	double	   *x;				/* sub solution, 2 ncell */
+	int		   *oc;				/* objective scratch */
+	double	   *ov;
+	int		   *cc;				/* cut scratch */
+	double	   *cv;
+	double	   *acc;			/* cut coefficient per master column */
+	unsigned char *pat;			/* the pattern of an integral y */
+	int			failed;			/* an error inside the callback */
+	long		sep_calls;
+	int			max_level;		/* deepest fractional node separated */
+	bool		intruder_cuts;
+	clock_t		t0;				/* start, for the time limit */
+} Opt;
+
+/* the sub-LP's bounds for the master's y (fixed cells held at zero) */
 static void
-rows_grow(Sup *S, Rows *R, int extra)
+sub_bounds(Opt *O, const double *y, int fix)
 {
-	if (R->n + 1 >= R->cap)
+	Sup		   *S = O->S;
+	int			c;
+
+	for (c = 0; c < S->ncell; c++)
 	{
-		R->cap = 2 * R->cap + 16;
-		R->start = S->alloc(S->actx, R->start, sizeof(int) * (R->cap + 1));
-		R->lo = S->alloc(S->actx, R->lo, sizeof(double) * R->cap);
-		R->hi = S->alloc(S->actx, R->hi, sizeof(double) * R->cap);
-	}
-	if (R->nz + extra >= R->capz)
-	{
-		R->capz = 2 * R->capz + extra + 64;
-		R->col = S->alloc(S->actx, R->col, sizeof(int) * R->capz);
-		R->coef = S->alloc(S->actx, R->coef, sizeof(double) * R->capz);
+		double		yy;
+
+		if (S->supp[c])
+			yy = 1;
+		else if (O->ycol[c] >= 0)
+			yy = fmax(0.0, fmin(1.0, y[O->ycol[c]]));
+		else
+			yy = 0;
+		if (c == fix || (fix == -2 && (S->cf[c] & CF_SINGLE) && S->seen[c] == 2))
+			yy = 0;
+		lp_set_col_bounds(O->sub, 2 * c, 0, O->U[c] * yy);
+		lp_set_col_bounds(O->sub, 2 * c + 1, 0, O->L[c] * yy);
 	}
 }
 
-static void
-rows_entry(Rows *R, int col, double coef)
+/*
+ * The LP value of requirement kind for p at the current bounds, and the
+ * capacity coefficients of its cut added into O->acc (scaled by 1); the
+ * constant part (cells fixed hidden) into *konst.
+ */
+static int
+sub_value(Opt *O, int p, int kind, double *value, double *konst)
 {
-	R->col[R->nz] = col;
-	R->coef[R->nz++] = coef;
+	Sup		   *S = O->S;
+	int			n = 0,
+				rc,
+				c;
+
+	if (kind == RQ_GROUP)
+	{
+		/* maximize the group row: its parts' deviations */
+		int			e = S->grpeq[p],
+					k;
+
+		for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
+		{
+			int			x = S->ec[k];
+
+			if (x == p)
+				continue;
+			O->oc[n] = 2 * x;
+			O->ov[n++] = 1;
+			O->oc[n] = 2 * x + 1;
+			O->ov[n++] = -1;
+		}
+	}
+	else
+	{
+		O->oc[0] = 2 * p;
+		O->ov[0] = kind == RQ_DOWN ? -1 : 1;
+		O->oc[1] = 2 * p + 1;
+		O->ov[1] = kind == RQ_DOWN ? 1 : -1;
+		n = 2;
+	}
+	rc = lp_optimize(O->sub, n, O->oc, O->ov, true, LP_RELAX, 0, value, NULL);
+	S->st->lps++;
+	if (rc == LP_UNBOUNDED)
+	{
+		*value = INFINITY;
+		return 0;
+	}
+	if (rc != LP_OK)
+		return rc;
+	lp_reduced_costs(O->sub, O->d);
+	for (c = 0; c < S->ncell; c++)
+	{
+		double		w = fmax(O->d[2 * c], 0) * O->U[c] + fmax(O->d[2 * c + 1], 0) * O->L[c];
+
+		if (w <= 1e-12)
+			continue;
+		if (S->supp[c])
+			*konst += w;
+		else if (O->ycol[c] >= 0)
+			O->acc[O->ycol[c]] += w;
+	}
+	return 0;
 }
 
 static void
-rows_end(Rows *R, double lo, double hi)
+emit_cut(Opt *O, LpCuts *cuts, double rhs)
 {
-	R->lo[R->n] = lo;
-	R->hi[R->n] = hi;
-	R->start[++R->n] = R->nz;
+	int			j,
+				n = 0;
+
+	for (j = 0; j < O->ncand; j++)
+		if (O->acc[j] > 1e-9)
+		{
+			O->cc[n] = j;
+			O->cv[n++] = O->acc[j];
+		}
+	if (n > 0)
+		lp_cut(cuts, n, O->cc, O->cv, rhs);
+	O->S->st->cuts++;
+}
+
+/* the capacity cut(s) of one requirement of p, if violated at y */
+static int
+separate_req(Opt *O, int p, int kind, double target, LpCuts *cuts, bool *added)
+{
+	double		v1 = 0,
+				v2 = 0,
+				k = 0;
+	int			rc;
+
+	memset(O->acc, 0, sizeof(double) * O->ncand);
+	if (kind == RQ_WIDTH)
+	{
+		rc = sub_value(O, p, RQ_UP, &v1, &k);
+		if (rc == 0)
+			rc = sub_value(O, p, RQ_DOWN, &v2, &k);
+		v1 += v2;
+	}
+	else
+		rc = sub_value(O, p, kind, &v1, &k);
+	if (rc != 0)
+		return rc;
+	if (v1 < target - 1e-6)
+	{
+		emit_cut(O, cuts, target - k);
+		*added = true;
+	}
+	return 0;
+}
+
+static void
+separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
+{
+	Opt		   *O = ctx;
+	Sup		   *S = O->S;
+	int			p,
+				j;
+	bool		added = false;
+
+	O->sep_calls++;
+	if (O->failed)
+	{
+		lp_cuts_abort(cuts);
+		return;
+	}
+	/* the time limit covers the separation too */
+	if (S->opt->time_limit > 0 &&
+		(double) (clock() - O->t0) / CLOCKS_PER_SEC > S->opt->time_limit)
+	{
+		O->failed = LP_TIMEOUT;
+		lp_cuts_abort(cuts);
+		return;
+	}
+	/* fractional nodes deep in the tree: branching is cheaper */
+	if (!integral && lp_cuts_level(cuts) > O->max_level)
+		return;
+	sub_bounds(O, y, -1);
+	for (p = 0; p < S->ncell; p++)
+	{
+		double		U,
+					L,
+					W;
+
+		if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
+			continue;
+		U = S->upl[p];
+		L = S->lpl[p];
+		W = S->spl[p];
+		if ((U > 0 && separate_req(O, p, RQ_UP, U, cuts, &added) != 0) ||
+			(L > 0 && separate_req(O, p, RQ_DOWN, L, cuts, &added) != 0) ||
+			(W > U + L && separate_req(O, p, RQ_WIDTH, W, cuts, &added) != 0) ||
+			(S->grpeq[p] >= 0 && separate_req(O, p, RQ_GROUP, 1, cuts, &added) != 0))
+		{
+			/* the heuristic takes over, as at the time limit */
+			O->failed = LP_TIMEOUT;
+			lp_cuts_abort(cuts);
+			return;
+		}
+	}
+	if (added || !integral)
+		return;
+	/* every LP cut holds at an integral y: the exact check */
+	for (j = 0; j < S->ncell; j++)
+		O->pat[j] = S->supp[j] || (O->ycol[j] >= 0 && y[O->ycol[j]] > 0.5);
+	for (p = 0; p < S->ncell; p++)
+	{
+		int			problem,
+					nkind,
+					nfix;
+		double		ntarget;
+
+		if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
+			continue;
+		if (sup_cancelled(S))
+		{
+			O->failed = LP_CANCELLED;
+			lp_cuts_abort(cuts);
+			return;
+		}
+		if (S->opt->time_limit > 0 &&
+			(double) (clock() - O->t0) / CLOCKS_PER_SEC > S->opt->time_limit)
+		{
+			O->failed = LP_TIMEOUT;
+			lp_cuts_abort(cuts);
+			return;
+		}
+		if (sup_check_primary_need(S, p, O->pat, &problem, &nkind, &ntarget, &nfix) < 0)
+		{
+			O->failed = LP_FAILED;
+			lp_cuts_abort(cuts);
+			return;
+		}
+		if (problem == SUP_OK)
+			continue;
+		/* a singleton intruder: the capacity cut with its cell fixed */
+		if (O->intruder_cuts && nfix >= 0 && (nkind == 1 || nkind == 2))
+		{
+			bool		cut = false;
+
+			sub_bounds(O, y, nfix);
+			if (separate_req(O, p, nkind == 1 ? RQ_UP : RQ_DOWN, ntarget, cuts, &cut) != 0)
+			{
+				O->failed = LP_FAILED;
+				lp_cuts_abort(cuts);
+				return;
+			}
+			sub_bounds(O, y, -1);
+			if (cut)
+				return;
+		}
+		/* no-good: at least one more cell */
+		memset(O->acc, 0, sizeof(double) * O->ncand);
+		for (j = 0; j < O->ncand; j++)
+			if (!O->pat[O->cand[j]])
+				O->acc[j] = 1;
+		emit_cut(O, cuts, 1);
+		return;
+	}
 }
 
 int
 sup_optimal(Sup *S)
 {
-	int			n = S->ncell,
-				c,
+	Opt			O;
+	int			c,
 				e,
 				k,
-				p,
-				s,
 				np = 0,
-				nk = 0,
 				nm = 0,
-				ncols,
-				rc;
-	int		   *ycol = NEW(S, int, n),
-			   *mov = NEW(S, int, n),
-			   *prim = NEW(S, int, n);
-	double		M = 0,
-				maxreq = 0;
-	double	   *obj,
-			   *clo,
+				rc,
+				mark = S->nblk;
+	double		maxval = 0,
+				total = 0,
+				value;
+	double	   *clo,
 			   *chi,
+			   *obj,
 			   *x;
-	bool	   *bin;
-	Rows		R;
-	MipProblem mp;
+	bool	   *isint;
+	int		   *rs,
+			   *col;
+	double	   *coef,
+			   *rlo,
+			   *rhi;
+	int			nz = 0,
+				status;
+	bool		found;
+	LpSpec		spec;
+	LpModel    *master;
 
-	memset(&R, 0, sizeof(R));
-	for (c = 0; c < n; c++)
+	memset(&O, 0, sizeof(O));
+	O.S = S;
+	O.max_level = 1000000;
+	O.t0 = clock();
+	for (c = 0; c < S->ncell; c++)
 	{
-		ycol[c] = -1;
-		mov[c] = -1;
-		M += S->val[c];
-		if (S->supp[c])
-		{
-			mov[c] = nm++;
-			if (S->cf[c] & CF_PRIMARY)
-			{
-				prim[np++] = c;
-				maxreq = fmax(maxreq, sup_required_width(S, c));
-			}
-		}
-		else if (sup_can_move(S, c))
-		{
-			mov[c] = nm++;
-			ycol[c] = nk++;
-		}
+		maxval = fmax(maxval, S->val[c]);
+		if (!isinf(S->cost[c]))
+			total += S->cost[c];
+		if (S->supp[c] || sup_can_move(S, c) || !(S->cf[c] & CF_FIXED))
+			nm++;
+		if (S->cf[c] & CF_PRIMARY)
+			np++;
 	}
-	M += maxreq + 1;
 	if (np == 0)
 		return 0;
 	if ((double) np * nm > S->opt->max_optimal)
-		return sup_fail(S, SUP_E_TOO_LARGE, "table too large for the optimal method",
-					"The optimal model needs %d primary cells x %d movable cells = %.0f deviation variables per direction; the limit is %d. Use method 'heuristic'.",
-					np, nm, (double) np * nm, S->opt->max_optimal);
-
-	/* columns: y (nk), then per primary and direction nm deviations, then u, l */
-	ncols = nk + 2 * np * nm + 2 * np;
-	obj = NEW(S, double, ncols);
-	clo = NEW(S, double, ncols);
-	chi = NEW(S, double, ncols);
-	bin = NEW(S, bool, ncols);
-	x = NEW(S, double, ncols);
-	for (c = 0; c < n; c++)
-		if (ycol[c] >= 0)
+	{
+		if (S->opt->fallback)
 		{
-			obj[ycol[c]] = S->cost[c];
-			bin[ycol[c]] = true;
-			clo[ycol[c]] = 0;
-			chi[ycol[c]] = 1;
+			S->st->fell_back = true;
+			return sup_heuristic(S);
 		}
-#define ZCOL(pi, dir, m) (nk + ((pi) * 2 + (dir)) * nm + (m))
-#define UCOL(pi) (nk + 2 * np * nm + 2 * (pi))
-#define LCOL(pi) (nk + 2 * np * nm + 2 * (pi) + 1)
-	for (p = 0; p < np; p++)
-	{
-		double		req = sup_required_width(S, prim[p]);
-
-		for (s = 0; s < 2; s++)
-			for (c = 0; c < n; c++)
-				if (mov[c] >= 0)
-				{
-					clo[ZCOL(p, s, mov[c])] = -S->val[c];
-					chi[ZCOL(p, s, mov[c])] = M;
-				}
-		clo[UCOL(p)] = 0;
-		chi[UCOL(p)] = req;
-		clo[LCOL(p)] = 0;
-		chi[LCOL(p)] = fmin(req, S->val[prim[p]]);
+		return sup_fail(S, SUP_E_INPUT, "table too large for the optimal method",
+						"The optimal model has %d primary cells x %d cells that may move; the limit is %d. Use method 'heuristic'.",
+						np, nm, S->opt->max_optimal);
 	}
-	R.start = S->alloc(S->actx, NULL, sizeof(int));
-	R.start[0] = 0;
-	for (p = 0; p < np; p++)
+	if (!core_within_limit(lp_model_bytes(2 * S->ncell, S->neq, (size_t) 2 * S->es[S->neq])))
+		return sup_fail(S, SUP_E_MEMORY, "table too large for the optimal method",
+						"The intruder's program over %d cells does not fit barometer.max_state_bytes.", S->ncell);
+
+	/* the master's columns */
+	O.ycol = NEW(S, int, S->ncell);
+	O.cand = NEW(S, int, S->ncell);
+	O.U = NEW(S, double, S->ncell);
+	O.L = NEW(S, double, S->ncell);
+	O.pat = NEW(S, unsigned char, S->ncell);
+	for (c = 0; c < S->ncell; c++)
 	{
-		for (s = 0; s < 2; s++)
+		O.ycol[c] = -1;
+		O.U[c] = fmin(fmax(S->khi[c], S->val[c]) - S->val[c], maxval + 1);
+		O.L[c] = S->val[c] - sup_lower_bound(S, c);
+		if (!S->supp[c] && !(S->cf[c] & CF_FIXED))
 		{
-			/* the deviation keeps every equation */
-			for (e = 0; e < S->neq; e++)
-			{
-				int			cnt = 0;
-
-				for (k = S->es[e]; k < S->es[e + 1]; k++)
-					if (mov[S->ec[k]] >= 0)
-						cnt++;
-				if (cnt == 0)
-					continue;
-				rows_grow(S, &R, cnt);
-				for (k = S->es[e]; k < S->es[e + 1]; k++)
-					if (mov[S->ec[k]] >= 0)
-						rows_entry(&R, ZCOL(p, s, mov[S->ec[k]]), k == S->es[e] ? 1.0 : -1.0);
-				rows_end(&R, 0, 0);
-			}
-			/* a candidate moves only when suppressed */
-			for (c = 0; c < n; c++)
-				if (ycol[c] >= 0)
-				{
-					rows_grow(S, &R, 2);
-					rows_entry(&R, ZCOL(p, s, mov[c]), 1);
-					rows_entry(&R, ycol[c], -M);
-					rows_end(&R, -INFINITY, 0);
-					rows_grow(S, &R, 2);
-					rows_entry(&R, ZCOL(p, s, mov[c]), 1);
-					rows_entry(&R, ycol[c], S->val[c]);
-					rows_end(&R, 0, INFINITY);
-				}
-			/* the primary moves by u (up) or -l (down) */
-			rows_grow(S, &R, 2);
-			rows_entry(&R, ZCOL(p, s, mov[prim[p]]), 1);
-			rows_entry(&R, s == 0 ? UCOL(p) : LCOL(p), s == 0 ? -1.0 : 1.0);
-			rows_end(&R, 0, 0);
+			O.ycol[c] = O.ncand;
+			O.cand[O.ncand++] = c;
 		}
-		rows_grow(S, &R, 2);
-		rows_entry(&R, UCOL(p), 1);
-		rows_entry(&R, LCOL(p), 1);
-		rows_end(&R, sup_required_width(S, prim[p]), INFINITY);
 	}
-	/* singleton protection: a primary q and a singleton s in an equation */
-	if (S->opt->singleton)
+	obj = NEW(S, double, O.ncand + 1);
+	clo = NEW(S, double, O.ncand + 1);
+	chi = NEW(S, double, O.ncand + 1);
+	isint = NEW(S, bool, O.ncand + 1);
+	x = NEW(S, double, O.ncand + 1);
+	for (k = 0; k < O.ncand; k++)
 	{
+		c = O.cand[k];
+		obj[k] = S->val[c] == 0 && !(S->cf[c] & CF_GZERO) ? total + 1 : S->cost[c];
+		clo[k] = 0;
+		chi[k] = 1;
+		isint[k] = true;
+	}
+	/* the intruder's deviation program over every cell */
+	rs = NEW(S, int, S->neq + 1);
+	col = NEW(S, int, 2 * S->es[S->neq] + 1);
+	coef = NEW(S, double, 2 * S->es[S->neq] + 1);
+	rlo = NEW(S, double, S->neq + 1);
+	rhi = NEW(S, double, S->neq + 1);
+	O.d = NEW(S, double, 2 * S->ncell);
+	O.x = NEW(S, double, 2 * S->ncell);
+	O.oc = NEW(S, int, 2 * S->ncell + 2);
+	O.ov = NEW(S, double, 2 * S->ncell + 2);
+	O.cc = NEW(S, int, O.ncand + 1);
+	O.cv = NEW(S, double, O.ncand + 1);
+	O.acc = NEW(S, double, O.ncand + 1);
+	{
+		double	   *slo = NEW(S, double, 2 * S->ncell),
+				   *shi = NEW(S, double, 2 * S->ncell);
+
 		for (e = 0; e < S->neq; e++)
 		{
-			int			kq,
-						ks;
-
-			for (kq = S->es[e]; kq < S->es[e + 1]; kq++)
+			for (k = S->es[e]; k < S->es[e + 1]; k++)
 			{
-				int			q = S->ec[kq];
+				double		a = k == S->es[e] ? 1.0 : -1.0;
 
-				if (!S->supp[q] || !(S->cf[q] & CF_PRIMARY))
-					continue;
-				for (ks = S->es[e]; ks < S->es[e + 1]; ks++)
-				{
-					int			sg = S->ec[ks];
-					double		rhs = 0;
-
-					if (sg == q || !(S->cf[sg] & CF_SINGLE) || mov[sg] < 0)
-						continue;
-					for (k = S->es[e]; k < S->es[e + 1]; k++)
-						if (S->ec[k] != q && S->ec[k] != sg && S->val[S->ec[k]] > 0)
-							break;
-					if (k == S->es[e + 1])
-						continue;	/* the pair is the singleton's own value */
-					rows_grow(S, &R, S->es[e + 1] - S->es[e] + 1);
-					if (ycol[sg] >= 0)
-						rows_entry(&R, ycol[sg], -1);
-					else
-						rhs = 1;
-					for (k = S->es[e]; k < S->es[e + 1]; k++)
-					{
-						int			i = S->ec[k];
-
-						if (i == q || i == sg || mov[i] < 0)
-							continue;
-						if (ycol[i] >= 0)
-							rows_entry(&R, ycol[i], 1);
-						else
-							rhs -= 1;
-					}
-					rows_end(&R, rhs, INFINITY);
-				}
+				col[nz] = 2 * S->ec[k];
+				coef[nz++] = a;
+				col[nz] = 2 * S->ec[k] + 1;
+				coef[nz++] = -a;
 			}
+			rlo[e] = rhi[e] = 0;
+			rs[e + 1] = nz;
 		}
+		rs[0] = 0;
+		spec.ncols = 2 * S->ncell;
+		spec.col_lo = slo;
+		spec.col_hi = shi;
+		spec.col_int = NULL;
+		spec.nrows = S->neq;
+		spec.row_start = rs;
+		spec.col = col;
+		spec.coef = coef;
+		spec.row_lo = rlo;
+		spec.row_hi = rhi;
+		O.sub = lp_new(&spec, &status);
+		if (O.sub == NULL)
+			return sup_lp_status(S, status, "optimal suppression");
 	}
-	mp.ncols = ncols;
-	mp.obj = obj;
-	mp.col_lo = clo;
-	mp.col_hi = chi;
-	mp.is_bin = bin;
-	mp.nrows = R.n;
-	mp.row_start = R.start;
-	mp.col = R.col;
-	mp.coef = R.coef;
-	mp.row_lo = R.lo;
-	mp.row_hi = R.hi;
-	rc = lp_mip_solve(&mp, S->opt->time_limit, x);
-	S->alloc(S->actx, R.start, 0);
-	if (R.col)
-		S->alloc(S->actx, R.col, 0);
-	if (R.coef)
-		S->alloc(S->actx, R.coef, 0);
-	if (R.lo)
-		S->alloc(S->actx, R.lo, 0);
-	if (R.hi)
-		S->alloc(S->actx, R.hi, 0);
+	/* the master: columns only, the rows come as cuts */
+	spec.ncols = O.ncand;
+	spec.col_lo = clo;
+	spec.col_hi = chi;
+	spec.col_int = isint;
+	spec.nrows = 0;
+	rs[0] = 0;
+	spec.row_start = rs;
+	spec.col = col;
+	spec.coef = coef;
+	spec.row_lo = rlo;
+	spec.row_hi = rhi;
+	master = lp_new(&spec, &status);
+	if (master == NULL)
+	{
+		lp_free(O.sub);
+		return sup_lp_status(S, status, "optimal suppression");
+	}
+	/* the heuristic's pattern: the first incumbent */
+	{
+		unsigned char *keep = NEW(S, unsigned char, S->ncell);
+		unsigned char *saved = NEW(S, unsigned char, S->ncell);
+		double	   *start = NEW(S, double, O.ncand + 1);
+		bool		ok = true;
+
+		memcpy(keep, S->supp, S->ncell);
+		memcpy(saved, S->cf, S->ncell);
+		if (sup_heuristic(S) < 0)
+		{
+			lp_free(master);
+			lp_free(O.sub);
+			return -1;
+		}
+		for (c = 0; c < S->ncell; c++)
+			if ((S->cf[c] & CF_GIVEUP))
+				ok = false;
+		for (k = 0; k < O.ncand; k++)
+			start[k] = S->supp[O.cand[k]] ? 1 : 0;
+		memcpy(S->supp, keep, S->ncell);
+		memcpy(S->cf, saved, S->ncell);
+		rc = lp_branch_and_cut(master, obj, S->opt->time_limit, separate, &O,
+							   ok ? start : NULL, x, &value, &found);
+	}
+	lp_free(master);
+	lp_free(O.sub);
+	if (O.failed == LP_TIMEOUT)
+		rc = LP_TIMEOUT;
+	else if (O.failed == LP_CANCELLED || rc == LP_CANCELLED)
+		return sup_fail(S, SUP_E_CANCEL, "cancelled", "The optimal suppression was cancelled.");
+	else if (O.failed)
+		return sup_lp_status(S, O.failed, "optimal suppression");
+	if (rc == LP_OK && found)
+	{
+		for (k = 0; k < O.ncand; k++)
+			if (x[k] > 0.5)
+				S->supp[O.cand[k]] = 1;
+		S->st->optimal = true;
+		sup_release(S, mark);
+		return 0;
+	}
+	sup_release(S, mark);
+	if (rc == LP_TIMEOUT || rc == LP_NOMEM)
+	{
+		if (S->opt->fallback)
+		{
+			S->st->fell_back = true;
+			return sup_heuristic(S);
+		}
+		if (rc == LP_NOMEM)
+			return sup_lp_status(S, rc, "optimal suppression");
+		return sup_fail(S, SUP_E_TIMEOUT, "optimal suppression did not finish",
+						"The branch and cut stopped at its time limit of %g s before proving an optimum.",
+						S->opt->time_limit);
+	}
 	if (rc == LP_INFEASIBLE)
-		return sup_fail(S, SUP_E_SOLVER, "no suppression pattern protects every primary cell",
-					"The optimal model is infeasible: some primary cell cannot reach the protection level even with every other cell suppressed.");
-	if (rc != LP_OK)
-		return sup_fail(S, SUP_E_SOLVER, "optimal suppression did not finish",
-					"GLPK stopped before proving an optimum (time limit %g s); use method 'heuristic' or a smaller table.",
-					S->opt->time_limit);
-	for (c = 0; c < n; c++)
-		if (ycol[c] >= 0 && x[ycol[c]] > 0.5)
-			S->supp[c] = 1;
-#undef ZCOL
-#undef UCOL
-#undef LCOL
-	return 0;
+	{
+		/* no pattern protects every primary: the heuristic reports which */
+		return sup_heuristic(S);
+	}
+	return sup_lp_status(S, rc, "optimal suppression");
 }
