@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.rel(have float8, want float8) RETURNS float8 LANGUAGE sq
     SELECT CASE WHEN have = want THEN 0 ELSE abs(have - want) / greatest(abs(have), abs(want)) END
 $$;
 
-SELECT plan(5 * count(*)::int + 1) FROM qe;
+SELECT plan(5 * count(*)::int + 32) FROM qe;
 
 SELECT is((SELECT count(*) FROM qa), (SELECT count(*) FROM qe), 'a result for every expected row');
 SELECT diag(format('largest relative difference from R: %s (tol 1e-9)',
@@ -137,6 +137,121 @@ FROM qr ORDER BY ord;
 SELECT ok(pg_temp.close(a_df, df), format('%s [%s] p=%s df', call, domain, p))
   || CASE WHEN pg_temp.close(a_df, df) THEN '' ELSE E'\n' || diag(format('    have %s, want %s', a_df, df)) END
 FROM qr ORDER BY ord;
+
+-- ---- equivalences ---------------------------------------------------------
+
+SELECT is((SELECT barometer.quantile(y, w, stratum, psu, n_psu, fpc, 0.5) FROM qv),
+          (SELECT (barometer.quantile(y, w, stratum, psu, n_psu, fpc, ARRAY[0.25, 0.5], 0.95))[2] FROM qv),
+          'one probability = the same element of the array form (level 0.95)');
+SELECT is((SELECT (barometer.quantile(y, w, stratum, psu, n_psu, fpc, ARRAY[0.5], 0.95))[1] FROM qv ORDER BY 1 LIMIT 1),
+          (SELECT barometer.quantile(y, w, stratum, psu, n_psu, fpc, 0.5 ORDER BY y DESC, id) FROM qv),
+          'the order of the rows does not matter');
+-- a stratified sample is a clustered design whose PSUs are single rows
+SELECT ok(bool_and(pg_temp.rel(a.estimate, b.estimate) = 0 AND pg_temp.rel(a.se, b.se) < 1e-12
+                   AND a.df = b.df AND a.ci_lower IS NOT DISTINCT FROM b.ci_lower) AND count(*) = 18,
+          'quantile_stratified = quantile with psu = the row (every domain)')
+FROM (SELECT g, u.* FROM (SELECT g, barometer.quantile_stratified(y, w, stratum, n_stratum, fpc_s,
+             ARRAY[0.25, 0.5, 0.75], 0.95) AS q FROM qv GROUP BY g) s, unnest(s.q) WITH ORDINALITY AS u(p, estimate, se, ci_lower, ci_upper, level, df, n, ord)) a
+JOIN (SELECT g, u.* FROM (SELECT g, barometer.quantile(y, w, stratum, id, n_stratum::int, fpc_s,
+             ARRAY[0.25, 0.5, 0.75], 0.95) AS q FROM qv GROUP BY g) s, unnest(s.q) WITH ORDINALITY AS u(p, estimate, se, ci_lower, ci_upper, level, df, n, ord)) b
+USING (g, ord);
+-- R's qrule_math: where p W falls below the first weight, the second value
+-- (svyquantile(~y, svydesign(ids = ~1, weights = ~w), 0.5) on y = 1, 2, 3,
+-- w = 3, 1, 1 gives 2; at 0.6 it gives 1)
+SELECT is((SELECT (barometer.quantile(y, w, 0.5)).estimate FROM (VALUES (1.0, 3.0), (2, 1), (3, 1)) v(y, w)),
+          2::float8, 'R''s rule below the first weight: the second value (median of 1, 2, 3 weighted 3, 1, 1)');
+SELECT is((SELECT (barometer.quantile(y, w, 0.6)).estimate FROM (VALUES (1.0, 3.0), (2, 1), (3, 1)) v(y, w)),
+          1::float8, 'and the first value where p W equals its weight exactly');
+SELECT is((SELECT row((q).estimate, (q).se, (q).n) FROM (SELECT barometer.quantile(y, w, n_sample, 0.5) AS q
+           FROM (SELECT NULL::float8 AS y, 1.0::float8 AS w, 5::bigint AS n_sample) v) s)::text,
+          '(,,0)', 'a group of missing values only: no estimate, n = 0');
+SELECT is((SELECT row((q).estimate, (q).se, (q).n) FROM (SELECT barometer.quantile(y, w, 0.5) AS q
+           FROM (VALUES (3.0, 0.0), (4, 0)) v(y, w)) s)::text,
+          '(,,2)', 'a group of zero weights only: no estimate');
+
+-- parallel aggregation (the combine and serial functions) = serial
+CREATE TABLE q_big AS
+SELECT i, (i % 20) AS stratum, (i % 20) * 1000 + ((i / 20) % 50) AS psu, (i % 3) AS g,
+       CASE WHEN i % 97 = 0 THEN NULL ELSE round(((i * 2654435761) % 1000) / 10.0) END::float8 AS y,
+       CASE WHEN i % 113 = 0 THEN 0 ELSE 0.5 + ((i * 40503) % 997) / 199.4 END AS w,
+       ARRAY[1 + (i % 3), 1 + (i % 5), 1 + (i % 7), 2, 1 + (i % 2)]::float8[] AS repw
+FROM generate_series(1::bigint, 60000) AS i;
+ALTER TABLE q_big SET (parallel_workers = 2);
+CREATE TABLE q_bigv AS
+SELECT b.*, barometer.psu_count(psu) OVER (PARTITION BY stratum) AS n_psu,
+       count(*) OVER (PARTITION BY stratum) AS n_stratum, count(*) OVER () AS n_sample FROM q_big b;
+ALTER TABLE q_bigv SET (parallel_workers = 2);
+ANALYZE q_bigv;
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text; acc text := '';
+BEGIN
+	FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP acc := acc || r || E'\n'; END LOOP;
+	RETURN acc;
+END $$;
+CREATE TEMP TABLE q_forms (form text, expr text);
+INSERT INTO q_forms VALUES
+  ('clustered', 'barometer.quantile(y, w, stratum, psu, n_psu, NULL, ARRAY[0.1, 0.5, 0.9], 0.95)'),
+  ('stratified', 'barometer.quantile_stratified(y, w, stratum, n_stratum, NULL, ARRAY[0.1, 0.5, 0.9], 0.95)'),
+  ('replicate', 'barometer.quantile(y, w, repw, barometer.replicates(''bootstrap''), ARRAY[0.1, 0.5, 0.9], 0.95)'),
+  ('weights-only domain', 'barometer.quantile(y, w, n_sample, ARRAY[0.1, 0.5, 0.9], 0.95)');
+CREATE TEMP TABLE q_serial AS SELECT form, NULL::text AS r FROM q_forms;
+CREATE TEMP TABLE q_par AS SELECT form, NULL::text AS r, NULL::text AS plan FROM q_forms;
+CREATE FUNCTION pg_temp.eval(e text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+	EXECUTE 'SELECT string_agg(q::text, '';'' ORDER BY g) FROM (SELECT g, ' || e || '::text AS q FROM q_bigv GROUP BY g) s'
+	INTO r;
+	RETURN r;
+END $$;
+SET LOCAL max_parallel_workers_per_gather = 0;
+UPDATE q_serial s SET r = pg_temp.eval(f.expr) FROM q_forms f WHERE f.form = s.form;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+UPDATE q_par s SET r = pg_temp.eval(f.expr),
+       plan = pg_temp.plan_of('SELECT g, ' || f.expr || ' FROM q_bigv GROUP BY g')
+FROM q_forms f WHERE f.form = s.form;
+RESET max_parallel_workers_per_gather;
+SELECT matches(p.plan, 'Partial', format('the %s quantile runs as a Partial Aggregate', p.form)) FROM q_par p ORDER BY form;
+SELECT is(p.r, s.r, format('parallel = serial, %s design, three domains', p.form))
+FROM q_par p JOIN q_serial s USING (form) ORDER BY form;
+
+-- ---- errors ---------------------------------------------------------------
+
+SELECT throws_ok($$SELECT barometer.quantile(y, w, 0) FROM qv$$, '22023', NULL, 'p = 0: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, 1) FROM qv$$, '22023', NULL, 'p = 1: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, 'NaN') FROM qv$$, '22023', NULL, 'p = NaN: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, NULL::float8) FROM qv$$, '22023', NULL, 'p NULL: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, ARRAY[0.5, NULL], 0.95) FROM qv$$, '22023', NULL,
+                 'a NULL probability: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, '{}'::float8[], 0.95) FROM qv$$, '22023', NULL,
+                 'no probability: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, ARRAY[0.5], 1) FROM qv$$, '22023', NULL, 'level 1: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, 0.5) FROM (VALUES (1.0, 1.0), ('NaN', 1)) v(y, w)$$,
+                 '22023', 'value must be finite', 'a NaN value: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, 0.5) FROM (VALUES (1.0, 1.0), ('Infinity', 1)) v(y, w)$$,
+                 '22023', 'value must be finite', 'an infinite value: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, n_sample, 0.5) FROM qv WHERE id < 5 UNION ALL
+                   SELECT barometer.quantile(1.0, -1.0, 10, 0.5)$$,
+                 '22023', 'weight must not be negative', 'a negative weight: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, id / 1000.0 + 0.1) FROM qv$$, '22023',
+                 'p differs between rows', 'p that differs between rows: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, stratum2, psu, n_psu2, NULL, 'fail', 0.5) FROM qv$$,
+                 '22023', 'stratum with only one PSU: L', 'a lonely PSU under fail: 22023 naming the stratum');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, stratum, psu, n_psu + (id % 2)::int, fpc, 0.5) FROM qv$$,
+                 '22023', NULL, 'n_psu that differs within a stratum: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, stratum, psu, 1, NULL, 0.5) FROM qv$$,
+                 '22023', NULL, 'more PSUs than n_psu: 22023');
+SELECT throws_ok($$SELECT barometer.quantile(y, w, CASE WHEN id = 7 THEN repw_boot[1:3] ELSE repw_boot END,
+                   barometer.replicates('bootstrap'), 0.5) FROM qv$$,
+                 '22023', NULL, 'replicate arrays of different lengths: 22023');
+SET LOCAL barometer.max_state_bytes = '64kB';
+SELECT throws_ok($$SELECT barometer.quantile(y, w, stratum, psu, n_psu, NULL, 0.5) FROM q_bigv$$,
+                 '54000', NULL, 'rows past barometer.max_state_bytes: 54000');
+RESET barometer.max_state_bytes;
+-- cancel and statement_timeout (57014) are in test/ops/cancel_quantile_test.py:
+-- pgTAP's throws_ok cannot catch them
 
 SELECT * FROM finish();
 ROLLBACK;
