@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.rel(have float8, want float8) RETURNS float8 LANGUAGE sq
     SELECT CASE WHEN have = want THEN 0 ELSE abs(have - want) / greatest(abs(have), abs(want)) END
 $$;
 
-SELECT plan(5 * count(*)::int + 32) FROM qe;
+SELECT plan(5 * count(*)::int + 35) FROM qe;
 
 SELECT is((SELECT count(*) FROM qa), (SELECT count(*) FROM qe), 'a result for every expected row');
 SELECT diag(format('largest relative difference from R: %s (tol 1e-9)',
@@ -174,11 +174,13 @@ CREATE TABLE q_big AS
 SELECT i, (i % 20) AS stratum, (i % 20) * 1000 + ((i / 20) % 50) AS psu, (i % 3) AS g,
        CASE WHEN i % 97 = 0 THEN NULL ELSE round(((i * 2654435761) % 1000) / 10.0) END::float8 AS y,
        CASE WHEN i % 113 = 0 THEN 0 ELSE 0.5 + ((i * 40503) % 997) / 199.4 END AS w,
-       ARRAY[1 + (i % 3), 1 + (i % 5), 1 + (i % 7), 2, 1 + (i % 2)]::float8[] AS repw
+       ARRAY[1 + (i % 3), 1 + (i % 5), 1 + (i % 7), 2, 1 + (i % 2)]::float8[] AS repw,
+       (i / 1000) % 7 AS ssu
 FROM generate_series(1::bigint, 60000) AS i;
 ALTER TABLE q_big SET (parallel_workers = 2);
 CREATE TABLE q_bigv AS
 SELECT b.*, barometer.psu_count(psu) OVER (PARTITION BY stratum) AS n_psu,
+       barometer.psu_count(ssu) OVER (PARTITION BY stratum, psu) AS n_ssu,
        count(*) OVER (PARTITION BY stratum) AS n_stratum, count(*) OVER () AS n_sample FROM q_big b;
 ALTER TABLE q_bigv SET (parallel_workers = 2);
 ANALYZE q_bigv;
@@ -193,7 +195,8 @@ INSERT INTO q_forms VALUES
   ('clustered', 'barometer.quantile(y, w, stratum, psu, n_psu, NULL, ARRAY[0.1, 0.5, 0.9], 0.95)'),
   ('stratified', 'barometer.quantile_stratified(y, w, stratum, n_stratum, NULL, ARRAY[0.1, 0.5, 0.9], 0.95)'),
   ('replicate', 'barometer.quantile(y, w, repw, barometer.replicates(''bootstrap''), ARRAY[0.1, 0.5, 0.9], 0.95)'),
-  ('weights-only domain', 'barometer.quantile(y, w, n_sample, ARRAY[0.1, 0.5, 0.9], 0.95)');
+  ('weights-only domain', 'barometer.quantile(y, w, n_sample, ARRAY[0.1, 0.5, 0.9], 0.95)'),
+  ('two-stage', 'barometer.quantile(y, w, stratum, psu, n_psu, 2 * n_psu, ssu, n_ssu, 3 * n_ssu, ''fail'', ARRAY[0.1, 0.5, 0.9], 0.95)');
 CREATE TEMP TABLE q_serial AS SELECT form, NULL::text AS r FROM q_forms;
 CREATE TEMP TABLE q_par AS SELECT form, NULL::text AS r, NULL::text AS plan FROM q_forms;
 CREATE FUNCTION pg_temp.eval(e text) RETURNS text LANGUAGE plpgsql AS $$
@@ -216,6 +219,10 @@ RESET max_parallel_workers_per_gather;
 SELECT matches(p.plan, 'Partial', format('the %s quantile runs as a Partial Aggregate', p.form)) FROM q_par p ORDER BY form;
 SELECT is(p.r, s.r, format('parallel = serial, %s design, three domains', p.form))
 FROM q_par p JOIN q_serial s USING (form) ORDER BY form;
+
+SELECT is((SELECT barometer.quantile(y, w, repw::real[], barometer.replicates('bootstrap'), 0.5) FROM q_bigv),
+          (SELECT barometer.quantile(y, w, repw::real[]::float8[], barometer.replicates('bootstrap'), 0.5) FROM q_bigv),
+          'replicate weights as real[] = the same weights as float8[]');
 
 -- ---- errors ---------------------------------------------------------------
 
