@@ -156,12 +156,12 @@ quantile_rank(double *X, size_t n, uint32_t k, double tol, double *work)
 				i,
 				j;
 	size_t		kk = (size_t) k + 1;	/* 1-based, as dqrdc2's k */
-	uint32_t	tick = 0;
 
 	for (j = 0; j < k; j++)
 	{
 		qraux[j] = norm2(X + j * n, n);
 		orig[j] = qraux[j] == 0.0 ? 1.0 : qraux[j];
+		core_check_interrupts();
 	}
 	for (l = 0; l < lup; l++)
 	{
@@ -228,7 +228,8 @@ quantile_rank(double *X, size_t n, uint32_t k, double tol, double *work)
 				else
 					qraux[j] = qraux[j] * sqrt(t);
 			}
-			core_poll(&tick);
+			/* each column update is O(n): look at every one */
+			core_check_interrupts();
 		}
 		qraux[l] = xl[l];
 		xl[l] = -nrmxl;
