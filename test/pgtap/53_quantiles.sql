@@ -9,9 +9,11 @@
 -- the values of test/fixtures/quantile_expected.csv (made by
 -- test/fixtures/make_quantile_fixtures.R from quantile_data.csv and
 -- quantile_repw.csv) for weights only, stratified, clustered with and
--- without fpc, every lonely-PSU policy, two stages and replicate weights,
+-- without fpc, every lonely-PSU policy, two stages and replicate weights
+-- (bootstrap, JK1, JK1 with mse),
 -- whole sample and domains (one with a single PSU, one of 1 row, one of 2
--- rows with the same value), ties, weights of 0 and missing values; one
+-- rows with the same value, one of 2 rows where R's rule gives the second
+-- value), ties, weights of 0 and missing values; one
 -- assertion per expected row and quantity (relative tolerance 1e-9, NULL
 -- where R gives NA).  Then equivalences (scalar p = array element,
 -- quantile_stratified = clusters of one row, parallel = serial, merge
@@ -94,6 +96,7 @@ FROM unnest(ARRAY['adjust', 'average', 'remove', 'certainty']) AS pol;
 SELECT pg_temp.run('two', 'quantile(y, w, stratum, psu, n_psu, fpc, ssu, n_ssu, fpc2, ''fail''', 0.95);
 SELECT pg_temp.run('rep_boot', 'quantile(y, w, repw_boot, barometer.replicates(''bootstrap'')', 0.95);
 SELECT pg_temp.run('rep_jk1', 'quantile(y, w, repw_jk1, barometer.replicates(''jk1'')', 0.95);
+SELECT pg_temp.run('rep_jk1_mse', 'quantile(y, w, repw_jk1, barometer.replicates(''jk1'', mse => true)', 0.95);
 
 CREATE TEMP TABLE qr AS
 SELECT e.*, (a.q).estimate AS a_estimate, (a.q).se AS a_se, (a.q).ci_lower AS a_ci_lower,
@@ -148,7 +151,7 @@ SELECT is((SELECT (barometer.quantile(y, w, stratum, psu, n_psu, fpc, ARRAY[0.5]
           'the order of the rows does not matter');
 -- a stratified sample is a clustered design whose PSUs are single rows
 SELECT ok(bool_and(pg_temp.rel(a.estimate, b.estimate) = 0 AND pg_temp.rel(a.se, b.se) < 1e-12
-                   AND a.df = b.df AND a.ci_lower IS NOT DISTINCT FROM b.ci_lower) AND count(*) = 18,
+                   AND a.df = b.df AND a.ci_lower IS NOT DISTINCT FROM b.ci_lower) AND count(*) = 3 * (SELECT count(DISTINCT g) FROM qv),
           'quantile_stratified = quantile with psu = the row (every domain)')
 FROM (SELECT g, u.* FROM (SELECT g, barometer.quantile_stratified(y, w, stratum, n_stratum, fpc_s,
              ARRAY[0.25, 0.5, 0.75], 0.95) AS q FROM qv GROUP BY g) s, unnest(s.q) WITH ORDINALITY AS u(p, estimate, se, ci_lower, ci_upper, level, df, n, ord)) a
