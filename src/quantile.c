@@ -78,6 +78,7 @@ typedef struct QuantCache
 	FmgrInfo	inner;			/* the tally transition's own flinfo */
 	bool		is_array;		/* the form with p float8[] and level */
 	Datum		p_datum;		/* the p argument last checked */
+	ArrayType  *p_copy;			/* its bytes (array form), once compared */
 } QuantCache;
 
 static QuantCache *
@@ -224,7 +225,17 @@ row_probs(FunctionCallInfo fcinfo, QuantCache *c, QuantAcc *q)
 	{
 		uint32		np,
 					i;
-		double	   *p = prob_array(PG_GETARG_ARRAYTYPE_P(pa), &np);
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(pa);
+		double	   *p;
+
+		/* the same bytes as the array last checked: nothing to do */
+		if (c->p_copy != NULL && VARSIZE(a) == VARSIZE(c->p_copy) &&
+			memcmp(a, c->p_copy, VARSIZE(a)) == 0)
+		{
+			c->p_datum = PG_GETARG_DATUM(pa);
+			return;
+		}
+		p = prob_array(a, &np);
 
 		if (np != q->np)
 			differs("p");
@@ -233,6 +244,10 @@ row_probs(FunctionCallInfo fcinfo, QuantCache *c, QuantAcc *q)
 				differs("p");
 		pfree(p);
 		c->p_datum = PG_GETARG_DATUM(pa);
+		if (c->p_copy != NULL)
+			pfree(c->p_copy);
+		c->p_copy = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(a));
+		memcpy(c->p_copy, a, VARSIZE(a));
 	}
 }
 
@@ -794,6 +809,7 @@ barometer_quantile_final(PG_FUNCTION_ARGS)
 				comptype;
 	TupleDesc	desc;
 	int64		nrows;
+	MemoryContext tmp;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -834,18 +850,24 @@ barometer_quantile_final(PG_FUNCTION_ARGS)
 		df_rep = replicate_df(q);
 
 	res = palloc(q->np * sizeof(QuantResult));
+	/* each probability's copy of the design is freed before the next */
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "quantile probability", ALLOCSET_DEFAULT_SIZES);
 	for (k = 0; k < q->np; k++)
 	{
 		QuantResult *r = &res[k];
 		TallySummary s;
 		QuantileCI ci;
+		MemoryContext old;
 
 		r->p = q->p[k];
 		r->estimate = r->se = r->lower = r->upper = r->df = NAN;
 		if (m == 0)
 			continue;
 		r->estimate = quantile_rule_math(x, cumw, m, W, q->p[k]);
+		old = MemoryContextSwitchTo(tmp);
 		indicator_summary(q, r->estimate, &s);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
 		r->df = q->kind == DESIGN_REPLICATE ? df_rep : s.df;
 		quantile_woodruff(x, cumw, m, W, s.estimate, sqrt(s.variance), r->df, q->level, &ci);
 		r->lower = ci.lower;
