@@ -260,7 +260,7 @@ rows_reserve(QuantAcc *q, uint64 need)
 
 	if (need <= q->cap)
 		return;
-	ncap = q->cap ? q->cap * 2 : 64;
+	ncap = q->cap ? q->cap * 2 : 8;
 	while (ncap < need)
 		ncap *= 2;
 	/* guard_realloc checks each array against barometer.max_state_bytes */
