@@ -15,8 +15,8 @@ SELECT breakdown, cells,
        to_char(100 * coverage_direct, 'FM990.0') AS "95% cover direct",
        to_char(100 * coverage_model, 'FM990.0') AS "95% cover model",
        to_char(100 * coverage_model_published, 'FM990.0') AS "cover model publ.",
-       to_char(1e4 * mse_direct, 'FM990.00') AS "MSE direct x1e4",
-       to_char(1e4 * mse_model, 'FM990.00') AS "MSE model x1e4",
+       to_char(1e4 * mse_direct, 'FM99990.00') AS "MSE direct x1e4",
+       to_char(1e4 * mse_model, 'FM99990.00') AS "MSE model x1e4",
        to_char(100 * mse_gain, 'FM990.0') AS "MSE gain %"
 FROM smallarea_evidence
 ORDER BY cells;

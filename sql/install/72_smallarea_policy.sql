@@ -40,18 +40,21 @@ CREATE FUNCTION @extschema@.fay_herriot_publication(area text[], estimate double
 	RETURNS SETOF record
 	LANGUAGE sql STABLE PARALLEL SAFE ROWS 300
 BEGIN ATOMIC
+	WITH k AS (
+		SELECT pg_catalog.count(*)::integer AS areas
+		FROM pg_catalog.unnest(fay_herriot_publication.estimate) e
+		WHERE e IS NOT NULL)
 	SELECT f.area, 'model', f.in_sample, a.n, f.estimate, f.rmse, f.cv, f.ci_lower, f.ci_upper,
 	       s.status, s.reason_en, s.reason_nl, s.policy, s.version
-	FROM @extschema@.fay_herriot(fay_herriot_publication.area, fay_herriot_publication.estimate,
+	FROM k
+	CROSS JOIN @extschema@.fay_herriot(fay_herriot_publication.area, fay_herriot_publication.estimate,
 	                             fay_herriot_publication.variance, fay_herriot_publication.covariates,
 	                             fay_herriot_publication.method, fay_herriot_publication.transform,
 	                             fay_herriot_publication.level) WITH ORDINALITY AS f
 	LEFT JOIN ROWS FROM (pg_catalog.unnest(fay_herriot_publication.area),
 	                    pg_catalog.unnest(fay_herriot_publication.n)) AS a(code, n)
 	       ON a.code OPERATOR(pg_catalog.=) f.area
-	CROSS JOIN LATERAL @extschema@.model_status(f.estimate, f.mse, a.n,
-		(SELECT pg_catalog.count(*)::integer FROM pg_catalog.unnest(fay_herriot_publication.estimate) e
-		 WHERE e IS NOT NULL),
+	CROSS JOIN LATERAL @extschema@.model_status(f.estimate, f.mse, a.n, k.areas,
 		fay_herriot_publication.policy, fay_herriot_publication.version) AS s
 	ORDER BY f.ordinality;
 END;
