@@ -8,7 +8,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(70);
+SELECT plan(71);
 
 CREATE FUNCTION pg_temp.ms(e float8, mse float8, n float8, areas int,
 		pol text DEFAULT 'model_cv', ver int DEFAULT NULL)
@@ -151,6 +151,8 @@ SELECT ok((SELECT bool_and(status = 'suppress' AND reason_en LIKE '%too few resp
 	'out-of-sample areas (n = 0) are suppressed by default');
 SELECT ok((SELECT count(DISTINCT status) FROM fhp WHERE in_sample) >= 2, 'the sample areas get more than one status');
 SELECT is((SELECT array_agg(area ORDER BY area) FROM fhp), (SELECT area FROM fhp_in), 'the areas in input order');
+SELECT is((SELECT array_agg(DISTINCT p.reason_en) FROM fhp_in, LATERAL barometer.fay_herriot_publication(area, est, var, NULL, x) p),
+	ARRAY['model-based estimate: number of respondents in the area unknown'], 'n NULL: respondents unknown in every area');
 
 -- the fit of this data set cycled between 0 and 3.0e-4 under truncated
 -- Fisher scoring (and did not converge); safeguarded scoring finds the REML
