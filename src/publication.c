@@ -202,7 +202,8 @@ barometer_policy_lookup(FmgrInfo *flinfo, const char *name, bool version_null,
 void
 barometer_policy_check_applies(const PolicyRow *row, const char *name, int object, int kind)
 {
-	static const char *const what[] = {NULL, "an estimate", "a count", "a magnitude"};
+	static const char *const what[] = {NULL, "an estimate", "a count", "a magnitude",
+	"a model-based estimate"};
 
 	if (!policy_kind_applies(row->kind, object))
 		ereport(ERROR,
@@ -211,7 +212,8 @@ barometer_policy_check_applies(const PolicyRow *row, const char *name, int objec
 						name, policy_kind_name(row->kind), what[object]),
 				 errhint("nchs2017, cv_bands and min_respondents policies judge tallies and estimates "
 						 "(publication_status); count_threshold policies judge counts (count_status); "
-						 "dominance and p_percent policies judge magnitudes (publication_status of a magnitude).")));
+						 "dominance and p_percent policies judge magnitudes (publication_status of a magnitude); "
+						 "model_cv policies judge model-based estimates (model_status).")));
 	if (object == POLICY_FOR_TALLY && row->kind == POLICY_NCHS2017 && kind != TALLY_PROPORTION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -262,7 +262,9 @@ fh_fit(const FhInput *in, FhFit *fit, DesignRealloc fn, void *ctx)
 	FhWork		k;
 	double	   *buf;
 	double		A,
-				logdet_xx = 0;
+				logdet_xx = 0,
+				lo = -1,		/* the root's bracket: -1, no lower bound yet */
+				hi = INFINITY;
 	int			it;
 
 	memset(fit, 0, sizeof(*fit));
@@ -347,8 +349,44 @@ fh_fit(const FhInput *in, FhFit *fit, DesignRealloc fn, void *ctx)
 		}
 		score_info(&k, in->method, &score, &info);
 		next = A + score / info;
-		if (next < 0)
+
+		/*
+		 * Safeguarded scoring: the root lies above every A with a positive
+		 * score (lo) and below every A with a negative one (hi); a step
+		 * that leaves that bracket bisects it instead.  A step below 0 is
+		 * 0 when the score at 0 is not positive (the estimate on the
+		 * boundary); otherwise the root lies in (0, A).  Plain truncation
+		 * at 0 can cycle for ever between 0 and A when scoring from 0
+		 * overshoots back to A.
+		 */
+		if (score > 0)
+			lo = A;
+		else if (score < 0)
+			hi = A;
+		if (next < 0 && lo < 0)
+		{
+			double		score0,
+						info0;
+
 			next = 0;
+			if (A > 0)
+			{
+				if (!evaluate(&k, 0, false))
+				{
+					fit->status = FH_SINGULAR;
+					fn(ctx, buf, 0);
+					return;
+				}
+				score_info(&k, in->method, &score0, &info0);
+				if (score0 > 0)
+				{
+					lo = 0;
+					next = A / 2;
+				}
+			}
+		}
+		else if (lo >= 0 && isfinite(hi) && (next <= lo || next >= hi))
+			next = (lo + hi) / 2;
 		fit->iterations = it;
 		if (fabs(next - A) <= in->tol * fmax(1.0, A))
 		{

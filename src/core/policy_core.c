@@ -18,10 +18,10 @@
 
 static const char *const kind_names[] = {
 	NULL, "nchs2017", "cv_bands", "min_respondents", "count_threshold",
-	"dominance", "p_percent"
+	"dominance", "p_percent", "model_cv"
 };
 
-#define NKINDS 6
+#define NKINDS 7
 #define KBIT(k) (1u << (k))
 
 int
@@ -55,6 +55,8 @@ policy_kind_applies(int kind, int object)
 		case POLICY_DOMINANCE:
 		case POLICY_P_PERCENT:
 			return object == POLICY_FOR_MAGNITUDE;
+		case POLICY_MODEL_CV:
+			return object == POLICY_FOR_MODEL;
 	}
 	return false;
 }
@@ -76,7 +78,8 @@ typedef struct PolicyParam
 } PolicyParam;
 
 static const PolicyParam params[] = {
-	{"min_n", KBIT(POLICY_NCHS2017) | KBIT(POLICY_CV_BANDS) | KBIT(POLICY_MIN_RESPONDENTS),
+	{"min_n", KBIT(POLICY_NCHS2017) | KBIT(POLICY_CV_BANDS) | KBIT(POLICY_MIN_RESPONDENTS) |
+	KBIT(POLICY_MODEL_CV),
 	offsetof(PolicyRow, min_n), 0, false, 1e15, false, false},
 	{"max_width", KBIT(POLICY_NCHS2017), offsetof(PolicyRow, max_width), 0, true, 1, false, false},
 	{"rel_width_floor", KBIT(POLICY_NCHS2017), offsetof(PolicyRow, rel_width_floor), 0, false, 1, false, false},
@@ -85,8 +88,10 @@ static const PolicyParam params[] = {
 	{"level", KBIT(POLICY_NCHS2017), offsetof(PolicyRow, level), 0, true, 0.999999, false, false},
 	{"complement", KBIT(POLICY_NCHS2017) | KBIT(POLICY_COUNT_THRESHOLD),
 	offsetof(PolicyRow, complement), 0, false, 1, true, false},
-	{"publish_max_cv", KBIT(POLICY_CV_BANDS), offsetof(PolicyRow, publish_max_cv), 0, true, 1e6, false, false},
-	{"warn_max_cv", KBIT(POLICY_CV_BANDS), offsetof(PolicyRow, warn_max_cv), 0, true, 1e6, false, false},
+	{"publish_max_cv", KBIT(POLICY_CV_BANDS) | KBIT(POLICY_MODEL_CV),
+	offsetof(PolicyRow, publish_max_cv), 0, true, 1e6, false, false},
+	{"warn_max_cv", KBIT(POLICY_CV_BANDS) | KBIT(POLICY_MODEL_CV),
+	offsetof(PolicyRow, warn_max_cv), 0, true, 1e6, false, false},
 	{"threshold", KBIT(POLICY_COUNT_THRESHOLD), offsetof(PolicyRow, threshold), 1, false, 1e15, false, false},
 	{"group_disclosure", KBIT(POLICY_COUNT_THRESHOLD), offsetof(PolicyRow, group_disclosure), 0, false, 1, true, false},
 	{"n", KBIT(POLICY_DOMINANCE), offsetof(PolicyRow, n), 1, false, 100, false, true},
@@ -94,6 +99,7 @@ static const PolicyParam params[] = {
 	{"p", KBIT(POLICY_P_PERCENT), offsetof(PolicyRow, p), 0, true, 1e6, false, false},
 	{"min_contributors", KBIT(POLICY_DOMINANCE) | KBIT(POLICY_P_PERCENT),
 	offsetof(PolicyRow, min_contributors), 0, false, 1e15, false, false},
+	{"min_areas", KBIT(POLICY_MODEL_CV), offsetof(PolicyRow, min_areas), 0, false, 1e15, false, false},
 };
 
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
@@ -136,6 +142,12 @@ policy_defaults(PolicyRow *row, int kind)
 			row->p = 10;
 			row->min_contributors = 3;
 			break;
+		case POLICY_MODEL_CV:
+			row->min_n = 5;
+			row->min_areas = 30;
+			row->publish_max_cv = 16.5;
+			row->warn_max_cv = 33.3;
+			break;
 	}
 }
 
@@ -156,6 +168,8 @@ policy_param_names(int kind)
 			return "n, k, min_contributors";
 		case POLICY_P_PERCENT:
 			return "p, min_contributors";
+		case POLICY_MODEL_CV:
+			return "min_n, min_areas, publish_max_cv, warn_max_cv";
 	}
 	return "";
 }
@@ -198,7 +212,8 @@ policy_param_set(PolicyRow *row, const char *key, double value, bool is_bool,
 bool
 policy_check(const PolicyRow *row, char *err, size_t errlen)
 {
-	if (row->kind == POLICY_CV_BANDS && row->warn_max_cv < row->publish_max_cv)
+	if ((row->kind == POLICY_CV_BANDS || row->kind == POLICY_MODEL_CV) &&
+		row->warn_max_cv < row->publish_max_cv)
 	{
 		snprintf(err, errlen, "warn_max_cv (%g) is below publish_max_cv (%g).",
 				 row->warn_max_cv, row->publish_max_cv);

@@ -25,17 +25,20 @@ typedef enum PolicyKind
 	POLICY_MIN_RESPONDENTS,		/* n below a threshold */
 	POLICY_COUNT_THRESHOLD,		/* register counts: 1 .. threshold - 1 */
 	POLICY_DOMINANCE,			/* magnitudes: (n, k) dominance */
-	POLICY_P_PERCENT			/* magnitudes: p% rule */
+	POLICY_P_PERCENT,			/* magnitudes: p% rule */
+	POLICY_MODEL_CV				/* model-based estimates: CV of the root MSE
+								 * (policy_model.c) */
 } PolicyKind;
 
-#define POLICY_KIND_NAMES "nchs2017, cv_bands, min_respondents, count_threshold, dominance, p_percent"
+#define POLICY_KIND_NAMES "nchs2017, cv_bands, min_respondents, count_threshold, dominance, p_percent, model_cv"
 
 /* what a policy judges */
 typedef enum PolicyObject
 {
 	POLICY_FOR_TALLY = 1,		/* an estimate with its variance */
 	POLICY_FOR_COUNT,			/* a register count (and its total) */
-	POLICY_FOR_MAGNITUDE		/* a sum of contributions */
+	POLICY_FOR_MAGNITUDE,		/* a sum of contributions */
+	POLICY_FOR_MODEL			/* a model-based (small-area) estimate */
 } PolicyObject;
 
 /* statuses, in increasing severity */
@@ -55,7 +58,8 @@ typedef struct PolicyRow
 {
 	int			kind;			/* PolicyKind */
 	double		min_n;			/* nchs2017 30 (min of n and n_eff);
-								 * cv_bands 10; min_respondents 30 */
+								 * cv_bands 10; min_respondents 30;
+								 * model_cv 5 (respondents in the area) */
 	double		max_width;		/* nchs2017: 0.30 */
 	double		rel_width_floor;	/* nchs2017: 0.05 */
 	double		max_rel_width;	/* nchs2017: 1.30 */
@@ -63,8 +67,8 @@ typedef struct PolicyRow
 	double		level;			/* nchs2017: 0.95 */
 	double		complement;		/* nchs2017: footnote the complement (0/1);
 								 * count_threshold: complement rule (0/1) */
-	double		publish_max_cv; /* cv_bands, percent: 16.5 */
-	double		warn_max_cv;	/* cv_bands, percent: 33.3 */
+	double		publish_max_cv; /* cv_bands, model_cv, percent: 16.5 */
+	double		warn_max_cv;	/* cv_bands, model_cv, percent: 33.3 */
 	double		threshold;		/* count_threshold: 5 (counts 1 .. 4) */
 	double		group_disclosure;	/* count_threshold: flag a total in one
 									 * cell (0/1) */
@@ -72,6 +76,7 @@ typedef struct PolicyRow
 	double		k;				/* dominance: percent of the total */
 	double		p;				/* p_percent: percent */
 	double		min_contributors;	/* dominance, p_percent: 3 */
+	double		min_areas;		/* model_cv: 30 areas with a sample */
 } PolicyRow;
 
 #define PUB_REASON_LEN 200
@@ -139,6 +144,23 @@ extern bool publication_count(double count, double total, const PolicyRow *pol,
 							  PubDecision *d);
 extern bool publication_magnitude(const MagFigures *m, const PolicyRow *pol,
 								  PubDecision *d);
+
+/*
+ * The figures behind a model-based decision (policy_model.c): the estimate
+ * and its MSE (NaN: undefined), the respondents in the area and the areas
+ * with a sample in the model (NaN: unknown).
+ */
+typedef struct ModelFigures
+{
+	double		estimate;
+	double		mse;
+	double		n;
+	double		areas;
+} ModelFigures;
+
+/* model_cv: false when the policy is not of that kind */
+extern bool publication_model(const ModelFigures *m, const PolicyRow *pol,
+							  PubDecision *d);
 
 /* NCHS 2017 in two steps, for the unit tests */
 extern void pub_nchs_figures(const TallySummary *s, const PolicyRow *pol,
