@@ -544,8 +544,9 @@ copy_array(ArrayType *a)
 }
 
 /*
- * The categories and excluded codes of this row (arguments 2 and 3),
- * checked against those of the call site's earlier rows.
+ * The categories and excluded codes of this row (arguments 2 and 3), and
+ * their lookup table, kept for the next rows of the call site (the group's
+ * state checks that its rows agree).
  */
 static void
 row_codes(FunctionCallInfo fcinfo, DistrCache *c)
@@ -570,11 +571,16 @@ row_codes(FunctionCallInfo fcinfo, DistrCache *c)
 		excl = PG_GETARG_ARRAYTYPE_P(3);
 	if (c->cats != NULL && same_array(c->cats, cats) && same_array(c->excl, excl))
 		return;
+	/* new codes at this call site (another group): the state checks them */
 	if (c->cats != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("categories or excluded codes differ between rows"),
-				 errdetail("Every row of a distribution must give the same categories and excluded codes.")));
+	{
+		pfree(c->cats);
+		if (c->excl)
+			pfree(c->excl);
+		pfree(c->codes);
+		pfree(c->sorted);
+		c->cats = c->excl = NULL;
+	}
 	codes = codes_arg(cats, "categories", &K);
 	if (excl)
 		ex = codes_arg(excl, "excluded", &E);
@@ -684,7 +690,8 @@ trans_state(FunctionCallInfo fcinfo, DistrCache *c)
 		if (a->K != c->K || a->E != c->E || memcmp(a->codes, c->codes, sizeof(int32) * (c->K + c->E)) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("categories or excluded codes differ between rows")));
+					 errmsg("categories or excluded codes differ between rows"),
+					 errdetail("Every row of a distribution must give the same categories and excluded codes.")));
 		return a;
 	}
 	return distr_acc_new(aggcontext, c->K, c->E, c->codes);
