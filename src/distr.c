@@ -656,24 +656,31 @@ distr_cache(FunctionCallInfo fcinfo)
 	return c;
 }
 
-/* the category index of the row's item: -1 missing or excluded */
+/* the category index of an item value: -1 excluded */
 static int
-row_category(FunctionCallInfo fcinfo, DistrCache *c)
+code_category(DistrCache *c, int32 code)
 {
 	CodeIdx		key,
 			   *hit;
 
-	if (PG_ARGISNULL(1))
-		return -1;
-	key.code = PG_GETARG_INT32(1);
+	key.code = code;
 	hit = bsearch(&key, c->sorted, c->K + c->E, sizeof(CodeIdx), cmp_code);
 	if (hit == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("item value %d is not a category of the distribution", key.code),
+				 errmsg("item value %d is not a category of the distribution", code),
 				 errdetail("It is neither in categories nor in excluded."),
 				 errhint("Add it to categories (counted in the denominator) or to excluded (left out), or map it to NULL (missing).")));
 	return hit->index;
+}
+
+/* the category index of the row's item: -1 missing or excluded */
+static int
+row_category(FunctionCallInfo fcinfo, DistrCache *c)
+{
+	if (PG_ARGISNULL(1))
+		return -1;
+	return code_category(c, PG_GETARG_INT32(1));
 }
 
 static DistrAcc *
@@ -1323,4 +1330,229 @@ barometer_distribution_test(PG_FUNCTION_ARGS)
 		values[i] = Float8GetDatum(x[i]);
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---- many items at once (wide microdata), weights-only designs --------- */
+
+/*
+ * distribution(items integer[], categories, excluded, w [, n_sample]):
+ * element m is exactly distribution(items[m], categories, excluded, w
+ * [, n_sample]).  The state: M items x K category sums (TallyCore), item
+ * m's category k at m K + k, after the codes; serialised as its bytes.
+ */
+typedef struct DItemsAcc
+{
+	int32		M;
+	int32		K;
+	int32		E;
+	int32		design;			/* DESIGN_WEIGHTS or DESIGN_WEIGHTS_DOMAIN */
+	int64		n_sample;
+	/* int32 codes[K + E], padding to 8, TallyCore cores[M K] */
+} DItemsAcc;
+
+#define DITEMS_CODES(a)		((int32 *) ((char *) (a) + sizeof(DItemsAcc)))
+#define DITEMS_CORES_OFF(k, e)	TYPEALIGN(8, sizeof(DItemsAcc) + sizeof(int32) * ((k) + (e)))
+#define DITEMS_CORES(a)		((TallyCore *) ((char *) (a) + DITEMS_CORES_OFF((a)->K, (a)->E)))
+#define DITEMS_SIZE(m, k, e)	(DITEMS_CORES_OFF(k, e) + sizeof(TallyCore) * (Size) (m) * (k))
+
+PG_FUNCTION_INFO_V1(barometer_distribution_items_trans);
+Datum
+barometer_distribution_items_trans(PG_FUNCTION_ARGS)
+{
+	DistrCache *c = distr_cache(fcinfo);
+	MemoryContext aggcontext;
+	DItemsAcc  *a;
+	ArrayType  *items;
+	bool		domain = PG_NARGS() > 5;
+	int64		n_sample = 0;
+	int			M,
+				m,
+				k;
+	int32	   *v;
+	bits8	   *nulls;
+	double		w;
+	TallyCore  *cores;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "distribution transition function called outside an aggregate");
+	row_codes(fcinfo, c);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the array of items must not be NULL"),
+				 errdetail("Give an array of NULLs for a row whose answers are all missing.")));
+	items = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(items) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("the array of items must have one dimension"),
+				 errdetail("It has %d.", ARR_NDIM(items))));
+	M = ARR_NDIM(items) == 0 ? 0 : ARR_DIMS(items)[0];
+	w = tally_arg_weight(fcinfo, 4);
+	a = PG_ARGISNULL(0) ? NULL : (DItemsAcc *) PG_GETARG_POINTER(0);
+	if (domain)
+	{
+		n_sample = tally_arg_count(fcinfo, 5, "n_sample", true);
+		tally_same_n_sample(a ? a->n_sample : 0, n_sample);
+	}
+	if (a == NULL)
+	{
+		guard_array((uint64) M * c->K, sizeof(TallyCore), "the state of an array of distributions");
+		a = MemoryContextAllocZero(aggcontext, DITEMS_SIZE(M, c->K, c->E));
+		a->M = M;
+		a->K = c->K;
+		a->E = c->E;
+		a->design = domain ? DESIGN_WEIGHTS_DOMAIN : DESIGN_WEIGHTS;
+		a->n_sample = n_sample;
+		memcpy(DITEMS_CODES(a), c->codes, sizeof(int32) * (c->K + c->E));
+		for (m = 0; m < M * c->K; m++)
+			tally_core_init(&DITEMS_CORES(a)[m], TALLY_PROPORTION);
+	}
+	else if (a->M != M)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("the arrays of items differ in length between rows"),
+				 errdetail("The arrays have %d and %d elements; element m must be the same item on every row.",
+						   a->M, M)));
+	else if (a->K != c->K || a->E != c->E ||
+			 memcmp(DITEMS_CODES(a), c->codes, sizeof(int32) * (c->K + c->E)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("categories or excluded codes differ between rows"),
+				 errdetail("Every row of a distribution must give the same categories and excluded codes.")));
+	if (ARR_ELEMTYPE(items) != INT4OID)
+		elog(ERROR, "distribution items must be integer[]");
+	cores = DITEMS_CORES(a);
+	nulls = ARR_NULLBITMAP(items);
+	v = (int32 *) ARR_DATA_PTR(items);
+	for (m = 0; m < M; m++)
+	{
+		int			cat;
+		TallyCore  *t = cores + (Size) m * a->K;
+
+		if (nulls != NULL && !(nulls[m / 8] & (1 << (m % 8))))
+			cat = -1;
+		else
+			cat = code_category(c, *v++);
+		for (k = 0; k < a->K; k++)
+		{
+			if (cat < 0)
+				tally_core_add_missing(&t[k]);
+			else
+				tally_core_add_prop(&t[k], cat == k, w);
+		}
+	}
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(barometer_distribution_items_combine);
+Datum
+barometer_distribution_items_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	DItemsAcc  *a,
+			   *b;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "combine function called outside an aggregate");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	b = (DItemsAcc *) PG_GETARG_POINTER(1);
+	if (PG_ARGISNULL(0))
+	{
+		a = MemoryContextAlloc(aggcontext, DITEMS_SIZE(b->M, b->K, b->E));
+		memcpy(a, b, DITEMS_SIZE(b->M, b->K, b->E));
+		PG_RETURN_POINTER(a);
+	}
+	a = (DItemsAcc *) PG_GETARG_POINTER(0);
+	if (a->M != b->M || a->K != b->K || a->E != b->E ||
+		memcmp(DITEMS_CODES(a), DITEMS_CODES(b), sizeof(int32) * (a->K + a->E)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine distributions of different items or categories")));
+	tally_same_n_sample(a->n_sample, b->n_sample);
+	for (i = 0; i < a->M * a->K; i++)
+		tally_core_merge(&DITEMS_CORES(a)[i], &DITEMS_CORES(b)[i]);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(barometer_distribution_items_serialize);
+Datum
+barometer_distribution_items_serialize(PG_FUNCTION_ARGS)
+{
+	DItemsAcc  *a = (DItemsAcc *) PG_GETARG_POINTER(0);
+	Size		size = DITEMS_SIZE(a->M, a->K, a->E);
+	bytea	   *b = palloc(VARHDRSZ + size);
+
+	SET_VARSIZE(b, VARHDRSZ + size);
+	memcpy(VARDATA(b), a, size);
+	PG_RETURN_BYTEA_P(b);
+}
+
+PG_FUNCTION_INFO_V1(barometer_distribution_items_deserialize);
+Datum
+barometer_distribution_items_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	Size		size = VARSIZE_ANY_EXHDR(b);
+	DItemsAcc  *a;
+
+	if (size < sizeof(DItemsAcc))
+		elog(ERROR, "malformed distribution items state");
+	a = palloc(size);
+	memcpy(a, VARDATA_ANY(b), size);
+	if (a->M < 0 || a->K < 1 || a->E < 0 || DITEMS_SIZE(a->M, a->K, a->E) != size)
+		elog(ERROR, "malformed distribution items state");
+	PG_RETURN_POINTER(a);
+}
+
+/* the distributions, each what the one-item aggregate would store */
+PG_FUNCTION_INFO_V1(barometer_distribution_items_final);
+Datum
+barometer_distribution_items_final(PG_FUNCTION_ARGS)
+{
+	DItemsAcc  *a;
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+	Tally	  **t;
+	int			m,
+				k;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	a = (DItemsAcc *) PG_GETARG_POINTER(0);
+	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "distribution_items_final: cannot determine the result type");
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	elems = palloc(Max(a->M, 1) * sizeof(Datum));
+	t = palloc(sizeof(Tally *) * a->K);
+	for (m = 0; m < a->M; m++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < a->K; k++)
+		{
+			t[k] = tally_new(TALLY_PROPORTION);
+			t[k]->core = DITEMS_CORES(a)[(Size) m * a->K + k];
+			tally_core_finish(&t[k]->core);
+			if (a->design == DESIGN_WEIGHTS_DOMAIN)
+			{
+				t[k]->dh.kind = DESIGN_WEIGHTS_DOMAIN;
+				t[k]->dh.lonely = LONELY_FAIL;
+				t[k]->dh.n_sample = a->n_sample;
+				tally_check_domain_rows(a->n_sample, t[k]->core.n + t[k]->core.n_missing);
+			}
+			tally_check_result(t[k], "distribution");
+		}
+		elems[m] = PointerGetDatum(distr_build(a->K, a->E, DITEMS_CODES(a), DITEMS_CODES(a) + a->K, t));
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, a->M, elemtype, typlen, typbyval, typalign));
 }

@@ -246,3 +246,44 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.publication_status(@extschema@.distribution, text, integer) IS
 	'status of every category, suppressed together: one suppressed category suppresses the distribution';
+
+-- many items at once (wide microdata), weights-only designs: element m is
+-- exactly distribution(items[m], categories, excluded, w [, n_sample])
+CREATE FUNCTION @extschema@.distribution_items_trans(internal, integer[], integer[], integer[],
+		double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_distribution_items_trans'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.distribution_items_trans(internal, integer[], integer[], integer[],
+		double precision, bigint)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_distribution_items_trans'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.distribution_items_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_distribution_items_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.distribution_items_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_distribution_items_serialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.distribution_items_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_distribution_items_deserialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.distribution_items_final(internal) RETURNS @extschema@.distribution[]
+	AS 'MODULE_PATHNAME', 'barometer_distribution_items_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.distribution(items integer[], categories integer[], excluded integer[],
+		w double precision) (
+	SFUNC = @extschema@.distribution_items_trans, STYPE = internal, SSPACE = 16384,
+	COMBINEFUNC = @extschema@.distribution_items_combine,
+	SERIALFUNC = @extschema@.distribution_items_serialize,
+	DESERIALFUNC = @extschema@.distribution_items_deserialize,
+	FINALFUNC = @extschema@.distribution_items_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.distribution(integer[], integer[], integer[], double precision) IS
+	'one distribution per array element (element m: distribution(items[m], categories, excluded, w)); weights-only design';
+CREATE AGGREGATE @extschema@.distribution(items integer[], categories integer[], excluded integer[],
+		w double precision, n_sample bigint) (
+	SFUNC = @extschema@.distribution_items_trans, STYPE = internal, SSPACE = 16384,
+	COMBINEFUNC = @extschema@.distribution_items_combine,
+	SERIALFUNC = @extschema@.distribution_items_serialize,
+	DESERIALFUNC = @extschema@.distribution_items_deserialize,
+	FINALFUNC = @extschema@.distribution_items_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.distribution(integer[], integer[], integer[], double precision, bigint) IS
+	'one distribution per array element (element m: distribution(items[m], categories, excluded, w, n_sample)); domain of a weights-only sample';

@@ -102,7 +102,7 @@ SELECT e.*,
 SELECT plan(
     (SELECT count(DISTINCT (design, denom, domain, quantity))::integer FROM cmp) + 1
     + (SELECT count(DISTINCT (design, denom, relation))::integer FROM distr_tests) + 1
-    + 49);
+    + 52);
 
 SELECT is((SELECT count(*) FROM cmp WHERE actual IS NULL), 0::bigint,
           'every expected value has a value from barometer');
@@ -175,6 +175,27 @@ SELECT is(count(*) FILTER (WHERE a IS DISTINCT FROM b), 0::bigint,
   FROM (SELECT barometer.category(barometer.distribution(item, '{1,2,3,4,5}', '{9}', w, stratum, psu, n_psu, fpc1, 'adjust' ORDER BY id), k)::text AS a,
                barometer.tally(CASE WHEN item = 9 THEN NULL ELSE item = k END, w, stratum, psu, n_psu, fpc1, 'adjust' ORDER BY id)::text AS b
           FROM prep, generate_series(1, 5) k WHERE dataset = 'lonely' GROUP BY dom, k) x;
+
+-- many items at once: element m of the array form = the one-item aggregate, bit for bit
+CREATE TEMP TABLE wide AS
+SELECT p.*, ARRAY[item, CASE WHEN item = 9 THEN 1 ELSE 6 - item END, CASE WHEN id % 3 = 0 THEN NULL ELSE 9 END] AS items
+  FROM prep p WHERE dataset = 'main';
+SELECT is(count(*) FILTER (WHERE (g.a)[m]::text IS DISTINCT FROM g.b[m]), 0::bigint,
+          'array form: element m = distribution(items[m], ...) for 3 items x 4 groups, bit for bit')
+  FROM (SELECT dom, barometer.distribution(items, '{1,2,3,4,5}', '{9}', w, n_sample ORDER BY id) AS a,
+               ARRAY[barometer.distribution(items[1], '{1,2,3,4,5}', '{9}', w, n_sample ORDER BY id)::text,
+                     barometer.distribution(items[2], '{1,2,3,4,5}', '{9}', w, n_sample ORDER BY id)::text,
+                     barometer.distribution(items[3], '{1,2,3,4,5}', '{9}', w, n_sample ORDER BY id)::text] AS b
+          FROM wide GROUP BY ROLLUP (dom)) g, generate_series(1, 3) m;
+SELECT is(count(*) FILTER (WHERE (g.a)[m]::text IS DISTINCT FROM g.b[m]), 0::bigint,
+          'array form without n_sample: element m = distribution(items[m], ...), bit for bit')
+  FROM (SELECT barometer.distribution(items, '{1,2,3,4,5,9}', NULL, w ORDER BY id) AS a,
+               ARRAY[barometer.distribution(items[1], '{1,2,3,4,5,9}', NULL, w ORDER BY id)::text,
+                     barometer.distribution(items[2], '{1,2,3,4,5,9}', NULL, w ORDER BY id)::text,
+                     barometer.distribution(items[3], '{1,2,3,4,5,9}', NULL, w ORDER BY id)::text] AS b
+          FROM wide) g, generate_series(1, 3) m;
+SELECT throws_ok($$SELECT barometer.distribution(CASE WHEN id < 5 THEN ARRAY[item] ELSE ARRAY[item, item] END, '{1,2,3,4,5,9}', NULL, w) FROM wide$$,
+                 '2202E', 'the arrays of items differ in length between rows', 'array form: arrays of different lengths');
 
 -- the diagonal of vcov is each category tally's variance, exactly; the
 -- readers of report() are the tally readers
@@ -290,21 +311,23 @@ CREATE TEMP TABLE par AS
 SELECT 'cluster' AS design, barometer.distribution(item, '{1,2,3,4,5}', '{9}', w, stratum, psu, n_psu, fpc1) AS d FROM distr_par
 UNION ALL SELECT 'weights', barometer.distribution(item, '{1,2,3,4,5,9}', NULL, w) FROM distr_par
 UNION ALL SELECT 'jk1', barometer.distribution(item, '{1,2,3,4,5}', '{9}', w, repw, barometer.replicates('jk1')) FROM distr_par
-UNION ALL SELECT 'stratified', barometer.distribution_stratified(item, '{1,2,3,4,5}', '{9}', w, stratum, n_stratum, fpcs) FROM distr_par;
+UNION ALL SELECT 'stratified', barometer.distribution_stratified(item, '{1,2,3,4,5}', '{9}', w, stratum, n_stratum, fpcs) FROM distr_par
+UNION ALL SELECT 'array', (barometer.distribution(ARRAY[item, 6 - item], '{1,2,3,4,5}', '{9,-3}', w, n_sample))[2] FROM distr_par;
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE ser AS
 SELECT 'cluster' AS design, barometer.distribution(item, '{1,2,3,4,5}', '{9}', w, stratum, psu, n_psu, fpc1) AS d FROM distr_par
 UNION ALL SELECT 'weights', barometer.distribution(item, '{1,2,3,4,5,9}', NULL, w) FROM distr_par
 UNION ALL SELECT 'jk1', barometer.distribution(item, '{1,2,3,4,5}', '{9}', w, repw, barometer.replicates('jk1')) FROM distr_par
-UNION ALL SELECT 'stratified', barometer.distribution_stratified(item, '{1,2,3,4,5}', '{9}', w, stratum, n_stratum, fpcs) FROM distr_par;
+UNION ALL SELECT 'stratified', barometer.distribution_stratified(item, '{1,2,3,4,5}', '{9}', w, stratum, n_stratum, fpcs) FROM distr_par
+UNION ALL SELECT 'array', (barometer.distribution(ARRAY[item, 6 - item], '{1,2,3,4,5}', '{9,-3}', w, n_sample))[2] FROM distr_par;
 -- the sums are exact (double-double), so the order of the rows does not show
 SELECT is((SELECT count(*) FROM par p JOIN ser s USING (design)
             WHERE barometer.estimates(p.d) = barometer.estimates(s.d)
-              AND barometer.n(barometer.category(p.d, 1)) = barometer.n(barometer.category(s.d, 1))), 4::bigint,
-          'parallel = serial: estimates and n of four designs');
+              AND barometer.n(barometer.category(p.d, 1)) = barometer.n(barometer.category(s.d, 1))), 5::bigint,
+          'parallel = serial: estimates and n of five designs (one an array form)');
 SELECT ok((SELECT max(abs(a - b) / abs(b)) FROM par p JOIN ser s USING (design),
                   unnest(barometer.vcov(p.d), barometer.vcov(s.d)) u(a, b)) <= 1e-13,
-          'parallel = serial: vcov of four designs');
+          'parallel = serial: vcov of five designs');
 
 -------------------------------------------------------------------------------
 -- Publication status: suppressed together
