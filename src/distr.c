@@ -731,6 +731,8 @@ trans_delegate(FunctionCallInfo fcinfo, PGFunction target)
 	{
 		Datum		r;
 
+		if ((k & 1023) == 1023)
+			CHECK_FOR_INTERRUPTS();
 		InitFunctionCallInfoData(*f, &c->flinfo, nargs, fcinfo->fncollation, fcinfo->context, NULL);
 		f->args[0].value = PointerGetDatum(a->acc[k]);
 		f->args[0].isnull = a->acc[k] == NULL;
@@ -1430,6 +1432,8 @@ barometer_distribution_items_trans(PG_FUNCTION_ARGS)
 		int			cat;
 		TallyCore  *t = cores + (Size) m * a->K;
 
+		if ((m & 255) == 255)
+			CHECK_FOR_INTERRUPTS();
 		if (nulls != NULL && !(nulls[m / 8] & (1 << (m % 8))))
 			cat = -1;
 		else

@@ -438,7 +438,8 @@ cov_weights(const DistrPart *const *groups, uint32_t G, uint32_t K, const dd_t *
 {
 	uint32_t	GK = G * K,
 				x,
-				y;
+				y,
+				tick = 0;
 
 	out->df = 0;
 	for (x = 0; x < G; x++)
@@ -456,9 +457,12 @@ cov_weights(const DistrPart *const *groups, uint32_t G, uint32_t K, const dd_t *
 			const TallyCore *cx = groups[gx][x % K].core,
 					   *cy = groups[gy][y % K].core;
 			const Design *d = groups[gx][0].d;
-			double		N = d->kind == DESIGN_WEIGHTS_DOMAIN ? (double) d->n_sample :
+			double		N,
+						v;
+
+			core_poll(&tick);
+			N = d->kind == DESIGN_WEIGHTS_DOMAIN ? (double) d->n_sample :
 				(double) (cx->n + cx->n_missing);
-			double		v;
 
 			if (gx != gy)
 				v = 0.0;
@@ -581,6 +585,7 @@ cov_stratified(const DistrPart *const *groups, uint32_t G, uint32_t K, const dd_
 				VarRule		rule;
 				double		v;
 
+				core_poll(&tick);
 				if (s == NULL || t == NULL)
 					sxy = zero;
 				else
@@ -724,7 +729,8 @@ distr_wald(const double *d, const double *S, uint32_t K, double ddf, double *wor
 	uint32_t	q = K - 1,
 				i,
 				j,
-				k;
+				k,
+				tick = 0;
 	double	   *L = work,
 			   *u = work + (size_t) K * K;
 	double		x2 = 0;
@@ -739,6 +745,7 @@ distr_wald(const double *d, const double *S, uint32_t K, double ddf, double *wor
 		{
 			double		s = S[i * K + j];
 
+			core_poll(&tick);
 			for (k = 0; k < j; k++)
 				s -= L[i * q + k] * L[j * q + k];
 			if (i == j)
