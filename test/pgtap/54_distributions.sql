@@ -102,7 +102,7 @@ SELECT e.*,
 SELECT plan(
     (SELECT count(DISTINCT (design, denom, domain, quantity))::integer FROM cmp) + 1
     + (SELECT count(DISTINCT (design, denom, relation))::integer FROM distr_tests) + 1
-    + 52);
+    + 60);
 
 SELECT is((SELECT count(*) FROM cmp WHERE actual IS NULL), 0::bigint,
           'every expected value has a value from barometer');
@@ -283,6 +283,13 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
 	RETURN SQLSTATE;
 END $f$;
+CREATE FUNCTION pg_temp.text_state(lit text) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+	PERFORM lit::barometer.distribution;
+	RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END $f$;
 SELECT is(count(*) FILTER (WHERE pg_temp.load(barometer.distribution_send(d)) IS NOT NULL), 0::bigint,
           'the binary form of every distribution loads')
   FROM got;
@@ -394,6 +401,43 @@ SELECT throws_ok($$SELECT 'v1 categories={1,2} excluded={} {v2 proportion n=2 mi
 SELECT is('v1 categories={1,2} excluded={9} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=1:0 swyy=1:0 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=2:0 swyy=2:0 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}'::barometer.distribution::text,
           'v1 categories={1,2} excluded={9} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=1:0 swyy=1:0 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=2:0 swyy=2:0 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}',
           'a hand-written distribution reads back as written');
+
+-- malformed text: 22P02 for every one of these
+SELECT is(string_agg(DISTINCT st, ','), '22P02', 'every malformed text literal: 22P02')
+  FROM (SELECT pg_temp.text_state(lit) AS st
+          FROM unnest(ARRAY[
+              '', 'v1', 'v1 ', 'v0 categories={1} excluded={}', 'v1 categories={1}',
+              'v1 categories=1 excluded={}', 'v1 categories={a} excluded={}',
+              'v1 categories={1,} excluded={}', 'v1 categories={1} excluded={} ',
+              'v1 categories={1} excluded={}', 'v1 categories={1} excluded={} {',
+              'v1 categories={1} excluded={} {x}', 'v1 categories={99999999999} excluded={} {x}',
+              'v1 categories={1,2} excluded={2} {x} {y}',
+              'v1 categories={1} excluded={} {v2 proportion n=1 missing=0 positive=1 sw=1:0 swy=1:0 swyy=1:0 sww=1:0 swwy=1:0 swwyy=1:0 design=weights} x',
+              'v1 categories={1} excluded={} {v2 mean n=1 missing=0 positive=1 sw=1:0 swy=1:0 swyy=1:0 sww=1:0 swwy=1:0 swwyy=1:0 design=weights}',
+              'v1 categories={1} excluded={} {v2 proportion n=1 missing=0 positive=1 sw=1:0 swy=1:0 swyy=1:0 sww=1:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=1 missing=0 positive=1 sw=1:0 swy=0:0 swyy=0:0 sww=1:0 swwy=0:0 swwyy=0:0 design=weights}'
+          ]) lit) x;
+-- extremes read back: -0 and subnormal low parts, a zero-weight row
+SELECT is(d::text, lit, 'a distribution with -0 and subnormal low parts reads back as written')
+  FROM (SELECT 'v1 categories={7,-1} excluded={0} {v2 proportion n=3 missing=1 positive=2 sw=3:-0 swy=1:5e-324 swyy=1:5e-324 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=3 missing=1 positive=2 sw=3:-0 swy=2:-5e-324 swyy=2:-5e-324 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}'::text AS lit) l,
+       LATERAL (SELECT l.lit::barometer.distribution AS d) y;
+-- binary: a version, a count and a tally that are wrong: 22P03
+SELECT is(pg_temp.load('\x00000002'::bytea || substr(barometer.distribution_send(d), 5)), '22P03', 'binary: an unknown version')
+  FROM got WHERE design = 'weights' AND denom = 'all' AND domain = 'all';
+SELECT is(pg_temp.load('\x0000000100000000'::bytea || substr(barometer.distribution_send(d), 9)), '22P03', 'binary: no category')
+  FROM got WHERE design = 'weights' AND denom = 'all' AND domain = 'all';
+SELECT is(pg_temp.load(substr(barometer.distribution_send(d), 1, 16) || '\x00000001'::bytea || substr(barometer.distribution_send(d), 21)), '22P03',
+          'binary: a category twice')
+  FROM got WHERE design = 'weights' AND denom = 'all' AND domain = 'all';
+SELECT is(pg_temp.load(barometer.distribution_send(d) || '\x00'::bytea), '22P03', 'binary: a byte too many')
+  FROM got WHERE design = 'weights' AND denom = 'all' AND domain = 'all';
+
+-- memory: states and matrices past barometer.max_state_bytes stop with 54000
+SET LOCAL barometer.max_state_bytes = '64kB';
+SELECT throws_ok($$SELECT barometer.vcov(barometer.distribution(id % 100 + 1, (SELECT array_agg(k) FROM generate_series(1, 100) k), NULL, w)) FROM prep$$,
+                 '54000', NULL, 'a 100 x 100 covariance matrix past a 64kB limit: 54000');
+SELECT throws_ok($$SELECT barometer.distribution(array_fill(item, ARRAY[200]), '{1,2,3,4,5}', '{9}', w) FROM prep$$,
+                 '54000', NULL, 'the state of 200 items x 5 categories past a 64kB limit: 54000');
+RESET barometer.max_state_bytes;
 
 SELECT * FROM finish();
 ROLLBACK;
