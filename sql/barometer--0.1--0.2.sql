@@ -427,6 +427,17 @@ COMMENT ON FUNCTION @extschema@.distribution_test(@extschema@.distribution,
 		@extschema@.distribution, text) IS
 	'Wald test of equal distributions; relation independent (editions: summed covariances) or domains (groups of one sample: with their cross-covariance)';
 
+-- R's svychisq(~item + group) of two groups of one sample
+CREATE FUNCTION @extschema@.distribution_chisq(a @extschema@.distribution,
+		b @extschema@.distribution, test text DEFAULT 'F',
+		OUT statistic double precision, OUT ndf double precision,
+		OUT ddf double precision, OUT p_value double precision)
+	AS 'MODULE_PATHNAME', 'barometer_distribution_chisq'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.distribution_chisq(@extschema@.distribution,
+		@extschema@.distribution, text) IS
+	'Rao-Scott (or Wald) test of association of item and group for two groups of one sample (R: svychisq); strata and PSUs or replicate weights';
+
 -- publication status of a distribution as a whole (plpgsql: the publication
 -- functions are created later in the install script)
 CREATE FUNCTION @extschema@.publication_status(d @extschema@.distribution,

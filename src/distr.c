@@ -1560,3 +1560,87 @@ barometer_distribution_items_final(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, a->M, elemtype, typlen, typbyval, typalign));
 }
+
+/*
+ * distribution_chisq(a, b, statistic): R's svychisq(~item + group,
+ * subset(design, group %in% c(a, b)), statistic) of two disjoint groups of
+ * one sample from their stored distributions (strata and PSUs, one stage,
+ * or replicate weights).
+ */
+PG_FUNCTION_INFO_V1(barometer_distribution_chisq);
+Datum
+barometer_distribution_chisq(PG_FUNCTION_ARGS)
+{
+	Distribution *a = PG_GETARG_DISTR(0);
+	Distribution *b = PG_GETARG_DISTR(1);
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	int			statistic = chisq_statistic_parse(name);
+	DistrViews	va,
+				vb;
+	ChisqResult res;
+	DistrCov	info;
+	ChisqStatus st;
+	bool		supported;
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4];
+	double		x[4];
+	int			i;
+
+	if (statistic < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown statistic \"%s\"", name),
+				 errhint("Statistics: %s.", CHISQ_STATISTIC_NAMES)));
+	if (a->K != b->K || a->E != b->E ||
+		memcmp(DISTR_CODES(a), DISTR_CODES(b), sizeof(int32) * (a->K + a->E)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot compare distributions of different categories"),
+				 errdetail("Both must have the same categories and excluded codes, in the same order.")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "distribution_chisq must return a composite");
+	tupdesc = BlessTupleDesc(tupdesc);
+	distr_views(a, &va);
+	distr_views(b, &vb);
+	st = distr_chisq(va.parts, vb.parts, a->K, statistic, guard_realloc, CurrentMemoryContext,
+					 &res, &info, &supported);
+	if (!supported)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("distribution_chisq takes distributions with strata and PSUs (one stage) or replicate weights"),
+				 errdetail("These are %s and %s.", design_kind_name(va.d[0].kind), design_kind_name(vb.d[0].kind)),
+				 errhint("Use distribution_test(a, b, 'domains'), or barometer.chisq(item, group, w, <design>) on the rows.")));
+	if (info.conflict)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the distributions are not domains of one design"),
+				 errdetail("%s", info.conflict)));
+	switch (st)
+	{
+		case CHISQ_OK:
+			break;
+		case CHISQ_LONELY:
+			lonely_error(&info);
+			break;
+		case CHISQ_TOO_BIG:
+			guard_bytes(res.bytes, "a working array of distribution_chisq");
+			elog(ERROR, "distribution_chisq: a working array of %zu bytes was refused", res.bytes);
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the test of association cannot be computed"),
+					 errdetail("%s", chisq_status_detail(st))));
+	}
+	x[0] = res.statistic;
+	x[1] = res.ndf;
+	x[2] = res.ddf;
+	x[3] = res.p_value;
+	for (i = 0; i < 4; i++)
+	{
+		nulls[i] = isnan(x[i]);
+		values[i] = Float8GetDatum(x[i]);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

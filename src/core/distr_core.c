@@ -774,3 +774,248 @@ distr_wald(const double *d, const double *S, uint32_t K, double ddf, double *wor
 		out->p_f = dist_pf_upper(out->f, (double) q, ddf);
 	return true;
 }
+
+/* ---- the Rao-Scott test of two groups (svychisq) -------------------------- */
+
+/*
+ * Strata and PSUs: the union of the two groups' PSUs (a Design used as a
+ * set), each present PSU (domain rows in either group) with the weight sums
+ * of its 2K cells, grouped by stratum for chisq_compute; absent PSUs are
+ * zero padding through n_psu.
+ */
+static ChisqStatus
+chisq_cluster_groups(const DistrPart *const *groups, uint32_t K, int statistic,
+					 DesignRealloc fn, void *ctx, ChisqTable *t, ChisqResult *res,
+					 DistrCov *info)
+{
+	uint32_t	C = 2 * K,
+				cap_p = groups[0][0].d->npsu + groups[1][0].d->npsu + 1,
+				g,
+				i,
+				j,
+				k,
+				h,
+				np = 0,
+				ns = 0,
+				tick = 0;
+	Design		u;
+	double	   *cw;
+	unsigned char *present,
+			   *pos;
+	uint32_t   *first,
+			   *order,
+			   *fill;
+	ChisqStratum *strata;
+	uint64_t   *psu_first;
+	uint32_t   *entry_cell;
+	double	   *entry_w;
+	uint64_t	ne = 0;
+	int64_t		psus = 0,
+				nstr = 0;
+	bool		created;
+	ChisqStatus st;
+
+	design_init(&u, DESIGN_CLUSTER, fn, ctx);
+	u.lonely = groups[0][0].d->lonely;
+	cw = fn(ctx, NULL, (size_t) cap_p * C * sizeof(double));
+	present = fn(ctx, NULL, cap_p);
+	pos = fn(ctx, NULL, cap_p);
+	memset(cw, 0, (size_t) cap_p * C * sizeof(double));
+	memset(present, 0, cap_p);
+	memset(pos, 0, cap_p);
+	for (g = 0; g < 2 && info->conflict == NULL; g++)
+	{
+		const Design *d = groups[g][0].d;
+		uint32_t   *map_s = fn(ctx, NULL, ((size_t) d->nstrata + 1) * sizeof(uint32_t));
+
+		for (i = 0; i < d->nstrata && info->conflict == NULL; i++)
+		{
+			const StratumRec *s = &d->strata[i];
+
+			h = design_stratum(&u, d->arena + s->id.off, s->id.len, &created);
+			if (created)
+			{
+				u.strata[h].n_psu = s->n_psu;
+				u.strata[h].popsize = s->popsize;
+			}
+			else if (u.strata[h].n_psu != s->n_psu || u.strata[h].popsize != s->popsize)
+				info->conflict = "A stratum has different PSU counts or population sizes in the two distributions.";
+			map_s[i] = h;
+		}
+		for (i = 0; i < d->npsu && info->conflict == NULL; i++)
+		{
+			const PsuRec *r = &d->psu[i];
+
+			core_poll(&tick);
+			j = design_psu(&u, map_s[r->stratum], d->arena + r->id.off, r->id.len, &created);
+			for (k = 0; k < K; k++)
+				cw[(size_t) j * C + g * K + k] = dd_to_double(groups[g][k].d->psu[i].a);
+			present[j] |= r->n_dom > 0;
+			pos[j] |= r->n_pos > 0;
+		}
+		fn(ctx, map_s, 0);
+	}
+	if (info->conflict != NULL)
+		return CHISQ_OK;
+
+	/* present PSUs grouped by stratum (a counting sort), then their cells */
+	first = fn(ctx, NULL, ((size_t) u.nstrata + 2) * sizeof(uint32_t));
+	fill = fn(ctx, NULL, ((size_t) u.nstrata + 2) * sizeof(uint32_t));
+	order = fn(ctx, NULL, ((size_t) u.npsu + 1) * sizeof(uint32_t));
+	memset(first, 0, ((size_t) u.nstrata + 2) * sizeof(uint32_t));
+	memset(fill, 0, ((size_t) u.nstrata + 2) * sizeof(uint32_t));
+	for (j = 0; j < u.npsu; j++)
+		if (present[j])
+		{
+			first[u.psu[j].stratum + 1]++;
+			for (k = 0; k < C; k++)
+				ne += cw[(size_t) j * C + k] != 0;
+		}
+	for (h = 0; h < u.nstrata; h++)
+		first[h + 1] += first[h];
+	for (j = 0; j < u.npsu; j++)
+		if (present[j])
+			order[first[u.psu[j].stratum] + fill[u.psu[j].stratum]++] = j;
+	{
+		int64_t    *hs = fn(ctx, NULL, ((size_t) u.nstrata + 1) * sizeof(int64_t));
+
+		memset(hs, 0, ((size_t) u.nstrata + 1) * sizeof(int64_t));
+		for (j = 0; j < u.npsu; j++)
+			if (pos[j])
+			{
+				psus++;
+				if (!hs[u.psu[j].stratum]++)
+					nstr++;
+			}
+		fn(ctx, hs, 0);
+	}
+	strata = fn(ctx, NULL, ((size_t) u.nstrata + 1) * sizeof(ChisqStratum));
+	psu_first = fn(ctx, NULL, ((size_t) u.npsu + 2) * sizeof(uint64_t));
+	entry_cell = fn(ctx, NULL, ((size_t) ne + 1) * sizeof(uint32_t));
+	entry_w = fn(ctx, NULL, ((size_t) ne + 1) * sizeof(double));
+	ne = 0;
+	for (h = 0; h < u.nstrata; h++)
+	{
+		if (first[h + 1] == first[h])
+			continue;
+		strata[ns].n_psu = u.strata[h].n_psu;
+		strata[ns].popsize = u.strata[h].popsize;
+		strata[ns].psu_begin = np;
+		for (i = first[h]; i < first[h + 1]; i++)
+		{
+			j = order[i];
+			core_poll(&tick);
+			psu_first[np++] = ne;
+			for (k = 0; k < C; k++)
+				if (cw[(size_t) j * C + k] != 0)
+				{
+					entry_cell[ne] = k;
+					entry_w[ne++] = cw[(size_t) j * C + k];
+				}
+		}
+		strata[ns].psu_end = np;
+		fill[ns++] = h;			/* the union stratum of table stratum ns */
+	}
+	psu_first[np] = ne;
+	t->design = CHISQ_DESIGN_CLUSTER;
+	t->nstrata = ns;
+	t->strata = strata;
+	t->npsu = np;
+	t->psu_first = psu_first;
+	t->entry_cell = entry_cell;
+	t->entry_w = entry_w;
+	t->lonely = u.lonely;
+	t->nu = (double) (psus - nstr);
+	info->df = t->nu;
+	st = chisq_compute(t, statistic, fn, ctx, res);
+	if (st == CHISQ_LONELY)
+	{
+		info->nlonely = 0;
+		note_lonely(info, 1, &u, u.strata[fill[res->lonely_stratum]].id);
+	}
+	fn(ctx, cw, 0);
+	fn(ctx, present, 0);
+	fn(ctx, pos, 0);
+	fn(ctx, first, 0);
+	fn(ctx, fill, 0);
+	fn(ctx, order, 0);
+	fn(ctx, strata, 0);
+	fn(ctx, psu_first, 0);
+	fn(ctx, entry_cell, 0);
+	fn(ctx, entry_w, 0);
+	if (u.strata)
+		fn(ctx, u.strata, 0);
+	if (u.psu)
+		fn(ctx, u.psu, 0);
+	if (u.arena)
+		fn(ctx, u.arena, 0);
+	if (u.hash_s)
+		fn(ctx, u.hash_s, 0);
+	if (u.hash_p)
+		fn(ctx, u.hash_p, 0);
+	return st;
+}
+
+ChisqStatus
+distr_chisq(const DistrPart *a, const DistrPart *b, uint32_t K, int statistic,
+			DesignRealloc fn, void *ctx, ChisqResult *res, DistrCov *info, bool *supported)
+{
+	const DistrPart *groups[2] = {a, b};
+	ChisqTable	t;
+	double	   *total = fn(ctx, NULL, ((size_t) 2 * K + 1) * sizeof(double));
+	uint32_t	g,
+				k;
+	int			kind = a[0].d->kind;
+	ChisqStatus st = CHISQ_OK;
+
+	memset(info, 0, sizeof(*info));
+	memset(&t, 0, sizeof(t));
+	memset(res, 0, sizeof(*res));
+	info->df = NAN;
+	*supported = (kind == DESIGN_CLUSTER || kind == DESIGN_REPLICATE) && b[0].d->kind == kind;
+	if (!*supported)
+	{
+		fn(ctx, total, 0);
+		return CHISQ_OK;
+	}
+	for (g = 0; g < 2; g++)
+		for (k = 0; k < K; k++)
+			total[g * K + k] = dd_to_double(groups[g][k].core->s[S_WY]);
+	t.r = (int) K;
+	t.c = 2;
+	t.N = (double) (a[0].core->n + b[0].core->n);
+	t.total = total;
+	if (kind == DESIGN_REPLICATE)
+	{
+		const RepAcc *r0 = a[0].r;
+		uint32_t	R = r0->spec.nrep,
+					r;
+		double	   *tr;
+
+		if (!rep_spec_equal(&r0->spec, r0->rscales, &b[0].r->spec, b[0].r->rscales))
+		{
+			info->conflict = "The distributions have different replicate specifications.";
+			fn(ctx, total, 0);
+			return CHISQ_OK;
+		}
+		tr = fn(ctx, NULL, ((size_t) 2 * K * R + 1) * sizeof(double));
+		for (g = 0; g < 2; g++)
+			for (k = 0; k < K; k++)
+				for (r = 0; r < R; r++)
+					tr[((size_t) g * K + k) * R + r] = dd_to_double(groups[g][k].r->a[r]);
+		t.design = CHISQ_DESIGN_REPLICATE;
+		t.nrep = R;
+		t.rep_total = tr;
+		t.rscales = r0->rscales;
+		t.scale = r0->spec.scale;
+		t.mse = r0->spec.mse;
+		t.nu = isnan(r0->spec.df) ? (double) R - 1 : r0->spec.df;
+		info->df = t.nu;
+		st = chisq_compute(&t, statistic, fn, ctx, res);
+		fn(ctx, tr, 0);
+	}
+	else
+		st = chisq_cluster_groups(groups, K, statistic, fn, ctx, &t, res, info);
+	fn(ctx, total, 0);
+	return st;
+}

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "chisq_core.h"
 #include "design_core.h"
 #include "rep_core.h"
 #include "tally_core.h"
@@ -93,5 +94,18 @@ typedef struct DistrTest
  */
 extern bool distr_wald(const double *d, const double *S, uint32_t K, double ddf,
 					   double *work, DistrTest *out);
+
+/*
+ * R's svychisq(~item + group, subset(design, group %in% c(a, b))) on the
+ * K x 2 table of two disjoint groups of one sample, from their category
+ * tallies: cell (k, g) holds group g's category k (k + K g, row index
+ * fastest, as chisq_core.h); N = the rows of both groups with a category,
+ * nu = degf of the two groups (replicates: the design's df).  Strata and
+ * PSUs (one stage) and replicate weights only: *supported is false for
+ * other designs.  Lonely strata are reported in info as by distr_cov.
+ */
+extern ChisqStatus distr_chisq(const DistrPart *a, const DistrPart *b, uint32_t K,
+							   int statistic, DesignRealloc fn, void *ctx,
+							   ChisqResult *res, DistrCov *info, bool *supported);
 
 #endif							/* BAROMETER_DISTR_CORE_H */

@@ -102,7 +102,7 @@ SELECT e.*,
 SELECT plan(
     (SELECT count(DISTINCT (design, denom, domain, quantity))::integer FROM cmp) + 1
     + (SELECT count(DISTINCT (design, denom, relation))::integer FROM distr_tests) + 1
-    + 60);
+    + 63);
 
 SELECT is((SELECT count(*) FROM cmp WHERE actual IS NULL), 0::bigint,
           'every expected value has a value from barometer');
@@ -116,7 +116,8 @@ SELECT ok(bool_and(abs(actual - value) <= 1e-9 * abs(value) OR abs(actual - valu
                  coalesce(max(abs(actual - value) / abs(value)) FILTER (WHERE abs(value) > 1e-15), 0)))
   FROM cmp GROUP BY design, denom, domain, quantity ORDER BY design, denom, domain, quantity;
 
--- the tests of groups a and b: domains (cross-covariance) and independent
+-- the tests of groups a and b: domains (cross-covariance), independent, and
+-- svychisq (distribution_chisq) with each statistic
 CREATE TEMP TABLE tcmp AS
 SELECT t.*, CASE t.quantity WHEN 'chisq' THEN (r).chisq WHEN 'p_chisq' THEN (r).p_chisq
                             WHEN 'f' THEN (r).f WHEN 'ddf' THEN (r).ddf WHEN 'p_f' THEN (r).p_f END AS actual
@@ -125,12 +126,23 @@ SELECT t.*, CASE t.quantity WHEN 'chisq' THEN (r).chisq WHEN 'p_chisq' THEN (r).
           FROM got a JOIN got b ON a.design = b.design AND a.denom = b.denom
                                AND a.domain = 'a' AND b.domain = 'b',
                (VALUES ('domains'), ('independent')) rel(relation)) x
+       USING (design, denom, relation)
+UNION ALL
+SELECT t.*, CASE t.quantity WHEN 'statistic' THEN (r).statistic WHEN 'ndf' THEN (r).ndf
+                            WHEN 'ddf' THEN (r).ddf WHEN 'p_value' THEN (r).p_value END
+  FROM distr_tests t
+  JOIN (SELECT a.design, a.denom, 'chisq_' || st.s AS relation,
+               barometer.distribution_chisq(a.d, b.d, st.s) AS r
+          FROM got a JOIN got b ON a.design = b.design AND a.denom = b.denom
+                               AND a.domain = 'a' AND b.domain = 'b',
+               (VALUES ('F'), ('Chisq'), ('Wald'), ('adjWald')) st(s)
+         WHERE a.design IN ('cluster', 'jk1') OR a.design LIKE 'lonely%') x
        USING (design, denom, relation);
 
 SELECT is((SELECT count(*) FROM tcmp WHERE actual IS NULL), 0::bigint,
           'every expected test value has a value from barometer');
 SELECT ok(max(abs(actual - value) / abs(value)) <= 1e-9,
-          format('distribution_test %s %s %s: %s values, largest relative difference %s',
+          format('%s %s %s: %s values, largest relative difference %s',
                  design, denom, relation, count(*), max(abs(actual - value) / abs(value))))
   FROM tcmp GROUP BY design, denom, relation ORDER BY design, denom, relation;
 
@@ -381,6 +393,13 @@ SELECT throws_ok($$SELECT barometer.distribution_test(a.d, b.d, 'domains') FROM 
                  '22023', 'distributions of different designs are not domains of one sample', 'domains of two designs');
 SELECT throws_ok($$SELECT barometer.distribution_test(a.d, b.d, 'domains') FROM got a, got b WHERE a.design = 'weights' AND b.design = 'weights' AND a.domain = 'all' AND b.domain = 'all' AND a.denom = b.denom LIMIT 1$$,
                  '22023', 'weights-only distributions without n_sample are separate samples', 'weights-only domains without n_sample');
+SELECT throws_ok($$SELECT barometer.distribution_chisq(a.d, b.d) FROM got a, got b WHERE a.design = 'weights' AND b.design = 'weights' AND a.domain = 'a' AND b.domain = 'b' AND a.denom = b.denom LIMIT 1$$,
+                 '0A000', NULL, 'distribution_chisq of weights-only distributions: not supported');
+SELECT throws_ok($$SELECT barometer.distribution_chisq(a.d, b.d, 'G') FROM got a, got b WHERE a.design = 'cluster' AND b.design = 'cluster' AND a.domain = 'a' AND b.domain = 'b' AND a.denom = b.denom LIMIT 1$$,
+                 '22023', 'unknown statistic "G"', 'distribution_chisq: an unknown statistic');
+SELECT is((SELECT round((barometer.distribution_chisq(a.d, b.d)).statistic::numeric, 10) FROM got a, got b WHERE a.design = 'cluster' AND b.design = 'cluster' AND a.domain = 'a' AND b.domain = 'b' AND a.denom = 'excl' AND b.denom = 'excl'),
+          (SELECT round((barometer.chisq(item, dom, w, stratum, psu, n_psu, fpc1)).statistic::numeric, 10) FROM prep WHERE dataset = 'main' AND dom IN ('a', 'b') AND item <> 9),
+          'distribution_chisq = barometer.chisq on the rows of the two groups');
 SELECT throws_ok($$SELECT barometer.distribution_test(a.d, a.d, 'nested') FROM got a LIMIT 1$$,
                  '22023', 'unknown relation "nested"', 'an unknown relation');
 SELECT throws_ok($$SELECT barometer.merge(d) FROM got WHERE design = 'cluster' AND domain = 'all'$$,
