@@ -570,6 +570,13 @@ cov_stratified(const DistrPart *const *groups, uint32_t G, uint32_t K, const dd_
 			rows += pos;
 			strata++;
 		}
+		/* two groups of one sample share no row: their rows fit the stratum */
+		if (G == 2 && at[0][h] != UINT32_MAX && at[1][h] != UINT32_MAX &&
+			groups[0][0].d->sums[at[0][h]].n_dom + groups[1][0].d->sums[at[1][h]].n_dom > u.strata[h].n_psu)
+		{
+			out->conflict = "The two groups have more rows in a stratum than the stratum has: they overlap.";
+			break;
+		}
 		if (!any)
 			continue;
 		H++;
@@ -657,6 +664,10 @@ distr_cov(const DistrPart *const *groups, uint32_t G, uint32_t K, double *V, Dis
 	if (G == 2 && out->conflict == NULL && kind == DESIGN_WEIGHTS_DOMAIN &&
 		groups[0][0].d->n_sample != groups[1][0].d->n_sample)
 		out->conflict = "The distributions come from samples of different sizes (n_sample).";
+	else if (G == 2 && out->conflict == NULL && kind == DESIGN_WEIGHTS_DOMAIN &&
+			 groups[0][0].core->n + groups[0][0].core->n_missing +
+			 groups[1][0].core->n + groups[1][0].core->n_missing > groups[0][0].d->n_sample)
+		out->conflict = "The two groups have more rows than the sample: they overlap.";
 	if (out->conflict != NULL || out->status != DESIGN_OK)
 	{
 		fn(ctx, p, 0);

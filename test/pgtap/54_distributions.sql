@@ -102,7 +102,7 @@ SELECT e.*,
 SELECT plan(
     (SELECT count(DISTINCT (design, denom, domain, quantity))::integer FROM cmp) + 1
     + (SELECT count(DISTINCT (design, denom, relation))::integer FROM distr_tests) + 1
-    + 63);
+    + 65);
 
 SELECT is((SELECT count(*) FROM cmp WHERE actual IS NULL), 0::bigint,
           'every expected value has a value from barometer');
@@ -400,6 +400,10 @@ SELECT throws_ok($$SELECT barometer.distribution_chisq(a.d, b.d, 'G') FROM got a
 SELECT is((SELECT round((barometer.distribution_chisq(a.d, b.d)).statistic::numeric, 10) FROM got a, got b WHERE a.design = 'cluster' AND b.design = 'cluster' AND a.domain = 'a' AND b.domain = 'b' AND a.denom = 'excl' AND b.denom = 'excl'),
           (SELECT round((barometer.chisq(item, dom, w, stratum, psu, n_psu, fpc1)).statistic::numeric, 10) FROM prep WHERE dataset = 'main' AND dom IN ('a', 'b') AND item <> 9),
           'distribution_chisq = barometer.chisq on the rows of the two groups');
+SELECT throws_ok($$SELECT barometer.distribution_test(a.d, a.d, 'domains') FROM got a WHERE design = 'stratified' AND domain = 'a' LIMIT 1$$,
+                 '22023', 'the distributions are not domains of one design', 'stratified domains that overlap');
+SELECT throws_ok($$SELECT barometer.distribution_test(d, d, 'domains') FROM (SELECT barometer.distribution(item, '{1,2,3,4,5,9}', NULL, w, n_sample) AS d FROM prep WHERE dataset = 'main' AND dom <> 'c') x$$,
+                 '22023', 'the distributions are not domains of one design', 'weights-only domains with more rows than the sample');
 SELECT throws_ok($$SELECT barometer.distribution_test(a.d, a.d, 'nested') FROM got a LIMIT 1$$,
                  '22023', 'unknown relation "nested"', 'an unknown relation');
 SELECT throws_ok($$SELECT barometer.merge(d) FROM got WHERE design = 'cluster' AND domain = 'all'$$,
