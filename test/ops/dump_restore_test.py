@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """pg_dump and pg_restore: a database holding every stored type (tally of
-every design kind, tally[], magnitude, replicate_plan, replicates) with the
+every design kind, tally[], magnitude, replicate_plan, replicates,
+distribution) with the
 extremes the aggregates can store (subnormal sums, -0, huge counts,
 identifiers in several scripts with quotes, backslashes and spaces),
 materialized views over them and user-added publication policies is dumped
@@ -132,6 +133,14 @@ INSERT INTO stored_replicates VALUES
 ('minus zero', barometer.replicates('jk1', rho => '-0')),
 ('negative NaN df', barometer.replicates('sdr', df => -'NaN'::float8));
 
+CREATE TABLE stored_distribution (name text PRIMARY KEY, d barometer.distribution);
+INSERT INTO stored_distribution
+SELECT 'weights', barometer.distribution(i % 7, '{1,2,3,4,5,6}', '{0}', w) FROM design_rows
+UNION ALL SELECT 'cluster text ids', barometer.distribution(i % 3, '{2,1,0}', NULL, w, origin, psu, 1000, NULL, 'certainty') FROM design_rows
+UNION ALL SELECT 'replicate real', barometer.distribution(i % 4, '{0,1,2,3}', NULL, w, repw::real[], barometer.replicates('jk1'::text)) FROM design_rows
+UNION ALL SELECT 'stratified', barometer.distribution_stratified(i % 3, '{0,1}', '{2}', w, stratum, n_stratum, NULL, 'remove') FROM design_rows
+UNION ALL SELECT 'items', e FROM unnest((SELECT barometer.distribution(ARRAY[i % 5], '{0,1,2,3,4}', NULL, w, n_sample) FROM design_rows)) e;
+
 -- materialized views over them, as a dashboard keeps them
 CREATE MATERIALIZED VIEW mv_trust AS
 SELECT edition, origin, barometer.tally(agree, w, stratum, psu, n_psu, 40.0, 'adjust') AS t
@@ -154,13 +163,14 @@ COLUMNS = [
     ("stored_magnitude", "name", "m", "magnitude"),
     ("stored_plan", "name", "p", "replicate_plan"),
     ("stored_replicates", "name", "r", "replicates"),
+    ("stored_distribution", "name", "d", "distribution"),
     ("mv_trust", "edition, origin", "t", "tally"),
     ("mv_magnitude", "origin", "m", "magnitude"),
     ("mv_rollup", "origin", "t", "tally"),
     ("mv_stratified", "origin", "t", "tally"),
 ]
 RELATIONS = ["respondents", "design_rows", "stored_tally", "stored_items", "stored_magnitude", "stored_plan",
-             "stored_replicates", "mv_trust", "mv_report", "mv_magnitude", "mv_rollup", "mv_stratified"]
+             "stored_replicates", "stored_distribution", "mv_trust", "mv_report", "mv_magnitude", "mv_rollup", "mv_stratified"]
 
 USER_POLICIES = r"""
 INSERT INTO barometer.policy (name, version, kind, params, label_en, label_nl, source) VALUES
