@@ -30,7 +30,7 @@ typedef struct TallyV1
 static inline uint32
 tally_nsums(const TallyDesignHdr *dh)
 {
-	return dh->kind == DESIGN_STRATIFIED ? dh->nstrata : 0;
+	return design_has_sums(dh->kind) ? dh->nstrata : 0;
 }
 
 static size_t
@@ -213,7 +213,7 @@ acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAc
 			design_conflict("The replicate settings (method, number of replicates, scales, rho, mse or df) differ.");
 	}
 	tally_core_merge(&a->core, core);
-	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2 || d->kind == DESIGN_STRATIFIED)
+	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2 || design_has_sums(d->kind))
 	{
 		uint32		where = 0;
 		const char *problem = design_merge(&a->design, d, &where);
@@ -322,7 +322,7 @@ tally_pack(TallyAcc *acc, bool finish)
 	na = p;
 	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
 		design_write_sorted(d, ns, np, nq, na);
-	else if (finish && d->kind == DESIGN_STRATIFIED)
+	else if (finish && design_has_sums(d->kind))
 		stratified_write_sorted(d, ns, nsum, na);
 	else
 	{
