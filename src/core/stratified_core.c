@@ -670,6 +670,14 @@ stratified_domains_cov(const Design *da, const TallyCore *ca, const Design *db,
 		v[1] *= f;
 		v[2] *= f;
 	}
+
+	/*
+	 * |cov| <= sqrt(var_a var_b): the bound the PSU form meets exactly; the
+	 * sums leave a residue of rounding where a group's scores all vanish
+	 * (a group whose every answer is the same), which it takes off
+	 */
+	if (!isnan(v[2]) && !(fabs(v[2]) <= sqrt(fmax(v[0], 0) * fmax(v[1], 0))))
+		v[2] = copysign(sqrt(fmax(v[0], 0) * fmax(v[1], 0)), v[2]);
 	if (out->status == DESIGN_OK)
 	{
 		out->var_a = v[0];
