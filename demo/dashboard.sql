@@ -151,6 +151,15 @@ SELECT :'design' = 'weights' AS design_weights, :'design' IN ('cluster', 'weight
 \echo 'design must be cluster or weights'
 SELECT 1/0 AS unknown_design;
 \endif
+\if :design_weights
+\else
+-- With strata and PSUs the age and sex groups are not tested against the
+-- Flemish total: an address's respondents can be of two age groups or
+-- sexes, and the covariance of such a part with its whole needs each
+-- address's totals in both, which the stored sums do not keep (diff_test
+-- 'part' on them would leave that term out).  Their intervals are exact.
+UPDATE breakdown SET reference = 'none' WHERE code IN ('age', 'sex');
+\endif
 -- The answer codes of every indicator, collapsed: row k of agrees maps the
 -- answer codes 1-9 of indicator k (catalog order) to TRUE (counted), FALSE
 -- or NULL (missing: no answer, and "geen mening" when it is excluded);
@@ -310,13 +319,16 @@ WITH merged AS (
 	GROUP BY c.indicator, c.edition,
 		 GROUPING SETS ((), (c.origin), (m.province), (m.province, c.origin))
 	UNION ALL
-	SELECT c.indicator, c.edition,
-	       CASE WHEN GROUPING(c.origin) = 1 THEN 'municipality' ELSE 'municipality_origin' END,
-	       'municipality', c.nis, c.origin, NULL, NULL,
+	SELECT c.indicator, c.edition, 'municipality', 'municipality', c.nis, NULL, NULL, NULL,
 	       barometer.merge(c.t),
 	       sum(c.w_dont_know) / nullif(sum(c.w_answered), 0)
 	FROM cell c
-	GROUP BY c.indicator, c.edition, c.nis, GROUPING SETS ((), (c.origin))
+	GROUP BY c.indicator, c.edition, c.nis
+	UNION ALL
+	-- (a municipality x origin level is a cell)
+	SELECT c.indicator, c.edition, 'municipality_origin', 'municipality', c.nis, c.origin, NULL, NULL,
+	       c.t, c.w_dont_know / nullif(c.w_answered, 0)
+	FROM cell c
 	UNION ALL
 	SELECT p.indicator, p.edition,
 	       CASE WHEN GROUPING(p.origin) = 1 THEN 'age' ELSE 'origin_age' END,

@@ -302,8 +302,9 @@ strat_term(dd_t sx, dd_t sy, dd_t sxy, dd_t wxy, int64_t n, double N, int lonely
 		case VAR_CENTRED:
 			break;
 	}
-	dev = dd_sub(sxy, dd_div(dd_mul(sx, sy), dd_from_double((double) n)));
-	ss = dd_to_double(dd_div(dev, wxy));
+	dev = dd_sub(sxy, dd_div_d(dd_mul(sx, sy), (double) n));
+	/* (dev is compensated; the quotient needs only double precision) */
+	ss = dd_to_double(dev) / dd_to_double(wxy);
 	if (diagonal && ss < 0)
 		ss = 0;
 	return scale * ss;
@@ -508,14 +509,18 @@ stratified_part_cov(const Design *da, const TallyCore *ca, const Design *db,
 			strata++;
 		}
 		H++;
-		za = score_sum(sa, pa);
 		zb = score_sum(sb, pb);
-		v[0] += strat_term(za, za, cross_dev(sa, pa, pa), waa, s->n_psu, s->popsize,
-						   db->lonely, true, &fail[0], &excl[0]);
 		v[1] += strat_term(zb, zb, cross_dev(sb, pb, pb), wbb, s->n_psu, s->popsize,
 						   db->lonely, true, &fail[1], &excl[1]);
-		v[2] += strat_term(za, zb, cross_dev(sa, pa, pb), wab, s->n_psu, s->popsize,
-						   db->lonely, false, &fail[2], &excl[2]);
+		/* a stratum without rows of the part adds 0 to its terms */
+		if (sa != &zero)
+		{
+			za = score_sum(sa, pa);
+			v[0] += strat_term(za, za, cross_dev(sa, pa, pa), waa, s->n_psu, s->popsize,
+							   db->lonely, true, &fail[0], &excl[0]);
+			v[2] += strat_term(za, zb, cross_dev(sa, pa, pb), wab, s->n_psu, s->popsize,
+							   db->lonely, false, &fail[2], &excl[2]);
+		}
 		if (fail[1])
 			note_lonely_pair(out, db, s->id);
 		if (excl[1])

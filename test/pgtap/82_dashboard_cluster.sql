@@ -18,7 +18,7 @@ BEGIN;
 \ir ../../demo/sample.sql
 \ir ../../demo/dashboard.sql
 SET client_min_messages = warning;
-SELECT plan(24);
+SELECT plan(25);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN a IS NULL AND b IS NULL THEN 0 WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
@@ -164,6 +164,10 @@ SELECT is((SELECT count(*) FROM indicator_result r JOIN direct_test d USING (ind
 	     AND pg_temp.rel(r.p_reference, (d.x).p_value) <= 1e-9),
 	  (SELECT count(*) FROM direct_test WHERE relation = 'part'),
 	  'every province and municipality against the total: diff_test part of the clustered tallies');
+
+SELECT is((SELECT count(*) FROM indicator_result WHERE breakdown IN ('age', 'sex')
+	   AND (reference IS NOT NULL OR p_reference IS NOT NULL OR vs_reference IS NOT NULL)), 0::bigint,
+	  'no test of an age group or sex against the total (their addresses are split; not kept)');
 
 -------------------------------------------------------------------------------
 -- errors
