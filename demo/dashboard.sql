@@ -9,7 +9,7 @@
 --   respondent_design  the microdata with the design columns of the whole sample
 --   cell               MATERIALIZED: the stored tallies, the only pass over microdata
 --                      (with strata and PSUs: municipality x origin, and
---   cell_part          MATERIALIZED: the same with age group or sex)
+--   cell_part          MATERIALIZED: origin x age group, origin x sex)
 --   indicator_result   MATERIALIZED: every indicator x breakdown x level x edition,
 --                      rolled up from cell with barometer.merge, all figures
 --   dashboard          the published view of it: suppressed figures removed
@@ -207,8 +207,9 @@ CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
 -- only over groups that whole PSUs separate, so the cells are the groups
 -- that hold whole addresses: municipality x origin (an address lies in one
 -- municipality and has one origin group); the age and sex breakdowns,
--- which split addresses, have their own cells (cell_part) with each
--- address's rows in the age group or sex summed before squaring.
+-- which split addresses, have their own cells (cell_part: origin x age
+-- group, origin x sex) with each address's rows in the group summed before
+-- squaring.
 -- age_group and sex are 'all' in these cells.
 CREATE MATERIALIZED VIEW cell AS
 WITH g AS (
@@ -229,19 +230,21 @@ FROM g
 CROSS JOIN indicator_coding c
 CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
 
--- the cells of the age and sex breakdowns: municipality x origin x age
--- group (sex 'all') and municipality x origin x sex (age_group 'all')
+-- the cells of the age and sex breakdowns, which are published for the
+-- region only: origin x age group (sex 'all') and origin x sex (age_group
+-- 'all') over all municipalities (nis 'all'; each tally keeps the
+-- municipalities as its strata)
 CREATE MATERIALIZED VIEW cell_part AS
 WITH g AS (
-	SELECT r.edition, r.nis, r.origin, coalesce(r.age_group, 'all') AS age_group, coalesce(r.sex, 'all') AS sex,
+	SELECT r.edition, r.origin, coalesce(r.age_group, 'all') AS age_group, coalesce(r.sex, 'all') AS sex,
 	       barometer.tally_psu_sums(barometer.recode(r.answers, c.item, c.agrees), r.w, r.nis, r.address,
 					r.n_psu::bigint ORDER BY r.address) AS t,
 	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w) AS dk
 	FROM respondent_design r
 	CROSS JOIN indicator_coding c
-	GROUP BY r.edition, r.nis, r.origin, GROUPING SETS ((r.age_group), (r.sex))
+	GROUP BY r.edition, r.origin, GROUPING SETS ((r.age_group), (r.sex))
 )
-SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, g.nis COLLATE "C" AS nis,
+SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, 'all'::text COLLATE "C" AS nis,
        g.origin COLLATE "C" AS origin, g.age_group COLLATE "C" AS age_group, g.sex COLLATE "C" AS sex,
        x.t,
        coalesce(barometer.estimate(x.dk) * barometer.weighted_n(x.dk), 0) AS w_dont_know,
@@ -299,7 +302,8 @@ WITH fine AS (
 	GROUP BY c.indicator, c.edition, c.nis, GROUPING SETS ((), (c.origin))
 \else
 -- strata and PSUs: every level is a merge of cells that hold whole
--- addresses (cell: municipality x origin; cell_part: with age group or sex)
+-- addresses (cell: municipality x origin; cell_part: origin x age group,
+-- origin x sex, all municipalities)
 WITH merged AS (
 	SELECT c.indicator, c.edition,
 	       -- GROUPING(...) has a bit set for each column NOT grouped by:

@@ -58,15 +58,20 @@ SELECT ok((SELECT count(*) FROM (SELECT edition, address FROM respondent GROUP B
 -- the stored cells = the clustered tally of their rows
 -------------------------------------------------------------------------------
 CREATE TEMP TABLE direct_cell AS
-SELECT indicator, edition, nis, origin, coalesce(age_group, 'all') AS age_group, coalesce(sex, 'all') AS sex,
+SELECT indicator, edition, nis, origin, 'all' AS age_group, 'all' AS sex,
        barometer.tally(agrees, w, nis, address, n_psu, NULL) AS t
 FROM direct
-GROUP BY indicator, edition, nis, origin, GROUPING SETS ((), (age_group), (sex));
+GROUP BY indicator, edition, nis, origin
+UNION ALL
+SELECT indicator, edition, 'all', origin, coalesce(age_group, 'all'), coalesce(sex, 'all'),
+       barometer.tally(agrees, w, nis, address, n_psu, NULL)
+FROM direct
+GROUP BY indicator, edition, origin, GROUPING SETS ((age_group), (sex));
 
 SELECT is((SELECT count(*) FROM cell), (SELECT count(*) FROM direct_cell WHERE age_group = 'all' AND sex = 'all'),
 	  'a stored cell for every indicator x edition x municipality x origin');
 SELECT is((SELECT count(*) FROM cell_part), (SELECT count(*) FROM direct_cell WHERE age_group <> 'all' OR sex <> 'all'),
-	  'a stored part cell for every indicator x edition x municipality x origin x (age group | sex)');
+	  'a stored part cell for every indicator x edition x origin x (age group | sex)');
 SELECT is((SELECT count(*) FROM cell c JOIN direct_cell d USING (indicator, edition, nis, origin, age_group, sex)
 	   WHERE pg_temp.same(c.t, d.t)), (SELECT count(*) FROM cell),
 	  'every cell: estimate, se, interval, df, n, missing and deff of the clustered tally of its rows');
