@@ -18,7 +18,7 @@ BEGIN;
 \ir ../../demo/sample.sql
 \ir ../../demo/dashboard.sql
 SET client_min_messages = warning;
-SELECT plan(25);
+SELECT plan(26);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN a IS NULL AND b IS NULL THEN 0 WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
@@ -131,6 +131,20 @@ SELECT ok((SELECT min(pg_temp.rel(barometer.se(d.t), barometer.se(w.t)))
 		 FROM direct GROUP BY 1, 2) w USING (indicator, edition)
 	   WHERE d.breakdown = 'total') > 1e-3,
 	  'the clustered figures are not those of weights only (the design matters here)');
+
+-- against R (test/fixtures/make_dashboard_cluster_fixtures.R: svydesign(ids =
+-- ~address, strata = ~nis, weights = ~w), svymean and svyby by origin, age
+-- group and sex, on this sample) for two indicators
+CREATE TEMP TABLE r_ref (indicator text, edition int, breakdown text, level text,
+			 estimate float8, se float8, df float8);
+\copy r_ref FROM 'test/fixtures/dashboard_cluster_r.csv' CSV HEADER NULL 'NA'
+SELECT is((SELECT count(*) FROM r_ref r JOIN indicator_result d USING (indicator, edition, breakdown, level)
+	   WHERE pg_temp.rel(d.estimate, r.estimate) <= 1e-9 AND pg_temp.rel(d.se, r.se) <= 1e-9
+	     AND (r.df IS NULL OR d.df = r.df)), 52::bigint,
+	  'total, origin, age and sex groups of two indicators = R (estimate, se, the total''s df) to 1e-9');
+SELECT diag('largest relative difference from R (estimate, se): ',
+	    (SELECT max(greatest(pg_temp.rel(d.estimate, r.estimate), pg_temp.rel(d.se, r.se)))
+	     FROM r_ref r JOIN indicator_result d USING (indicator, edition, breakdown, level))::text);
 
 -------------------------------------------------------------------------------
 -- tests against the reference group and against the total
