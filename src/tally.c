@@ -33,12 +33,12 @@ tally_nsums(const TallyDesignHdr *dh)
 	return dh->kind == DESIGN_STRATIFIED ? dh->nstrata : 0;
 }
 
+/* the bytes of a version 3 tally before its PSU records */
 static size_t
-tally_size(const TallyDesignHdr *dh)
+tally_fixed_size(const TallyDesignHdr *dh)
 {
 	return sizeof(Tally) +
 		(size_t) dh->nstrata * sizeof(StratumRec) +
-		(size_t) dh->npsu * sizeof(PsuRec) +
 		(size_t) dh->nssu * sizeof(SsuRec) +
 		(size_t) tally_nsums(dh) * sizeof(StratSums) +
 		(size_t) dh->rep.nrep * (sizeof(double) + 2 * sizeof(dd_t)) +
@@ -65,12 +65,244 @@ tally_copy(const Tally *t)
 	return r;
 }
 
+/* ---- PSU records (version 3) ---------------------------------------------
+ *
+ * A flag byte, then only what the flags do not imply, unaligned:
+ *   PSU_SAME_STRATUM  the previous record's stratum, else uint32 stratum
+ *   PSU_NEXT_ID       the identifier follows the previous record's in the
+ *                     arena and has its length, else uint32 off, uint32 len
+ *   PSU_ONE_ROW       n_dom = 1, else int64 n_dom
+ *   PSU_ALL_POS       n_pos = n_dom, else int64 n_pos
+ *   b.hi always; PSU_B_EXACT: b.lo is +0, else b.lo
+ *   bits 5-6 (a): 0 both parts +0; 1 the same bits as b; 2 a.lo is +0,
+ *                 then a.hi; 3 a.hi, a.lo
+ *   PSU_STAGE2        int64 n_ssu, double popsize2, else both 0 (+0)
+ * Bits are compared, never values, so every record (-0, subnormals,
+ * unnormalised sums of a partial state) decodes to the same bytes: a PSU
+ * with one row of a proportion takes 9 bytes here and 9 in the arena, where
+ * version 2 took 80 and 9.
+ */
+#define PSU_SAME_STRATUM 0x01
+#define PSU_NEXT_ID 0x02
+#define PSU_ONE_ROW 0x04
+#define PSU_ALL_POS 0x08
+#define PSU_B_EXACT 0x10
+#define PSU_A_SHIFT 5
+#define PSU_STAGE2 0x80
+
+static inline bool
+bits_equal(double x, double y)
+{
+	return memcmp(&x, &y, sizeof(double)) == 0;
+}
+
+static inline bool
+bits_zero(double x)
+{
+	return bits_equal(x, 0.0);
+}
+
+static inline void
+codec_start(TallyPsuCursor *c)
+{
+	c->prev_stratum = UINT32_MAX;
+	c->prev_id_end = UINT32_MAX;
+	c->prev_id_len = 0;
+}
+
+#define PUT(dst, v) (memcpy((dst), &(v), sizeof(v)), (dst) += sizeof(v))
+
+/* the encoded length of r after the previous record of c; written at out unless NULL */
+static size_t
+psu_encode(TallyPsuCursor *c, const PsuRec *r, char *out)
+{
+	uint8		f = 0;
+	size_t		n = 1 + sizeof(double);
+	int			aform;
+
+	if (r->stratum == c->prev_stratum)
+		f |= PSU_SAME_STRATUM;
+	else
+		n += sizeof(uint32);
+	if (r->id.off == c->prev_id_end && r->id.len == c->prev_id_len)
+		f |= PSU_NEXT_ID;
+	else
+		n += 2 * sizeof(uint32);
+	if (r->n_dom == 1)
+		f |= PSU_ONE_ROW;
+	else
+		n += sizeof(int64);
+	if (r->n_pos == r->n_dom)
+		f |= PSU_ALL_POS;
+	else
+		n += sizeof(int64);
+	if (bits_zero(r->b.lo))
+		f |= PSU_B_EXACT;
+	else
+		n += sizeof(double);
+	if (bits_zero(r->a.hi) && bits_zero(r->a.lo))
+		aform = 0;
+	else if (bits_equal(r->a.hi, r->b.hi) && bits_equal(r->a.lo, r->b.lo))
+		aform = 1;
+	else if (bits_zero(r->a.lo))
+		aform = 2, n += sizeof(double);
+	else
+		aform = 3, n += 2 * sizeof(double);
+	f |= aform << PSU_A_SHIFT;
+	if (r->n_ssu != 0 || !bits_zero(r->popsize2))
+		f |= PSU_STAGE2, n += sizeof(int64) + sizeof(double);
+	c->prev_stratum = r->stratum;
+	c->prev_id_end = r->id.off + r->id.len;
+	c->prev_id_len = r->id.len;
+	if (out == NULL)
+		return n;
+	*out++ = (char) f;
+	if (!(f & PSU_SAME_STRATUM))
+		PUT(out, r->stratum);
+	if (!(f & PSU_NEXT_ID))
+	{
+		PUT(out, r->id.off);
+		PUT(out, r->id.len);
+	}
+	if (!(f & PSU_ONE_ROW))
+		PUT(out, r->n_dom);
+	if (!(f & PSU_ALL_POS))
+		PUT(out, r->n_pos);
+	PUT(out, r->b.hi);
+	if (!(f & PSU_B_EXACT))
+		PUT(out, r->b.lo);
+	if (aform >= 2)
+		PUT(out, r->a.hi);
+	if (aform == 3)
+		PUT(out, r->a.lo);
+	if (f & PSU_STAGE2)
+	{
+		PUT(out, r->n_ssu);
+		PUT(out, r->popsize2);
+	}
+	return n;
+}
+
+static void pg_attribute_noreturn()
+psu_corrupted(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stored barometer.tally has malformed PSU records")));
+}
+
+#define GET(v) \
+	do { \
+		if (c->end - c->p < (ptrdiff_t) sizeof(v)) \
+			psu_corrupted(); \
+		memcpy(&(v), c->p, sizeof(v)); \
+		c->p += sizeof(v); \
+	} while (0)
+
+/* the next record of a version 3 tally */
+static void
+psu_decode(TallyPsuCursor *c, PsuRec *r)
+{
+	uint8		f;
+	int			aform;
+
+	if (c->p >= c->end)
+		psu_corrupted();
+	f = (uint8) *c->p++;
+	memset(r, 0, sizeof(*r));
+	if (f & PSU_SAME_STRATUM)
+		r->stratum = c->prev_stratum;
+	else
+		GET(r->stratum);
+	if (f & PSU_NEXT_ID)
+	{
+		r->id.off = c->prev_id_end;
+		r->id.len = c->prev_id_len;
+	}
+	else
+	{
+		GET(r->id.off);
+		GET(r->id.len);
+	}
+	if (f & PSU_ONE_ROW)
+		r->n_dom = 1;
+	else
+		GET(r->n_dom);
+	if (f & PSU_ALL_POS)
+		r->n_pos = r->n_dom;
+	else
+		GET(r->n_pos);
+	GET(r->b.hi);
+	if (!(f & PSU_B_EXACT))
+		GET(r->b.lo);
+	aform = (f >> PSU_A_SHIFT) & 3;
+	if (aform == 1)
+		r->a = r->b;
+	if (aform >= 2)
+		GET(r->a.hi);
+	if (aform == 3)
+		GET(r->a.lo);
+	if (f & PSU_STAGE2)
+	{
+		GET(r->n_ssu);
+		GET(r->popsize2);
+	}
+	c->prev_stratum = r->stratum;
+	c->prev_id_end = r->id.off + r->id.len;
+	c->prev_id_len = r->id.len;
+}
+
+/* where the PSU records of t begin (version 3) */
+static const char *
+psu_stream(const Tally *t)
+{
+	return (const char *) t + tally_fixed_size(&t->dh);
+}
+
+void
+tally_psu_cursor(const Tally *t, TallyPsuCursor *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->count = t->dh.npsu;
+	if (t->version == 2)
+		c->fixed = (const PsuRec *) ((const char *) t + sizeof(Tally) +
+									 t->dh.nstrata * sizeof(StratumRec));
+	else
+	{
+		if (VARSIZE(t) < tally_fixed_size(&t->dh))
+			psu_corrupted();
+		c->p = psu_stream(t);
+		c->end = (const char *) t + VARSIZE(t);
+		codec_start(c);
+	}
+}
+
+bool
+tally_psu_next(TallyPsuCursor *c, PsuRec *r)
+{
+	if (c->next >= c->count)
+	{
+		if (c->fixed == NULL && c->p != c->end)
+			psu_corrupted();	/* bytes after the last record */
+		return false;
+	}
+	if (c->fixed)
+		*r = c->fixed[c->next];
+	else
+		psu_decode(c, r);
+	c->next++;
+	return true;
+}
+
 /*
  * A Design and RepAcc that point into the stored tally (read only; the
- * allocator serves temporary arrays in the current memory context).
+ * allocator serves temporary arrays in the current memory context).  The
+ * PSU records of version 3 are decoded into an array of the current memory
+ * context (tally_view), or left to a cursor (tally_view_lazy: d->psu is
+ * NULL when the tally has PSUs).
  */
-void
-tally_view(const Tally *t, Design *d, RepAcc *r)
+static void
+view_parts(const Tally *t, Design *d, RepAcc *r, bool decode)
 {
 	const char *p = (const char *) t + sizeof(Tally);
 
@@ -83,8 +315,11 @@ tally_view(const Tally *t, Design *d, RepAcc *r)
 	d->arena_len = t->dh.arena_len;
 	d->strata = (StratumRec *) p;
 	p += d->nstrata * sizeof(StratumRec);
-	d->psu = (PsuRec *) p;
-	p += d->npsu * sizeof(PsuRec);
+	if (t->version == 2)
+	{
+		d->psu = (PsuRec *) p;
+		p += d->npsu * sizeof(PsuRec);
+	}
 	d->ssu = (SsuRec *) p;
 	p += d->nssu * sizeof(SsuRec);
 	d->sums = tally_nsums(&t->dh) ? (StratSums *) p : NULL;
@@ -98,15 +333,42 @@ tally_view(const Tally *t, Design *d, RepAcc *r)
 	r->b = (dd_t *) p;
 	p += r->spec.nrep * sizeof(dd_t);
 	d->arena = (char *) p;
+	if (t->version != 2 && d->npsu > 0 && decode)
+	{
+		TallyPsuCursor c;
+		uint32		i = 0;
+
+		guard_bytes((size_t) d->npsu * sizeof(PsuRec), "the PSU records of a tally");
+		d->psu = palloc_extended((size_t) d->npsu * sizeof(PsuRec), MCXT_ALLOC_HUGE);
+		tally_psu_cursor(t, &c);
+		while (tally_psu_next(&c, &d->psu[i]))
+		{
+			if ((i & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
+			i++;
+		}
+	}
 }
 
-/* a stored tally of an earlier version, in today's layout */
+void
+tally_view(const Tally *t, Design *d, RepAcc *r)
+{
+	view_parts(t, d, r, true);
+}
+
+void
+tally_view_lazy(const Tally *t, Design *d, RepAcc *r)
+{
+	view_parts(t, d, r, false);
+}
+
+/* a stored tally of an earlier version, in a layout tally_view reads */
 Tally *
 tally_upgrade(Tally *t)
 {
 	Tally	   *r;
 
-	if (t->version == TALLY_VERSION)
+	if (t->version == TALLY_VERSION || t->version == 2)
 		return t;
 	if (t->version != 1 || VARSIZE(t) != sizeof(TallyV1))
 		ereport(ERROR,
@@ -261,14 +523,22 @@ tally_pack(TallyAcc *acc, bool finish)
 	char	   *p;
 	Design	   *d = &acc->design;
 	StratumRec *ns;
-	PsuRec	   *np;
 	SsuRec	   *nq;
 	StratSums  *nsum;
 	char	   *na;
+	const PsuRec *src_psu;
+	StratumRec *tmp_s = NULL;
+	PsuRec	   *tmp_p = NULL;
+	SsuRec	   *tmp_q = NULL;
+	char	   *tmp_a = NULL;
+	bool		sorted_tmp = false;
+	TallyPsuCursor codec;
+	size_t		stream = 0;
 	uint32		i;
 
 	if (finish && d->log_mode)
 		design_compact(d);		/* the log of PSU records becomes a set */
+	src_psu = d->psu;			/* (compacting may have moved them) */
 	memset(&dh, 0, sizeof(dh));
 	dh.kind = d->kind;
 	dh.lonely = d->lonely;
@@ -280,14 +550,43 @@ tally_pack(TallyAcc *acc, bool finish)
 	if (d->kind == DESIGN_REPLICATE)
 		dh.rep = acc->rep.spec;
 
+	/* a clustered design not in canonical order: sorted into scratch arrays */
+	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
+	{
+		guard_bytes((size_t) d->npsu * sizeof(PsuRec) + (size_t) d->nssu * sizeof(SsuRec) +
+					(size_t) d->nstrata * sizeof(StratumRec) + d->arena_len,
+					"the stored tally");
+		tmp_s = palloc_extended((size_t) d->nstrata * sizeof(StratumRec) + 1, MCXT_ALLOC_HUGE);
+		tmp_p = palloc_extended((size_t) d->npsu * sizeof(PsuRec) + 1, MCXT_ALLOC_HUGE);
+		tmp_q = palloc_extended((size_t) d->nssu * sizeof(SsuRec) + 1, MCXT_ALLOC_HUGE);
+		tmp_a = palloc_extended((size_t) d->arena_len + 1, MCXT_ALLOC_HUGE);
+		design_write_sorted(d, tmp_s, tmp_p, tmp_q, tmp_a);
+		src_psu = tmp_p;
+		sorted_tmp = true;
+	}
+
+	/* the PSU records, with their sums normalised when finishing */
+	codec_start(&codec);
+	for (i = 0; i < d->npsu; i++)
+	{
+		PsuRec		x = src_psu[i];
+
+		if (finish)
+		{
+			x.a = dd_norm(x.a);
+			x.b = dd_norm(x.b);
+		}
+		stream += psu_encode(&codec, &x, NULL);
+	}
+
 	/*
 	 * Only the header needs zeroing: the records keep the zeroed padding
 	 * they were created with, and the rest is written in full.
 	 */
-	guard_bytes(tally_size(&dh), "the stored tally");
-	t = (Tally *) palloc_extended(tally_size(&dh), MCXT_ALLOC_HUGE);
+	guard_bytes(tally_fixed_size(&dh) + stream, "the stored tally");
+	t = (Tally *) palloc_extended(tally_fixed_size(&dh) + stream, MCXT_ALLOC_HUGE);
 	memset(t, 0, sizeof(Tally));
-	SET_VARSIZE(t, tally_size(&dh));
+	SET_VARSIZE(t, tally_fixed_size(&dh) + stream);
 	t->version = TALLY_VERSION;
 	t->core = acc->core;
 	if (finish)
@@ -296,8 +595,6 @@ tally_pack(TallyAcc *acc, bool finish)
 	p = (char *) t + sizeof(Tally);
 	ns = (StratumRec *) p;
 	p += d->nstrata * sizeof(StratumRec);
-	np = (PsuRec *) p;
-	p += (size_t) d->npsu * sizeof(PsuRec);
 	nq = (SsuRec *) p;
 	p += (size_t) d->nssu * sizeof(SsuRec);
 	nsum = (StratSums *) p;
@@ -320,34 +617,54 @@ tally_pack(TallyAcc *acc, bool finish)
 		}
 	}
 	na = p;
-	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
-		design_write_sorted(d, ns, np, nq, na);
+	if (sorted_tmp)
+	{
+		memcpy(ns, tmp_s, d->nstrata * sizeof(StratumRec));
+		memcpy(nq, tmp_q, (size_t) d->nssu * sizeof(SsuRec));
+		if (d->arena_len)
+			memcpy(na, tmp_a, d->arena_len);
+	}
 	else if (finish && d->kind == DESIGN_STRATIFIED)
 		stratified_write_sorted(d, ns, nsum, na);
 	else
 	{
 		/* records are copied whole: their padding stays zero */
 		memcpy(ns, d->strata, d->nstrata * sizeof(StratumRec));
-		memcpy(np, d->psu, (size_t) d->npsu * sizeof(PsuRec));
 		memcpy(nq, d->ssu, (size_t) d->nssu * sizeof(SsuRec));
 		if (tally_nsums(&dh))
 			memcpy(nsum, d->sums, (size_t) tally_nsums(&dh) * sizeof(StratSums));
 		if (d->arena_len)
 			memcpy(na, d->arena, d->arena_len);
 	}
+	p = na + d->arena_len;
+	codec_start(&codec);
+	for (i = 0; i < d->npsu; i++)
+	{
+		PsuRec		x = src_psu[i];
+
+		if (finish)
+		{
+			x.a = dd_norm(x.a);
+			x.b = dd_norm(x.b);
+		}
+		p += psu_encode(&codec, &x, p);
+	}
+	Assert(p == (char *) t + VARSIZE(t));
 	if (finish)
 	{
-		for (i = 0; i < d->npsu; i++)
-		{
-			np[i].a = dd_norm(np[i].a);
-			np[i].b = dd_norm(np[i].b);
-		}
 		for (i = 0; i < d->nssu; i++)
 		{
 			nq[i].a = dd_norm(nq[i].a);
 			nq[i].b = dd_norm(nq[i].b);
 		}
 		stratified_normalize(nsum, tally_nsums(&dh));
+	}
+	if (sorted_tmp)
+	{
+		pfree(tmp_s);
+		pfree(tmp_p);
+		pfree(tmp_q);
+		pfree(tmp_a);
 	}
 	return t;
 }
@@ -375,15 +692,22 @@ static const char *
 tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
 {
 	const char *problem = tally_core_range_check(&t->core);
-	uint32		i;
+	uint32		i = 0;
+	TallyPsuCursor c;
+	PsuRec		x;
 
 	if (problem != NULL)
 		return problem;
-	for (i = 0; i < d->npsu; i++)
-		if (!isfinite(d->psu[i].a.hi) || !isfinite(d->psu[i].a.lo) ||
-			!isfinite(d->psu[i].b.hi) || !isfinite(d->psu[i].b.lo) ||
-			d->psu[i].n_dom > PG_INT64_MAX / 4)
+	tally_psu_cursor(t, &c);
+	while (tally_psu_next(&c, &x))
+	{
+		if ((++i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (!isfinite(x.a.hi) || !isfinite(x.a.lo) ||
+			!isfinite(x.b.hi) || !isfinite(x.b.lo) ||
+			x.n_dom > PG_INT64_MAX / 4)
 			return "A PSU's sums or row counts are out of range.";
+	}
 	for (i = 0; i < d->nssu; i++)
 		if (!isfinite(d->ssu[i].a.hi) || !isfinite(d->ssu[i].a.lo) ||
 			!isfinite(d->ssu[i].b.hi) || !isfinite(d->ssu[i].b.lo) ||
@@ -404,16 +728,28 @@ tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
 
 /* identifiers: tag and length (design_check), no NUL, the server encoding */
 static const char *
-tally_ids_problem(const Design *d)
+tally_ids_problem(const Tally *t, const Design *d)
 {
 	uint32		i;
 	const char *problem;
+	TallyPsuCursor c;
+	PsuRec		x;
 
+	tally_psu_cursor(t, &c);
 	for (i = 0; i < d->nstrata + d->npsu + d->nssu; i++)
 	{
-		IdRef		id = i < d->nstrata ? d->strata[i].id :
-			(i < d->nstrata + d->npsu ? d->psu[i - d->nstrata].id :
-			 d->ssu[i - d->nstrata - d->npsu].id);
+		IdRef		id;
+
+		if (i < d->nstrata)
+			id = d->strata[i].id;
+		else if (i < d->nstrata + d->npsu)
+		{
+			if (!tally_psu_next(&c, &x))
+				return "The PSU records are malformed.";
+			id = x.id;
+		}
+		else
+			id = d->ssu[i - d->nstrata - d->npsu].id;
 
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -424,6 +760,12 @@ tally_ids_problem(const Design *d)
 			return problem;
 	}
 	return NULL;
+}
+
+static bool
+psu_next_cb(void *arg, PsuRec *out)
+{
+	return tally_psu_next((TallyPsuCursor *) arg, out);
 }
 
 /*
@@ -443,7 +785,11 @@ tally_problem(const Tally *t, bool *range)
 	RepAcc		r;
 
 	*range = false;
-	tally_view(t, &d, &r);
+	/* one-stage PSU records are checked as they are decoded, two-stage ones at hand */
+	if (t->dh.kind == DESIGN_CLUSTER2)
+		tally_view(t, &d, &r);
+	else
+		tally_view_lazy(t, &d, &r);
 	if (t->dh.kind == DESIGN_REPLICATE && t->dh.rep.nrep == 0)
 		return "A replicate design has no replicates.";
 	problem = tally_range_problem(t, &d, &r);
@@ -473,9 +819,17 @@ tally_problem(const Tally *t, bool *range)
 		default:
 			if (t->dh.rep.nrep || t->dh.rep.method)
 				return "A linearization tally has no replicates.";
-			problem = design_check(&d, &t->core);
+			if (d.psu == NULL && d.npsu > 0)
+			{
+				TallyPsuCursor c;
+
+				tally_psu_cursor(t, &c);
+				problem = design_check_iter(&d, &t->core, psu_next_cb, &c);
+			}
+			else
+				problem = design_check(&d, &t->core);
 			if (problem == NULL)
-				problem = tally_ids_problem(&d);
+				problem = tally_ids_problem(t, &d);
 			return problem;
 	}
 }

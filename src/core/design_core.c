@@ -860,6 +860,14 @@ id_ok(const Design *d, IdRef id)
 const char *
 design_check(const Design *d, const TallyCore *core)
 {
+	return design_check_iter(d, core, NULL, NULL);
+}
+
+const char *
+design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, void *arg)
+{
+	PsuRec		cur,
+				prev;
 	uint32_t	i,
 				tick = 0;
 	int64_t		n_dom = 0,
@@ -902,17 +910,26 @@ design_check(const Design *d, const TallyCore *core)
 			return "Strata are not in canonical order or repeat.";
 		core_poll(&tick);
 	}
+	if (next != NULL && d->kind == DESIGN_CLUSTER2)
+		return "A two-stage design is checked with its PSU records at hand.";
+	memset(&prev, 0, sizeof(prev));
 	for (i = 0; i < d->npsu; i++)
 	{
-		const PsuRec *p = &d->psu[i];
+		const PsuRec *p;
 
+		if (next == NULL)
+			p = &d->psu[i];
+		else if (next(arg, &cur))
+			p = &cur;
+		else
+			return "The PSU records are malformed.";
 		/* nothing is allocated here: the host may stop us (guard_core.h) */
 		core_poll(&tick);
 		if (p->stratum >= d->nstrata || !id_ok(d, p->id))
 			return "A PSU refers to a missing stratum or has a malformed identifier.";
 		if (i > 0)
 		{
-			const PsuRec *q = &d->psu[i - 1];
+			const PsuRec *q = &prev;
 			int			c;
 
 			c = q->stratum != p->stratum ? (q->stratum < p->stratum ? -1 : 1) : cmp_id(d, q->id, p->id);
@@ -920,7 +937,7 @@ design_check(const Design *d, const TallyCore *core)
 				return "PSUs are not in canonical order or repeat.";
 		}
 		/* PSUs of a stratum are adjacent (checked above): count them as we go */
-		in_stratum = (i > 0 && d->psu[i - 1].stratum == p->stratum) ? in_stratum + 1 : 1;
+		in_stratum = (i > 0 && prev.stratum == p->stratum) ? in_stratum + 1 : 1;
 		if (in_stratum > d->strata[p->stratum].n_psu)
 			return "A stratum has more PSUs than its PSU count.";
 		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
@@ -939,6 +956,7 @@ design_check(const Design *d, const TallyCore *core)
 		n_dom = tally_count_add(n_dom, p->n_dom);
 		n_pos = tally_count_add(n_pos, p->n_pos);
 		wsum += p->b.hi;
+		prev = *p;
 		core_poll(&tick);
 	}
 	if (n_dom != core->n || n_pos != core->n_pos)

@@ -214,6 +214,15 @@ extern void design_reindex(Design *d);
 extern const char *design_check(const Design *d, const TallyCore *core);
 
 /*
+ * The same with the PSU records from next (d->psu unused), which yields
+ * d->npsu records in order and false when none is left; one-stage designs
+ * only.
+ */
+typedef bool (*DesignPsuNext) (void *arg, PsuRec *out);
+extern const char *design_check_iter(const Design *d, const TallyCore *core,
+									 DesignPsuNext next, void *arg);
+
+/*
  * Linearized variance of the tally's mean (proportion) under the design,
  * and the design degrees of freedom (stratified designs:
  * stratified_variance).
