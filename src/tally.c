@@ -65,191 +65,17 @@ tally_copy(const Tally *t)
 	return r;
 }
 
-/* ---- PSU records (version 3) ---------------------------------------------
- *
- * A flag byte, then only what the flags do not imply, unaligned:
- *   PSU_SAME_STRATUM  the previous record's stratum, else uint32 stratum
- *   PSU_NEXT_ID       the identifier follows the previous record's in the
- *                     arena and has its length, else uint32 off, uint32 len
- *   PSU_ONE_ROW       n_dom = 1, else int64 n_dom
- *   PSU_ALL_POS       n_pos = n_dom, else int64 n_pos
- *   b.hi always; PSU_B_EXACT: b.lo is +0, else b.lo
- *   bits 5-6 (a): 0 both parts +0; 1 the same bits as b; 2 a.lo is +0,
- *                 then a.hi; 3 a.hi, a.lo
- *   PSU_STAGE2        int64 n_ssu, double popsize2, else both 0 (+0)
- * Bits are compared, never values, so every record (-0, subnormals,
- * unnormalised sums of a partial state) decodes to the same bytes: a PSU
- * with one row of a proportion takes 9 bytes here and 9 in the arena, where
- * version 2 took 80 and 9.
+/*
+ * The PSU records of version 3: the encoding of design_psu_encode
+ * (design_core.c: "PSU records"), each record relative to the previous one,
+ * from the end of the arena to the end of the value.
  */
-#define PSU_SAME_STRATUM 0x01
-#define PSU_NEXT_ID 0x02
-#define PSU_ONE_ROW 0x04
-#define PSU_ALL_POS 0x08
-#define PSU_B_EXACT 0x10
-#define PSU_A_SHIFT 5
-#define PSU_STAGE2 0x80
-
-static inline bool
-bits_equal(double x, double y)
-{
-	return memcmp(&x, &y, sizeof(double)) == 0;
-}
-
-static inline bool
-bits_zero(double x)
-{
-	return bits_equal(x, 0.0);
-}
-
-static inline void
-codec_start(TallyPsuCursor *c)
-{
-	c->prev_stratum = UINT32_MAX;
-	c->prev_id_end = UINT32_MAX;
-	c->prev_id_len = 0;
-}
-
-#define PUT(dst, v) (memcpy((dst), &(v), sizeof(v)), (dst) += sizeof(v))
-
-/* the encoded length of r after the previous record of c; written at out unless NULL */
-static size_t
-psu_encode(TallyPsuCursor *c, const PsuRec *r, char *out)
-{
-	uint8		f = 0;
-	size_t		n = 1 + sizeof(double);
-	int			aform;
-
-	if (r->stratum == c->prev_stratum)
-		f |= PSU_SAME_STRATUM;
-	else
-		n += sizeof(uint32);
-	if (r->id.off == c->prev_id_end && r->id.len == c->prev_id_len)
-		f |= PSU_NEXT_ID;
-	else
-		n += 2 * sizeof(uint32);
-	if (r->n_dom == 1)
-		f |= PSU_ONE_ROW;
-	else
-		n += sizeof(int64);
-	if (r->n_pos == r->n_dom)
-		f |= PSU_ALL_POS;
-	else
-		n += sizeof(int64);
-	if (bits_zero(r->b.lo))
-		f |= PSU_B_EXACT;
-	else
-		n += sizeof(double);
-	if (bits_zero(r->a.hi) && bits_zero(r->a.lo))
-		aform = 0;
-	else if (bits_equal(r->a.hi, r->b.hi) && bits_equal(r->a.lo, r->b.lo))
-		aform = 1;
-	else if (bits_zero(r->a.lo))
-		aform = 2, n += sizeof(double);
-	else
-		aform = 3, n += 2 * sizeof(double);
-	f |= aform << PSU_A_SHIFT;
-	if (r->n_ssu != 0 || !bits_zero(r->popsize2))
-		f |= PSU_STAGE2, n += sizeof(int64) + sizeof(double);
-	c->prev_stratum = r->stratum;
-	c->prev_id_end = r->id.off + r->id.len;
-	c->prev_id_len = r->id.len;
-	if (out == NULL)
-		return n;
-	*out++ = (char) f;
-	if (!(f & PSU_SAME_STRATUM))
-		PUT(out, r->stratum);
-	if (!(f & PSU_NEXT_ID))
-	{
-		PUT(out, r->id.off);
-		PUT(out, r->id.len);
-	}
-	if (!(f & PSU_ONE_ROW))
-		PUT(out, r->n_dom);
-	if (!(f & PSU_ALL_POS))
-		PUT(out, r->n_pos);
-	PUT(out, r->b.hi);
-	if (!(f & PSU_B_EXACT))
-		PUT(out, r->b.lo);
-	if (aform >= 2)
-		PUT(out, r->a.hi);
-	if (aform == 3)
-		PUT(out, r->a.lo);
-	if (f & PSU_STAGE2)
-	{
-		PUT(out, r->n_ssu);
-		PUT(out, r->popsize2);
-	}
-	return n;
-}
-
 static void pg_attribute_noreturn()
 psu_corrupted(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("stored barometer.tally has malformed PSU records")));
-}
-
-#define GET(v) \
-	do { \
-		if (c->end - c->p < (ptrdiff_t) sizeof(v)) \
-			psu_corrupted(); \
-		memcpy(&(v), c->p, sizeof(v)); \
-		c->p += sizeof(v); \
-	} while (0)
-
-/* the next record of a version 3 tally */
-static void
-psu_decode(TallyPsuCursor *c, PsuRec *r)
-{
-	uint8		f;
-	int			aform;
-
-	if (c->p >= c->end)
-		psu_corrupted();
-	f = (uint8) *c->p++;
-	memset(r, 0, sizeof(*r));
-	if (f & PSU_SAME_STRATUM)
-		r->stratum = c->prev_stratum;
-	else
-		GET(r->stratum);
-	if (f & PSU_NEXT_ID)
-	{
-		r->id.off = c->prev_id_end;
-		r->id.len = c->prev_id_len;
-	}
-	else
-	{
-		GET(r->id.off);
-		GET(r->id.len);
-	}
-	if (f & PSU_ONE_ROW)
-		r->n_dom = 1;
-	else
-		GET(r->n_dom);
-	if (f & PSU_ALL_POS)
-		r->n_pos = r->n_dom;
-	else
-		GET(r->n_pos);
-	GET(r->b.hi);
-	if (!(f & PSU_B_EXACT))
-		GET(r->b.lo);
-	aform = (f >> PSU_A_SHIFT) & 3;
-	if (aform == 1)
-		r->a = r->b;
-	if (aform >= 2)
-		GET(r->a.hi);
-	if (aform == 3)
-		GET(r->a.lo);
-	if (f & PSU_STAGE2)
-	{
-		GET(r->n_ssu);
-		GET(r->popsize2);
-	}
-	c->prev_stratum = r->stratum;
-	c->prev_id_end = r->id.off + r->id.len;
-	c->prev_id_len = r->id.len;
 }
 
 /* where the PSU records of t begin (version 3) */
@@ -273,7 +99,7 @@ tally_psu_cursor(const Tally *t, TallyPsuCursor *c)
 			psu_corrupted();
 		c->p = psu_stream(t);
 		c->end = (const char *) t + VARSIZE(t);
-		codec_start(c);
+		design_psu_codec_start(&c->codec);
 	}
 }
 
@@ -288,8 +114,8 @@ tally_psu_next(TallyPsuCursor *c, PsuRec *r)
 	}
 	if (c->fixed)
 		*r = c->fixed[c->next];
-	else
-		psu_decode(c, r);
+	else if (!design_psu_decode(&c->codec, &c->p, c->end, r))
+		psu_corrupted();
 	c->next++;
 	return true;
 }
@@ -532,13 +358,15 @@ tally_pack(TallyAcc *acc, bool finish)
 	SsuRec	   *tmp_q = NULL;
 	char	   *tmp_a = NULL;
 	bool		sorted_tmp = false;
-	TallyPsuCursor codec;
+	DesignPsuCodec codec;
+	DesignPsuIter it;
+	PsuRec		x;
 	size_t		stream = 0;
 	uint32		i;
 
 	if (finish && d->log_mode)
 		design_compact(d);		/* the log of PSU records becomes a set */
-	src_psu = d->psu;			/* (compacting may have moved them) */
+	src_psu = d->psu_base > 0 ? NULL : d->psu;	/* NULL: the log (design_psu_iter) */
 	memset(&dh, 0, sizeof(dh));
 	dh.kind = d->kind;
 	dh.lonely = d->lonely;
@@ -566,17 +394,20 @@ tally_pack(TallyAcc *acc, bool finish)
 	}
 
 	/* the PSU records, with their sums normalised when finishing */
-	codec_start(&codec);
+	design_psu_codec_start(&codec);
+	design_psu_iter(d, &it);
 	for (i = 0; i < d->npsu; i++)
 	{
-		PsuRec		x = src_psu[i];
-
+		if (src_psu != NULL)
+			x = src_psu[i];
+		else if (!design_psu_iter_next(&it, &x))
+			elog(ERROR, "PSU record %u of an accumulator is missing", i);
 		if (finish)
 		{
 			x.a = dd_norm(x.a);
 			x.b = dd_norm(x.b);
 		}
-		stream += psu_encode(&codec, &x, NULL);
+		stream += design_psu_encode(&codec, &x, NULL);
 	}
 
 	/*
@@ -637,17 +468,20 @@ tally_pack(TallyAcc *acc, bool finish)
 			memcpy(na, d->arena, d->arena_len);
 	}
 	p = na + d->arena_len;
-	codec_start(&codec);
+	design_psu_codec_start(&codec);
+	design_psu_iter(d, &it);
 	for (i = 0; i < d->npsu; i++)
 	{
-		PsuRec		x = src_psu[i];
-
+		if (src_psu != NULL)
+			x = src_psu[i];
+		else if (!design_psu_iter_next(&it, &x))
+			elog(ERROR, "PSU record %u of an accumulator is missing", i);
 		if (finish)
 		{
 			x.a = dd_norm(x.a);
 			x.b = dd_norm(x.b);
 		}
-		p += psu_encode(&codec, &x, p);
+		p += design_psu_encode(&codec, &x, p);
 	}
 	Assert(p == (char *) t + VARSIZE(t));
 	if (finish)

@@ -87,9 +87,7 @@ typedef struct TallyPsuCursor
 	const PsuRec *fixed;		/* version 2: the records */
 	uint32		next,
 				count;
-	uint32		prev_stratum;	/* the previous record (version 3) */
-	uint32		prev_id_end;
-	uint32		prev_id_len;
+	DesignPsuCodec codec;		/* version 3 */
 } TallyPsuCursor;
 
 /* tally_agg.c */
