@@ -358,6 +358,7 @@ tally_pack(TallyAcc *acc, bool finish)
 	SsuRec	   *tmp_q = NULL;
 	char	   *tmp_a = NULL;
 	bool		sorted_tmp = false;
+	bool		from_log;
 	DesignPsuCodec codec;
 	DesignPsuIter it;
 	PsuRec		x;
@@ -394,9 +395,21 @@ tally_pack(TallyAcc *acc, bool finish)
 	}
 
 	/* the PSU records, with their sums normalised when finishing */
+	/*
+	 * Records in the log of a one-stage accumulation are copied as they are
+	 * encoded when normalising would not change them; the others are
+	 * encoded (again), with their sums normalised when finishing.
+	 */
+	from_log = src_psu == NULL && (!finish || !d->log_denormal);
 	design_psu_codec_start(&codec);
 	design_psu_iter(d, &it);
-	for (i = 0; i < d->npsu; i++)
+	if (from_log)
+	{
+		stream = d->log_len;
+		codec = d->log_codec;
+		it.next = d->psu_base;
+	}
+	for (i = from_log ? d->psu_base : 0; i < d->npsu; i++)
 	{
 		if (src_psu != NULL)
 			x = src_psu[i];
@@ -470,7 +483,14 @@ tally_pack(TallyAcc *acc, bool finish)
 	p = na + d->arena_len;
 	design_psu_codec_start(&codec);
 	design_psu_iter(d, &it);
-	for (i = 0; i < d->npsu; i++)
+	if (from_log)
+	{
+		memcpy(p, d->log, d->log_len);
+		p += d->log_len;
+		codec = d->log_codec;
+		it.next = d->psu_base;
+	}
+	for (i = from_log ? d->psu_base : 0; i < d->npsu; i++)
 	{
 		if (src_psu != NULL)
 			x = src_psu[i];

@@ -370,6 +370,14 @@ log_flush(Design *d)
 		if ((d->psu_base > 0 || i > 0) &&
 			!psu_follows(d, i > 0 ? &d->psu[i - 1] : &d->log_last, r))
 			d->log_unsorted = true;
+		if (!d->log_denormal)
+		{
+			dd_t		a = dd_norm(r->a),
+						b = dd_norm(r->b);
+
+			d->log_denormal = !bits_equal(a.hi, r->a.hi) || !bits_equal(a.lo, r->a.lo) ||
+				!bits_equal(b.hi, r->b.hi) || !bits_equal(b.lo, r->b.lo);
+		}
 		d->log_len += design_psu_encode(&d->log_codec, r, d->log + d->log_len);
 	}
 	if (live > 0)
@@ -407,6 +415,7 @@ design_log_materialize(Design *d)
 	d->log_len = d->log_cap = 0;
 	d->psu_base = 0;
 	d->log_unsorted = false;
+	d->log_denormal = false;
 	d->last_psu = 0;
 }
 

@@ -161,6 +161,7 @@ typedef struct Design
 				log_cap;
 	uint32_t	psu_base;
 	bool		log_unsorted;	/* the log is not in canonical order */
+	bool		log_denormal;	/* a record in the log has sums dd_norm would change */
 	DesignPsuCodec log_codec;
 	PsuRec		log_last;		/* the last record moved to the log */
 	DesignRealloc realloc_fn;
