@@ -722,6 +722,15 @@ tally_agg_name(FunctionCallInfo fcinfo, const char *dflt)
 	return name != NULL ? name : dflt;
 }
 
+/* whether the stored tally passes the one check (tally_problem) */
+bool
+tally_consistent(const Tally *t)
+{
+	bool		range;
+
+	return tally_problem(t, &range) == NULL;
+}
+
 /*
  * The result of an aggregate or a merge (what names it, "merge" or
  * "tally"), before it is stored: what no input would read back is an error,

@@ -113,6 +113,7 @@ extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
 extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);
 extern void tally_validate(const Tally *t, int sqlstate, const char *input);
 extern void tally_check_result(const Tally *t, const char *what);
+extern bool tally_consistent(const Tally *t);
 extern const char *tally_agg_name(FunctionCallInfo fcinfo, const char *dflt);
 extern char *tally_id_text(const char *key, uint32 len);
 extern void tally_summarize(const Tally *t, TallySummary *s, bool need_variance);

@@ -603,6 +603,13 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 	if (acc->empty)
 		PG_RETURN_NULL();
 	t = tally_from_acc(acc);
+
+	/*
+	 * Every problem below is one the one check (tally_problem) finds too:
+	 * they are looked for, to be named, only when it finds something.
+	 */
+	if (tally_consistent(t))
+		PG_RETURN_TALLY(t);
 	/* the PSU records one at a time; two-stage ones at hand for the SSUs */
 	if (t->dh.kind == DESIGN_CLUSTER2)
 		tally_view(t, &d, &r);
