@@ -536,6 +536,13 @@ dd_finite(dd_t x)
 	return isfinite(x.hi) && isfinite(x.lo);
 }
 
+#define RANGE_CORE 1
+#define RANGE_PSU 2
+#define RANGE_REST 4
+#define RANGE_ALL 7
+
+static inline const char *psu_range_problem(const PsuRec *x);
+
 /*
  * Values out of range: a sum that is not finite or a row count past the
  * limit.  The aggregates can reach them only by merging (or accumulating)
@@ -543,25 +550,30 @@ dd_finite(dd_t x)
  * would read back.
  */
 static const char *
-tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
+tally_range_problem(const Tally *t, const Design *d, const RepAcc *r, int parts)
 {
-	const char *problem = tally_core_range_check(&t->core);
+	const char *problem = NULL;
 	uint32		i = 0;
 	TallyPsuCursor c;
 	PsuRec		x;
 
+	if (parts & RANGE_CORE)
+		problem = tally_core_range_check(&t->core);
 	if (problem != NULL)
 		return problem;
-	tally_psu_cursor(t, &c);
-	while (tally_psu_next(&c, &x))
+	if (parts & RANGE_PSU)
 	{
-		if ((++i & 65535) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (!isfinite(x.a.hi) || !isfinite(x.a.lo) ||
-			!isfinite(x.b.hi) || !isfinite(x.b.lo) ||
-			x.n_dom > PG_INT64_MAX / 4)
-			return "A PSU's sums or row counts are out of range.";
+		tally_psu_cursor(t, &c);
+		while (tally_psu_next(&c, &x))
+		{
+			if ((++i & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if ((problem = psu_range_problem(&x)) != NULL)
+				return problem;
+		}
 	}
+	if (!(parts & RANGE_REST))
+		return NULL;
 	for (i = 0; i < d->nssu; i++)
 		if (!isfinite(d->ssu[i].a.hi) || !isfinite(d->ssu[i].a.lo) ||
 			!isfinite(d->ssu[i].b.hi) || !isfinite(d->ssu[i].b.lo) ||
@@ -580,9 +592,62 @@ tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
 	return NULL;
 }
 
-/* identifiers: tag and length (design_check), no NUL, the server encoding */
+/* an identifier: in the arena (design_check checks the tag), no NUL, the server encoding */
 static const char *
-tally_ids_problem(const Tally *t, const Design *d)
+id_problem(const Design *d, IdRef id)
+{
+	if (id.len < 1 || id.off > d->arena_len || id.len > d->arena_len - id.off)
+		return "An identifier lies outside the value.";
+	if (d->arena[id.off] == 't')
+		return stored_id_problem(d->arena + id.off + 1, (int) id.len - 1);
+	return NULL;
+}
+
+/*
+ * The checks of every PSU record, made in the pass of design_check_iter
+ * over them (one-stage designs): the first problem of each kind.
+ */
+typedef struct PsuPass
+{
+	TallyPsuCursor c;
+	const Design *d;
+	uint32		seen;
+	const char *range;
+	const char *ids;
+} PsuPass;
+
+static inline const char *
+psu_range_problem(const PsuRec *x)
+{
+	if (!isfinite(x->a.hi) || !isfinite(x->a.lo) ||
+		!isfinite(x->b.hi) || !isfinite(x->b.lo) ||
+		x->n_dom > PG_INT64_MAX / 4)
+		return "A PSU's sums or row counts are out of range.";
+	return NULL;
+}
+
+static bool
+psu_pass_next(void *arg, PsuRec *out)
+{
+	PsuPass    *f = (PsuPass *) arg;
+
+	if (!tally_psu_next(&f->c, out))
+		return false;
+	if ((++f->seen & 65535) == 0)
+		CHECK_FOR_INTERRUPTS();
+	if (f->range == NULL)
+		f->range = psu_range_problem(out);
+	if (f->ids == NULL)
+		f->ids = id_problem(f->d, out->id);
+	return true;
+}
+
+/*
+ * identifiers: strata, PSUs, SSUs in this order; pass (if given) has
+ * checked the PSUs'
+ */
+static const char *
+tally_ids_problem(const Tally *t, const Design *d, const PsuPass *pass)
 {
 	uint32		i;
 	const char *problem;
@@ -598,6 +663,13 @@ tally_ids_problem(const Tally *t, const Design *d)
 			id = d->strata[i].id;
 		else if (i < d->nstrata + d->npsu)
 		{
+			if (pass != NULL)
+			{
+				if (pass->ids != NULL)
+					return pass->ids;
+				i = d->nstrata + d->npsu - 1;
+				continue;
+			}
 			if (!tally_psu_next(&c, &x))
 				return "The PSU records are malformed.";
 			id = x.id;
@@ -607,19 +679,55 @@ tally_ids_problem(const Tally *t, const Design *d)
 
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (id.len < 1 || id.off > d->arena_len || id.len > d->arena_len - id.off)
-			return "An identifier lies outside the value.";
-		if (d->arena[id.off] == 't' &&
-			(problem = stored_id_problem(d->arena + id.off + 1, (int) id.len - 1)) != NULL)
+		if ((problem = id_problem(d, id)) != NULL)
 			return problem;
 	}
 	return NULL;
 }
 
-static bool
-psu_next_cb(void *arg, PsuRec *out)
+/*
+ * tally_problem of a one-stage design whose PSU records are decoded one at
+ * a time: the same problems in the same order (range, core, design,
+ * identifiers), the records decoded once when nothing is wrong.
+ */
+static const char *
+one_stage_problem(const Tally *t, const Design *d, const RepAcc *r, bool *range)
 {
-	return tally_psu_next((TallyPsuCursor *) arg, out);
+	const char *problem;
+	const char *dproblem;
+	PsuPass		pass;
+	PsuRec		x;
+
+	problem = tally_range_problem(t, d, r, RANGE_CORE);
+	if (problem == NULL)
+	{
+		memset(&pass, 0, sizeof(pass));
+		tally_psu_cursor(t, &pass.c);
+		pass.d = d;
+		dproblem = design_check_iter(d, &t->core, psu_pass_next, &pass);
+		if (pass.seen == d->npsu)
+		{
+			(void) tally_psu_next(&pass.c, &x);		/* no bytes after the last record */
+			problem = pass.range;
+		}
+		else
+			problem = tally_range_problem(t, d, r, RANGE_PSU);
+	}
+	if (problem == NULL)
+		problem = tally_range_problem(t, d, r, RANGE_REST);
+	if (problem != NULL)
+	{
+		*range = true;
+		return problem;
+	}
+	problem = tally_core_check(&t->core);
+	if (problem != NULL)
+		return problem;
+	if (t->dh.rep.nrep || t->dh.rep.method)
+		return "A linearization tally has no replicates.";
+	if (dproblem != NULL)
+		return dproblem;
+	return tally_ids_problem(t, d, &pass);
 }
 
 /*
@@ -646,7 +754,9 @@ tally_problem(const Tally *t, bool *range)
 		tally_view_lazy(t, &d, &r);
 	if (t->dh.kind == DESIGN_REPLICATE && t->dh.rep.nrep == 0)
 		return "A replicate design has no replicates.";
-	problem = tally_range_problem(t, &d, &r);
+	if (d.psu == NULL && d.npsu > 0 && t->dh.kind == DESIGN_CLUSTER)
+		return one_stage_problem(t, &d, &r, range);
+	problem = tally_range_problem(t, &d, &r, RANGE_ALL);
 	if (problem != NULL)
 	{
 		*range = true;
@@ -673,17 +783,9 @@ tally_problem(const Tally *t, bool *range)
 		default:
 			if (t->dh.rep.nrep || t->dh.rep.method)
 				return "A linearization tally has no replicates.";
-			if (d.psu == NULL && d.npsu > 0)
-			{
-				TallyPsuCursor c;
-
-				tally_psu_cursor(t, &c);
-				problem = design_check_iter(&d, &t->core, psu_next_cb, &c);
-			}
-			else
-				problem = design_check(&d, &t->core);
+			problem = design_check(&d, &t->core);
 			if (problem == NULL)
-				problem = tally_ids_problem(t, &d);
+				problem = tally_ids_problem(t, &d, NULL);
 			return problem;
 	}
 }
