@@ -312,7 +312,7 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 		StringInfo	qid = id_arg(fcinfo, c, 2, 7, "ssu", CLUSTER_ID_DETAIL);
 		int64		n_ssu = tally_arg_count(fcinfo, 8, "n_ssu", false);
 		double		popsize2 = fpc_arg(fcinfo, 9, n_ssu, "fpc2");
-		PsuRec	   *r = &d->psu[p];
+		PsuRec	   *r = design_psu_rec(d, p);
 
 		if (popsize2 == 0)
 			ereport(ERROR,

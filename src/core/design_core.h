@@ -217,6 +217,12 @@ extern uint32_t design_ssu(Design *d, uint32_t psu, const char *key, uint32_t le
 extern void design_compact(Design *d);
 
 /*
+ * design_compact leaves a log in canonical order where it is (records
+ * before d->psu_base encoded): design_psu_iter reads them all, and
+ * design_log_materialize puts them back in d->psu.
+ */
+
+/*
  * The PSU records of d in index order, wherever they are (the log of a
  * one-stage accumulation, or the array).
  */
@@ -233,6 +239,17 @@ extern bool design_psu_iter_next(DesignPsuIter *it, PsuRec *r);
 
 /* every PSU record in d->psu again (d->psu_base 0), the log freed */
 extern void design_log_materialize(Design *d);
+
+/*
+ * The record of PSU p, as design_psu returned it, until the next
+ * design_psu call (a one-stage log keeps the records before d->psu_base
+ * encoded).
+ */
+static inline PsuRec *
+design_psu_rec(Design *d, uint32_t p)
+{
+	return &d->psu[p - d->psu_base];
+}
 
 /* the row (y, w) of the domain falls in PSU p (and SSU q, or UINT32_MAX) */
 extern void design_add(Design *d, uint32_t p, uint32_t q, double y, double w);
