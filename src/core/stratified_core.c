@@ -342,8 +342,26 @@ void
 stratified_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 {
 	dd_t		W = core->s[S_W];
-	dd_t		p,
-				WW;
+
+	if (core->n_pos == 0 || !(W.hi > 0))
+	{
+		memset(out, 0, sizeof(*out));
+		out->variance = NAN;
+		out->df = 0;
+		out->status = DESIGN_UNDEFINED;
+		return;
+	}
+	stratified_variance_scores(d, dd_div(core->s[S_WY], W), W, out);
+}
+
+/*
+ * The same on the scores w (y - p) / W of every row: the mean's with p its
+ * estimate and W its weight sum, a total's with p = 0 and W = 1.
+ */
+void
+stratified_variance_scores(const Design *d, dd_t p, dd_t W, DesignVariance *out)
+{
+	dd_t		WW;
 	uint32_t	h,
 				tick = 0;
 	double		V = 0;
@@ -355,12 +373,6 @@ stratified_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 	memset(out, 0, sizeof(*out));
 	out->variance = NAN;
 	out->df = 0;
-	if (core->n_pos == 0 || !(W.hi > 0))
-	{
-		out->status = DESIGN_UNDEFINED;
-		return;
-	}
-	p = dd_div(core->s[S_WY], W);
 	WW = dd_mul(W, W);
 	for (h = 0; h < d->nstrata; h++)
 	{
