@@ -552,8 +552,11 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 		tally_core_init(&acc->core, TALLY_PROPORTION), ps.p += 11;
 	else if (strncmp(ps.p, " mean", 5) == 0)
 		tally_core_init(&acc->core, TALLY_MEAN), ps.p += 5;
+	else if (strncmp(ps.p, " ratio", 6) == 0 && version == 2)
+		tally_core_init(&acc->core, TALLY_RATIO), ps.p += 6;
 	else
-		syntax_error(&ps, "The kind must be \"proportion\" or \"mean\".");
+		syntax_error(&ps, version == 1 ? "The kind must be \"proportion\" or \"mean\"." :
+					 "The kind must be \"proportion\", \"mean\" or \"ratio\".");
 
 	expect_key(&ps, "n");
 	acc->core.n = read_count(&ps, "n");

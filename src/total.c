@@ -24,6 +24,18 @@
  * replicate weights.  A lonely PSU under "fail" is an error, as for the
  * mean; a tally without rows of positive weight has total 0 and variance 0.
  */
+/* a ratio (tally_ratio) has no total of its own */
+static void
+total_kind_check(const Tally *t)
+{
+	if (t->core.kind == TALLY_RATIO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a ratio has no total"),
+				 errdetail("The tally was made by tally_ratio: its estimate is sum w y / sum w x."),
+				 errhint("Tally y and x on their own for their totals.")));
+}
+
 static void
 total_summarize(const Tally *t, TotalSummary *ts, bool need_variance)
 {
@@ -32,6 +44,7 @@ total_summarize(const Tally *t, TotalSummary *ts, bool need_variance)
 	RepAcc		r;
 	DesignVariance dv;
 
+	total_kind_check(t);
 	tally_core_summary(&t->core, &s);
 	memset(ts, 0, sizeof(*ts));
 	ts->total = dd_to_double(t->core.s[S_WY]);
@@ -87,6 +100,7 @@ barometer_tally_total(PG_FUNCTION_ARGS)
 {
 	Tally	   *t = PG_GETARG_TALLY(0);
 
+	total_kind_check(t);
 	PG_RETURN_FLOAT8(dd_to_double(t->core.s[S_WY]));
 }
 

@@ -61,3 +61,104 @@ CREATE FUNCTION @extschema@.total_report(t @extschema@.tally,
 	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.total_report(@extschema@.tally, double precision, text) IS
 	'the total with its se, interval, n, deff, df, cv and publication status (NULL policy: statcan_cv) as one row';
+
+-------------------------------------------------------------------------------
+-- Ratios (R svyratio): tally_ratio(y, x, w, <design>) is a barometer.tally of
+-- kind ratio whose estimate is sum w y / sum w x; the readers of a tally
+-- (estimate, variance, se, cv, ci_lower/upper with method mean, df, n,
+-- n_missing, weighted_n, report, publication_status with a CV policy) and
+-- merge() take it.  A row is missing when y or x is NULL; x >= 0.
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_wdomain'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, bigint)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_wdomain'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, "any", "any", integer, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_cluster'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, "any", "any", integer, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_cluster'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, "any", "any", integer, double precision, "any", integer,
+		double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_cluster2'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, anyarray, @extschema@.replicates)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_rep'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_stratified_trans(internal, double precision,
+		double precision, double precision, "any", bigint, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_stratified_trans(internal, double precision,
+		double precision, double precision, "any", bigint, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.tally_ratio(double precision, double precision, double precision) IS
+	'ratio sum w y / sum w x (R svyratio); weights-only design';
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, n_sample bigint) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision,
+		lonely_psu text) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision,
+		ssu "any", n_ssu integer, fpc2 double precision, lonely_psu text) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, repw double precision[], spec @extschema@.replicates) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, repw real[], spec @extschema@.replicates) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio_stratified(y double precision, x double precision,
+		w double precision, stratum "any", n_stratum bigint, fpc double precision) (
+	SFUNC = @extschema@.tally_ratio_stratified_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio_stratified(y double precision, x double precision,
+		w double precision, stratum "any", n_stratum bigint, fpc double precision,
+		lonely_psu text) (
+	SFUNC = @extschema@.tally_ratio_stratified_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);

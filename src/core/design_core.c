@@ -925,7 +925,9 @@ design_check(const Design *d, const TallyCore *core)
 			return "A stratum has more PSUs than its PSU count.";
 		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
 			return "A PSU's row counts are out of range.";
-		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 || (p->n_pos == 0) != (p->b.hi == 0))
+		/* a ratio's b is sum w x: 0 also where every x is 0 */
+		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 ||
+			(core->kind == TALLY_RATIO ? (p->n_pos == 0 && p->b.hi != 0) : (p->n_pos == 0) != (p->b.hi == 0)))
 			return "A PSU's sums are malformed.";
 		if (d->kind == DESIGN_CLUSTER2)
 		{

@@ -236,7 +236,8 @@ stratified_check(const Design *d, const TallyCore *core)
 			t->n_pos < 0 || t->n_pos > t->n_dom)
 			return "A stratum's domain row counts are out of range (at least 1, at most the stratum's row count).";
 		if (!dd_ok(t->a) || !dd_ok(t->b) || !dd_ok(t->ww) || !dd_ok(t->wwy) || !dd_ok(t->wwyy) ||
-			t->b.hi < 0 || t->ww.hi < 0 || t->wwyy.hi < 0 || (t->n_pos == 0) != (t->b.hi == 0))
+			t->b.hi < 0 || t->ww.hi < 0 || t->wwyy.hi < 0 ||
+			(core->kind == TALLY_RATIO ? (t->n_pos == 0 && t->b.hi != 0) : (t->n_pos == 0) != (t->b.hi == 0)))
 			return "A stratum's sums are malformed.";
 		if (t->n_pos == 0 &&
 			!(dd_zero(t->a) && dd_zero(t->ww) && dd_zero(t->wwy) && dd_zero(t->wwyy)))

@@ -62,9 +62,16 @@ CREATE TEMP TABLE tot_expected (
 );
 \copy tot_expected (dataset, call, domain, variable, quantity, level, df_arg, value, source) FROM 'test/fixtures/totals_expected.csv' WITH (FORMAT csv, HEADER true, FORCE_NULL (level, df_arg, value))
 
--- the whole-sample design columns, before any grouping
+CREATE TEMP TABLE rat_expected (LIKE tot_expected INCLUDING DEFAULTS);
+CREATE SEQUENCE pg_temp.rat_ord;
+ALTER TABLE rat_expected ALTER COLUMN ord SET DEFAULT nextval('pg_temp.rat_ord');
+\copy rat_expected (dataset, call, domain, variable, quantity, level, df_arg, value, source) FROM 'test/fixtures/ratios_expected.csv' WITH (FORMAT csv, HEADER true, FORCE_NULL (level, df_arg, value))
+
+-- the whole-sample design columns, before any grouping; x is the ratio's
+-- denominator of make_totals_ratios_fixtures.R (0 on some rows, NULL on every 29th)
 CREATE TEMP TABLE tot_prep AS
 SELECT d.*,
+       CASE WHEN d.id % 29 = 0 THEN NULL ELSE ((d.id * 7) % 11) / 2.0 END::float8 AS x,
        r.vals AS repw,
        count(*) OVER (PARTITION BY d.dataset) AS n_sample,
        count(*) OVER (PARTITION BY d.dataset, d.stratum) AS n_stratum,
@@ -95,10 +102,16 @@ BEGIN
 END
 $fn$;
 
--- the aggregate call for one call key
-CREATE FUNCTION pg_temp.tot_agg(p_call text, p_y text) RETURNS text
+-- the aggregate call for one call key (p_x: a ratio's tally_ratio)
+CREATE FUNCTION pg_temp.tot_agg(p_call text, p_y text, p_x text DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $fn$
 BEGIN
+    IF p_x IS NOT NULL THEN
+        RETURN replace(replace(replace(pg_temp.tot_agg(p_call, p_y), 'barometer.tally_stratified(',
+                                       'barometer.tally_ratio_stratified('),
+                               'barometer.tally(', 'barometer.tally_ratio('),
+                       p_y || ', w', p_y || ', ' || p_x || ', w');
+    END IF;
     IF p_call = 'wonly' THEN
         RETURN format('barometer.tally(%s, w ORDER BY id)', p_y);
     ELSIF p_call = 'wonly_n' THEN
@@ -147,6 +160,26 @@ BEGIN
 END
 $do$;
 
+CREATE TEMP TABLE rat_tally (LIKE tot_tally);
+DO $do$
+DECLARE
+    r    record;
+    v_y  text;
+    spec barometer.replicates;
+BEGIN
+    FOR r IN SELECT DISTINCT dataset, call, variable FROM rat_expected ORDER BY 1, 2, 3 LOOP
+        v_y := CASE r.variable WHEN 'bool' THEN 'y_bool::int::float8' WHEN 'num' THEN 'y_num' END;
+        spec := CASE WHEN r.call LIKE 'rep\_%' THEN pg_temp.rep_spec(r.dataset, r.call) END;
+        EXECUTE format(
+            'INSERT INTO rat_tally (dataset, call, variable, domain, t) '
+            'SELECT %L, %L, %L, CASE WHEN grouping(dom) = 1 THEN %L ELSE dom END, %s '
+            '  FROM tot_prep WHERE dataset = %L GROUP BY GROUPING SETS ((dom), ())',
+            r.dataset, r.call, r.variable, 'all', pg_temp.tot_agg(r.call, v_y, 'x'), r.dataset)
+        USING spec;
+    END LOOP;
+END
+$do$;
+
 CREATE FUNCTION pg_temp.tot_actual(p_t barometer.tally, p_quantity text,
                                    p_level double precision, p_df_arg text)
 RETURNS double precision LANGUAGE plpgsql AS $fn$
@@ -168,10 +201,30 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION pg_temp.tot_check(p_t barometer.tally, e tot_expected) RETURNS text
+CREATE FUNCTION pg_temp.rat_actual(p_t barometer.tally, p_quantity text,
+                                   p_level double precision, p_df_arg text)
+RETURNS double precision LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_df double precision := CASE p_df_arg WHEN 'Inf' THEN 'Infinity'::double precision END;
+BEGIN
+    CASE p_quantity
+        WHEN 'estimate'   THEN RETURN barometer.estimate(p_t);
+        WHEN 'variance'   THEN RETURN barometer.variance(p_t);
+        WHEN 'se'         THEN RETURN barometer.se(p_t);
+        WHEN 'cv'         THEN RETURN barometer.cv(p_t);
+        WHEN 'df'         THEN RETURN barometer.df(p_t);
+        WHEN 'weighted_n' THEN RETURN barometer.weighted_n(p_t);
+        WHEN 'ci_lower'   THEN RETURN barometer.ci_lower(p_t, p_level, NULL, v_df);
+        WHEN 'ci_upper'   THEN RETURN barometer.ci_upper(p_t, p_level, NULL, v_df);
+        ELSE RAISE EXCEPTION 'unknown quantity %', p_quantity;
+    END CASE;
+END
+$fn$;
+
+CREATE FUNCTION pg_temp.tot_check(p_t barometer.tally, e tot_expected, p_ratio boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    v_descr  text := format('%s %s %s %s %s%s', e.dataset, e.call, e.domain, e.variable, e.quantity,
+    v_descr  text := format('%s%s %s %s %s %s%s', CASE WHEN p_ratio THEN 'ratio ' ELSE '' END, e.dataset, e.call, e.domain, e.variable, e.quantity,
                             CASE WHEN e.level IS NULL THEN '' ELSE format(' %s %s', e.level, e.df_arg) END);
     v_actual double precision;
     v_want   double precision;
@@ -183,7 +236,7 @@ BEGIN
     END IF;
     IF e.quantity = 'error' THEN
         BEGIN
-            v_actual := barometer.total_se(p_t);
+            v_actual := CASE WHEN p_ratio THEN barometer.se(p_t) ELSE barometer.total_se(p_t) END;
         EXCEPTION WHEN OTHERS THEN
             v_state := SQLSTATE;
             v_msg := SQLERRM;
@@ -193,7 +246,8 @@ BEGIN
             || CASE WHEN v_state IS DISTINCT FROM e.value
                     THEN E'\n' || diag(format('    caught %s: %s', v_state, v_msg)) ELSE '' END;
     END IF;
-    v_actual := pg_temp.tot_actual(p_t, e.quantity, e.level, e.df_arg);
+    v_actual := CASE WHEN p_ratio THEN pg_temp.rat_actual(p_t, e.quantity, e.level, e.df_arg)
+                     ELSE pg_temp.tot_actual(p_t, e.quantity, e.level, e.df_arg) END;
     IF e.value IS NULL OR e.value = '' THEN
         RETURN ok(v_actual IS NULL, v_descr || ' is NULL')
             || CASE WHEN v_actual IS NOT NULL THEN E'\n' || diag('    got ' || v_actual) ELSE '' END;
@@ -209,13 +263,17 @@ BEGIN
 END
 $fn$;
 
-SELECT plan((SELECT count(*)::integer FROM tot_expected) + 31);
+SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 31);
 
 SET LOCAL extra_float_digits = 3;
 
 SELECT pg_temp.tot_check(t.t, e)
   FROM tot_expected e
   LEFT JOIN tot_tally t USING (dataset, call, variable, domain)
+ ORDER BY e.ord;
+SELECT pg_temp.tot_check(t.t, ROW(e.*)::tot_expected, true)
+  FROM rat_expected e
+  LEFT JOIN rat_tally t USING (dataset, call, variable, domain)
  ORDER BY e.ord;
 
 -------------------------------------------------------------------------------
