@@ -263,7 +263,7 @@ BEGIN
 END
 $fn$;
 
-SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 31);
+SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 57);
 
 SET LOCAL extra_float_digits = 3;
 
@@ -444,6 +444,131 @@ SELECT throws_ok('SELECT barometer.total_se(t) FROM lonely_t', '22023',
 SELECT ok(barometer.total(t) IS NOT NULL AND barometer.df(t) IS NOT NULL,
           'and total and df still work there') FROM lonely_t;
 SELECT is(barometer.total_ci_lower(NULL::barometer.tally), NULL::float8, 'NULL tally: NULL');
+
+-------------------------------------------------------------------------------
+-- ratios: the largest difference from R, equivalences, stored forms, errors
+-------------------------------------------------------------------------------
+SELECT cmp_ok((SELECT max(abs(pg_temp.rat_actual(t.t, e.quantity, e.level, e.df_arg) - e.value::float8)
+                          / abs(e.value::float8))
+                 FROM rat_expected e JOIN rat_tally t USING (dataset, call, variable, domain)
+                WHERE e.quantity <> 'error' AND e.value <> '' AND e.value::float8 <> 0),
+              '<', 1e-9::float8, 'ratios: largest relative difference from R below 1e-9');
+SELECT is(barometer.kind(t), 'ratio', 'tally_ratio makes a tally of kind ratio')
+  FROM (SELECT barometer.tally_ratio(y_num, x, w) t FROM tot_prep WHERE dataset = 'wonly') s;
+SELECT ok(barometer.deff(t) IS NULL AND barometer.kish_n_eff(t) IS NULL,
+          'a ratio has no design effect or Kish n_eff (not kept): NULL')
+  FROM (SELECT barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1) t FROM tot_prep WHERE dataset = 'clus1') s;
+-- merged per-stratum ratio tallies (through the text form) = direct, in every design
+SELECT ok(abs(barometer.se(barometer.merge(p.t::text::barometer.tally)) - (SELECT barometer.se(
+                  barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1)) FROM tot_prep WHERE dataset = 'clus1_fpc'))
+          <= 1e-12 * barometer.se(barometer.merge(p.t))
+          AND barometer.estimate(barometer.merge(p.t)) = (SELECT barometer.estimate(
+                  barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1)) FROM tot_prep WHERE dataset = 'clus1_fpc'),
+          'ratio, clustered: merged per-stratum tallies (text round trip) = direct')
+  FROM (SELECT stratum, barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1) AS t
+          FROM tot_prep WHERE dataset = 'clus1_fpc' GROUP BY stratum) p;
+SELECT ok(abs(barometer.se(barometer.merge(p.t::text::barometer.tally)) - (SELECT barometer.se(
+                  barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1, ssu, n_ssu, fpc2, 'fail'))
+                  FROM tot_prep WHERE dataset = 'clus2_fpc'))
+          <= 1e-12 * barometer.se(barometer.merge(p.t)),
+          'ratio, two stages: merged per-PSU tallies (text round trip) = direct')
+  FROM (SELECT stratum, psu, barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1, ssu, n_ssu, fpc2, 'fail') AS t
+          FROM tot_prep WHERE dataset = 'clus2_fpc' GROUP BY stratum, psu) p;
+SELECT ok(abs(barometer.se(barometer.merge(p.t::text::barometer.tally)) - (SELECT barometer.se(
+                  barometer.tally_ratio_stratified(y_num, x, w, stratum, n_stratum, fpc1)) FROM tot_prep WHERE dataset = 'strat'))
+          <= 1e-12 * barometer.se(barometer.merge(p.t)),
+          'ratio, stratified: merged per-domain tallies (text round trip) = direct')
+  FROM (SELECT dom, barometer.tally_ratio_stratified(y_num, x, w, stratum, n_stratum, fpc1) AS t
+          FROM tot_prep WHERE dataset = 'strat' GROUP BY dom) p;
+SELECT ok(abs(barometer.se(barometer.merge(p.t::text::barometer.tally)) - (SELECT barometer.se(
+                  barometer.tally_ratio(y_num, x, w, repw, barometer.replicates('jk1'))) FROM tot_prep WHERE dataset = 'rep_jk1'))
+          <= 1e-12 * barometer.se(barometer.merge(p.t)),
+          'ratio, replicates: merged per-domain tallies (text round trip) = direct')
+  FROM (SELECT dom, barometer.tally_ratio(y_num, x, w, repw, barometer.replicates('jk1')) AS t
+          FROM tot_prep WHERE dataset = 'rep_jk1' GROUP BY dom) p;
+SELECT ok(abs(barometer.se(barometer.merge(p.t::text::barometer.tally)) - (SELECT barometer.se(
+                  barometer.tally_ratio(y_num, x, w, n_sample)) FROM tot_prep WHERE dataset = 'wonly'))
+          <= 1e-12 * barometer.se(barometer.merge(p.t)),
+          'ratio, weights-only domains: merged = direct')
+  FROM (SELECT dom, barometer.tally_ratio(y_num, x, w, n_sample) AS t
+          FROM tot_prep WHERE dataset = 'wonly' GROUP BY dom) p;
+-- text round trip is exact for every ratio fixture tally
+SELECT is((SELECT count(*) FROM rat_tally WHERE call <> 'strat1_lonely_fail'
+              AND t::text::barometer.tally::text = t::text
+              AND barometer.se(t::text::barometer.tally) IS NOT DISTINCT FROM barometer.se(t)),
+          (SELECT count(*) FROM rat_tally WHERE call <> 'strat1_lonely_fail'),
+          'text round trip of every ratio tally is exact (and its readers agree)')
+  ;
+-- binary round trip through COPY BINARY
+CREATE TEMP TABLE rat_io AS SELECT row_number() OVER () AS k, t FROM rat_tally;
+CREATE FUNCTION pg_temp.rat_binary_round_trip() RETURNS bigint LANGUAGE plpgsql AS $f$
+DECLARE path text := '/tmp/barometer_ratio_io_' || pg_backend_pid() || '.bin'; n bigint;
+BEGIN
+    EXECUTE format('COPY rat_io TO %L (FORMAT binary)', path);
+    CREATE TEMP TABLE rat_back (k bigint, t barometer.tally);
+    EXECUTE format('COPY rat_back FROM %L (FORMAT binary)', path);
+    SELECT count(*) INTO n FROM rat_io a JOIN rat_back b USING (k)
+     WHERE a.t::text = b.t::text AND barometer.tally_send(a.t) = barometer.tally_send(b.t);
+    RETURN n;
+END $f$;
+SELECT is(pg_temp.rat_binary_round_trip(), (SELECT count(*) FROM rat_io),
+          'binary round trip of every ratio tally is exact');
+-- parallel = serial
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE rpar_serial AS
+SELECT origin, barometer.tally_ratio(y, w, w, stratum, psu, n_psu, NULL) AS t FROM pg_temp.par_t GROUP BY origin;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+CREATE TEMP TABLE rpar_par AS
+SELECT origin, barometer.tally_ratio(y, w, w, stratum, psu, n_psu, NULL) AS t FROM pg_temp.par_t GROUP BY origin;
+RESET max_parallel_workers_per_gather;
+SELECT ok(bool_and(abs(barometer.estimate(p.t) - barometer.estimate(s.t)) <= 1e-15 * abs(barometer.estimate(s.t))
+                   AND abs(barometer.se(p.t) - barometer.se(s.t)) <= 1e-12 * barometer.se(s.t))
+          AND count(*) = 4,
+          'ratio: parallel = serial on four domains')
+  FROM rpar_serial s JOIN rpar_par p USING (origin);
+-- a ratio with x = 1 is the mean
+SELECT ok(abs(barometer.estimate(r.t) - barometer.estimate(m.t)) <= 1e-15 * abs(barometer.estimate(m.t))
+          AND abs(barometer.se(r.t) - barometer.se(m.t)) <= 1e-12 * barometer.se(m.t)
+          AND barometer.df(r.t) = barometer.df(m.t),
+          'ratio with x = 1 equals the mean (clustered design)')
+  FROM (SELECT barometer.tally_ratio(y_num, 1.0, w, stratum, psu, n_psu, fpc1) t FROM tot_prep WHERE dataset = 'clus1') r,
+       (SELECT barometer.tally(y_num, w, stratum, psu, n_psu, fpc1) t FROM tot_prep WHERE dataset = 'clus1') m;
+-- the publication status of a ratio: CV bands
+SELECT is((barometer.report(t)).status, (barometer.publication_status(t, 'statcan_cv')).status,
+          'report of a ratio uses statcan_cv by default')
+  FROM (SELECT barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1) t FROM tot_prep WHERE dataset = 'clus1') s;
+-- edge cases and errors
+SELECT ok(barometer.estimate(t) IS NULL AND barometer.se(t) IS NULL AND barometer.n(t) = 2,
+          'x summing to 0: the ratio is undefined (NULL), not an error')
+  FROM (SELECT barometer.tally_ratio(y, x, w) t FROM (VALUES (1.0::float8, 0.0::float8, 1.0::float8), (2, 0, 3)) v(y, x, w)) s;
+SELECT ok(barometer.n_missing(t) = 2 AND barometer.n(t) = 1,
+          'a NULL y or x is a missing row')
+  FROM (SELECT barometer.tally_ratio(y, x, w) t FROM (VALUES (1.0::float8, 1.0::float8, 1.0::float8),
+        (NULL, 1, 3), (2, NULL, 1)) v(y, x, w)) s;
+SELECT throws_ok('SELECT barometer.tally_ratio(y, x, 1.0) FROM (VALUES (1.0::float8, -1.0::float8)) v(y, x)',
+                 '22023', 'the denominator x of a ratio must not be negative', 'negative x: 22023');
+SELECT throws_ok('SELECT barometer.tally_ratio(1.0, x, 1.0) FROM (VALUES (''NaN''::float8)) v(x)',
+                 '22023', 'value must be finite', 'NaN x: 22023');
+SELECT throws_ok('SELECT barometer.tally_ratio(1.0, 1.0, -2.0)', '22023', NULL, 'negative weight: 22023');
+SELECT throws_ok('SELECT barometer.total(barometer.tally_ratio(1.0, 1.0, 1.0))', '22023',
+                 'a ratio has no total', 'total of a ratio: 22023');
+SELECT throws_ok('SELECT barometer.ci_lower(barometer.tally_ratio(y, 1.0, 1.0), 0.95, ''beta'') FROM (VALUES (1.0::float8), (2.0)) v(y)',
+                 '22023', NULL, 'a proportion interval method on a ratio: 22023');
+SELECT throws_ok('SELECT barometer.merge(t) FROM (SELECT barometer.tally_ratio(1.0, 1.0, 1.0) t UNION ALL SELECT barometer.tally(1.0::float8, 1.0)) s',
+                 '22023', NULL, 'merging a ratio with a mean: 22023');
+SELECT throws_ok('SELECT barometer.se(t) FROM (SELECT barometer.tally_ratio(y_num, x, w, stratum, psu, n_psu, fpc1) t FROM tot_prep WHERE dataset = ''lonely'') s',
+                 '22023', 'stratum with only one PSU: 57', 'ratio, lonely PSU under fail: 22023');
+SELECT throws_ok($$SELECT 'v1 ratio n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0'::barometer.tally$$,
+                 '22P02', NULL, 'a version 1 text form has no ratio kind: 22P02');
+SELECT throws_ok($$SELECT 'v2 ratio n=1 missing=0 positive=1 sw=2:0 swy=3:0 swyy=0:0 sww=4:0 swwy=6:0 swwyy=9:0 design=weights'::barometer.tally$$,
+                 '22P02', NULL, 'a ratio without a sum of weights: 22P02');
+SELECT throws_ok($$SELECT 'v2 ratio n=1 missing=0 positive=1 sw=2:0 swy=3:0 swyy=1:0 sww=4:0 swwy=7:0 swwyy=9:0 design=weights'::barometer.tally$$,
+                 '22P02', NULL, 'inconsistent ratio sums (Cauchy-Schwarz): 22P02');
+SELECT is(barometer.estimate('v2 ratio n=1 missing=0 positive=1 sw=2:0 swy=3:0 swyy=1:0 sww=4:0 swwy=6:0 swwyy=9:0 design=weights'::barometer.tally),
+          1.5::float8, 'a consistent ratio text form is read: R = 3 / 2');
 
 SELECT * FROM finish();
 ROLLBACK;
