@@ -809,6 +809,9 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 	if (version != 1 && version != 2)
 		stored_binary_error(&rd, psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
 	acc->core.kind = stored_get_i32(&rd, "the kind");
+	/* the ratio kind is new in version 2 (0.2) */
+	if (version == 1 && acc->core.kind == TALLY_RATIO)
+		stored_binary_error(&rd, "Version 1 has no ratio kind.");
 	acc->core.reserved = stored_get_i32(&rd, "the reserved field");
 	acc->core.n = stored_get_i64(&rd, "the row count");
 	acc->core.n_missing = stored_get_i64(&rd, "the missing row count");

@@ -279,6 +279,11 @@ SELECT pg_temp.tot_check(t.t, ROW(e.*)::tot_expected, true)
 -------------------------------------------------------------------------------
 -- the largest relative difference from R (reported, and bounded)
 -------------------------------------------------------------------------------
+SELECT diag('largest relative difference from R, totals: ' ||
+            (SELECT max(abs(pg_temp.tot_actual(t.t, e.quantity, e.level, e.df_arg) - e.value::float8)
+                        / abs(e.value::float8))
+               FROM tot_expected e JOIN tot_tally t USING (dataset, call, variable, domain)
+              WHERE e.quantity <> 'error' AND e.value <> '' AND e.value::float8 <> 0));
 SELECT cmp_ok((SELECT max(abs(pg_temp.tot_actual(t.t, e.quantity, e.level, e.df_arg) - e.value::float8)
                           / abs(e.value::float8))
                  FROM tot_expected e JOIN tot_tally t USING (dataset, call, variable, domain)
@@ -448,6 +453,11 @@ SELECT is(barometer.total_ci_lower(NULL::barometer.tally), NULL::float8, 'NULL t
 -------------------------------------------------------------------------------
 -- ratios: the largest difference from R, equivalences, stored forms, errors
 -------------------------------------------------------------------------------
+SELECT diag('largest relative difference from R, ratios: ' ||
+            (SELECT max(abs(pg_temp.rat_actual(t.t, e.quantity, e.level, e.df_arg) - e.value::float8)
+                        / abs(e.value::float8))
+               FROM rat_expected e JOIN rat_tally t USING (dataset, call, variable, domain)
+              WHERE e.quantity <> 'error' AND e.value <> '' AND e.value::float8 <> 0));
 SELECT cmp_ok((SELECT max(abs(pg_temp.rat_actual(t.t, e.quantity, e.level, e.df_arg) - e.value::float8)
                           / abs(e.value::float8))
                  FROM rat_expected e JOIN rat_tally t USING (dataset, call, variable, domain)

@@ -3,7 +3,8 @@
  * variances of a total under weights only, a weights-only domain, strata
  * kept as sums and the same rows as one-row PSUs (with and without fpc),
  * replicate weights (mean and mse centring), the design effect and the
- * variance floor.  Prints TAP.
+ * variance floor; ratios (ratio_core.c): R's svyratio on a small sample,
+ * stratified sums against one-row PSUs, and x = 1 as the mean.  Prints TAP.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "design_core.h"
+#include "ratio_core.h"
 #include "rep_core.h"
 #include "stratified_core.h"
 #include "tally_core.h"
@@ -293,6 +295,87 @@ test_deff(void)
 	ok(s.variance == 1e-20, "one above it is kept");
 }
 
+/*
+ * A ratio under weights only: (y, x, w) = (1, 2, 2), (2, 1, 3), (5, 4, 1),
+ * (3, 0, 2) and a missing row: R = 19/11; R svyratio(~y, ~x,
+ * svydesign(ids = ~1, weights = ~w), na.rm = TRUE): SE 0.81573639056340996.
+ */
+static void
+test_ratio(void)
+{
+	static const double y[] = {1, 2, 5, 3},
+				x[] = {2, 1, 4, 0},
+				w[] = {2, 3, 1, 2};
+	TallyCore	c,
+				m;
+	TallySummary s,
+				sm;
+	Design		ds,
+				dc;
+	TallyCore	cs,
+				cc;
+	DesignVariance vs,
+				vc;
+	char		key[9];
+	bool		created;
+	int			i;
+
+	tally_core_init(&c, TALLY_RATIO);
+	for (i = 0; i < 4; i++)
+		ratio_core_add(&c, y[i], x[i], w[i]);
+	tally_core_add_missing(&c);
+	tally_core_finish(&c);
+	ok(tally_core_check(&c) == NULL, "a ratio tally passes the consistency check");
+	tally_core_summary(&c, &s);
+	is_close(s.estimate, 19.0 / 11, 1e-15, "ratio: R = 19/11");
+	is_close(sqrt(s.variance), 0.81573639056340996, 1e-14, "ratio: SE as R's svyratio");
+	is_close(s.weighted_n, 8, 0, "ratio: weighted_n is the sum of weights");
+	ok(isnan(s.kish_n_eff) && isnan(s.s2) && isnan(tally_deff(&s, false)), "ratio: no Kish n_eff, s2, deff");
+
+	/* x = 1: the mean */
+	tally_core_init(&c, TALLY_RATIO);
+	tally_core_init(&m, TALLY_MEAN);
+	for (i = 0; i < 4; i++)
+	{
+		ratio_core_add(&c, y[i], 1.0, w[i]);
+		tally_core_add_num(&m, y[i], w[i]);
+	}
+	tally_core_summary(&c, &s);
+	tally_core_summary(&m, &sm);
+	ok(s.estimate == sm.estimate, "x = 1: estimate of the mean");
+	is_close(s.variance, sm.variance, 1e-15, "x = 1: variance of the mean");
+
+	/* the same rows in two strata as sums and as one-row PSUs */
+	design_init(&ds, DESIGN_STRATIFIED, test_realloc, NULL);
+	design_init(&dc, DESIGN_CLUSTER, test_realloc, NULL);
+	tally_core_init(&cs, TALLY_RATIO);
+	tally_core_init(&cc, TALLY_RATIO);
+	for (i = 0; i < 4; i++)
+	{
+		uint32_t	h,
+					p;
+
+		key_of(i % 2, key);
+		h = stratified_stratum(&ds, key, 9, &created);
+		ds.strata[h].n_psu = 3;
+		ratio_core_add(&cs, y[i], x[i], w[i]);
+		ratio_stratified_add(&ds.sums[h], y[i], x[i], w[i]);
+		h = design_stratum(&dc, key, 9, &created);
+		dc.strata[h].n_psu = 3;
+		key_of(i, key);
+		p = design_psu(&dc, h, key, 9, &created);
+		ratio_core_add(&cc, y[i], x[i], w[i]);
+		ratio_design_add(&dc, p, UINT32_MAX, y[i], x[i], w[i]);
+	}
+	design_compact(&dc);
+	design_variance(&ds, &cs, &vs);
+	design_variance(&dc, &cc, &vc);
+	ok(vs.status == DESIGN_OK && vc.status == DESIGN_OK && vs.df == vc.df, "ratio: both designs defined, same df");
+	is_close(vs.variance, vc.variance, 1e-14, "ratio: stratified sums = one-row PSUs");
+	design_free(&ds);
+	design_free(&dc);
+}
+
 int
 main(void)
 {
@@ -300,6 +383,7 @@ main(void)
 	test_strata();
 	test_replicates();
 	test_deff();
+	test_ratio();
 	printf("1..%d\n", test_no);
 	return failures > 0;
 }
