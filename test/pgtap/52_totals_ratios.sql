@@ -167,7 +167,8 @@ DECLARE
     v_y  text;
     spec barometer.replicates;
 BEGIN
-    FOR r IN SELECT DISTINCT dataset, call, variable FROM rat_expected ORDER BY 1, 2, 3 LOOP
+    FOR r IN SELECT DISTINCT dataset, call, variable FROM rat_expected
+              WHERE call NOT LIKE '%\_diff' ORDER BY 1, 2, 3 LOOP
         v_y := CASE r.variable WHEN 'bool' THEN 'y_bool::int::float8' WHEN 'num' THEN 'y_num' END;
         spec := CASE WHEN r.call LIKE 'rep\_%' THEN pg_temp.rep_spec(r.dataset, r.call) END;
         EXECUTE format(
@@ -263,7 +264,7 @@ BEGIN
 END
 $fn$;
 
-SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 57);
+SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 58);
 
 SET LOCAL extra_float_digits = 3;
 
@@ -274,6 +275,23 @@ SELECT pg_temp.tot_check(t.t, e)
 SELECT pg_temp.tot_check(t.t, ROW(e.*)::tot_expected, true)
   FROM rat_expected e
   LEFT JOIN rat_tally t USING (dataset, call, variable, domain)
+ WHERE e.call NOT LIKE '%\_diff'
+ ORDER BY e.ord;
+
+-- the difference of two domains' ratios with its design covariance:
+-- diff_test(a, b, 'domains') against R's svyby(svyratio, covmat = TRUE) contrast
+SELECT ok(abs(v.have - e.value::float8) <= 1e-9 * abs(e.value::float8),
+          format('ratio %s %s %s %s %s', e.dataset, e.call, e.domain, e.variable, e.quantity))
+       || CASE WHEN abs(v.have - e.value::float8) <= 1e-9 * abs(e.value::float8) THEN ''
+               ELSE E'\n' || diag(format('    have %s want %s', v.have, e.value)) END
+  FROM rat_expected e
+  JOIN rat_tally a ON a.dataset = e.dataset AND a.call = replace(e.call, '_diff', '')
+                  AND a.variable = e.variable AND a.domain = split_part(e.domain, '-', 1)
+  JOIN rat_tally b ON b.dataset = e.dataset AND b.call = replace(e.call, '_diff', '')
+                  AND b.variable = e.variable AND b.domain = split_part(e.domain, '-', 2),
+       LATERAL (SELECT CASE e.quantity WHEN 'difference' THEN (barometer.diff_test(a.t, b.t, 'domains')).difference
+                                       ELSE (barometer.diff_test(a.t, b.t, 'domains')).se END AS have) v
+ WHERE e.call LIKE '%\_diff'
  ORDER BY e.ord;
 
 -------------------------------------------------------------------------------
@@ -457,11 +475,13 @@ SELECT diag('largest relative difference from R, ratios: ' ||
             (SELECT max(abs(pg_temp.rat_actual(t.t, e.quantity, e.level, e.df_arg) - e.value::float8)
                         / abs(e.value::float8))
                FROM rat_expected e JOIN rat_tally t USING (dataset, call, variable, domain)
-              WHERE e.quantity <> 'error' AND e.value <> '' AND e.value::float8 <> 0));
+              WHERE e.quantity <> 'error' AND e.value <> '' AND e.value::float8 <> 0
+                AND e.call NOT LIKE '%\_diff'));
 SELECT cmp_ok((SELECT max(abs(pg_temp.rat_actual(t.t, e.quantity, e.level, e.df_arg) - e.value::float8)
                           / abs(e.value::float8))
                  FROM rat_expected e JOIN rat_tally t USING (dataset, call, variable, domain)
-                WHERE e.quantity <> 'error' AND e.value <> '' AND e.value::float8 <> 0),
+                WHERE e.quantity <> 'error' AND e.value <> '' AND e.value::float8 <> 0
+                  AND e.call NOT LIKE '%\_diff'),
               '<', 1e-9::float8, 'ratios: largest relative difference from R below 1e-9');
 SELECT is(barometer.kind(t), 'ratio', 'tally_ratio makes a tally of kind ratio')
   FROM (SELECT barometer.tally_ratio(y_num, x, w) t FROM tot_prep WHERE dataset = 'wonly') s;
@@ -539,6 +559,13 @@ SELECT ok(bool_and(abs(barometer.estimate(p.t) - barometer.estimate(s.t)) <= 1e-
           AND count(*) = 4,
           'ratio: parallel = serial on four domains')
   FROM rpar_serial s JOIN rpar_par p USING (origin);
+-- replicate weights as real[]: the same as their float8 values
+SELECT ok(barometer.estimate(a.t) = barometer.estimate(b.t) AND barometer.se(a.t) = barometer.se(b.t),
+          'ratio: real[] replicate weights = the same values as float8[]')
+  FROM (SELECT barometer.tally_ratio(y_num, x, w, repw::real[], barometer.replicates('jk1')) t
+          FROM tot_prep WHERE dataset = 'rep_jk1') a,
+       (SELECT barometer.tally_ratio(y_num, x, w, repw::real[]::float8[], barometer.replicates('jk1')) t
+          FROM tot_prep WHERE dataset = 'rep_jk1') b;
 -- a ratio with x = 1 is the mean
 SELECT ok(abs(barometer.estimate(r.t) - barometer.estimate(m.t)) <= 1e-15 * abs(barometer.estimate(m.t))
           AND abs(barometer.se(r.t) - barometer.se(m.t)) <= 1e-12 * barometer.se(m.t)
