@@ -264,7 +264,7 @@ BEGIN
 END
 $fn$;
 
-SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 58);
+SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 60);
 
 SET LOCAL extra_float_digits = 3;
 
@@ -590,6 +590,12 @@ SELECT throws_ok('SELECT barometer.tally_ratio(y, x, 1.0) FROM (VALUES (1.0::flo
 SELECT throws_ok('SELECT barometer.tally_ratio(1.0, x, 1.0) FROM (VALUES (''NaN''::float8)) v(x)',
                  '22023', 'value must be finite', 'NaN x: 22023');
 SELECT throws_ok('SELECT barometer.tally_ratio(1.0, 1.0, -2.0)', '22023', NULL, 'negative weight: 22023');
+SELECT throws_ok('SELECT barometer.publication_status(barometer.tally_ratio(1.0, 1.0, 1.0))', '22023',
+                 'policy "nchs2017" (kind nchs2017) applies to proportions, not ratios',
+                 'nchs2017 (the default of publication_status) on a ratio: 22023');
+SELECT is((barometer.publication_status(barometer.tally_ratio(y, 1.0, 1.0), 'statcan_cv')).reason_en,
+          'too few respondents (n < 10)', 'statcan_cv on a ratio')
+  FROM (VALUES (1.0::float8), (2.0)) v(y);
 SELECT throws_ok('SELECT barometer.total(barometer.tally_ratio(1.0, 1.0, 1.0))', '22023',
                  'a ratio has no total', 'total of a ratio: 22023');
 SELECT throws_ok('SELECT barometer.ci_lower(barometer.tally_ratio(y, 1.0, 1.0), 0.95, ''beta'') FROM (VALUES (1.0::float8), (2.0)) v(y)',
