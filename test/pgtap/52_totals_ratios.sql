@@ -264,7 +264,7 @@ BEGIN
 END
 $fn$;
 
-SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 60);
+SELECT plan((SELECT count(*)::integer FROM tot_expected) + (SELECT count(*)::integer FROM rat_expected) + 61);
 
 SET LOCAL extra_float_digits = 3;
 
@@ -413,16 +413,24 @@ SELECT is((barometer.total_publication_status(t, 'statcan_cv')).reason_en,
           'too few respondents (n < 10)', 'statcan_cv: 6 respondents are too few')
   FROM (SELECT barometer.tally(y_num, w, stratum, psu, n_psu, fpc1) t FROM tot_prep
          WHERE dataset = 'clus1' AND dom = 'd') s;
-SELECT is((barometer.total_publication_status(t, 'statcan_cv', 1)).status, 'suppress',
-          'statcan_cv version 1: CV above 33.3% suppressed')
-  FROM (SELECT barometer.tally(y_num, w, stratum, psu, n_psu, fpc1) t FROM tot_prep
-         WHERE dataset = 'clus1' AND dom IN ('d', 'c') AND stratum = 5) s;
+-- clus1 domain b in stratum 5, count of TRUE: 24 rows, CV 41.9%; domain a: 39 rows, CV 32.2%
+SELECT is((barometer.total_publication_status(t, 'statcan_cv', 1)).reason_en,
+          'coefficient of variation too large (CV 41.9% > 33.3%, F)',
+          'statcan_cv version 1: a CV above 33.3% is suppressed')
+  FROM (SELECT barometer.tally(y_bool, w, stratum, psu, n_psu, fpc1) t FROM tot_prep
+         WHERE dataset = 'clus1' AND dom = 'b' AND stratum = 5) s;
+SELECT is((barometer.total_publication_status(t, 'statcan_cv', 1)).reason_en,
+          'use with caution (CV 32.2% > 16.5%, E)',
+          'statcan_cv version 1: a CV between 16.5% and 33.3% is published with a warning')
+  FROM (SELECT barometer.tally(y_bool, w, stratum, psu, n_psu, fpc1) t FROM tot_prep
+         WHERE dataset = 'clus1' AND dom = 'a' AND stratum = 5) s;
 SELECT is((barometer.total_publication_status(t, 'min_respondents')).status, 'publish',
           'min_respondents applies to a total')
   FROM (SELECT barometer.tally(y_num, w, stratum, psu, n_psu, fpc1) t FROM tot_prep WHERE dataset = 'clus1') s;
-SELECT is((barometer.total_report(t)).status, (barometer.total_publication_status(t, 'statcan_cv')).status,
-          'total_report defaults to statcan_cv')
-  FROM (SELECT barometer.tally(y_bool, w, n_sample) t FROM tot_prep WHERE dataset = 'wonly' AND dom = 'r') s;
+SELECT ok((barometer.total_report(t)).reason_en = (barometer.total_publication_status(t, 'statcan_cv')).reason_en
+          AND (barometer.total_report(t)).reason_en LIKE 'reliable (CV %% <= 15%)',
+          'total_report defaults to statcan_cv (version 2)')
+  FROM (SELECT barometer.tally(y_bool, w, n_sample) t FROM tot_prep WHERE dataset = 'wonly') s;
 
 -------------------------------------------------------------------------------
 -- edge cases
