@@ -214,6 +214,11 @@ barometer_policy_check_applies(const PolicyRow *row, const char *name, int objec
 						 "(publication_status); count_threshold policies judge counts (count_status); "
 						 "dominance and p_percent policies judge magnitudes (publication_status of a magnitude); "
 						 "model_cv policies judge model-based estimates (model_status).")));
+	if (object == POLICY_FOR_TALLY && row->kind == POLICY_NCHS2017 && kind == TALLY_RATIO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("policy \"%s\" (kind nchs2017) applies to proportions, not ratios", name),
+				 errhint("Use a cv_bands policy such as statcan_cv, or min_respondents, for a ratio.")));
 	if (object == POLICY_FOR_TALLY && row->kind == POLICY_NCHS2017 && kind != TALLY_PROPORTION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

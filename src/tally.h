@@ -88,6 +88,7 @@ extern void tally_check_result(const Tally *t, const char *what);
 extern const char *tally_agg_name(FunctionCallInfo fcinfo, const char *dflt);
 extern char *tally_id_text(const char *key, uint32 len);
 extern void tally_summarize(const Tally *t, TallySummary *s, bool need_variance);
+extern void tally_lonely_error(const Design *d, const DesignVariance *dv) pg_attribute_noreturn();
 extern Tally *tally_upgrade(Tally *t);
 extern void tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep);
 
