@@ -271,3 +271,24 @@ CREATE FUNCTION @extschema@.marker(d @extschema@.difference,
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.marker(@extschema@.difference, double precision, double precision, text, text, boolean) IS
 	'dashboard marker on the adjusted p-value: hidden, reference, untestable, higher, lower, ns';
+
+-- R's degf of a replicate-weight (sub)design: qr rank of the analysis
+-- weights - 1 (degf.svyrep.design), the domain's under GROUP BY
+CREATE FUNCTION @extschema@.replicate_degf_trans(internal, double precision[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_final(internal) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.replicate_degf(repw double precision[]) (
+	SFUNC = @extschema@.replicate_degf_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.replicate_degf_combine,
+	SERIALFUNC = @extschema@.replicate_degf_serialize,
+	DESERIALFUNC = @extschema@.replicate_degf_deserialize,
+	FINALFUNC = @extschema@.replicate_degf_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.replicate_degf(double precision[]) IS
+	'R''s degf of a replicate-weight design or domain: qr rank of the replicate weights - 1';
