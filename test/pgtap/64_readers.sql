@@ -12,7 +12,7 @@
 -- root, in a database where pgtap and barometer are installed.
 
 BEGIN;
-SELECT plan(106);
+SELECT plan(109);
 
 CREATE TEMP TABLE rd (id int, st int, psu int, w float8, y int, g int);
 \copy rd FROM 'test/fixtures/readers_data.csv' WITH (FORMAT csv, HEADER true)
@@ -28,6 +28,11 @@ LANGUAGE sql AS $$
 	SELECT ok(have IS NOT NULL AND abs(have - want) <= tol * greatest(abs(want), 1e-300),
 	          name || ' have ' || coalesce(have::text, 'NULL') || ' want ' || want::text)
 $$;
+
+CREATE FUNCTION pg_temp.plan_json() RETURNS SETOF json LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN QUERY EXECUTE 'EXPLAIN (FORMAT JSON) SELECT g, barometer.replicate_degf(repw) FROM readers_par GROUP BY g';
+END $$;
 
 -- the clustered tallies per domain (all, g0, g1)
 CREATE TEMP TABLE cells AS
@@ -163,6 +168,22 @@ SELECT is((SELECT barometer.replicate_degf(a) FROM (VALUES (ARRAY[1.0, 1.0, 1.0]
 SELECT is((SELECT barometer.replicate_degf(a) FROM (VALUES (ARRAY[1.0, 0.0, 1.0]::float8[]), (ARRAY[0.0, 1.0, 1.0]::float8[]),
                                                            (ARRAY[1.0, 1.0, 2.0]::float8[])) v(a)),
           1::float8, 'replicate_degf: the third row is the sum of the first two: rank 2');
+
+-- rows in any order, and a parallel plan (Partial Aggregate, combine, serialize)
+SELECT is((SELECT barometer.replicate_degf(repw) FROM (SELECT * FROM rr WHERE design = 'jkn' ORDER BY md5(id::text)) s),
+          15::float8, 'replicate_degf: rows in a shuffled order (no runs of one PSU)');
+CREATE TABLE readers_par AS SELECT rr.* FROM rr, generate_series(1, 20) k WHERE design = 'bootstrap';
+ANALYZE readers_par;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT ok((SELECT count(*) > 0 FROM (SELECT pg_catalog.jsonb_path_query(j::jsonb, '$.**."Partial Mode"') pm
+           FROM (SELECT pg_catalog.to_json(e) j FROM pg_temp.plan_json() e) x) y WHERE pm::text = '"Partial"'),
+          'replicate_degf: the plan has a Partial Aggregate');
+SELECT is((SELECT array_agg(d ORDER BY g) FROM (SELECT g, barometer.replicate_degf(repw) d FROM readers_par GROUP BY g) s),
+          ARRAY[15, 14]::float8[], 'replicate_degf: parallel plan, per domain, equals R');
+RESET max_parallel_workers_per_gather;
 
 -- likelihood at zero variance: [p, p], as logit, xlogit, asin and mean
 CREATE TEMP TABLE census AS
