@@ -292,3 +292,9 @@ CREATE AGGREGATE @extschema@.replicate_degf(repw double precision[]) (
 	FINALFUNC = @extschema@.replicate_degf_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.replicate_degf(double precision[]) IS
 	'R''s degf of a replicate-weight design or domain: qr rank of the replicate weights - 1';
+
+CREATE FUNCTION @extschema@.n_positive_weight(t @extschema@.tally) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'barometer_tally_n_positive_weight'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.n_positive_weight(@extschema@.tally) IS
+	'rows with an answer and positive weight (the Clopper-Pearson n at p = 0 or 1)';

@@ -102,6 +102,19 @@ barometer_tally_n_strata(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(strata);
 }
 
+/*
+ * n_positive_weight(t): rows with an answer and positive weight, the n of
+ * the Clopper-Pearson interval at p = 0 or 1 and of R's degf for a
+ * weights-only design.  (The unweighted number of TRUE answers is not in
+ * the stored form.)
+ */
+PG_FUNCTION_INFO_V1(barometer_tally_n_positive_weight);
+Datum
+barometer_tally_n_positive_weight(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(PG_GETARG_TALLY(0)->core.n_pos);
+}
+
 static double
 level_arg(FunctionCallInfo fcinfo, int argno)
 {

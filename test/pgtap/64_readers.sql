@@ -12,7 +12,7 @@
 -- root, in a database where pgtap and barometer are installed.
 
 BEGIN;
-SELECT plan(109);
+SELECT plan(111);
 
 CREATE TEMP TABLE rd (id int, st int, psu int, w float8, y int, g int);
 \copy rd FROM 'test/fixtures/readers_data.csv' WITH (FORMAT csv, HEADER true)
@@ -204,6 +204,10 @@ SELECT is((SELECT row(barometer.n_psu(t), barometer.n_strata(t), barometer.df(t)
            FROM (SELECT barometer.tally(y::boolean, w) t FROM rd WHERE y IS NOT NULL) s),
           '(222,1,221)', 'weights only: n_psu = rows, n_strata = 1, df = n_psu - 1');
 SELECT is((SELECT barometer.kg_n_eff(t) FROM (SELECT barometer.tally(y, w) t FROM rd) s), NULL, 'kg_n_eff of a mean is NULL');
+SELECT is((SELECT barometer.n_positive_weight(t) FROM (SELECT barometer.tally(y::boolean, CASE WHEN id % 10 = 0 THEN 0 ELSE w END) t FROM rd) s),
+          (SELECT count(*) FROM rd WHERE y IS NOT NULL AND id % 10 <> 0), 'n_positive_weight: answered rows of positive weight');
+SELECT is((SELECT barometer.kg_n_eff(t) FROM (SELECT barometer.tally(y::boolean, w) t FROM rd WHERE y = 0 AND g = 1) s),
+          (SELECT count(*)::float8 FROM rd WHERE y = 0 AND g = 1), 'kg_n_eff at p = 0 is the Clopper-Pearson n (rows of positive weight)');
 
 SELECT * FROM finish();
 ROLLBACK;
