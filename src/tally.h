@@ -23,6 +23,7 @@
 #include "fmgr.h"
 
 #include "design_core.h"
+#include "policy_core.h"
 #include "rep_core.h"
 #include "tally_core.h"
 
@@ -64,6 +65,20 @@ typedef struct TallyAcc
 	RepAcc		rep;
 	bool		empty;			/* no row and no tally seen yet */
 } TallyAcc;
+
+/* tally_read.c: report()'s row and what report_detail adds to it */
+typedef struct TallyReport
+{
+	TallySummary summary;
+	double		df;				/* the df of the interval */
+	double		level;
+	const char *policy;
+	int32		version;
+	PolicyRow	row;
+	PubDecision decision;
+} TallyReport;
+extern void tally_report_values(FunctionCallInfo fcinfo, Datum *values, bool *nulls,
+								TallyReport *rep);
 
 /* tally_agg.c */
 extern double tally_arg_weight(FunctionCallInfo fcinfo, int argno);
