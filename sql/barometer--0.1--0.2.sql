@@ -434,6 +434,10 @@ CREATE AGGREGATE @extschema@.quantile_stratified(y double precision, w double pr
 	FINALFUNC = @extschema@.quantile_final_array, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.quantile_stratified(double precision, double precision, "any", bigint, double precision, text, double precision[], double precision) IS
 	'quantiles at the probabilities p with Woodruff intervals at level (R svyquantile, qrule "math")';
+-- issue 11 (readers): reason_code, before any function that uses the type, appended to barometer.publication (a table
+-- column of this type blocks the ALTER: see README "Upgrades")
+ALTER TYPE @extschema@.publication ADD ATTRIBUTE reason_code text;
+
 -- publication of model-based estimates (72_smallarea_policy.sql)
 INSERT INTO @extschema@.policy (name, version, kind, params, label_en, label_nl, source, builtin) VALUES
 ('model_cv', 1, 'model_cv',
@@ -967,9 +971,6 @@ CREATE AGGREGATE @extschema@.tally_ratio_stratified(y double precision, x double
 	COMBINEFUNC = @extschema@.tally_acc_combine,
 	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
 	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
--- issue 11 (readers): reason_code appended to barometer.publication (a table
--- column of this type blocks the ALTER: see README "Upgrades")
-ALTER TYPE @extschema@.publication ADD ATTRIBUTE reason_code text;
 
 -------------------------------------------------------------------------------
 -- Readers for dashboards and BI tools (0.2): the PSUs and strata of a cell,
