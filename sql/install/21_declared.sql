@@ -210,7 +210,12 @@ BEGIN
 			USING ERRCODE = '22023';
 	END IF;
 	-- the view's name: schema.view, or view in the source's schema
-	parts := pg_catalog.parse_ident(name);
+	BEGIN
+		parts := pg_catalog.parse_ident(name);
+	EXCEPTION WHEN invalid_parameter_value THEN
+		RAISE EXCEPTION 'invalid design name "%"', name
+			USING ERRCODE = '42602', HINT = 'Give view or schema.view (quote identifiers as in SQL).';
+	END;
 	IF pg_catalog.array_length(parts, 1) = 1 THEN
 		SELECT n.nspname INTO vschema FROM pg_catalog.pg_class c
 			JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
@@ -280,7 +285,11 @@ BEGIN
 			RAISE EXCEPTION '% is not a declared design', vkey
 				USING ERRCODE = '42809', DETAIL = 'or_replace replaces declared designs only.';
 		END IF;
-		PERFORM @extschema@.drop_design(vkey);
+		IF existing.oid IS NOT NULL THEN
+			PERFORM @extschema@.drop_design(existing.oid::regclass);
+		END IF;
+		-- a catalog row whose view was dropped by hand
+		DELETE FROM @extschema@.designs d WHERE d.name = vkey;
 	END IF;
 
 	w := @extschema@.design_column(source, weights, 'weights') || '::double precision';
@@ -344,65 +353,47 @@ COMMENT ON FUNCTION @extschema@.declare_design(text, regclass, text, text, text,
 	'declare a survey design once (R svydesign / svrepdesign): a view with a handle column for tally(y, handle)';
 
 -- drop a declared design: its view and its catalog row
-CREATE FUNCTION @extschema@.drop_design(name text, cascade boolean DEFAULT false)
+CREATE FUNCTION @extschema@.drop_design(design regclass, cascade boolean DEFAULT false)
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $f$
 DECLARE
 	d @extschema@.designs%ROWTYPE;
-	parts text[];
 	vkey text;
-	rel regclass;
 BEGIN
-	rel := pg_catalog.to_regclass(name);
-	IF rel IS NOT NULL THEN
-		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO vkey
-			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-			WHERE c.oid = rel;
-	ELSE
-		parts := pg_catalog.parse_ident(name);
-		vkey := CASE pg_catalog.array_length(parts, 1)
-			WHEN 2 THEN pg_catalog.format('%I.%I', parts[1], parts[2])
-			ELSE NULL END;
-	END IF;
+	SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO vkey
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = design;
 	SELECT * INTO d FROM @extschema@.designs x WHERE x.name = vkey;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'design "%" is not declared', name
+		RAISE EXCEPTION '% is not a declared design', design
 			USING ERRCODE = '42704', HINT = 'SELECT name FROM barometer.designs lists the declared designs.';
 	END IF;
-	IF rel IS NOT NULL THEN
-		EXECUTE pg_catalog.format('DROP %s %s%s',
-			CASE WHEN d.materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, vkey,
-			CASE WHEN cascade THEN ' CASCADE' ELSE '' END);
-	END IF;
+	EXECUTE pg_catalog.format('DROP %s %s%s',
+		CASE WHEN d.materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, vkey,
+		CASE WHEN cascade THEN ' CASCADE' ELSE '' END);
 	DELETE FROM @extschema@.designs x WHERE x.name = vkey;
 END
 $f$;
 
 -- declare a design again from its catalog row (a new stamp), for example
 -- after columns were added to the source
-CREATE FUNCTION @extschema@.redeclare_design(name text)
+CREATE FUNCTION @extschema@.redeclare_design(design regclass)
 	RETURNS regclass
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $f$
 DECLARE
 	d @extschema@.designs%ROWTYPE;
-	rel regclass;
 	vkey text;
 BEGIN
-	rel := pg_catalog.to_regclass(name);
-	IF rel IS NOT NULL THEN
-		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO vkey
-			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-			WHERE c.oid = rel;
-	ELSE
-		vkey := name;
-	END IF;
+	SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO vkey
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = design;
 	SELECT * INTO d FROM @extschema@.designs x WHERE x.name = vkey;
 	IF NOT FOUND THEN
-		RAISE EXCEPTION 'design "%" is not declared', name
+		RAISE EXCEPTION '% is not a declared design', design
 			USING ERRCODE = '42704', HINT = 'SELECT name FROM barometer.designs lists the declared designs.';
 	END IF;
 	RETURN @extschema@.declare_design(d.name, d.source::regclass, d.weights,
