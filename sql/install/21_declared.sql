@@ -164,12 +164,17 @@ END
 $f$;
 
 -- a window clause: PARTITION BY the partition columns and the extra keys
-CREATE FUNCTION @extschema@.design_window(part_list text, extra text[])
+-- (and ORDER BY the units below, over the whole partition: rows come out
+-- PSU by PSU, which the tally's one-stage accumulation likes)
+CREATE FUNCTION @extschema@.design_window(part_list text, extra text[], units text[])
 	RETURNS text
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 AS $f$
-	SELECT CASE WHEN keys = '' THEN '()' ELSE '(PARTITION BY ' || keys || ')' END
+	SELECT '(' || CASE WHEN keys = '' THEN '' ELSE 'PARTITION BY ' || keys END
+		|| CASE WHEN coalesce(pg_catalog.cardinality(units), 0) = 0 THEN ''
+			ELSE ' ORDER BY ' || pg_catalog.array_to_string(units, ', ')
+				|| ' ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING' END || ')'
 	FROM (SELECT pg_catalog.rtrim(part_list || coalesce(pg_catalog.array_to_string(extra, ', '), ''), ', ') AS keys) k
 $f$;
 
@@ -310,24 +315,28 @@ BEGIN
 	handle_expr := CASE kind
 		WHEN 'weights' THEN pg_catalog.format(
 			'@extschema@.design_row_weights(%s, %s, %s, pg_catalog.count(*) OVER %s)',
-			stamp, part_expr, w, @extschema@.design_window(part_list, NULL))
+			stamp, part_expr, w, @extschema@.design_window(part_list, NULL, NULL))
 		WHEN 'stratified' THEN pg_catalog.format(
 			'@extschema@.design_row_stratified(%s, %s, %L, %s, %s, pg_catalog.count(*) OVER %s, %s)',
 			stamp, part_expr, pg_catalog.lower(lonely_psu), w, stratum_expr,
-			@extschema@.design_window(part_list, skeys), @extschema@.design_fpc(source, fpc, 'fpc'))
+			@extschema@.design_window(part_list, skeys, NULL), @extschema@.design_fpc(source, fpc, 'fpc'))
 		WHEN 'cluster' THEN pg_catalog.format(
 			'@extschema@.design_row_cluster(%s, %s, %L, %s, %s, %s, @extschema@.psu_count(%s) OVER %s, %s)',
 			stamp, part_expr, pg_catalog.lower(lonely_psu), w, stratum_expr,
 			@extschema@.design_column(source, psu, 'psu'), @extschema@.design_column(source, psu, 'psu'),
-			@extschema@.design_window(part_list, skeys), @extschema@.design_fpc(source, fpc, 'fpc'))
+			@extschema@.design_window(part_list, skeys, ARRAY[@extschema@.design_column(source, psu, 'psu')]),
+			@extschema@.design_fpc(source, fpc, 'fpc'))
 		WHEN 'cluster2' THEN pg_catalog.format(
 			'@extschema@.design_row_cluster2(%s, %s, %L, %s, %s, %s, @extschema@.psu_count(%s) OVER %s, %s, '
 			'%s, @extschema@.psu_count(%s) OVER %s, %s)',
 			stamp, part_expr, pg_catalog.lower(lonely_psu), w, stratum_expr,
 			@extschema@.design_column(source, psu, 'psu'), @extschema@.design_column(source, psu, 'psu'),
-			@extschema@.design_window(part_list, skeys), @extschema@.design_fpc(source, fpc, 'fpc'),
+			@extschema@.design_window(part_list, skeys, ARRAY[@extschema@.design_column(source, psu, 'psu'),
+				@extschema@.design_column(source, ssu, 'ssu')]),
+			@extschema@.design_fpc(source, fpc, 'fpc'),
 			@extschema@.design_column(source, ssu, 'ssu'), @extschema@.design_column(source, ssu, 'ssu'),
-			@extschema@.design_window(part_list, skeys || @extschema@.design_column(source, psu, 'psu')),
+			@extschema@.design_window(part_list, skeys || @extschema@.design_column(source, psu, 'psu'),
+				ARRAY[@extschema@.design_column(source, ssu, 'ssu')]),
 			@extschema@.design_fpc(source, fpc2, 'fpc2'))
 		ELSE pg_catalog.format(
 			'@extschema@.design_row_rep(%s, %s, %s, %s, %L::@extschema@.replicates)',

@@ -9,7 +9,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(87);
+SELECT plan(88);
 
 -- two editions (separate samples); 6 strata of 5 PSUs of 3 SSUs, except
 -- stratum 5 of 2021, one PSU (lonely); NULLs in y and q
@@ -59,10 +59,15 @@ DO $d$ BEGIN PERFORM barometer.declare_design('d_m', 'resp', weights => 'w', str
 CREATE VIEW e_w AS SELECT r.*, count(*) OVER (PARTITION BY r.edition) AS n_sample FROM resp r;
 CREATE VIEW e_s AS SELECT r.*, count(*) OVER (PARTITION BY r.edition, r.stratum) AS n_stratum FROM resp r;
 CREATE VIEW e_f AS SELECT r.*, count(*) OVER (PARTITION BY r.edition) AS n_stratum FROM resp r;
-CREATE VIEW e_c AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition, r.stratum) AS n_psu FROM resp r;
-CREATE VIEW e_p AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition) AS n_psu FROM resp r;
-CREATE VIEW e_2 AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition, r.stratum) AS n_psu,
-	barometer.psu_count(r.ssu) OVER (PARTITION BY r.edition, r.stratum, r.psu) AS n_ssu FROM resp r;
+CREATE VIEW e_c AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition, r.stratum ORDER BY r.psu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_psu FROM resp r;
+CREATE VIEW e_c_readme AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition, r.stratum) AS n_psu FROM resp r;
+CREATE VIEW e_p AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition ORDER BY r.psu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_psu FROM resp r;
+CREATE VIEW e_2 AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition, r.stratum ORDER BY r.psu, r.ssu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_psu,
+	barometer.psu_count(r.ssu) OVER (PARTITION BY r.edition, r.stratum, r.psu ORDER BY r.ssu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_ssu FROM resp r;
 CREATE TABLE e_m AS SELECT * FROM e_c;
 
 -- cells of a declared query qd and an explicit query qe (columns k, t), and
@@ -114,6 +119,20 @@ SELECT pg_temp.check_kind('d_2', 'e_2', 'barometer.tally($y, w, stratum, psu, n_
 SELECT pg_temp.check_kind('d_r', 'resp', 'barometer.tally($y, w, repw, barometer.replicates(''jk1''))', 'replicate weights jk1');
 SELECT pg_temp.check_kind('d_r4', 'resp', 'barometer.tally($y, w, repw4, barometer.replicates(''fay'', rho => 0.5, mse => true))', 'replicate weights real[], Fay');
 SELECT pg_temp.check_kind('d_m', 'e_m', 'barometer.tally($y, w, stratum, psu, n_psu, fpc_psu, ''adjust'')', 'materialized design');
+
+-- the README's explicit form (windows without ORDER BY: rows in another
+-- order) agrees to rounding
+SELECT is((SELECT count(*) FROM
+	(SELECT edition, origin, barometer.tally(y, design) AS t FROM d_c GROUP BY 1, 2) d JOIN
+	(SELECT edition, origin, barometer.tally(y, w, stratum, psu, n_psu, fpc_psu, 'adjust') AS t FROM e_c_readme GROUP BY 1, 2) e
+	USING (edition, origin)
+	WHERE abs(barometer.estimate(d.t) - barometer.estimate(e.t)) <= 1e-15 * barometer.estimate(d.t)
+	  AND abs(barometer.se(d.t) - barometer.se(e.t)) <= 1e-14 * barometer.se(d.t)
+	  AND barometer.df(d.t) = barometer.df(e.t)), 10::bigint,
+	'the README form in any row order agrees (estimate 1e-15, se 1e-14)');
+SELECT diag(pg_temp.diffs('SELECT concat_ws(''/'', edition, origin) AS k, barometer.tally(y, design) AS t FROM d_c GROUP BY edition, origin',
+	'SELECT concat_ws(''/'', edition, origin) AS k, barometer.tally(y, w, stratum, psu, n_psu, fpc_psu, ''adjust'') AS t FROM e_c_readme GROUP BY edition, origin')
+	|| ' bit for bit against the README form');
 
 -- the numbers are not trivial
 SELECT ok(count(*) = 10 AND min(barometer.se(t)) > 0 AND count(DISTINCT barometer.se(t)) = 10,
