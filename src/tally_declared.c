@@ -101,6 +101,32 @@ same_ident(DeclIdent *a, const DeclIdent *b)
 		mixed(a, b);
 }
 
+/*
+ * The handle knows the first stratum's PSU count: a domain of one stratum
+ * (a municipality of a design stratified by municipality) holds at most
+ * that many PSUs, so the PSU records and the identifier arena are sized
+ * once instead of doubling (capped: a domain may be a small part of a big
+ * stratum).  Capacity only; the records and the numbers are unchanged.
+ */
+#define PRESIZE_MAX_PSU 256
+
+static void
+presize(Design *d, int64 n_psu, uint32 keylen)
+{
+	uint32		n = (uint32) Min(n_psu, PRESIZE_MAX_PSU);
+	uint32		arena = d->arena_len + n * keylen;
+
+	if (n <= 16 || d->psu != NULL)
+		return;
+	d->psu = d->realloc_fn(d->alloc_ctx, NULL, (size_t) n * sizeof(PsuRec));
+	d->cap_psu = n;
+	if (d->cap_arena < arena)
+	{
+		d->arena = d->realloc_fn(d->alloc_ctx, d->arena, arena);
+		d->cap_arena = arena;
+	}
+}
+
 /* tally(y boolean | double precision, d barometer.design_row) */
 PG_FUNCTION_INFO_V1(barometer_tally_trans_declared);
 Datum
@@ -199,6 +225,8 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 				{
 					d->strata[h].n_psu = r.h.n;
 					d->strata[h].popsize = r.h.popsize;
+					if (d->cap_psu == 0)
+						presize(d, r.h.n, r.h.plen);
 				}
 				else if (d->strata[h].n_psu != r.h.n ||
 						 d->strata[h].popsize != r.h.popsize)
