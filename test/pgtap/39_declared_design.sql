@@ -9,7 +9,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(88);
+SELECT plan(90);
 
 -- two editions (separate samples); 6 strata of 5 PSUs of 3 SSUs, except
 -- stratum 5 of 2021, one PSU (lonely); NULLs in y and q
@@ -215,6 +215,9 @@ SELECT isnt((SELECT stamp FROM barometer.designs WHERE name = 'public.d_c'), (SE
 SELECT is((SELECT count(*) FROM before_t b JOIN (SELECT edition, origin, barometer.tally(y, design) AS t FROM d_c
 		GROUP BY edition, origin) a USING (edition, origin) WHERE a.t::text = b.t::text), 10::bigint,
 	'and the same tallies');
+ALTER TABLE resp ADD COLUMN extra integer DEFAULT 7;
+SELECT is((SELECT count(*) FROM pg_attribute WHERE attrelid = barometer.redeclare_design('d_w') AND attname = 'extra'),
+	1::bigint, 'redeclare_design picks up a column added to the source');
 SELECT lives_ok($$SELECT barometer.declare_design('d_c', 'resp', weights => 'w', psu => 'psu',
 	partition_by => ARRAY['edition'], or_replace => true)$$, 'or_replace => true replaces a design');
 SELECT is((SELECT kind FROM barometer.designs WHERE name = 'public.d_c'), 'cluster', 'the replaced row');
@@ -285,6 +288,17 @@ SELECT is((SELECT count(*) FROM d_r4 WHERE design::text::barometer.design_row::t
 	'the text form of a replicate handle round-trips');
 SELECT is((SELECT barometer.tally(y, design::text::barometer.design_row)::text FROM d_s WHERE edition = 2021),
 	(SELECT barometer.tally(y, design)::text FROM d_s WHERE edition = 2021), 'a round-tripped handle tallies the same');
+-- the binary form round-trips through COPY (recv validates)
+CREATE TEMP TABLE handles (id int, design barometer.design_row);
+DO $$
+DECLARE f text := '/tmp/barometer_39_' || pg_backend_pid() || '.bin';
+BEGIN
+	EXECUTE format('COPY (SELECT id, design FROM d_2 UNION ALL SELECT id, design FROM d_r4) TO %L (FORMAT binary)', f);
+	EXECUTE format('COPY handles FROM PROGRAM %L (FORMAT binary)', format('cat %s && rm -f %s', f, f));
+END $$;
+SELECT is((SELECT count(*) FROM handles h JOIN (SELECT id, design FROM d_2 UNION ALL SELECT id, design FROM d_r4) d
+	USING (id) WHERE h.design::text = d.design::text), 9600::bigint,
+	'the binary form round-trips (COPY BINARY), two-stage and replicate handles');
 SELECT throws_ok($$SELECT 'abc'::barometer.design_row$$, '22P02', NULL, 'text input without \x');
 SELECT throws_ok($$SELECT '\x0102'::barometer.design_row$$, '22P02', NULL, 'a truncated handle');
 SELECT throws_ok($$SELECT ('\x09' || substr((SELECT design::text FROM d_c LIMIT 1), 5))::barometer.design_row$$,
