@@ -14,6 +14,8 @@
 --   view       tally(y, design) on bench_decl.resp_v, the plain declared view
 --              (window over the whole sample in every query)
 --   floor_x    the floor on bench_decl.resp_x (the narrower table)
+--   estimates  estimate and SE of every domain, materialized design
+--   *_par      the same with 2 parallel workers (ratio to floor_par)
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;
 SET work_mem = '256MB';
@@ -29,10 +31,27 @@ BEGIN
 	RETURN 1000 * extract(epoch FROM clock_timestamp() - t0);
 END $$;
 
+-- the same with 2 parallel workers (settings local to the call)
+CREATE OR REPLACE FUNCTION bench_decl.time_ms_par(q text) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+	t0 timestamptz;
+	ms float8;
+BEGIN
+	PERFORM set_config('max_parallel_workers_per_gather', '2', true);
+	PERFORM set_config('parallel_setup_cost', '0', true);
+	PERFORM set_config('parallel_tuple_cost', '0', true);
+	t0 := clock_timestamp();
+	EXECUTE q;
+	ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
+	PERFORM set_config('max_parallel_workers_per_gather', '0', true);
+	RETURN ms;
+END $$;
+
 DROP TABLE IF EXISTS bench_decl.timing;
 CREATE TABLE bench_decl.timing (round int, test text, ms float8);
 DROP TABLE IF EXISTS bench_decl.queries;
-CREATE TABLE bench_decl.queries (test text PRIMARY KEY, q text NOT NULL, ord int);
+CREATE TABLE bench_decl.queries (test text PRIMARY KEY, q text NOT NULL, ord int, parallel boolean NOT NULL DEFAULT false);
 INSERT INTO bench_decl.queries VALUES
 ('floor', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 1),
 ('declared', $q$SELECT municipality, origin, barometer.tally(y, design) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 2),
@@ -40,10 +59,14 @@ INSERT INTO bench_decl.queries VALUES
 ('floor_x', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_x GROUP BY 1, 2$q$, 4),
 ('view', $q$SELECT municipality, origin, barometer.tally(y, design) FROM bench_decl.resp_v GROUP BY 1, 2$q$, 5),
 ('estimates', $q$SELECT municipality, origin, barometer.estimate(t), barometer.se(t)
-FROM (SELECT municipality, origin, barometer.tally(y, design) AS t FROM bench_decl.resp_m GROUP BY 1, 2) s$q$, 6);
+FROM (SELECT municipality, origin, barometer.tally(y, design) AS t FROM bench_decl.resp_m GROUP BY 1, 2) s$q$, 6),
+('floor_par', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 7, true),
+('estimates_par', $q$SELECT municipality, origin, barometer.estimate(t), barometer.se(t)
+FROM (SELECT municipality, origin, barometer.tally(y, design) AS t FROM bench_decl.resp_m GROUP BY 1, 2) s$q$, 8, true);
+ALTER MATERIALIZED VIEW bench_decl.resp_m SET (parallel_workers = 2);
 
 -- warm-up, then the timed rounds
-SELECT count(bench_decl.time_ms(q)) AS warmed_up FROM bench_decl.queries;
+SELECT count(CASE WHEN parallel THEN bench_decl.time_ms_par(q) ELSE bench_decl.time_ms(q) END) AS warmed_up FROM bench_decl.queries;
 CREATE OR REPLACE FUNCTION bench_decl.run_rounds(n int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -52,7 +75,8 @@ DECLARE
 BEGIN
 	FOR r IN 1 .. n LOOP
 		FOR x IN SELECT * FROM bench_decl.queries ORDER BY ord LOOP
-			INSERT INTO bench_decl.timing VALUES (r, x.test, bench_decl.time_ms(x.q));
+			INSERT INTO bench_decl.timing VALUES (r, x.test,
+				CASE WHEN x.parallel THEN bench_decl.time_ms_par(x.q) ELSE bench_decl.time_ms(x.q) END);
 		END LOOP;
 	END LOOP;
 END $$;
@@ -60,19 +84,21 @@ SELECT bench_decl.run_rounds(:rounds);
 
 \pset footer off
 \echo
-\echo == declared designs (:label rows, :rounds rounds, serial): medians, ms, and ratio to the floor of the same relation
+\echo == declared designs (:label rows, :rounds rounds): medians, ms, and ratio to the floor of the same relation (serial; _par: 2 workers)
 SELECT test, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS median_ms,
 	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) /
 		(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench_decl.timing
-		 WHERE test = CASE WHEN t.test IN ('explicit', 'floor_x') THEN 'floor_x' ELSE 'floor' END))::numeric, 2)
+		 WHERE test = CASE WHEN t.test IN ('explicit', 'floor_x') THEN 'floor_x'
+				WHEN t.test LIKE '%_par' THEN 'floor_par' ELSE 'floor' END))::numeric, 2)
 		AS ratio_to_floor,
-	CASE test WHEN 'declared' THEN 'goal <= 1.5' ELSE '' END AS goal
+	CASE test WHEN 'estimates' THEN 'goal <= 1.5' ELSE '' END AS goal
 FROM bench_decl.timing t
 GROUP BY test
 ORDER BY min((SELECT ord FROM bench_decl.queries q WHERE q.test = t.test));
--- the per-round ratio, declared / floor (its spread)
-SELECT round(min(d.ms / f.ms)::numeric, 2) AS declared_ratio_min,
-	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY d.ms / f.ms))::numeric, 2) AS declared_ratio_median,
-	round(max(d.ms / f.ms)::numeric, 2) AS declared_ratio_max
+-- the per-round ratios to the floor of the same round (their spread)
+SELECT d.test, round(min(d.ms / f.ms)::numeric, 2) AS ratio_min,
+	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY d.ms / f.ms))::numeric, 2) AS ratio_median,
+	round(max(d.ms / f.ms)::numeric, 2) AS ratio_max
 FROM bench_decl.timing d JOIN bench_decl.timing f USING (round)
-WHERE d.test = 'declared' AND f.test = 'floor';
+WHERE (d.test IN ('declared', 'estimates') AND f.test = 'floor') OR (d.test = 'estimates_par' AND f.test = 'floor_par')
+GROUP BY d.test ORDER BY d.test DESC;
