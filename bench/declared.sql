@@ -53,13 +53,13 @@ CREATE TABLE bench_decl.timing (round int, test text, ms float8);
 DROP TABLE IF EXISTS bench_decl.queries;
 CREATE TABLE bench_decl.queries (test text PRIMARY KEY, q text NOT NULL, ord int, parallel boolean NOT NULL DEFAULT false);
 INSERT INTO bench_decl.queries VALUES
-('floor', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 1),
-('declared', $q$SELECT municipality, origin, barometer.tally(y, design) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 2),
-('explicit', $q$SELECT municipality, origin, barometer.tally(y, w, municipality, psu, n_psu, NULL) FROM bench_decl.resp_x GROUP BY 1, 2$q$, 3),
-('floor_x', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_x GROUP BY 1, 2$q$, 4),
-('view', $q$SELECT municipality, origin, barometer.tally(y, design) FROM bench_decl.resp_v GROUP BY 1, 2$q$, 5),
+('floor', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 1, false),
+('declared', $q$SELECT municipality, origin, barometer.tally(y, design) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 2, false),
+('explicit', $q$SELECT municipality, origin, barometer.tally(y, w, municipality, psu, n_psu, NULL) FROM bench_decl.resp_x GROUP BY 1, 2$q$, 3, false),
+('floor_x', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_x GROUP BY 1, 2$q$, 4, false),
+('view', $q$SELECT municipality, origin, barometer.tally(y, design) FROM bench_decl.resp_v GROUP BY 1, 2$q$, 5, false),
 ('estimates', $q$SELECT municipality, origin, barometer.estimate(t), barometer.se(t)
-FROM (SELECT municipality, origin, barometer.tally(y, design) AS t FROM bench_decl.resp_m GROUP BY 1, 2) s$q$, 6),
+FROM (SELECT municipality, origin, barometer.tally(y, design) AS t FROM bench_decl.resp_m GROUP BY 1, 2) s$q$, 6, false),
 ('floor_par', $q$SELECT municipality, origin, sum(w * y::int) FROM bench_decl.resp_m GROUP BY 1, 2$q$, 7, true),
 ('estimates_par', $q$SELECT municipality, origin, barometer.estimate(t), barometer.se(t)
 FROM (SELECT municipality, origin, barometer.tally(y, design) AS t FROM bench_decl.resp_m GROUP BY 1, 2) s$q$, 8, true);
