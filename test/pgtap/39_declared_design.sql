@@ -9,7 +9,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(90);
+SELECT plan(94);
 
 -- two editions (separate samples); 6 strata of 5 PSUs of 3 SSUs, except
 -- stratum 5 of 2021, one PSU (lonely); NULLs in y and q
@@ -264,6 +264,25 @@ SELECT throws_ok($$SELECT barometer.drop_design('resp')$$, '42704',
 	'public.resp is not a declared design', 'drop_design drops declared designs only');
 SELECT throws_ok($$SELECT barometer.declare_design('x', 'no_such_table', weights => 'w')$$, '42P01',
 	NULL, 'unknown source');
+
+-- the lonely PSU policy travels with the design: fail reads no variance
+DO $d$ BEGIN PERFORM barometer.declare_design('d_fail', 'resp', weights => 'w', strata => 'stratum', psu => 'psu',
+	partition_by => ARRAY['edition']); END $d$;
+SELECT throws_ok('SELECT barometer.se(barometer.tally(y, design)) FROM d_fail WHERE edition = 2021', '22023', NULL,
+	'lonely_psu fail: the variance of a sample with a lonely stratum is an error');
+SELECT is((SELECT barometer.estimate(barometer.tally(y, design)) FROM d_fail WHERE edition = 2021),
+	(SELECT barometer.estimate(barometer.tally(y, design)) FROM d_c WHERE edition = 2021),
+	'and the estimate is still read');
+
+-- a role that may not write the catalog cannot declare (and leaves nothing)
+CREATE ROLE barometer_39_analyst;
+GRANT CREATE ON SCHEMA public TO barometer_39_analyst;
+GRANT SELECT ON resp TO barometer_39_analyst;
+SET LOCAL ROLE barometer_39_analyst;
+SELECT throws_ok($$SELECT barometer.declare_design('d_denied', 'resp', weights => 'w')$$, '42501', NULL,
+	'declaring needs INSERT on barometer.designs');
+RESET ROLE;
+SELECT ok(to_regclass('d_denied') IS NULL, 'and the failed declaration leaves no view');
 
 -- bad data surfaces with the explicit aggregates' errors
 CREATE TABLE resp_bad AS SELECT * FROM resp;
