@@ -233,6 +233,11 @@ BEGIN
 			USING ERRCODE = '42602', HINT = 'Give view or schema.view.';
 	END IF;
 	vkey := pg_catalog.format('%I.%I', vschema, vname);
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = source AND c.relpersistence = 't') THEN
+		RAISE EXCEPTION 'a declared design needs a permanent source'
+			USING ERRCODE = '22023',
+				  DETAIL = pg_catalog.format('%s is a temporary table; the catalog barometer.designs would outlive it.', source);
+	END IF;
 	IF handle IS NULL OR handle = '' THEN
 		RAISE EXCEPTION 'the handle column name must not be empty' USING ERRCODE = '22023';
 	END IF;

@@ -9,7 +9,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(94);
+SELECT plan(95);
 
 -- two editions (separate samples); 6 strata of 5 PSUs of 3 SSUs, except
 -- stratum 5 of 2021, one PSU (lonely); NULLs in y and q
@@ -132,7 +132,7 @@ SELECT is((SELECT count(*) FROM
 	'the README form in any row order agrees (estimate 1e-15, se 1e-14)');
 SELECT diag(pg_temp.diffs('SELECT concat_ws(''/'', edition, origin) AS k, barometer.tally(y, design) AS t FROM d_c GROUP BY edition, origin',
 	'SELECT concat_ws(''/'', edition, origin) AS k, barometer.tally(y, w, stratum, psu, n_psu, fpc_psu, ''adjust'') AS t FROM e_c_readme GROUP BY edition, origin')
-	|| ' bit for bit against the README form');
+	|| ' bit for bit against the README form (rows in another order: last bits)');
 
 -- the numbers are not trivial
 SELECT ok(count(*) = 10 AND min(barometer.se(t)) > 0 AND count(DISTINCT barometer.se(t)) = 10,
@@ -262,6 +262,9 @@ SELECT throws_ok($$SELECT barometer.declare_design('x', 'resp', weights => 'w', 
 	'the source public.resp already has a column "y"', 'a handle name that is a source column');
 SELECT throws_ok($$SELECT barometer.drop_design('resp')$$, '42704',
 	'public.resp is not a declared design', 'drop_design drops declared designs only');
+CREATE TEMP TABLE resp_tmp AS SELECT * FROM resp LIMIT 10;
+SELECT throws_ok($$SELECT barometer.declare_design('x', 'resp_tmp', weights => 'w')$$, '22023',
+	'a declared design needs a permanent source', 'a temporary source is refused');
 SELECT throws_ok($$SELECT barometer.declare_design('x', 'no_such_table', weights => 'w')$$, '42P01',
 	NULL, 'unknown source');
 
