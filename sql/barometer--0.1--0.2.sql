@@ -200,3 +200,36 @@ CREATE FUNCTION @extschema@.fay_herriot_fit(area text[], estimate double precisi
 COMMENT ON FUNCTION @extschema@.fay_herriot_fit(text[], double precision[], double precision[],
 		double precision[], text, text, double precision) IS
 	'the fitted Fay-Herriot model: area variance, coefficients, log likelihood';
+
+-------------------------------------------------------------------------------
+-- Calibration of design weights to population totals (R survey 4.1.1:
+-- calibrate, postStratify, rake), as window functions over the sample:
+--
+--   SELECT id, barometer.calibrate(w, ARRAY[nis, agesex, origin], NULL,
+--            (SELECT array_agg(t) FROM pop_totals t), 'raking') OVER () AS w_cal
+--   FROM respondents;
+--
+-- totals: one barometer.calibration_total per level of every margin
+-- (margin = position in the levels array) and one per auxiliary number
+-- (margin = position in the aux array, level NULL).
+-------------------------------------------------------------------------------
+CREATE TYPE @extschema@.calibration_total AS (
+	margin integer,
+	level text,
+	total double precision
+);
+COMMENT ON TYPE @extschema@.calibration_total IS
+	'population total of one level of a calibration margin (margin = position in the levels array), or of an auxiliary number (level NULL, margin = position in the aux array)';
+
+CREATE FUNCTION @extschema@.calibrate(w double precision, levels text[],
+		aux double precision[], totals @extschema@.calibration_total[],
+		method text DEFAULT 'linear', lower double precision DEFAULT NULL,
+		upper double precision DEFAULT NULL, epsilon double precision DEFAULT NULL,
+		maxit integer DEFAULT NULL, force boolean DEFAULT false)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibrate'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate(double precision, text[], double precision[],
+		@extschema@.calibration_total[], text, double precision, double precision,
+		double precision, integer, boolean) IS
+	'window function: the calibrated weight of the row (R weights(calibrate(...)), postStratify, rake); the partition is the sample';

@@ -1,0 +1,695 @@
+/*
+ * calib.c - calibration of design weights in SQL, as window functions over
+ * the sample (the solver is in core/calib_core.c):
+ *
+ *   calibrate(w, levels text[], aux float8[], totals calibration_total[],
+ *             method, lower, upper, epsilon, maxit, force) OVER (...)
+ *     -> the row's calibrated weight (R: weights(calibrate(...)),
+ *        postStratify, rake)
+ *   calibration_residual(y, w, w_cal, levels, aux, domain) OVER (...)
+ *     -> the row's linearized value of the calibrated mean of y in the
+ *        domain: a tally of it over the whole sample, weight w_cal, has the
+ *        calibrated estimate and R's linearized variance (svyrecvar with
+ *        the calibration's postStrata)
+ *
+ * The partition (PARTITION BY edition, or OVER () for the whole table) is
+ * the sample.  Both functions read every row of the partition on their
+ * first call, compute, and return one value per row from then on.  The
+ * totals and options must be the same on every row (constants or scalar
+ * subqueries): they are read from the first row.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "windowapi.h"
+
+#include "calib_core.h"
+#include "guard.h"
+
+/* the largest model: levels over all margins, auxiliaries */
+#define CAL_MAX_LEVELS 100000
+#define CAL_MAX_AUX 1000
+
+/* a partition's result, in partition-local memory */
+typedef struct CalPart
+{
+	bool		done;
+	int64		n;
+	double	   *out;			/* n values; NaN -> NULL */
+} CalPart;
+
+/* the levels of every margin: lookup by (margin, text) */
+typedef struct LevelMap
+{
+	uint32		K;
+	uint32		nlev_all;
+	uint32	   *nlev;			/* K */
+	uint32	   *off;			/* K + 1 */
+	text	  **name;			/* every level, margin by margin */
+	double	   *total;
+	uint32	   *slot;			/* open addressing: level index + 1 */
+	uint32		mask;
+	uint32	   *margin_of;		/* residuals: margin of every level */
+	uint32	   *within;			/* residuals: index within the margin */
+} LevelMap;
+
+static void pg_attribute_noreturn()
+bad(const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s", msg),
+			 detail ? errdetail("%s", detail) : 0));
+}
+
+static uint32
+level_hash(uint32 k, const char *s, int len)
+{
+	return hash_combine(murmurhash32(k), hash_bytes((const unsigned char *) s, len));
+}
+
+/* index of level (k, s) or -1 */
+static int64
+level_find(const LevelMap *m, uint32 k, const char *s, int len)
+{
+	uint32		h = level_hash(k, s, len) & m->mask;
+
+	for (;;)
+	{
+		uint32		e = m->slot[h];
+		uint32		j;
+
+		if (e == 0)
+			return -1;
+		j = e - 1;
+		if (j >= m->off[k] && j < m->off[k + 1] &&
+			VARSIZE_ANY_EXHDR(m->name[j]) == len &&
+			memcmp(VARDATA_ANY(m->name[j]), s, len) == 0)
+			return j;
+		h = (h + 1) & m->mask;
+	}
+}
+
+static const char *
+level_text(const LevelMap *m, uint32 k, uint32 l)
+{
+	return text_to_cstring(m->name[m->off[k] + l]);
+}
+
+/*
+ * A constant argument: read from the first row, and checked to be the same
+ * on every row (a scalar subquery's value arrives as the same pointer, so
+ * the check is cheap; otherwise the values are compared).
+ */
+static Datum
+const_arg(WindowObject winobj, FunctionCallInfo fcinfo, int argno, int64 n, const char *what,
+		  bool *isnull)
+{
+	bool		isout;
+	Datum		d;
+	int64		i;
+	int16		typlen;
+	bool		typbyval;
+	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, argno);
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "calibrate: argument %d has no type", argno);
+	d = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD, false, isnull, &isout);
+	get_typlenbyval(typid, &typlen, &typbyval);
+	for (i = 1; i < n; i++)
+	{
+		bool		nul;
+		Datum		e = WinGetFuncArgInPartition(winobj, argno, i, WINDOW_SEEK_HEAD, false, &nul, &isout);
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (nul == *isnull && (nul || e == d || datumIsEqual(e, d, typbyval, typlen)))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be the same on every row of the partition", what),
+				 errdetail("Row %lld differs from row 1.", (long long) i + 1),
+				 errhint("Pass a constant or a scalar subquery, for example (SELECT array_agg(t) FROM totals t).")));
+	}
+	return d;
+}
+
+/*
+ * The totals: an array of barometer.calibration_total (margin, level,
+ * total).  A row with a level is a categorical margin's level (margin =
+ * position in levels[]); a row without is the total of auxiliary number
+ * margin (position in aux[]).
+ */
+static void
+read_totals(Datum arr, uint32 K, uint32 q, LevelMap *m, double *pop_x)
+{
+	ArrayType  *a = DatumGetArrayTypeP(arr);
+	Oid			elemtype = ARR_ELEMTYPE(a);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *el;
+	bool	   *nul;
+	int			ne,
+				i;
+	uint32		k,
+				cap;
+	bool	   *aux_seen;
+	uint32	   *fill;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(a, elemtype, typlen, typbyval, typalign, &el, &nul, &ne);
+	m->K = K;
+	m->nlev = palloc0(sizeof(uint32) * (K + 1));
+	m->off = palloc0(sizeof(uint32) * (K + 1));
+	aux_seen = palloc0(sizeof(bool) * (q + 1));
+	/* count the levels of every margin */
+	for (i = 0; i < ne; i++)
+	{
+		HeapTupleHeader t;
+		bool		isnull;
+		int32		mg;
+		bool		lnull;
+
+		if (nul[i])
+			bad("a calibration total must not be NULL", NULL);
+		t = DatumGetHeapTupleHeader(el[i]);
+		mg = DatumGetInt32(GetAttributeByNum(t, 1, &isnull));
+		if (isnull)
+			bad("the margin of a calibration total must not be NULL", NULL);
+		(void) GetAttributeByNum(t, 2, &lnull);
+		(void) GetAttributeByNum(t, 3, &isnull);
+		if (isnull)
+			bad("a calibration total must not be NULL",
+				psprintf("Margin %d has a total that is NULL.", mg));
+		if (!lnull)
+		{
+			if (mg < 1 || (uint32) mg > K)
+				bad("calibration total for a margin the rows do not have",
+					psprintf("Margin %d has a level total, but the rows' levels array has %u elements.", mg, K));
+			m->nlev[mg - 1]++;
+		}
+		else
+		{
+			if (mg < 1 || (uint32) mg > q)
+				bad("calibration total for an auxiliary the rows do not have",
+					psprintf("Auxiliary %d has a total (a row without level), but the rows' aux array has %u elements.", mg, q));
+			if (aux_seen[mg - 1])
+				bad("duplicate calibration total",
+					psprintf("Auxiliary %d has more than one total.", mg));
+			aux_seen[mg - 1] = true;
+		}
+	}
+	for (k = 0; k < q; k++)
+		if (!aux_seen[k])
+			bad("missing calibration total",
+				psprintf("Auxiliary %u has no total (a row with margin %u and level NULL).", k + 1, k + 1));
+	for (k = 0; k < K; k++)
+	{
+		if (m->nlev[k] == 0)
+			bad("missing calibration totals",
+				psprintf("Margin %u has no level totals.", k + 1));
+		m->off[k + 1] = m->off[k] + m->nlev[k];
+	}
+	m->nlev_all = m->off[K];
+	if (m->nlev_all > CAL_MAX_LEVELS)
+		bad("too many calibration levels",
+			psprintf("The margins have %u levels together; the limit is %d.", m->nlev_all, CAL_MAX_LEVELS));
+	m->name = palloc0(sizeof(text *) * (m->nlev_all + 1));
+	m->total = palloc0(sizeof(double) * (m->nlev_all + 1));
+	for (cap = 16; cap < 2 * m->nlev_all + 2; cap <<= 1)
+		;
+	m->mask = cap - 1;
+	m->slot = palloc0(sizeof(uint32) * cap);
+	fill = palloc0(sizeof(uint32) * (K + 1));
+	for (i = 0; i < ne; i++)
+	{
+		HeapTupleHeader t = DatumGetHeapTupleHeader(el[i]);
+		bool		isnull;
+		int32		mg = DatumGetInt32(GetAttributeByNum(t, 1, &isnull));
+		Datum		lv = GetAttributeByNum(t, 2, &isnull);
+		double		tot = DatumGetFloat8(GetAttributeByNum(t, 3, &isnull));
+		bool		lnull;
+
+		(void) GetAttributeByNum(t, 2, &lnull);
+		if (!isfinite(tot))
+			bad("a calibration total must be finite",
+				psprintf("Margin %d has the total %g.", mg, tot));
+		if (lnull)
+		{
+			pop_x[mg - 1] = tot;
+			continue;
+		}
+		{
+			text	   *name = DatumGetTextPP(lv);
+			uint32		k0 = (uint32) mg - 1;
+			uint32		j = m->off[k0] + fill[k0];
+			uint32		h;
+
+			if (tot < 0)
+				bad("a level's calibration total must not be negative",
+					psprintf("Level \"%s\" of margin %d has the total %g.", text_to_cstring(name), mg, tot));
+			if (level_find(m, k0, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) >= 0)
+				bad("duplicate calibration total",
+					psprintf("Level \"%s\" of margin %d has more than one total.", text_to_cstring(name), mg));
+			m->name[j] = name;
+			m->total[j] = tot;
+			fill[k0]++;
+			h = level_hash(k0, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) & m->mask;
+			while (m->slot[h] != 0)
+				h = (h + 1) & m->mask;
+			m->slot[h] = j + 1;
+		}
+	}
+}
+
+/* the design weight of a row: finite, >= 0 */
+static double
+row_weight(WindowObject winobj, int argno, int64 i, const char *what)
+{
+	bool		isnull,
+				isout;
+	double		w = DatumGetFloat8(WinGetFuncArgInPartition(winobj, argno, i, WINDOW_SEEK_HEAD,
+															false, &isnull, &isout));
+
+	if (isnull || !isfinite(w) || w < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be finite and not negative", what),
+				 errdetail("Row %lld of the partition has %s.", (long long) i + 1,
+						   isnull ? "NULL" : psprintf("%g", w))));
+	return w;
+}
+
+/*
+ * Residuals: the levels are every margin's distinct values, interned as
+ * they come (index within the margin in order of appearance).
+ */
+static uint32
+level_intern(LevelMap *m, uint32 k, text *s)
+{
+	int			len = VARSIZE_ANY_EXHDR(s);
+	uint32		h;
+
+	if (2 * (m->nlev_all + 1) > m->mask + 1)
+	{
+		uint32		ncap = (m->mask + 1) * 2;
+		uint32	   *nslot;
+		uint32		t;
+
+		if (m->nlev_all >= CAL_MAX_LEVELS)
+			bad("too many calibration levels",
+				psprintf("The margins have more than %d levels together.", CAL_MAX_LEVELS));
+		nslot = palloc0(sizeof(uint32) * ncap);
+		m->name = repalloc(m->name, sizeof(text *) * ncap);
+		m->margin_of = repalloc(m->margin_of, sizeof(uint32) * ncap);
+		m->within = repalloc(m->within, sizeof(uint32) * ncap);
+		for (t = 0; t < m->nlev_all; t++)
+		{
+			uint32		hh = level_hash(m->margin_of[t], VARDATA_ANY(m->name[t]),
+										VARSIZE_ANY_EXHDR(m->name[t])) & (ncap - 1);
+
+			while (nslot[hh] != 0)
+				hh = (hh + 1) & (ncap - 1);
+			nslot[hh] = t + 1;
+		}
+		pfree(m->slot);
+		m->slot = nslot;
+		m->mask = ncap - 1;
+	}
+	h = level_hash(k, VARDATA_ANY(s), len) & m->mask;
+	for (;;)
+	{
+		uint32		e = m->slot[h];
+
+		if (e == 0)
+			break;
+		if (m->margin_of[e - 1] == k && VARSIZE_ANY_EXHDR(m->name[e - 1]) == len &&
+			memcmp(VARDATA_ANY(m->name[e - 1]), VARDATA_ANY(s), len) == 0)
+			return m->within[e - 1];
+		h = (h + 1) & m->mask;
+	}
+	m->name[m->nlev_all] = (text *) DatumGetPointer(datumCopy(PointerGetDatum(s), false, -1));
+	m->margin_of[m->nlev_all] = k;
+	m->within[m->nlev_all] = m->nlev[k]++;
+	m->slot[h] = ++m->nlev_all;
+	return m->nlev[k] - 1;
+}
+
+/*
+ * Every row's levels (n x K) and auxiliaries (n x q), K and q from the
+ * first row.  With intern false the levels are looked up in the totals'
+ * map (an unknown level is an error); with intern true (residuals) every
+ * margin's distinct values become its levels.
+ */
+static void
+read_rows(WindowObject winobj, int arg_lev, int arg_aux, int64 n, uint32 *K, uint32 *q,
+		  LevelMap *m, uint32 **lev_out, double **x_out, bool intern)
+{
+	int64		i;
+	uint32	   *lev = NULL;
+	double	   *x = NULL;
+
+	*K = 0;
+	*q = 0;
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull,
+					isout;
+		Datum		d;
+		uint32		k;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		d = WinGetFuncArgInPartition(winobj, arg_lev, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+		if (!isnull)
+		{
+			ArrayType  *a = DatumGetArrayTypeP(d);
+			Datum	   *el;
+			bool	   *nul;
+			int			ne;
+
+			if (ARR_NDIM(a) > 1)
+				bad("levels must be a one-dimensional array", NULL);
+			deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &el, &nul, &ne);
+			if (i == 0)
+			{
+				*K = ne;
+				if (intern)
+				{
+					m->K = ne;
+					m->nlev = palloc0(sizeof(uint32) * (ne + 1));
+					m->off = palloc0(sizeof(uint32) * (ne + 1));
+					m->mask = 1023;
+					m->slot = palloc0(sizeof(uint32) * 1024);
+					m->name = palloc0(sizeof(text *) * 1024);
+					m->margin_of = palloc0(sizeof(uint32) * 1024);
+					m->within = palloc0(sizeof(uint32) * 1024);
+				}
+				guard_array((uint64) n * (ne + 1), sizeof(uint32), "the levels of the calibration");
+				lev = palloc_extended(sizeof(uint32) * ((Size) n * ne + 1), MCXT_ALLOC_HUGE);
+			}
+			if ((uint32) ne != *K)
+				bad("every row must have the same number of levels",
+					psprintf("Row 1 of the partition has %u levels, row %lld has %d.", *K, (long long) i + 1, ne));
+			for (k = 0; k < (uint32) ne; k++)
+			{
+				text	   *s;
+				int64		j;
+
+				if (nul[k])
+					bad("a row's level must not be NULL",
+						psprintf("Row %lld of the partition has no level in margin %u.", (long long) i + 1, k + 1));
+				s = DatumGetTextPP(el[k]);
+				if (intern)
+				{
+					lev[(size_t) i * ne + k] = level_intern(m, k, s);
+					continue;
+				}
+				j = level_find(m, k, VARDATA_ANY(s), VARSIZE_ANY_EXHDR(s));
+				if (j < 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("a row's level has no calibration total"),
+							 errdetail("Row %lld of the partition has level \"%s\" in margin %u, which the totals do not list.",
+									   (long long) i + 1, text_to_cstring(s), k + 1),
+							 errhint("Give every level of the sample a total.")));
+				lev[(size_t) i * ne + k] = (uint32) (j - m->off[k]);
+			}
+		}
+		else if (i > 0 && *K != 0)
+			bad("a row's levels must not be NULL",
+				psprintf("Row %lld of the partition has NULL levels.", (long long) i + 1));
+		d = WinGetFuncArgInPartition(winobj, arg_aux, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+		if (isnull)
+		{
+			if (i > 0 && *q != 0)
+				bad("a row's auxiliaries must not be NULL",
+					psprintf("Row %lld of the partition has NULL auxiliaries.", (long long) i + 1));
+		}
+		else
+		{
+			ArrayType  *a = DatumGetArrayTypeP(d);
+			Datum	   *el;
+			bool	   *nul;
+			int			ne;
+
+			deconstruct_array(a, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, &nul, &ne);
+			if (i == 0)
+			{
+				*q = ne;
+				if (ne > CAL_MAX_AUX)
+					bad("too many auxiliaries", psprintf("The limit is %d.", CAL_MAX_AUX));
+				guard_array((uint64) n * (ne + 1), sizeof(double), "the auxiliaries of the calibration");
+				x = palloc_extended(sizeof(double) * ((Size) n * ne + 1), MCXT_ALLOC_HUGE);
+			}
+			if ((uint32) ne != *q)
+				bad("every row must have the same number of auxiliaries",
+					psprintf("Row 1 of the partition has %u, row %lld has %d.", *q, (long long) i + 1, ne));
+			for (k = 0; k < (uint32) ne; k++)
+			{
+				double		v = nul[k] ? NAN : DatumGetFloat8(el[k]);
+
+				if (!isfinite(v))
+					bad("a row's auxiliary must be a finite number",
+						psprintf("Row %lld of the partition has %s in auxiliary %u.", (long long) i + 1,
+								 nul[k] ? "NULL" : psprintf("%g", v), k + 1));
+				x[(size_t) i * ne + k] = v;
+			}
+		}
+	}
+	if (intern)
+		for (i = 0; i < *K; i++)
+			m->off[i + 1] = m->off[i] + m->nlev[i];
+	*lev_out = lev;
+	*x_out = x;
+}
+
+static int
+parse_method(const char *s)
+{
+	if (strcmp(s, "linear") == 0)
+		return CAL_LINEAR;
+	if (strcmp(s, "raking") == 0)
+		return CAL_RAKING;
+	if (strcmp(s, "logit") == 0)
+		return CAL_LOGIT;
+	if (strcmp(s, "poststratify") == 0)
+		return CAL_POSTSTRATIFY;
+	if (strcmp(s, "rake") == 0)
+		return CAL_RAKE;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown calibration method \"%s\"", s),
+			 errhint("Use linear, raking, logit, poststratify or rake.")));
+	return 0;
+}
+
+/* what went wrong, for the error or the warning */
+static char *
+cal_detail(const CalResult *res, const LevelMap *m, uint32 K)
+{
+	const char *where = res->margin < K
+		? psprintf("margin %u level \"%s\"", res->margin + 1, level_text(m, res->margin, res->level))
+		: psprintf("auxiliary %u", res->margin - K + 1);
+
+	switch (res->status)
+	{
+		case CAL_EMPTY_LEVEL:
+			return psprintf("Level \"%s\" of margin %u has the population total %.17g but no sample weight.",
+							level_text(m, res->margin, res->level), res->margin + 1, res->total);
+		case CAL_ZERO_LEVEL:
+			return psprintf("Level \"%s\" of margin %u has sample weight %.17g but the population total 0.",
+							level_text(m, res->margin, res->level), res->margin + 1, res->reached);
+		case CAL_INCONSISTENT:
+			return psprintf("The totals of margin %u sum to %.17g, those of margin 1 to %.17g.",
+							res->margin + 1, res->total, res->reached);
+		default:
+			return psprintf("After %d iterations the largest misfit is %.3g; the worst total is that of %s: %.17g, reached %.17g.",
+							res->iterations, res->achieved, where, res->total, res->reached);
+	}
+}
+
+/* the memory context of the current partition (fn_extra), reset per partition */
+static MemoryContext
+part_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext cx = (MemoryContext) fcinfo->flinfo->fn_extra;
+
+	if (cx == NULL)
+	{
+		cx = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "barometer calibration",
+								   ALLOCSET_DEFAULT_SIZES);
+		fcinfo->flinfo->fn_extra = cx;
+	}
+	else
+		MemoryContextReset(cx);
+	return cx;
+}
+
+static void
+calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
+{
+	MemoryContext cx = part_context(fcinfo);
+	MemoryContext old = MemoryContextSwitchTo(cx);
+	int64		n = WinGetPartitionRowCount(winobj);
+	int64		i;
+	bool		isnull;
+	Datum		d;
+	CalInput	in;
+	CalResult	res;
+	LevelMap	map;
+	uint32		K = 0,
+				q = 0;
+	double	   *pop_x;
+	double	   *dw;
+	bool		force = false;
+	const char *method;
+	ArrayType  *lev0;
+
+	memset(&in, 0, sizeof(in));
+	memset(&map, 0, sizeof(map));
+	if (n >= (int64) UINT32_MAX / 2)
+		bad("too many rows to calibrate", psprintf("The limit is %u rows a partition.", UINT32_MAX / 2));
+	/* options */
+	d = const_arg(winobj, fcinfo, 4, n, "the method", &isnull);
+	method = isnull ? "linear" : text_to_cstring(DatumGetTextPP(d));
+	in.method = parse_method(method);
+	d = const_arg(winobj, fcinfo, 5, n, "lower", &isnull);
+	in.lower = isnull ? -INFINITY : DatumGetFloat8(d);
+	d = const_arg(winobj, fcinfo, 6, n, "upper", &isnull);
+	in.upper = isnull ? INFINITY : DatumGetFloat8(d);
+	d = const_arg(winobj, fcinfo, 7, n, "epsilon", &isnull);
+	in.epsilon = isnull ? (in.method == CAL_RAKE ? 1.0 : 1e-7) : DatumGetFloat8(d);
+	d = const_arg(winobj, fcinfo, 8, n, "maxit", &isnull);
+	in.maxit = isnull ? (in.method == CAL_RAKE ? 10 : 50) : DatumGetInt32(d);
+	d = const_arg(winobj, fcinfo, 9, n, "force", &isnull);
+	force = !isnull && DatumGetBool(d);
+	if (isnan(in.lower) || isnan(in.upper) || !(in.lower < in.upper))
+		bad("calibration bounds must satisfy lower < upper",
+			psprintf("The bounds are [%g, %g].", in.lower, in.upper));
+	if (in.method == CAL_LOGIT && !(isfinite(in.lower) && isfinite(in.upper) &&
+									in.lower < 1.0 && in.upper > 1.0))
+		bad("logit calibration needs finite bounds lower < 1 < upper",
+			psprintf("The bounds are [%g, %g].", in.lower, in.upper));
+	if ((in.method == CAL_POSTSTRATIFY || in.method == CAL_RAKE) &&
+		(isfinite(in.lower) || isfinite(in.upper)))
+		bad("bounds apply to linear, raking and logit calibration", NULL);
+	if (!(in.epsilon > 0) || !isfinite(in.epsilon))
+		bad("epsilon must be positive", NULL);
+	if (in.maxit < 1)
+		bad("maxit must be at least 1", NULL);
+
+	/* the shape of the rows (first row) and the totals */
+	{
+		bool		ln,
+					an,
+					isout;
+		Datum		ld = WinGetFuncArgInPartition(winobj, 1, 0, WINDOW_SEEK_HEAD, false, &ln, &isout);
+		Datum		ad = WinGetFuncArgInPartition(winobj, 2, 0, WINDOW_SEEK_HEAD, false, &an, &isout);
+
+		if (!ln)
+		{
+			lev0 = DatumGetArrayTypeP(ld);
+			K = ArrayGetNItems(ARR_NDIM(lev0), ARR_DIMS(lev0));
+		}
+		if (!an)
+		{
+			ArrayType  *a0 = DatumGetArrayTypeP(ad);
+
+			q = ArrayGetNItems(ARR_NDIM(a0), ARR_DIMS(a0));
+		}
+	}
+	if (K + q == 0)
+		bad("nothing to calibrate on", "The rows have neither levels nor auxiliaries.");
+	if ((in.method == CAL_POSTSTRATIFY && (K != 1 || q != 0)) ||
+		(in.method == CAL_RAKE && q != 0))
+		bad(psprintf("%s takes categorical margins only%s", method,
+					 in.method == CAL_POSTSTRATIFY ? ", exactly one" : ""),
+			NULL);
+	pop_x = palloc0(sizeof(double) * (q + 1));
+	d = const_arg(winobj, fcinfo, 3, n, "the totals", &isnull);
+	if (isnull)
+		bad("the calibration totals must not be NULL", NULL);
+	read_totals(d, K, q, &map, pop_x);
+
+	/* the rows */
+	guard_array((uint64) n * 4, sizeof(double), "the rows of the calibration");
+	dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
+	{
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		dw[i] = row_weight(winobj, 0, i, "the design weight");
+	}
+	read_rows(winobj, 1, 2, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, false);
+	in.n = n;
+	in.d = dw;
+	in.K = K;
+	in.nlev = map.nlev;
+	in.pop_lev = map.total;
+	in.q = q;
+	in.pop_x = pop_x;
+	cal_solve(&in, &res, guard_realloc, cx);
+	switch (res.status)
+	{
+		case CAL_OK:
+			break;
+		case CAL_NO_CONVERGENCE:
+		case CAL_NOT_FINITE:
+			if (force)
+			{
+				ereport(WARNING,
+						(errcode(ERRCODE_WARNING),
+						 errmsg("calibration did not converge: the weights are returned anyway (force)"),
+						 errdetail("%s", cal_detail(&res, &map, K))));
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s", res.status == CAL_NO_CONVERGENCE || res.status == CAL_NOT_FINITE
+							? "calibration did not converge: the totals cannot be met"
+							: "the calibration totals cannot be met"),
+					 errdetail("%s", cal_detail(&res, &map, K)),
+					 errhint("%s", res.status == CAL_INCONSISTENT
+							 ? "Every margin must describe the same population: scale the registers to one total."
+							 : res.status == CAL_ZERO_LEVEL || res.status == CAL_EMPTY_LEVEL
+							 ? "Collapse the level with a neighbouring one, or drop it from the margin."
+							 : "Widen the bounds, collapse sparse levels, raise maxit, or pass force => true to accept the weights.")));
+	}
+	MemoryContextSwitchTo(old);
+	st->n = n;
+	st->out = res.w;
+	st->done = true;
+}
+
+PG_FUNCTION_INFO_V1(barometer_calibrate);
+Datum
+barometer_calibrate(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	CalPart    *st = (CalPart *) WinGetPartitionLocalMemory(winobj, sizeof(CalPart));
+	int64		pos;
+
+	if (!st->done)
+		calibrate_partition(winobj, fcinfo, st);
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= st->n)
+		elog(ERROR, "calibrate: row %lld outside the partition", (long long) pos);
+	PG_RETURN_FLOAT8(st->out[pos]);
+}
