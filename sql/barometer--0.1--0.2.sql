@@ -233,3 +233,28 @@ COMMENT ON FUNCTION @extschema@.calibrate(double precision, text[], double preci
 		@extschema@.calibration_total[], text, double precision, double precision,
 		double precision, integer, boolean) IS
 	'window function: the calibrated weight of the row (R weights(calibrate(...)), postStratify, rake); the partition is the sample';
+
+-- The linearized value of the calibrated mean of y in a domain: a tally of
+-- it over the whole sample (weights w_cal, the design's strata and PSUs)
+-- gives the calibrated estimate with R's linearized variance.
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean DEFAULT true)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean) IS
+	'window function: the linearized value of the calibrated mean of y in the domain (R svyrecvar with the calibration); tally it over the whole sample with w_cal';
+
+-- The same for a stratified and clustered design: stratum and psu as in the
+-- tally the values go into (NULL stratum: one stratum; NULL psu: the row).
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean, stratum "any", psu "any")
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean, "any", "any") IS
+	'window function: the linearized value of the calibrated mean of y in the domain under a stratified clustered design (R svyrecvar with the calibration); tally it over the whole sample with w_cal and the same strata and PSUs';

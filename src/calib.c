@@ -693,3 +693,236 @@ barometer_calibrate(PG_FUNCTION_ARGS)
 		elog(ERROR, "calibrate: row %lld outside the partition", (long long) pos);
 	PG_RETURN_FLOAT8(st->out[pos]);
 }
+
+/* a row's identifier of any type as text (NULL: "") */
+static char *
+any_text(WindowObject winobj, FunctionCallInfo fcinfo, int argno, int64 i, Oid *typ,
+		 FmgrInfo *out)
+{
+	bool		isnull,
+				isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+
+	if (*typ == InvalidOid)
+	{
+		Oid			f;
+		bool		varlena;
+
+		*typ = get_fn_expr_argtype(fcinfo->flinfo, argno);
+		if (!OidIsValid(*typ))
+			elog(ERROR, "calibration_residual: argument %d has no type", argno);
+		getTypeOutputInfo(*typ, &f, &varlena);
+		fmgr_info(f, out);
+	}
+	return isnull ? "" : OutputFunctionCall(out, v);
+}
+
+/*
+ * The design's correction of the linearized values (see below): the PSUs
+ * of every stratum get the same total shift, which the stratum's centring
+ * removes from the variance, chosen so that the scores sum to zero in
+ * every stratum.  Row i of PSU j in stratum h gets
+ *   y*_i = p_D + (W / W_D) e_i + W c_h / W_j,
+ *   c_h = -S_h / n_h,  S_h = sum over the stratum of w_cal e / W_D,
+ * n_h its PSUs, W_j the PSU's sum of w_cal; a PSU without weight gets no
+ * shift (its rows add nothing).
+ */
+static void
+design_shift(WindowObject winobj, FunctionCallInfo fcinfo, int64 n, const double *wc,
+			 const double *e, double ratio, double pD, double W, double WD, double *out)
+{
+	LevelMap	m;
+	uint32	   *sid,
+			   *pid;
+	long double *S,
+			   *Wj;
+	uint32	   *nh,
+			   *pstr;
+	Oid			ts = InvalidOid,
+				tp = InvalidOid;
+	FmgrInfo	fs,
+				fp;
+	int64		i;
+	uint32		j;
+
+	memset(&m, 0, sizeof(m));
+	m.K = 2;
+	m.nlev = palloc0(sizeof(uint32) * 3);
+	m.off = palloc0(sizeof(uint32) * 3);
+	m.mask = 1023;
+	m.slot = palloc0(sizeof(uint32) * 1024);
+	m.name = palloc0(sizeof(text *) * 1024);
+	m.margin_of = palloc0(sizeof(uint32) * 1024);
+	m.within = palloc0(sizeof(uint32) * 1024);
+	sid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
+	pid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
+	{
+		char	   *st = any_text(winobj, fcinfo, 6, i, &ts, &fs);
+		char	   *ps = any_text(winobj, fcinfo, 7, i, &tp, &fp);
+		text	   *a = cstring_to_text(st);
+		text	   *b;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (*ps == '\0')
+			ps = psprintf("\x01row %lld", (long long) i);	/* no PSU: the row */
+		b = cstring_to_text(psprintf("%s\x01%s", st, ps));
+		sid[i] = level_intern(&m, 0, a);
+		pid[i] = level_intern(&m, 1, b);
+		pfree(a);
+		pfree(b);
+	}
+	S = palloc0(sizeof(long double) * (m.nlev[0] + 1));
+	nh = palloc0(sizeof(uint32) * (m.nlev[0] + 1));
+	Wj = palloc0(sizeof(long double) * (m.nlev[1] + 1));
+	pstr = palloc(sizeof(uint32) * (m.nlev[1] + 1));
+	for (j = 0; j < m.nlev[1]; j++)
+		pstr[j] = UINT32_MAX;
+	for (i = 0; i < n; i++)
+	{
+		S[sid[i]] += (long double) wc[i] * e[i] / WD;
+		Wj[pid[i]] += wc[i];
+		if (pstr[pid[i]] == UINT32_MAX)
+		{
+			pstr[pid[i]] = sid[i];
+			nh[sid[i]]++;
+		}
+	}
+	for (i = 0; i < n; i++)
+	{
+		double		c = -(double) S[sid[i]] / nh[sid[i]];
+		double		wj = (double) Wj[pid[i]];
+
+		out[i] = ratio * e[i] + pD + (wj > 0 ? W * c / wj : 0.0);
+	}
+}
+
+/*
+ * The linearized value of the calibrated mean of y in a domain (R's
+ * svyrecvar with the calibration's postStrata, see calib_core.h), for a
+ * tally over the whole sample with weights w_cal:
+ *   delta_i = the row is in the domain and y_i is not NULL
+ *   p_D = sum delta w_cal y / W_D,  W_D = sum delta w_cal,  W = sum w_cal
+ *   e = u - M b,  u_i = delta_i (y_i - p_D),  b = (M' D M)^-1 M' D u,
+ *       D = diag(w) (the design weights: R's qr of M sqrt(d))
+ *   y*_i = (W / W_D) e_i + p_D - sum(w_cal e) / W_D
+ * so that the tally's estimate is p_D and its scores w_cal (y* - p_D) / W
+ * are R's w_cal e / W_D less w_cal sum(w_cal e) / (W W_D), a term that
+ * vanishes when g is linear in the model (linear calibration,
+ * postStratify) and is small otherwise (raking, logit, bounds).
+ * Undefined (NULL on every row) when the domain has no weight.
+ */
+static void
+residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
+{
+	MemoryContext cx = part_context(fcinfo);
+	MemoryContext old = MemoryContextSwitchTo(cx);
+	int64		n = WinGetPartitionRowCount(winobj);
+	int64		i;
+	CalInput	in;
+	LevelMap	map;
+	uint32		K = 0,
+				q = 0;
+	double	   *y,
+			   *dw,
+			   *wc,
+			   *u,
+			   *e;
+	bool	   *dom;
+	long double W = 0.0L,
+				WD = 0.0L,
+				WY = 0.0L,
+				SE = 0.0L;
+	double		pD;
+
+	memset(&in, 0, sizeof(in));
+	memset(&map, 0, sizeof(map));
+	if (n >= (int64) UINT32_MAX / 2)
+		bad("too many rows", psprintf("The limit is %u rows a partition.", UINT32_MAX / 2));
+	guard_array((uint64) n * 6, sizeof(double), "the rows of the calibration residual");
+	y = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	wc = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	u = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	e = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	dom = palloc_extended(sizeof(bool) * (n + 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
+	{
+		bool		isnull,
+					isout,
+					dnull;
+		Datum		v;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		v = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+		y[i] = isnull ? 0.0 : DatumGetFloat8(v);
+		if (!isnull && !isfinite(y[i]))
+			bad("y must be finite", psprintf("Row %lld of the partition has %g.", (long long) i + 1, y[i]));
+		dw[i] = row_weight(winobj, 1, i, "the design weight");
+		wc[i] = row_weight(winobj, 2, i, "the calibrated weight");
+		v = WinGetFuncArgInPartition(winobj, 5, i, WINDOW_SEEK_HEAD, false, &dnull, &isout);
+		dom[i] = !isnull && !dnull && DatumGetBool(v);
+		W += wc[i];
+		if (dom[i])
+		{
+			WD += wc[i];
+			WY += (long double) wc[i] * y[i];
+		}
+	}
+	read_rows(winobj, 3, 4, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, true);
+	st->n = n;
+	st->out = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	st->done = true;
+	if (WD == 0.0L)
+	{
+		for (i = 0; i < n; i++)
+			st->out[i] = NAN;
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	pD = (double) (WY / WD);
+	for (i = 0; i < n; i++)
+		u[i] = dom[i] ? y[i] - pD : 0.0;
+	in.n = n;
+	in.d = dw;
+	in.K = K;
+	in.nlev = map.nlev;
+	in.q = q;
+	if (K + q == 0)
+		bad("no calibration model", "The rows have neither levels nor auxiliaries.");
+	if (!cal_residual(&in, u, e, guard_realloc, cx))
+		memcpy(e, u, sizeof(double) * n);
+	for (i = 0; i < n; i++)
+		SE += (long double) wc[i] * e[i];
+	if (PG_NARGS() < 8)
+	{
+		/* weights only: one stratum, every row its own PSU */
+		for (i = 0; i < n; i++)
+			st->out[i] = (double) (W / WD) * e[i] + pD -
+				(wc[i] > 0 ? (double) (W * SE / WD) / (double) n / wc[i] : 0.0);
+	}
+	else
+		design_shift(winobj, fcinfo, n, wc, e, (double) (W / WD), pD, (double) W, (double) WD,
+					 st->out);
+	MemoryContextSwitchTo(old);
+}
+
+PG_FUNCTION_INFO_V1(barometer_calibration_residual);
+Datum
+barometer_calibration_residual(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	CalPart    *st = (CalPart *) WinGetPartitionLocalMemory(winobj, sizeof(CalPart));
+	int64		pos;
+
+	if (!st->done)
+		residual_partition(winobj, fcinfo, st);
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= st->n)
+		elog(ERROR, "calibration_residual: row %lld outside the partition", (long long) pos);
+	if (isnan(st->out[pos]))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(st->out[pos]);
+}
