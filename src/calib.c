@@ -110,42 +110,66 @@ level_text(const LevelMap *m, uint32 k, uint32 l)
 }
 
 /*
- * A constant argument: read from the first row, and checked to be the same
- * on every row (a scalar subquery's value arrives as the same pointer, so
- * the check is cheap; otherwise the values are compared).
+ * The constant arguments (totals, options): read from the first row, and
+ * checked on every row during the one pass over the rows (a scalar
+ * subquery's value arrives as the same pointer, so the check is cheap).
  */
+typedef struct ConstArgs
+{
+	int			nargs;
+	int			argno[8];
+	const char *what[8];
+	Datum		value[8];
+	bool		isnull[8];
+	int16		typlen[8];
+	bool		typbyval[8];
+} ConstArgs;
+
 static Datum
-const_arg(WindowObject winobj, FunctionCallInfo fcinfo, int argno, int64 n, const char *what,
-		  bool *isnull)
+const_arg(WindowObject winobj, FunctionCallInfo fcinfo, ConstArgs *ca, int argno,
+		  const char *what, bool *isnull)
 {
 	bool		isout;
-	Datum		d;
-	int64		i;
-	int16		typlen;
-	bool		typbyval;
+	int			k = ca->nargs++;
 	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, argno);
 
 	if (!OidIsValid(typid))
 		elog(ERROR, "calibrate: argument %d has no type", argno);
-	d = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD, false, isnull, &isout);
-	get_typlenbyval(typid, &typlen, &typbyval);
-	for (i = 1; i < n; i++)
-	{
-		bool		nul;
-		Datum		e = WinGetFuncArgInPartition(winobj, argno, i, WINDOW_SEEK_HEAD, false, &nul, &isout);
+	ca->argno[k] = argno;
+	ca->what[k] = what;
+	get_typlenbyval(typid, &ca->typlen[k], &ca->typbyval[k]);
+	ca->value[k] = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD, false,
+											&ca->isnull[k], &isout);
+	*isnull = ca->isnull[k];
+	return ca->value[k];
+}
 
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (nul == *isnull && (nul || e == d || datumIsEqual(e, d, typbyval, typlen)))
+static void
+const_check(WindowObject winobj, const ConstArgs *ca, int64 i)
+{
+	int			k;
+
+	for (k = 0; k < ca->nargs; k++)
+	{
+		bool		nul,
+					isout;
+		Datum		e = WinGetFuncArgInPartition(winobj, ca->argno[k], i, WINDOW_SEEK_HEAD, false,
+												 &nul, &isout);
+
+		if (nul == ca->isnull[k] &&
+			(nul || e == ca->value[k] ||
+			 datumIsEqual(e, ca->value[k], ca->typbyval[k], ca->typlen[k])))
 			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be the same on every row of the partition", what),
+				 errmsg("%s must be the same on every row of the partition", ca->what[k]),
 				 errdetail("Row %lld differs from row 1.", (long long) i + 1),
 				 errhint("Pass a constant or a scalar subquery, for example (SELECT array_agg(t) FROM totals t).")));
 	}
-	return d;
 }
+
+/* what the one pass over the rows reads besides the levels and auxiliaries */
+typedef void (*RowFn) (WindowObject winobj, int64 i, void *arg);
 
 /*
  * The totals: an array of barometer.calibration_total (margin, level,
@@ -357,7 +381,7 @@ level_intern(LevelMap *m, uint32 k, text *s)
  */
 static void
 read_rows(WindowObject winobj, int arg_lev, int arg_aux, int64 n, uint32 *K, uint32 *q,
-		  LevelMap *m, uint32 **lev_out, double **x_out, bool intern)
+		  LevelMap *m, uint32 **lev_out, double **x_out, bool intern, RowFn fn, void *fnarg)
 {
 	int64		i;
 	uint32	   *lev = NULL;
@@ -374,6 +398,7 @@ read_rows(WindowObject winobj, int arg_lev, int arg_aux, int64 n, uint32 *K, uin
 
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
+		fn(winobj, i, fnarg);
 		d = WinGetFuncArgInPartition(winobj, arg_lev, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
 		if (!isnull)
 		{
@@ -540,13 +565,30 @@ part_context(FunctionCallInfo fcinfo)
 	return cx;
 }
 
+typedef struct CalRowArg
+{
+	ConstArgs  *ca;
+	double	   *dw;
+} CalRowArg;
+
+static void
+cal_row(WindowObject winobj, int64 i, void *arg)
+{
+	CalRowArg  *a = arg;
+
+	a->dw[i] = row_weight(winobj, 0, i, "the design weight");
+	if (i > 0)
+		const_check(winobj, a->ca, i);
+}
+
 static void
 calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 {
+	ConstArgs	ca;
+	CalRowArg	ra;
 	MemoryContext cx = part_context(fcinfo);
 	MemoryContext old = MemoryContextSwitchTo(cx);
 	int64		n = WinGetPartitionRowCount(winobj);
-	int64		i;
 	bool		isnull;
 	Datum		d;
 	CalInput	in;
@@ -562,21 +604,22 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 
 	memset(&in, 0, sizeof(in));
 	memset(&map, 0, sizeof(map));
+	memset(&ca, 0, sizeof(ca));
 	if (n >= (int64) UINT32_MAX / 2)
 		bad("too many rows to calibrate", psprintf("The limit is %u rows a partition.", UINT32_MAX / 2));
 	/* options */
-	d = const_arg(winobj, fcinfo, 4, n, "the method", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 4, "the method", &isnull);
 	method = isnull ? "linear" : text_to_cstring(DatumGetTextPP(d));
 	in.method = parse_method(method);
-	d = const_arg(winobj, fcinfo, 5, n, "lower", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 5, "lower", &isnull);
 	in.lower = isnull ? -INFINITY : DatumGetFloat8(d);
-	d = const_arg(winobj, fcinfo, 6, n, "upper", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 6, "upper", &isnull);
 	in.upper = isnull ? INFINITY : DatumGetFloat8(d);
-	d = const_arg(winobj, fcinfo, 7, n, "epsilon", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 7, "epsilon", &isnull);
 	in.epsilon = isnull ? (in.method == CAL_RAKE ? 1.0 : 1e-7) : DatumGetFloat8(d);
-	d = const_arg(winobj, fcinfo, 8, n, "maxit", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 8, "maxit", &isnull);
 	in.maxit = isnull ? (in.method == CAL_RAKE ? 10 : 50) : DatumGetInt32(d);
-	d = const_arg(winobj, fcinfo, 9, n, "force", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 9, "force", &isnull);
 	force = !isnull && DatumGetBool(d);
 	if (isnan(in.lower) || isnan(in.upper) || !(in.lower < in.upper))
 		bad("calibration bounds must satisfy lower < upper",
@@ -621,7 +664,7 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 					 in.method == CAL_POSTSTRATIFY ? ", exactly one" : ""),
 			NULL);
 	pop_x = palloc0(sizeof(double) * (q + 1));
-	d = const_arg(winobj, fcinfo, 3, n, "the totals", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 3, "the totals", &isnull);
 	if (isnull)
 		bad("the calibration totals must not be NULL", NULL);
 	read_totals(d, K, q, &map, pop_x);
@@ -629,13 +672,10 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 	/* the rows */
 	guard_array((uint64) n * 4, sizeof(double), "the rows of the calibration");
 	dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
-	for (i = 0; i < n; i++)
-	{
-		if ((i & 4095) == 0)
-			CHECK_FOR_INTERRUPTS();
-		dw[i] = row_weight(winobj, 0, i, "the design weight");
-	}
-	read_rows(winobj, 1, 2, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, false);
+	ra.ca = &ca;
+	ra.dw = dw;
+	read_rows(winobj, 1, 2, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, false,
+			  cal_row, &ra);
 	in.n = n;
 	in.d = dw;
 	in.K = K;
@@ -717,6 +757,67 @@ any_text(WindowObject winobj, FunctionCallInfo fcinfo, int argno, int64 i, Oid *
 	return isnull ? "" : OutputFunctionCall(out, v);
 }
 
+/* what the residual's pass reads per row */
+typedef struct ResRowArg
+{
+	FunctionCallInfo fcinfo;
+	bool		design;			/* stratum and psu given */
+	double	   *y,
+			   *dw,
+			   *wc;
+	bool	   *dom;
+	long double W,
+				WD,
+				WY;
+	LevelMap	ids;			/* margin 0: strata; 1: (stratum, PSU) */
+	uint32	   *sid,
+			   *pid;
+	Oid			ts,
+				tp;
+	FmgrInfo	fs,
+				fp;
+} ResRowArg;
+
+static void
+res_row(WindowObject winobj, int64 i, void *arg)
+{
+	ResRowArg  *a = arg;
+	bool		isnull,
+				isout,
+				dnull;
+	Datum		v;
+
+	v = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+	a->y[i] = isnull ? 0.0 : DatumGetFloat8(v);
+	if (!isnull && !isfinite(a->y[i]))
+		bad("y must be finite", psprintf("Row %lld of the partition has %g.", (long long) i + 1, a->y[i]));
+	a->dw[i] = row_weight(winobj, 1, i, "the design weight");
+	a->wc[i] = row_weight(winobj, 2, i, "the calibrated weight");
+	v = WinGetFuncArgInPartition(winobj, 5, i, WINDOW_SEEK_HEAD, false, &dnull, &isout);
+	a->dom[i] = !isnull && !dnull && DatumGetBool(v);
+	a->W += a->wc[i];
+	if (a->dom[i])
+	{
+		a->WD += a->wc[i];
+		a->WY += (long double) a->wc[i] * a->y[i];
+	}
+	if (a->design)
+	{
+		char	   *st = any_text(winobj, a->fcinfo, 6, i, &a->ts, &a->fs);
+		char	   *ps = any_text(winobj, a->fcinfo, 7, i, &a->tp, &a->fp);
+		text	   *ta = cstring_to_text(st);
+		text	   *tb;
+
+		if (*ps == '\0')
+			ps = psprintf("\x01row %lld", (long long) i);	/* no PSU: the row */
+		tb = cstring_to_text(psprintf("%s\x01%s", st, ps));
+		a->sid[i] = level_intern(&a->ids, 0, ta);
+		a->pid[i] = level_intern(&a->ids, 1, tb);
+		pfree(ta);
+		pfree(tb);
+	}
+}
+
 /*
  * The design's correction of the linearized values (see below): the PSUs
  * of every stratum get the same total shift, which the stratum's centring
@@ -725,74 +826,57 @@ any_text(WindowObject winobj, FunctionCallInfo fcinfo, int argno, int64 i, Oid *
  *   y*_i = p_D + (W / W_D) e_i + W c_h / W_j,
  *   c_h = -S_h / n_h,  S_h = sum over the stratum of w_cal e / W_D,
  * n_h its PSUs, W_j the PSU's sum of w_cal; a PSU without weight gets no
- * shift (its rows add nothing).
+ * shift (its rows add nothing).  Without a design every row is its own
+ * PSU in one stratum.
  */
 static void
-design_shift(WindowObject winobj, FunctionCallInfo fcinfo, int64 n, const double *wc,
-			 const double *e, double ratio, double pD, double W, double WD, double *out)
+design_shift(ResRowArg *a, int64 n, const double *e, double pD, double *out)
 {
-	LevelMap	m;
-	uint32	   *sid,
-			   *pid;
+	const double *wc = a->wc;
+	double		W = (double) a->W,
+				WD = (double) a->WD,
+				ratio = (double) (a->W / a->WD);
 	long double *S,
 			   *Wj;
 	uint32	   *nh,
 			   *pstr;
-	Oid			ts = InvalidOid,
-				tp = InvalidOid;
-	FmgrInfo	fs,
-				fp;
+	uint32		nstr,
+				npsu;
 	int64		i;
 	uint32		j;
 
-	memset(&m, 0, sizeof(m));
-	m.K = 2;
-	m.nlev = palloc0(sizeof(uint32) * 3);
-	m.off = palloc0(sizeof(uint32) * 3);
-	m.mask = 1023;
-	m.slot = palloc0(sizeof(uint32) * 1024);
-	m.name = palloc0(sizeof(text *) * 1024);
-	m.margin_of = palloc0(sizeof(uint32) * 1024);
-	m.within = palloc0(sizeof(uint32) * 1024);
-	sid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
-	pid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
-	for (i = 0; i < n; i++)
+	if (!a->design)
 	{
-		char	   *st = any_text(winobj, fcinfo, 6, i, &ts, &fs);
-		char	   *ps = any_text(winobj, fcinfo, 7, i, &tp, &fp);
-		text	   *a = cstring_to_text(st);
-		text	   *b;
+		long double Sw = 0.0L;
 
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (*ps == '\0')
-			ps = psprintf("\x01row %lld", (long long) i);	/* no PSU: the row */
-		b = cstring_to_text(psprintf("%s\x01%s", st, ps));
-		sid[i] = level_intern(&m, 0, a);
-		pid[i] = level_intern(&m, 1, b);
-		pfree(a);
-		pfree(b);
+		for (i = 0; i < n; i++)
+			Sw += (long double) wc[i] * e[i] / WD;
+		for (i = 0; i < n; i++)
+			out[i] = ratio * e[i] + pD - (wc[i] > 0 ? W * ((double) Sw / (double) n) / wc[i] : 0.0);
+		return;
 	}
-	S = palloc0(sizeof(long double) * (m.nlev[0] + 1));
-	nh = palloc0(sizeof(uint32) * (m.nlev[0] + 1));
-	Wj = palloc0(sizeof(long double) * (m.nlev[1] + 1));
-	pstr = palloc(sizeof(uint32) * (m.nlev[1] + 1));
-	for (j = 0; j < m.nlev[1]; j++)
+	nstr = a->ids.nlev[0];
+	npsu = a->ids.nlev[1];
+	S = palloc0(sizeof(long double) * (nstr + 1));
+	nh = palloc0(sizeof(uint32) * (nstr + 1));
+	Wj = palloc0(sizeof(long double) * (npsu + 1));
+	pstr = palloc(sizeof(uint32) * (npsu + 1));
+	for (j = 0; j < npsu; j++)
 		pstr[j] = UINT32_MAX;
 	for (i = 0; i < n; i++)
 	{
-		S[sid[i]] += (long double) wc[i] * e[i] / WD;
-		Wj[pid[i]] += wc[i];
-		if (pstr[pid[i]] == UINT32_MAX)
+		S[a->sid[i]] += (long double) wc[i] * e[i] / WD;
+		Wj[a->pid[i]] += wc[i];
+		if (pstr[a->pid[i]] == UINT32_MAX)
 		{
-			pstr[pid[i]] = sid[i];
-			nh[sid[i]]++;
+			pstr[a->pid[i]] = a->sid[i];
+			nh[a->sid[i]]++;
 		}
 	}
 	for (i = 0; i < n; i++)
 	{
-		double		c = -(double) S[sid[i]] / nh[sid[i]];
-		double		wj = (double) Wj[pid[i]];
+		double		c = -(double) S[a->sid[i]] / nh[a->sid[i]];
+		double		wj = (double) Wj[a->pid[i]];
 
 		out[i] = ratio * e[i] + pD + (wj > 0 ? W * c / wj : 0.0);
 	}
@@ -806,11 +890,10 @@ design_shift(WindowObject winobj, FunctionCallInfo fcinfo, int64 n, const double
  *   p_D = sum delta w_cal y / W_D,  W_D = sum delta w_cal,  W = sum w_cal
  *   e = u - M b,  u_i = delta_i (y_i - p_D),  b = (M' D M)^-1 M' D u,
  *       D = diag(w) (the design weights: R's qr of M sqrt(d))
- *   y*_i = (W / W_D) e_i + p_D - sum(w_cal e) / W_D
- * so that the tally's estimate is p_D and its scores w_cal (y* - p_D) / W
- * are R's w_cal e / W_D less w_cal sum(w_cal e) / (W W_D), a term that
- * vanishes when g is linear in the model (linear calibration,
- * postStratify) and is small otherwise (raking, logit, bounds).
+ * R's scores are w_cal e / W_D; the tally's are w_cal (y* - p*) / W with
+ * p* its estimate.  y* = p_D + (W / W_D) e + the shift of design_shift
+ * makes p* = p_D and the tally's scores R's plus a constant per PSU total
+ * within each stratum, which the variance's centring removes.
  * Undefined (NULL on every row) when the domain has no weight.
  */
 static void
@@ -824,69 +907,55 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 	LevelMap	map;
 	uint32		K = 0,
 				q = 0;
-	double	   *y,
-			   *dw,
-			   *wc,
-			   *u,
+	double	   *u,
 			   *e;
-	bool	   *dom;
-	long double W = 0.0L,
-				WD = 0.0L,
-				WY = 0.0L,
-				SE = 0.0L;
 	double		pD;
+	ResRowArg	ra;
 
 	memset(&in, 0, sizeof(in));
 	memset(&map, 0, sizeof(map));
+	memset(&ra, 0, sizeof(ra));
 	if (n >= (int64) UINT32_MAX / 2)
 		bad("too many rows", psprintf("The limit is %u rows a partition.", UINT32_MAX / 2));
-	guard_array((uint64) n * 6, sizeof(double), "the rows of the calibration residual");
-	y = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
-	dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
-	wc = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	guard_array((uint64) n * 8, sizeof(double), "the rows of the calibration residual");
+	ra.fcinfo = fcinfo;
+	ra.design = PG_NARGS() >= 8;
+	ra.y = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	ra.dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	ra.wc = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	ra.dom = palloc_extended(sizeof(bool) * (n + 1), MCXT_ALLOC_HUGE);
 	u = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	e = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
-	dom = palloc_extended(sizeof(bool) * (n + 1), MCXT_ALLOC_HUGE);
-	for (i = 0; i < n; i++)
+	if (ra.design)
 	{
-		bool		isnull,
-					isout,
-					dnull;
-		Datum		v;
-
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		v = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
-		y[i] = isnull ? 0.0 : DatumGetFloat8(v);
-		if (!isnull && !isfinite(y[i]))
-			bad("y must be finite", psprintf("Row %lld of the partition has %g.", (long long) i + 1, y[i]));
-		dw[i] = row_weight(winobj, 1, i, "the design weight");
-		wc[i] = row_weight(winobj, 2, i, "the calibrated weight");
-		v = WinGetFuncArgInPartition(winobj, 5, i, WINDOW_SEEK_HEAD, false, &dnull, &isout);
-		dom[i] = !isnull && !dnull && DatumGetBool(v);
-		W += wc[i];
-		if (dom[i])
-		{
-			WD += wc[i];
-			WY += (long double) wc[i] * y[i];
-		}
+		ra.ids.K = 2;
+		ra.ids.nlev = palloc0(sizeof(uint32) * 3);
+		ra.ids.off = palloc0(sizeof(uint32) * 3);
+		ra.ids.mask = 1023;
+		ra.ids.slot = palloc0(sizeof(uint32) * 1024);
+		ra.ids.name = palloc0(sizeof(text *) * 1024);
+		ra.ids.margin_of = palloc0(sizeof(uint32) * 1024);
+		ra.ids.within = palloc0(sizeof(uint32) * 1024);
+		ra.sid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
+		ra.pid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
 	}
-	read_rows(winobj, 3, 4, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, true);
+	read_rows(winobj, 3, 4, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, true,
+			  res_row, &ra);
 	st->n = n;
 	st->out = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	st->done = true;
-	if (WD == 0.0L)
+	if (ra.WD == 0.0L)
 	{
 		for (i = 0; i < n; i++)
 			st->out[i] = NAN;
 		MemoryContextSwitchTo(old);
 		return;
 	}
-	pD = (double) (WY / WD);
+	pD = (double) (ra.WY / ra.WD);
 	for (i = 0; i < n; i++)
-		u[i] = dom[i] ? y[i] - pD : 0.0;
+		u[i] = ra.dom[i] ? ra.y[i] - pD : 0.0;
 	in.n = n;
-	in.d = dw;
+	in.d = ra.dw;
 	in.K = K;
 	in.nlev = map.nlev;
 	in.q = q;
@@ -894,18 +963,7 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 		bad("no calibration model", "The rows have neither levels nor auxiliaries.");
 	if (!cal_residual(&in, u, e, guard_realloc, cx))
 		memcpy(e, u, sizeof(double) * n);
-	for (i = 0; i < n; i++)
-		SE += (long double) wc[i] * e[i];
-	if (PG_NARGS() < 8)
-	{
-		/* weights only: one stratum, every row its own PSU */
-		for (i = 0; i < n; i++)
-			st->out[i] = (double) (W / WD) * e[i] + pD -
-				(wc[i] > 0 ? (double) (W * SE / WD) / (double) n / wc[i] : 0.0);
-	}
-	else
-		design_shift(winobj, fcinfo, n, wc, e, (double) (W / WD), pD, (double) W, (double) WD,
-					 st->out);
+	design_shift(&ra, n, e, pD, st->out);
 	MemoryContextSwitchTo(old);
 }
 
