@@ -140,8 +140,32 @@ const_arg(WindowObject winobj, FunctionCallInfo fcinfo, ConstArgs *ca, int argno
 	get_typlenbyval(typid, &ca->typlen[k], &ca->typbyval[k]);
 	ca->value[k] = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD, false,
 											&ca->isnull[k], &isout);
+	/* the value lives in per-row memory: keep a copy */
+	if (!ca->isnull[k])
+		ca->value[k] = datumCopy(ca->value[k], ca->typbyval[k], ca->typlen[k]);
 	*isnull = ca->isnull[k];
 	return ca->value[k];
+}
+
+/* equal values; varlenas compared by content (expanded, short or long header) */
+static bool
+const_equal(Datum a, Datum b, bool byval, int16 typlen)
+{
+	struct varlena *va,
+			   *vb;
+	bool		eq;
+
+	if (typlen != -1)
+		return datumIsEqual(a, b, byval, typlen);
+	va = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(a));
+	vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
+	eq = VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+	if ((Pointer) va != DatumGetPointer(a))
+		pfree(va);
+	if ((Pointer) vb != DatumGetPointer(b))
+		pfree(vb);
+	return eq;
 }
 
 static void
@@ -157,8 +181,7 @@ const_check(WindowObject winobj, const ConstArgs *ca, int64 i)
 												 &nul, &isout);
 
 		if (nul == ca->isnull[k] &&
-			(nul || e == ca->value[k] ||
-			 datumIsEqual(e, ca->value[k], ca->typbyval[k], ca->typlen[k])))
+			(nul || e == ca->value[k] || const_equal(e, ca->value[k], ca->typbyval[k], ca->typlen[k])))
 			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -454,6 +477,10 @@ read_rows(WindowObject winobj, int arg_lev, int arg_aux, int64 n, uint32 *K, uin
 							 errhint("Give every level of the sample a total.")));
 				lev[(size_t) i * ne + k] = (uint32) (j - m->off[k]);
 			}
+			pfree(el);
+			pfree(nul);
+			if ((Pointer) a != DatumGetPointer(d))
+				pfree(a);
 		}
 		else if (i > 0 && *K != 0)
 			bad("a row's levels must not be NULL",
@@ -494,6 +521,10 @@ read_rows(WindowObject winobj, int arg_lev, int arg_aux, int64 n, uint32 *K, uin
 								 nul[k] ? "NULL" : psprintf("%g", v), k + 1));
 				x[(size_t) i * ne + k] = v;
 			}
+			pfree(el);
+			pfree(nul);
+			if ((Pointer) a != DatumGetPointer(d))
+				pfree(a);
 		}
 	}
 	if (intern)
@@ -689,7 +720,6 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 		case CAL_OK:
 			break;
 		case CAL_NO_CONVERGENCE:
-		case CAL_NOT_FINITE:
 			if (force)
 			{
 				ereport(WARNING,
@@ -702,14 +732,18 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("%s", res.status == CAL_NO_CONVERGENCE || res.status == CAL_NOT_FINITE
+					 errmsg("%s", res.status == CAL_NO_CONVERGENCE
 							? "calibration did not converge: the totals cannot be met"
+							: res.status == CAL_NOT_FINITE
+							? "calibration did not converge: the weights are not finite"
 							: "the calibration totals cannot be met"),
 					 errdetail("%s", cal_detail(&res, &map, K)),
 					 errhint("%s", res.status == CAL_INCONSISTENT
 							 ? "Every margin must describe the same population: scale the registers to one total."
 							 : res.status == CAL_ZERO_LEVEL || res.status == CAL_EMPTY_LEVEL
 							 ? "Collapse the level with a neighbouring one, or drop it from the margin."
+							 : res.status == CAL_NOT_FINITE
+							 ? "Widen the bounds or collapse sparse levels."
 							 : "Widen the bounds, collapse sparse levels, raise maxit, or pass force => true to accept the weights.")));
 	}
 	MemoryContextSwitchTo(old);
