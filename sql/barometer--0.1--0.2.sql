@@ -258,3 +258,20 @@ CREATE FUNCTION @extschema@.calibration_residual(y double precision,
 COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
 		double precision, text[], double precision[], boolean, "any", "any") IS
 	'window function: the linearized value of the calibrated mean of y in the domain under a stratified clustered design (R svyrecvar with the calibration); tally it over the whole sample with w_cal and the same strata and PSUs';
+
+-- Replicate weights recalibrated (R's calibrate, postStratify and rake on an
+-- svyrep.design with combined weights): every replicate calibrated to the
+-- same totals by the same method; the full-sample weight from calibrate().
+CREATE FUNCTION @extschema@.calibrate_replicates(w double precision,
+		repw double precision[], levels text[], aux double precision[],
+		totals @extschema@.calibration_total[], method text DEFAULT 'linear',
+		lower double precision DEFAULT NULL, upper double precision DEFAULT NULL,
+		epsilon double precision DEFAULT NULL, maxit integer DEFAULT NULL,
+		force boolean DEFAULT false)
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibrate_replicates'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate_replicates(double precision, double precision[],
+		text[], double precision[], @extschema@.calibration_total[], text, double precision,
+		double precision, double precision, integer, boolean) IS
+	'window function: the row''s replicate weights, each replicate calibrated to the totals (R calibrate on an svyrep.design)';

@@ -49,6 +49,8 @@ typedef struct CalPart
 	bool		done;
 	int64		n;
 	double	   *out;			/* n values; NaN -> NULL */
+	int			R;				/* calibrate_replicates: replicates */
+	double	   *rep;			/* n x R recalibrated replicate weights */
 } CalPart;
 
 /* the levels of every margin: lookup by (margin, text) */
@@ -600,6 +602,10 @@ typedef struct CalRowArg
 {
 	ConstArgs  *ca;
 	double	   *dw;
+	bool		replicates;		/* arg 1: the replicate weights */
+	int			R;
+	double	   *rep;			/* n x R */
+	int64		n;
 } CalRowArg;
 
 static void
@@ -610,11 +616,103 @@ cal_row(WindowObject winobj, int64 i, void *arg)
 	a->dw[i] = row_weight(winobj, 0, i, "the design weight");
 	if (i > 0)
 		const_check(winobj, a->ca, i);
+	if (a->replicates)
+	{
+		bool		isnull,
+					isout;
+		Datum		v = WinGetFuncArgInPartition(winobj, 1, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+		ArrayType  *arr;
+		Datum	   *el;
+		bool	   *nul;
+		int			ne,
+					r;
+
+		if (isnull)
+			bad("the replicate weights must not be NULL",
+				psprintf("Row %lld of the partition has none.", (long long) i + 1));
+		arr = DatumGetArrayTypeP(v);
+		deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &el, &nul, &ne);
+		if (i == 0)
+		{
+			if (ne < 1)
+				bad("the replicate weights must not be empty", NULL);
+			a->R = ne;
+			guard_array((uint64) a->n * ne * 2, sizeof(double), "the replicate weights");
+			a->rep = palloc_extended(sizeof(double) * ((Size) a->n * ne), MCXT_ALLOC_HUGE);
+		}
+		if (ne != a->R)
+			bad("every row must have the same number of replicate weights",
+				psprintf("Row 1 of the partition has %d, row %lld has %d.", a->R, (long long) i + 1, ne));
+		for (r = 0; r < ne; r++)
+		{
+			double		w = nul[r] ? NAN : DatumGetFloat8(el[r]);
+
+			if (!isfinite(w) || w < 0)
+				bad("replicate weights must be finite and not negative",
+					psprintf("Row %lld of the partition has %s in replicate %d.", (long long) i + 1,
+							 nul[r] ? "NULL" : psprintf("%g", w), r + 1));
+			a->rep[(size_t) i * ne + r] = w;
+		}
+		pfree(el);
+		pfree(nul);
+	}
+}
+
+/*
+ * R's calibrate (and postStratify, rake) on an svyrep.design: every
+ * replicate's weights are calibrated to the same totals with the same
+ * method, on the model of the full sample (its columns and checks); rake
+ * makes the full sample's number of sweeps.  A replicate that does not
+ * converge is kept with a warning (R warns and goes on); one without
+ * finite weights is an error.  ra->rep is overwritten with the results.
+ */
+static void
+calibrate_replicate_columns(CalInput *in, const CalResult *full, CalRowArg *ra, LevelMap *map,
+							uint32 K, MemoryContext cx)
+{
+	MemoryContext rcx = AllocSetContextCreate(cx, "barometer replicate calibration",
+											  ALLOCSET_DEFAULT_SIZES);
+	double	   *dr = palloc_extended(sizeof(double) * (in->n + 1), MCXT_ALLOC_HUGE);
+	const double *dfull = in->d;
+	int			r,
+				failed = 0;
+	int64		i;
+	CalResult	rr;
+	char	   *first = NULL;
+
+	in->d_model = dfull;
+	in->rake_sweeps = in->method == CAL_RAKE ? full->iterations : 0;
+	for (r = 0; r < ra->R; r++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (i = 0; i < in->n; i++)
+			dr[i] = ra->rep[(size_t) i * ra->R + r];
+		in->d = dr;
+		cal_solve(in, &rr, guard_realloc, rcx);
+		if (rr.status == CAL_NOT_FINITE)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("calibration of replicate %d did not converge: the weights are not finite", r + 1),
+					 errdetail("%s", cal_detail(&rr, map, K)),
+					 errhint("Widen the bounds or collapse sparse levels.")));
+		if (rr.status == CAL_NO_CONVERGENCE && failed++ == 0)
+			first = psprintf("Replicate %d: %s", r + 1, cal_detail(&rr, map, K));
+		for (i = 0; i < in->n; i++)
+			ra->rep[(size_t) i * ra->R + r] = rr.w[i];
+		MemoryContextReset(rcx);
+	}
+	in->d = dfull;
+	if (failed)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("calibration of %d of %d replicates did not converge", failed, ra->R),
+				 errdetail("%s", first)));
 }
 
 static void
-calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
+calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bool replicates)
 {
+	int			sh = replicates ? 1 : 0;	/* the arguments after w shift */
 	ConstArgs	ca;
 	CalRowArg	ra;
 	MemoryContext cx = part_context(fcinfo);
@@ -639,18 +737,18 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 	if (n >= (int64) UINT32_MAX / 2)
 		bad("too many rows to calibrate", psprintf("The limit is %u rows a partition.", UINT32_MAX / 2));
 	/* options */
-	d = const_arg(winobj, fcinfo, &ca, 4, "the method", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 4 + sh, "the method", &isnull);
 	method = isnull ? "linear" : text_to_cstring(DatumGetTextPP(d));
 	in.method = parse_method(method);
-	d = const_arg(winobj, fcinfo, &ca, 5, "lower", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 5 + sh, "lower", &isnull);
 	in.lower = isnull ? -INFINITY : DatumGetFloat8(d);
-	d = const_arg(winobj, fcinfo, &ca, 6, "upper", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 6 + sh, "upper", &isnull);
 	in.upper = isnull ? INFINITY : DatumGetFloat8(d);
-	d = const_arg(winobj, fcinfo, &ca, 7, "epsilon", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 7 + sh, "epsilon", &isnull);
 	in.epsilon = isnull ? (in.method == CAL_RAKE ? 1.0 : 1e-7) : DatumGetFloat8(d);
-	d = const_arg(winobj, fcinfo, &ca, 8, "maxit", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 8 + sh, "maxit", &isnull);
 	in.maxit = isnull ? (in.method == CAL_RAKE ? 10 : 50) : DatumGetInt32(d);
-	d = const_arg(winobj, fcinfo, &ca, 9, "force", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 9 + sh, "force", &isnull);
 	force = !isnull && DatumGetBool(d);
 	if (isnan(in.lower) || isnan(in.upper) || !(in.lower < in.upper))
 		bad("calibration bounds must satisfy lower < upper",
@@ -672,8 +770,8 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 		bool		ln,
 					an,
 					isout;
-		Datum		ld = WinGetFuncArgInPartition(winobj, 1, 0, WINDOW_SEEK_HEAD, false, &ln, &isout);
-		Datum		ad = WinGetFuncArgInPartition(winobj, 2, 0, WINDOW_SEEK_HEAD, false, &an, &isout);
+		Datum		ld = WinGetFuncArgInPartition(winobj, 1 + sh, 0, WINDOW_SEEK_HEAD, false, &ln, &isout);
+		Datum		ad = WinGetFuncArgInPartition(winobj, 2 + sh, 0, WINDOW_SEEK_HEAD, false, &an, &isout);
 
 		if (!ln)
 		{
@@ -695,7 +793,7 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 					 in.method == CAL_POSTSTRATIFY ? ", exactly one" : ""),
 			NULL);
 	pop_x = palloc0(sizeof(double) * (q + 1));
-	d = const_arg(winobj, fcinfo, &ca, 3, "the totals", &isnull);
+	d = const_arg(winobj, fcinfo, &ca, 3 + sh, "the totals", &isnull);
 	if (isnull)
 		bad("the calibration totals must not be NULL", NULL);
 	read_totals(d, K, q, &map, pop_x);
@@ -705,7 +803,11 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 	dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.ca = &ca;
 	ra.dw = dw;
-	read_rows(winobj, 1, 2, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, false,
+	ra.replicates = replicates;
+	ra.n = n;
+	ra.R = 0;
+	ra.rep = NULL;
+	read_rows(winobj, 1 + sh, 2 + sh, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, false,
 			  cal_row, &ra);
 	in.n = n;
 	in.d = dw;
@@ -746,9 +848,13 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 							 ? "Widen the bounds or collapse sparse levels."
 							 : "Widen the bounds, collapse sparse levels, raise maxit, or pass force => true to accept the weights.")));
 	}
+	if (replicates)
+		calibrate_replicate_columns(&in, &res, &ra, &map, K, cx);
 	MemoryContextSwitchTo(old);
 	st->n = n;
 	st->out = res.w;
+	st->R = ra.R;
+	st->rep = ra.rep;
 	st->done = true;
 }
 
@@ -761,11 +867,32 @@ barometer_calibrate(PG_FUNCTION_ARGS)
 	int64		pos;
 
 	if (!st->done)
-		calibrate_partition(winobj, fcinfo, st);
+		calibrate_partition(winobj, fcinfo, st, false);
 	pos = WinGetCurrentPosition(winobj);
 	if (pos < 0 || pos >= st->n)
 		elog(ERROR, "calibrate: row %lld outside the partition", (long long) pos);
 	PG_RETURN_FLOAT8(st->out[pos]);
+}
+
+PG_FUNCTION_INFO_V1(barometer_calibrate_replicates);
+Datum
+barometer_calibrate_replicates(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	CalPart    *st = (CalPart *) WinGetPartitionLocalMemory(winobj, sizeof(CalPart));
+	int64		pos;
+	Datum	   *el;
+	int			r;
+
+	if (!st->done)
+		calibrate_partition(winobj, fcinfo, st, true);
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= st->n)
+		elog(ERROR, "calibrate_replicates: row %lld outside the partition", (long long) pos);
+	el = palloc(sizeof(Datum) * st->R);
+	for (r = 0; r < st->R; r++)
+		el[r] = Float8GetDatum(st->rep[(size_t) pos * st->R + r]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(el, st->R, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 /* a row's identifier of any type as text (NULL: "") */

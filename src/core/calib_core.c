@@ -116,11 +116,13 @@ level_totals(const CalInput *in, const uint32_t *off, double *stot, CalResult *r
 	double		N = 0.0;
 	bool		post = in->method == CAL_POSTSTRATIFY || in->method == CAL_RAKE;
 
+	const double *dm = in->d_model ? in->d_model : in->d;
+
 	for (i = 0; i < in->n; i++)
 	{
 		core_poll(&tick);
 		for (k = 0; k < in->K; k++)
-			stot[off[k] + row_level(in, i, k)] += in->d[i];
+			stot[off[k] + row_level(in, i, k)] += dm[i];
 	}
 	for (k = 0; k < in->K; k++)
 	{
@@ -829,7 +831,7 @@ solve_post(const CalInput *in, const uint32_t *off, CalResult *res, CalAlloc *a)
 			{
 				double		t = in->pop_lev[off[k] + l];
 
-				if (freq[off[k] + l] == 0.0 && t != 0.0)
+				if (freq[off[k] + l] == 0.0 && t != 0.0 && in->d_model == NULL)
 				{
 					/* a level emptied by an earlier margin */
 					res->status = CAL_EMPTY_LEVEL;
@@ -846,6 +848,17 @@ solve_post(const CalInput *in, const uint32_t *off, CalResult *res, CalAlloc *a)
 		}
 		if (!rake)
 			break;
+		if (in->rake_sweeps > 0)
+		{
+			/* a replicate: the full sample's number of sweeps */
+			if (++iter >= in->rake_sweeps)
+			{
+				converged = true;
+				iter--;
+				break;
+			}
+			continue;
+		}
 		memset(newt, 0, sizeof(double) * ncell);
 		for (i = 0; i < n; i++)
 			newt[cell[i]] += 1.0 / prob[i];

@@ -65,6 +65,16 @@ typedef struct CalInput
 	double		upper;
 	double		epsilon;		/* R's epsilon (rake: control$epsilon) */
 	int			maxit;
+	/*
+	 * Replicates (R's calibrate and postStratify on an svyrep.design):
+	 * d_model, when given, is the full sample's weights, which decide the
+	 * model's columns and the checks, while d is a replicate's weights; a
+	 * level without replicate weight then gets no adjustment.  rake_sweeps
+	 * > 0: rake makes exactly that many sweeps (the full sample's), with
+	 * no convergence test, as R rakes the replicates in lockstep.
+	 */
+	const double *d_model;
+	int			rake_sweeps;
 } CalInput;
 
 typedef struct CalResult

@@ -70,7 +70,7 @@ BEGIN
 END
 $do$;
 
-SELECT plan(82);
+SELECT plan(93);
 
 -- 1. the calibrated weights equal R's
 SELECT ok(max(abs(g.w - cw.w) / cw.w) <= min(cm.tol) AND count(*) = 400,
@@ -286,6 +286,54 @@ SELECT throws_ok($$SELECT barometer.calibration_residual(CASE WHEN id = 3 THEN '
                  'calibration_residual: a NaN y: 22023');
 SELECT is((SELECT count(*) FROM (SELECT barometer.calibration_residual(y, d, d, ARRAY[agesex], NULL, false) OVER () AS r FROM cd) s WHERE r IS NULL),
           400::bigint, 'calibration_residual: an empty domain is NULL on every row');
+
+-- 6. replicate weights recalibrated (R's calibrate / postStratify / rake on a
+-- JKn svyrep.design): the replicate weights and the replicate SEs equal R's
+CREATE TEMP TABLE rp (id int, repw float8[]);
+\copy rp FROM 'test/fixtures/calib_repw.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE rs (r int, rscale float8);
+\copy rs FROM 'test/fixtures/calib_rep_scales.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE rw (case_ text, id int, r int, w float8);
+\copy rw FROM 'test/fixtures/calib_rep_weights.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE rx (case_ text, domain text, estimate float8, se float8);
+\copy rx FROM 'test/fixtures/calib_rep_expected.csv' WITH (FORMAT csv, HEADER true)
+
+CREATE TEMP TABLE rg (case_ text, id int, w float8, rw float8[]);
+DO $do$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM cm WHERE case_ IN ('linear', 'raking_bnd', 'logit', 'poststratify', 'rake') LOOP
+        EXECUTE format(
+            'INSERT INTO rg SELECT case_, id, g.w, barometer.calibrate_replicates(dd, rp.repw, lv, ax, '
+            '(SELECT array_agg(t) FROM tot WHERE kind = %L), %L, %L, %L) OVER () '
+            'FROM cr JOIN rp USING (id) JOIN got g USING (case_, id) WHERE case_ = %L',
+            r.kind, r.method, r.lo, r.hi, r.case_);
+    END LOOP;
+END
+$do$;
+
+SELECT ok(max(abs(rg.rw[rw.r] - rw.w) / greatest(rw.w, 1e-300)) <= min(cm.tol) AND count(*) = 1200,
+          format('%s: recalibrated replicate weights equal R''s (3 replicates x 400 rows, largest relative difference %s)',
+                 rw.case_, max(abs(rg.rw[rw.r] - rw.w) / greatest(rw.w, 1e-300))))
+FROM rw JOIN rg USING (case_, id) JOIN cm USING (case_) GROUP BY rw.case_ ORDER BY rw.case_;
+
+CREATE TEMP TABLE rt AS
+SELECT case_, dom, barometer.tally(y, rg.w, rg.rw,
+         barometer.replicates('jkn', rscales => (SELECT array_agg(rscale ORDER BY r) FROM rs))) AS t
+FROM rg JOIN cd USING (id) GROUP BY GROUPING SETS ((case_, dom), (case_));
+
+SELECT ok(bool_and(abs(barometer.estimate(t) - estimate) <= 1e-9 * estimate
+                   AND abs(barometer.se(t) - se) <= 1e-9 * se) AND count(*) = 4,
+          format('%s: replicate SEs of the calibrated mean, whole sample and domains, equal R''s (largest relative difference %s)',
+                 rx.case_, max(abs(barometer.se(t) - se) / se)))
+FROM rx JOIN rt ON rt.case_ = rx.case_ AND coalesce(rt.dom, '') = coalesce(rx.domain, '')
+GROUP BY rx.case_ ORDER BY rx.case_;
+
+SELECT throws_ok($$SELECT barometer.calibrate_replicates(d, ARRAY[1, NULL]::float8[], ARRAY[agesex], NULL,
+                   (SELECT array_agg(t) FROM tot WHERE kind = 'agesex')) OVER () FROM cd$$,
+                 '22023', 'replicate weights must be finite and not negative',
+                 'calibrate_replicates: a NULL replicate weight: 22023');
 
 SELECT * FROM finish();
 ROLLBACK;
