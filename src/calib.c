@@ -29,6 +29,8 @@
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "nodes/pg_list.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -121,11 +123,34 @@ typedef struct ConstArgs
 	int			nargs;
 	int			argno[8];
 	const char *what[8];
-	Datum		value[8];
+	Datum		value[8];		/* a copy of row 1's value */
+	Datum		orig[8];		/* row 1's value as it came (a pointer) */
+	bool		fixed[8];		/* a Const or Param: no check needed */
 	bool		isnull[8];
 	int16		typlen[8];
 	bool		typbyval[8];
 } ConstArgs;
+
+/*
+ * The argument is a constant or a parameter (a scalar subquery's initPlan,
+ * a bind parameter): the same for every row of a partition, so the
+ * per-row check can be skipped.
+ */
+static bool
+arg_is_fixed(FunctionCallInfo fcinfo, int argno)
+{
+	Node	   *expr = fcinfo->flinfo->fn_expr;
+	Node	   *arg;
+
+	if (expr == NULL || !IsA(expr, WindowFunc))
+		return false;
+	if (argno >= list_length(((WindowFunc *) expr)->args))
+		return false;
+	arg = (Node *) list_nth(((WindowFunc *) expr)->args, argno);
+	while (arg && IsA(arg, RelabelType))
+		arg = (Node *) ((RelabelType *) arg)->arg;
+	return arg != NULL && (IsA(arg, Const) || IsA(arg, Param));
+}
 
 static Datum
 const_arg(WindowObject winobj, FunctionCallInfo fcinfo, ConstArgs *ca, int argno,
@@ -139,9 +164,11 @@ const_arg(WindowObject winobj, FunctionCallInfo fcinfo, ConstArgs *ca, int argno
 		elog(ERROR, "calibrate: argument %d has no type", argno);
 	ca->argno[k] = argno;
 	ca->what[k] = what;
+	ca->fixed[k] = arg_is_fixed(fcinfo, argno);
 	get_typlenbyval(typid, &ca->typlen[k], &ca->typbyval[k]);
 	ca->value[k] = WinGetFuncArgInPartition(winobj, argno, 0, WINDOW_SEEK_HEAD, false,
 											&ca->isnull[k], &isout);
+	ca->orig[k] = ca->value[k];
 	/* the value lives in per-row memory: keep a copy */
 	if (!ca->isnull[k])
 		ca->value[k] = datumCopy(ca->value[k], ca->typbyval[k], ca->typlen[k]);
@@ -179,11 +206,15 @@ const_check(WindowObject winobj, const ConstArgs *ca, int64 i)
 	{
 		bool		nul,
 					isout;
-		Datum		e = WinGetFuncArgInPartition(winobj, ca->argno[k], i, WINDOW_SEEK_HEAD, false,
+		Datum		e;
+
+		if (ca->fixed[k])
+			continue;
+		e = WinGetFuncArgInPartition(winobj, ca->argno[k], i, WINDOW_SEEK_HEAD, false,
 												 &nul, &isout);
 
 		if (nul == ca->isnull[k] &&
-			(nul || e == ca->value[k] || const_equal(e, ca->value[k], ca->typbyval[k], ca->typlen[k])))
+			(nul || e == ca->orig[k] || const_equal(e, ca->value[k], ca->typbyval[k], ca->typlen[k])))
 			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
