@@ -374,37 +374,44 @@ solve_normal(CalModel *m, const double *rhs, double *x)
 				S[(size_t) j * r + k] -= t * Brow[k];
 		}
 	}
-	/* Cholesky S = U'U in the upper triangle */
+	/*
+	 * Cholesky S = U'U in the upper triangle, row by row (left-looking):
+	 * row j of U is S's row j less sum_{i<j} U[i][j] U[i][j..], divided by
+	 * its pivot; the inner loops run along rows, so the work streams
+	 * through memory.  O(r^3 / 6) multiply-adds.
+	 */
 	for (j = 0; j < r; j++)
 		maxd = fmax(maxd, S[(size_t) j * r + j]);
 	tol = 256.0 * DBL_EPSILON * maxd;
 	for (j = 0; j < r; j++)
 	{
-		double		s = S[(size_t) j * r + j];
+		double	   *Uj = S + (size_t) j * r;
 		double		piv;
+		uint32_t	i;
 
 		if ((j & 15) == 0)
 			core_check_interrupts();
-		for (k = 0; k < j; k++)
-			s -= S[(size_t) k * r + j] * S[(size_t) k * r + j];
-		m->drop[j] = !(s > tol);
+		for (i = 0; i < j; i++)
+		{
+			const double *Ui = S + (size_t) i * r;
+			double		a = Ui[j];
+
+			if (a == 0.0)
+				continue;
+			for (k = j; k < r; k++)
+				Uj[k] -= a * Ui[k];
+		}
+		m->drop[j] = !(Uj[j] > tol);
 		if (m->drop[j])
 		{
 			for (k = j; k < r; k++)
-				S[(size_t) j * r + k] = 0.0;
+				Uj[k] = 0.0;
 			continue;
 		}
-		piv = sqrt(s);
-		S[(size_t) j * r + j] = piv;
+		piv = sqrt(Uj[j]);
+		Uj[j] = piv;
 		for (k = j + 1; k < r; k++)
-		{
-			double		t = S[(size_t) j * r + k];
-			uint32_t	i;
-
-			for (i = 0; i < j; i++)
-				t -= S[(size_t) i * r + j] * S[(size_t) i * r + k];
-			S[(size_t) j * r + k] = t / piv;
-		}
+			Uj[k] /= piv;
 	}
 	/* U' y = rhs2, then U x2 = y */
 	for (j = 0; j < r; j++)
