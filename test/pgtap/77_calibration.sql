@@ -70,7 +70,7 @@ BEGIN
 END
 $do$;
 
-SELECT plan(93);
+SELECT plan(95);
 
 -- 1. the calibrated weights equal R's
 SELECT ok(max(abs(g.w - cw.w) / cw.w) <= min(cm.tol) AND count(*) = 400,
@@ -334,6 +334,18 @@ SELECT throws_ok($$SELECT barometer.calibrate_replicates(d, ARRAY[1, NULL]::floa
                    (SELECT array_agg(t) FROM tot WHERE kind = 'agesex')) OVER () FROM cd$$,
                  '22023', 'replicate weights must be finite and not negative',
                  'calibrate_replicates: a NULL replicate weight: 22023');
+
+-- 7. memory: the limit barometer.max_state_bytes (54000)
+SAVEPOINT lim;
+SET LOCAL barometer.max_state_bytes = '64kB';
+SELECT throws_ok($$SELECT barometer.calibrate(1, ARRAY[(i % 3)::text], NULL,
+                   '{"(1,0,1000)","(1,1,1000)","(1,2,1000)"}'::barometer.calibration_total[], 'raking') OVER ()
+                   FROM generate_series(1, 3000) i$$,
+                 '54000', NULL, 'calibrate: rows beyond barometer.max_state_bytes: 54000');
+SELECT throws_ok($$SELECT barometer.calibrate_replicates(d, repw, ARRAY[agesex], NULL,
+                   (SELECT array_agg(t) FROM tot WHERE kind = 'agesex')) OVER () FROM cd JOIN rp USING (id)$$,
+                 '54000', NULL, 'calibrate_replicates: replicate weights beyond barometer.max_state_bytes: 54000');
+ROLLBACK TO SAVEPOINT lim;
 
 SELECT * FROM finish();
 ROLLBACK;
