@@ -684,11 +684,15 @@ solve_grake(const CalInput *in, CalModel *m, CalResult *res, CalAlloc *a,
 		for (i = 0; i < n; i++)
 			v[i] = ww[i] * der[i];
 		normal_matrix(in, m, v, cols, vals);
-		for (i = 0; i < n; i++)
-			v[i] = ww[i] * fm[i];
-		col_sums(in, m, v, acc, tmp);
-		for (c = 0; c < p; c++)
-			misfit[c] = m->pop[c] - stot[c] - tmp[c];
+		if (iter == 1)
+		{
+			/* later iterations reuse the misfit of the convergence test */
+			for (i = 0; i < n; i++)
+				v[i] = ww[i] * fm[i];
+			col_sums(in, m, v, acc, tmp);
+			for (c = 0; c < p; c++)
+				misfit[c] = m->pop[c] - stot[c] - tmp[c];
+		}
 		solve_normal(m, misfit, deta);
 		for (c = 0; c < p; c++)
 			eta[c] += deta[c];
