@@ -3,7 +3,8 @@
 -- 6 origin groups and 4 education levels (327 model columns) and (b) four
 -- margins of 300 levels (1,197 columns), by every method; the whole SELECT
 -- (PostgreSQL's window buffer and the ARRAY[...] of every row included)
--- against the same SELECT with a plain window aggregate in its place.
+-- against the same SELECT with a plain window aggregate in its place; and
+-- calibration_residual on the raked weights.
 -- Medians of :rounds timed runs after one warm-up.  Data from a hash: every
 -- run on every machine calibrates the same sample.
 --   psql -X -v ON_ERROR_STOP=1 -v rounds=7 -f bench/calibrate.sql
@@ -24,7 +25,8 @@ SELECT i AS id, 10 + (hashint4(i) & 1023) / 11.4 AS w,
        'e' || abs(hashint4(i * 11)) % 4 AS edu,
        'a' || abs(hashint4(i * 17)) % 300 AS m2,
        'b' || abs(hashint4(i * 19)) % 300 AS m3,
-       'c' || abs(hashint4(i * 23)) % 300 AS m4
+       'c' || abs(hashint4(i * 23)) % 300 AS m4,
+       1 + i % 40 AS stratum, i / 200 AS psu, (hashint4(i * 29) & 255) / 25.6 AS y
 FROM generate_series(1, 135000) i;
 ANALYZE bench_cal.resp;
 
@@ -79,6 +81,19 @@ FROM (VALUES ('a'), ('b')) s(setup),
 
 SELECT bench_cal.run('a', 'poststratify (municipality)',
 	'SELECT sum(w) FROM (SELECT barometer.calibrate(w, ARRAY[muni], NULL, (SELECT array_agg(x) FROM unnest((SELECT t FROM bench_cal.tot WHERE setup = ''a'')) x WHERE x.margin = 1), ''poststratify'') OVER () AS w FROM bench_cal.resp) s',
+	:rounds);
+
+-- the linearized values of a calibrated mean (raking weights), weights only
+-- and with strata and PSUs
+CREATE TABLE bench_cal.cal AS
+SELECT r.*, barometer.calibrate(w, ARRAY[muni, agesex, origin, edu], NULL,
+	(SELECT t FROM bench_cal.tot WHERE setup = 'a'), 'raking') OVER () AS w_cal
+FROM bench_cal.resp r;
+SELECT bench_cal.run('a', 'calibration_residual (weights only)',
+	'SELECT sum(r) FROM (SELECT barometer.calibration_residual(y, w, w_cal, ARRAY[muni, agesex, origin, edu], NULL) OVER () AS r FROM bench_cal.cal) s',
+	:rounds);
+SELECT bench_cal.run('a', 'calibration_residual (strata, PSUs)',
+	'SELECT sum(r) FROM (SELECT barometer.calibration_residual(y, w, w_cal, ARRAY[muni, agesex, origin, edu], NULL, true, stratum, psu) OVER () AS r FROM bench_cal.cal) s',
 	:rounds);
 
 \pset footer off

@@ -6,17 +6,25 @@
  *             method, lower, upper, epsilon, maxit, force) OVER (...)
  *     -> the row's calibrated weight (R: weights(calibrate(...)),
  *        postStratify, rake)
- *   calibration_residual(y, w, w_cal, levels, aux, domain) OVER (...)
+ *   calibration_residual(y, w, w_cal, levels, aux [, domain [, stratum, psu]])
+ *             OVER (...)
  *     -> the row's linearized value of the calibrated mean of y in the
  *        domain: a tally of it over the whole sample, weight w_cal, has the
  *        calibrated estimate and R's linearized variance (svyrecvar with
  *        the calibration's postStrata)
+ *   calibrate_replicates(w, repw, levels, aux, totals, method, ...) OVER (...)
+ *     -> the row's replicate weights, each replicate calibrated to the
+ *        totals (R's calibrate on an svyrep.design)
  *
  * The partition (PARTITION BY edition, or OVER () for the whole table) is
- * the sample.  Both functions read every row of the partition on their
- * first call, compute, and return one value per row from then on.  The
- * totals and options must be the same on every row (constants or scalar
- * subqueries): they are read from the first row.
+ * the sample.  The functions read every row of the partition in one pass
+ * on their first call (more passes would seek backwards through a window
+ * buffer spilled to disk), compute, and return one value per row from then
+ * on.  The totals and options must be the same on every row: read from
+ * the first row, and compared on every other row unless they are a
+ * constant or a parameter (a scalar subquery).  The partition's results
+ * live in a memory context of their own, reset when the next partition
+ * starts.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -379,7 +387,7 @@ row_weight(WindowObject winobj, int argno, int64 i, const char *what)
  * they come (index within the margin in order of appearance).
  */
 static uint32
-level_intern(LevelMap *m, uint32 k, text *s)
+level_intern(LevelMap *m, uint32 k, text *s, uint32 limit)
 {
 	int			len = VARSIZE_ANY_EXHDR(s);
 	uint32		h;
@@ -390,13 +398,14 @@ level_intern(LevelMap *m, uint32 k, text *s)
 		uint32	   *nslot;
 		uint32		t;
 
-		if (m->nlev_all >= CAL_MAX_LEVELS)
+		if (m->nlev_all >= limit)
 			bad("too many calibration levels",
-				psprintf("The margins have more than %d levels together.", CAL_MAX_LEVELS));
-		nslot = palloc0(sizeof(uint32) * ncap);
-		m->name = repalloc(m->name, sizeof(text *) * ncap);
-		m->margin_of = repalloc(m->margin_of, sizeof(uint32) * ncap);
-		m->within = repalloc(m->within, sizeof(uint32) * ncap);
+				psprintf("The margins have more than %u levels together.", limit));
+		guard_array(ncap, sizeof(uint32) * 3 + sizeof(text *), "the levels of the calibration");
+		nslot = palloc_extended(sizeof(uint32) * ncap, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		m->name = repalloc_huge(m->name, sizeof(text *) * ncap);
+		m->margin_of = repalloc_huge(m->margin_of, sizeof(uint32) * ncap);
+		m->within = repalloc_huge(m->within, sizeof(uint32) * ncap);
 		for (t = 0; t < m->nlev_all; t++)
 		{
 			uint32		hh = level_hash(m->margin_of[t], VARDATA_ANY(m->name[t]),
@@ -497,7 +506,7 @@ read_rows(WindowObject winobj, int arg_lev, int arg_aux, int64 n, uint32 *K, uin
 				s = DatumGetTextPP(el[k]);
 				if (intern)
 				{
-					lev[(size_t) i * ne + k] = level_intern(m, k, s);
+					lev[(size_t) i * ne + k] = level_intern(m, k, s, CAL_MAX_LEVELS);
 					continue;
 				}
 				j = level_find(m, k, VARDATA_ANY(s), VARSIZE_ANY_EXHDR(s));
@@ -1003,8 +1012,8 @@ res_row(WindowObject winobj, int64 i, void *arg)
 		if (*ps == '\0')
 			ps = psprintf("\x01row %lld", (long long) i);	/* no PSU: the row */
 		tb = cstring_to_text(psprintf("%s\x01%s", st, ps));
-		a->sid[i] = level_intern(&a->ids, 0, ta);
-		a->pid[i] = level_intern(&a->ids, 1, tb);
+		a->sid[i] = level_intern(&a->ids, 0, ta, UINT32_MAX / 4);
+		a->pid[i] = level_intern(&a->ids, 1, tb, UINT32_MAX / 4);
 		pfree(ta);
 		pfree(tb);
 	}
