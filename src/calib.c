@@ -963,13 +963,18 @@ typedef struct ResRowArg
 {
 	FunctionCallInfo fcinfo;
 	bool		design;			/* stratum and psu given */
+	bool		multi;			/* domain is a label, domains a list */
+	int			arg_stratum,
+				arg_psu;
+	uint32		G;				/* domains */
+	LevelMap	dmap;			/* multi: the domains' labels */
 	double	   *y,
 			   *dw,
 			   *wc;
-	bool	   *dom;
-	long double W,
-				WD,
-				WY;
+	int32	   *dom;			/* the row's domain, -1 none */
+	long double W;
+	long double *WD,
+			   *WY;				/* G */
 	LevelMap	ids;			/* margin 0: strata; 1: (stratum, PSU) */
 	uint32	   *sid,
 			   *pid;
@@ -987,6 +992,7 @@ res_row(WindowObject winobj, int64 i, void *arg)
 				isout,
 				dnull;
 	Datum		v;
+	int32		g = -1;
 
 	v = WinGetFuncArgInPartition(winobj, 0, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
 	a->y[i] = isnull ? 0.0 : DatumGetFloat8(v);
@@ -994,18 +1000,34 @@ res_row(WindowObject winobj, int64 i, void *arg)
 		bad("y must be finite", psprintf("Row %lld of the partition has %g.", (long long) i + 1, a->y[i]));
 	a->dw[i] = row_weight(winobj, 1, i, "the design weight");
 	a->wc[i] = row_weight(winobj, 2, i, "the calibrated weight");
-	v = WinGetFuncArgInPartition(winobj, 5, i, WINDOW_SEEK_HEAD, false, &dnull, &isout);
-	a->dom[i] = !isnull && !dnull && DatumGetBool(v);
-	a->W += a->wc[i];
-	if (a->dom[i])
+	if (a->fcinfo->nargs > 5)
 	{
-		a->WD += a->wc[i];
-		a->WY += (long double) a->wc[i] * a->y[i];
+		v = WinGetFuncArgInPartition(winobj, 5, i, WINDOW_SEEK_HEAD, false, &dnull, &isout);
+		if (!isnull && !dnull)
+		{
+			if (a->multi)
+			{
+				text	   *lab = DatumGetTextPP(v);
+
+				g = (int32) level_find(&a->dmap, 0, VARDATA_ANY(lab), VARSIZE_ANY_EXHDR(lab));
+			}
+			else
+				g = DatumGetBool(v) ? 0 : -1;
+		}
+	}
+	else if (!isnull)
+		g = 0;					/* no domain: the whole sample */
+	a->dom[i] = g;
+	a->W += a->wc[i];
+	if (g >= 0)
+	{
+		a->WD[g] += a->wc[i];
+		a->WY[g] += (long double) a->wc[i] * a->y[i];
 	}
 	if (a->design)
 	{
-		char	   *st = any_text(winobj, a->fcinfo, 6, i, &a->ts, &a->fs);
-		char	   *ps = any_text(winobj, a->fcinfo, 7, i, &a->tp, &a->fp);
+		char	   *st = any_text(winobj, a->fcinfo, a->arg_stratum, i, &a->ts, &a->fs);
+		char	   *ps = any_text(winobj, a->fcinfo, a->arg_psu, i, &a->tp, &a->fp);
 		text	   *ta = cstring_to_text(st);
 		text	   *tb;
 
@@ -1031,12 +1053,12 @@ res_row(WindowObject winobj, int64 i, void *arg)
  * PSU in one stratum.
  */
 static void
-design_shift(ResRowArg *a, int64 n, const double *e, double pD, double *out)
+design_shift(ResRowArg *a, int64 n, const double *e, double pD, long double WDl, double *out)
 {
 	const double *wc = a->wc;
 	double		W = (double) a->W,
-				WD = (double) a->WD,
-				ratio = (double) (a->W / a->WD);
+				WD = (double) WDl,
+				ratio = (double) (a->W / WDl);
 	long double *S,
 			   *Wj;
 	uint32	   *nh,
@@ -1060,8 +1082,8 @@ design_shift(ResRowArg *a, int64 n, const double *e, double pD, double *out)
 	npsu = a->ids.nlev[1];
 	S = palloc0(sizeof(long double) * (nstr + 1));
 	nh = palloc0(sizeof(uint32) * (nstr + 1));
-	Wj = palloc0(sizeof(long double) * (npsu + 1));
-	pstr = palloc(sizeof(uint32) * (npsu + 1));
+	Wj = palloc_extended(sizeof(long double) * (npsu + 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	pstr = palloc_extended(sizeof(uint32) * (npsu + 1), MCXT_ALLOC_HUGE);
 	for (j = 0; j < npsu; j++)
 		pstr[j] = UINT32_MAX;
 	for (i = 0; i < n; i++)
@@ -1081,6 +1103,10 @@ design_shift(ResRowArg *a, int64 n, const double *e, double pD, double *out)
 
 		out[i] = ratio * e[i] + pD + (wj > 0 ? W * c / wj : 0.0);
 	}
+	pfree(S);
+	pfree(nh);
+	pfree(Wj);
+	pfree(pstr);
 }
 
 /*
@@ -1095,10 +1121,12 @@ design_shift(ResRowArg *a, int64 n, const double *e, double pD, double *out)
  * p* its estimate.  y* = p_D + (W / W_D) e + the shift of design_shift
  * makes p* = p_D and the tally's scores R's plus a constant per PSU total
  * within each stratum, which the variance's centring removes.
- * Undefined (NULL on every row) when the domain has no weight.
+ * Undefined (NULL) for a domain without weight.  With multi, G domains at
+ * once (a row's domain is a label, the domains a constant list): the model
+ * is factored once, and each row gets G values.
  */
 static void
-residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
+residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bool multi)
 {
 	MemoryContext cx = part_context(fcinfo);
 	MemoryContext old = MemoryContextSwitchTo(cx);
@@ -1107,10 +1135,10 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 	CalInput	in;
 	LevelMap	map;
 	uint32		K = 0,
-				q = 0;
+				q = 0,
+				g;
 	double	   *u,
 			   *e;
-	double		pD;
 	ResRowArg	ra;
 
 	memset(&in, 0, sizeof(in));
@@ -1118,15 +1146,78 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 	memset(&ra, 0, sizeof(ra));
 	if (n >= (int64) UINT32_MAX / 2)
 		bad("too many rows", psprintf("The limit is %u rows a partition.", UINT32_MAX / 2));
-	guard_array((uint64) n * 8, sizeof(double), "the rows of the calibration residual");
 	ra.fcinfo = fcinfo;
-	ra.design = PG_NARGS() >= 8;
+	ra.multi = multi;
+	ra.G = 1;
+	if (multi)
+	{
+		/* the domains: a constant list of distinct labels */
+		bool		isnull,
+					isout;
+		Datum		v = WinGetFuncArgInPartition(winobj, 6, 0, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+		ArrayType  *arr;
+		Datum	   *el;
+		bool	   *nul;
+		int			ne,
+					k;
+		uint32		cap;
+
+		if (!arg_is_fixed(fcinfo, 6))
+			bad("the domains must be a constant or a scalar subquery",
+				"They are read once for the whole partition.");
+		if (isnull)
+			bad("the domains must not be NULL", NULL);
+		arr = DatumGetArrayTypeP(datumCopy(v, false, -1));
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &el, &nul, &ne);
+		if (ne < 1)
+			bad("the domains must not be empty", NULL);
+		ra.G = ne;
+		ra.dmap.K = 1;
+		ra.dmap.nlev = palloc0(sizeof(uint32) * 2);
+		ra.dmap.off = palloc0(sizeof(uint32) * 2);
+		ra.dmap.name = palloc0(sizeof(text *) * (ne + 1));
+		for (cap = 16; cap < 2 * (uint32) ne + 2; cap <<= 1)
+			;
+		ra.dmap.mask = cap - 1;
+		ra.dmap.slot = palloc0(sizeof(uint32) * cap);
+		for (k = 0; k < ne; k++)
+		{
+			text	   *lab;
+			uint32		h;
+
+			if (nul[k])
+				bad("a domain label must not be NULL", NULL);
+			lab = DatumGetTextPP(el[k]);
+			ra.dmap.off[1] = k;
+			if (level_find(&ra.dmap, 0, VARDATA_ANY(lab), VARSIZE_ANY_EXHDR(lab)) >= 0)
+				bad("duplicate domain label", psprintf("\"%s\" is listed twice.", text_to_cstring(lab)));
+			ra.dmap.name[k] = lab;
+			h = level_hash(0, VARDATA_ANY(lab), VARSIZE_ANY_EXHDR(lab)) & ra.dmap.mask;
+			while (ra.dmap.slot[h] != 0)
+				h = (h + 1) & ra.dmap.mask;
+			ra.dmap.slot[h] = k + 1;
+		}
+		ra.dmap.off[1] = ne;
+		ra.dmap.nlev[0] = ne;
+		ra.design = true;
+		ra.arg_stratum = 7;
+		ra.arg_psu = 8;
+	}
+	else
+	{
+		ra.design = PG_NARGS() >= 8;
+		ra.arg_stratum = 6;
+		ra.arg_psu = 7;
+	}
+	guard_array((uint64) n * (3 * ra.G + 6), sizeof(double), "the rows of the calibration residual");
 	ra.y = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.wc = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
-	ra.dom = palloc_extended(sizeof(bool) * (n + 1), MCXT_ALLOC_HUGE);
-	u = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
-	e = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	ra.dom = palloc_extended(sizeof(int32) * (n + 1), MCXT_ALLOC_HUGE);
+	ra.WD = palloc0(sizeof(long double) * ra.G);
+	ra.WY = palloc0(sizeof(long double) * ra.G);
+	u = palloc_extended(sizeof(double) * ((Size) n * ra.G + 1), MCXT_ALLOC_HUGE);
+	e = palloc_extended(sizeof(double) * ((Size) n * ra.G + 1), MCXT_ALLOC_HUGE);
 	if (ra.design)
 	{
 		ra.ids.K = 2;
@@ -1142,29 +1233,40 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st)
 	}
 	read_rows(winobj, 3, 4, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, true,
 			  res_row, &ra);
+	if (K + q == 0)
+		bad("no calibration model", "The rows have neither levels nor auxiliaries.");
 	st->n = n;
-	st->out = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+	st->R = ra.G;
+	st->out = palloc_extended(sizeof(double) * ((Size) n * ra.G + 1), MCXT_ALLOC_HUGE);
 	st->done = true;
-	if (ra.WD == 0.0L)
+	for (g = 0; g < ra.G; g++)
 	{
+		double		pD = ra.WD[g] > 0 ? (double) (ra.WY[g] / ra.WD[g]) : 0.0;
+		double	   *ug = u + (size_t) g * n;
+
 		for (i = 0; i < n; i++)
-			st->out[i] = NAN;
-		MemoryContextSwitchTo(old);
-		return;
+			ug[i] = ra.dom[i] == (int32) g ? ra.y[i] - pD : 0.0;
 	}
-	pD = (double) (ra.WY / ra.WD);
-	for (i = 0; i < n; i++)
-		u[i] = ra.dom[i] ? ra.y[i] - pD : 0.0;
 	in.n = n;
 	in.d = ra.dw;
 	in.K = K;
 	in.nlev = map.nlev;
 	in.q = q;
-	if (K + q == 0)
-		bad("no calibration model", "The rows have neither levels nor auxiliaries.");
-	if (!cal_residual(&in, u, e, guard_realloc, cx))
-		memcpy(e, u, sizeof(double) * n);
-	design_shift(&ra, n, e, pD, st->out);
+	if (!cal_residual(&in, ra.G, u, e, guard_realloc, cx))
+		memcpy(e, u, sizeof(double) * n * ra.G);
+	for (g = 0; g < ra.G; g++)
+	{
+		double	   *out = st->out + (size_t) g * n;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ra.WD[g] == 0.0L)
+		{
+			for (i = 0; i < n; i++)
+				out[i] = NAN;
+			continue;
+		}
+		design_shift(&ra, n, e + (size_t) g * n, (double) (ra.WY[g] / ra.WD[g]), ra.WD[g], out);
+	}
 	MemoryContextSwitchTo(old);
 }
 
@@ -1177,11 +1279,43 @@ barometer_calibration_residual(PG_FUNCTION_ARGS)
 	int64		pos;
 
 	if (!st->done)
-		residual_partition(winobj, fcinfo, st);
+		residual_partition(winobj, fcinfo, st, false);
 	pos = WinGetCurrentPosition(winobj);
 	if (pos < 0 || pos >= st->n)
 		elog(ERROR, "calibration_residual: row %lld outside the partition", (long long) pos);
 	if (isnan(st->out[pos]))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(st->out[pos]);
+}
+
+PG_FUNCTION_INFO_V1(barometer_calibration_residuals);
+Datum
+barometer_calibration_residuals(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	CalPart    *st = (CalPart *) WinGetPartitionLocalMemory(winobj, sizeof(CalPart));
+	int64		pos;
+	Datum	   *el;
+	bool	   *nul;
+	int			g,
+				dims[1],
+				lbs[1] = {1};
+
+	if (!st->done)
+		residual_partition(winobj, fcinfo, st, true);
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= st->n)
+		elog(ERROR, "calibration_residuals: row %lld outside the partition", (long long) pos);
+	el = palloc(sizeof(Datum) * st->R);
+	nul = palloc(sizeof(bool) * st->R);
+	for (g = 0; g < st->R; g++)
+	{
+		double		v = st->out[(size_t) g * st->n + pos];
+
+		nul[g] = isnan(v);
+		el[g] = Float8GetDatum(nul[g] ? 0.0 : v);
+	}
+	dims[0] = st->R;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(el, nul, 1, dims, lbs, FLOAT8OID, 8,
+											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }

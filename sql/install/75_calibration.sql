@@ -73,3 +73,17 @@ COMMENT ON FUNCTION @extschema@.calibrate_replicates(double precision, double pr
 		text[], double precision[], @extschema@.calibration_total[], text, double precision,
 		double precision, double precision, integer, boolean) IS
 	'window function: the row''s replicate weights, each replicate calibrated to the totals (R calibrate on an svyrep.design)';
+
+-- Many domains in one pass: the row's domain label, the list of domains
+-- (a constant); element k of the result is calibration_residual for
+-- domains[k] (NULL where that domain has no weight).  stratum and psu as in
+-- calibration_residual (NULL: one stratum; the row its own PSU).
+CREATE FUNCTION @extschema@.calibration_residuals(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain text, domains text[], stratum "any", psu "any")
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residuals'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residuals(double precision, double precision,
+		double precision, text[], double precision[], text, text[], "any", "any") IS
+	'window function: the linearized values of the calibrated mean of y in every listed domain (element k: domains[k]), in one pass; tally element k over the whole sample with w_cal';

@@ -340,7 +340,7 @@ normal_matrix(const CalInput *in, CalModel *m, const double *v, uint32_t *cols, 
  * empty column.  O(n1 r^2 + r^3).
  */
 static void
-solve_normal(CalModel *m, const double *rhs, double *x)
+factor_normal(CalModel *m)
 {
 	uint32_t	n1 = m->n1,
 				r = m->r;
@@ -352,8 +352,6 @@ solve_normal(CalModel *m, const double *rhs, double *x)
 				tol;
 
 	memcpy(S, m->C, sizeof(double) * (size_t) r * r);
-	for (j = 0; j < r; j++)
-		m->rhs[j] = rhs[n1 + j];
 	for (a = 0; a < n1; a++)
 	{
 		const double *Brow = m->B + (size_t) a * r;
@@ -369,7 +367,6 @@ solve_normal(CalModel *m, const double *rhs, double *x)
 
 			if (t == 0.0)
 				continue;
-			m->rhs[j] -= t * rhs[a];
 			for (k = j; k < r; k++)
 				S[(size_t) j * r + k] -= t * Brow[k];
 		}
@@ -413,6 +410,36 @@ solve_normal(CalModel *m, const double *rhs, double *x)
 		for (k = j + 1; k < r; k++)
 			Uj[k] /= piv;
 	}
+}
+
+/* with factor_normal's factor: x = (M' V M)^-1 rhs, R's ginv for zero pivots */
+static void
+solve_factored(CalModel *m, const double *rhs, double *x)
+{
+	uint32_t	n1 = m->n1,
+				r = m->r;
+	uint32_t	a,
+				j,
+				k;
+	const double *S = m->S;
+
+	for (j = 0; j < r; j++)
+		m->rhs[j] = rhs[n1 + j];
+	for (a = 0; a < n1; a++)
+	{
+		const double *Brow = m->B + (size_t) a * r;
+
+		if (m->dinv[a] == 0.0)
+			continue;
+		for (j = 0; j < r; j++)
+		{
+			double		t = Brow[j] * m->dinv[a];
+
+			if (t == 0.0)
+				continue;
+			m->rhs[j] -= t * rhs[a];
+		}
+	}
 	/* U' y = rhs2, then U x2 = y */
 	for (j = 0; j < r; j++)
 	{
@@ -449,6 +476,13 @@ solve_normal(CalModel *m, const double *rhs, double *x)
 			t -= Brow[j] * x[n1 + j];
 		x[a] = m->dinv[a] * t;
 	}
+}
+
+static void
+solve_normal(CalModel *m, const double *rhs, double *x)
+{
+	factor_normal(m);
+	solve_factored(m, rhs, x);
 }
 
 /* m_i' eta (R: drop(mm %*% eta)) */
@@ -957,16 +991,20 @@ cal_solve(const CalInput *in, CalResult *res, DesignRealloc fn, void *ctx)
 }
 
 /*
- * The residual of u on the calibration model with design weights d (see
- * calib_core.h).  The columns are those of cal_solve without totals.
+ * The residuals of G columns u (G x n, column after column) on the
+ * calibration model with design weights d (see calib_core.h): the normal
+ * matrix is formed and factored once, each column costs a solve and a pass
+ * over the rows.  The columns are those of cal_solve without totals.
  */
 bool
-cal_residual(const CalInput *in, const double *u, double *e, DesignRealloc fn, void *ctx)
+cal_residual(const CalInput *in, uint32_t G, const double *u, double *e, DesignRealloc fn,
+			 void *ctx)
 {
 	CalAlloc	a = {fn, ctx};
 	uint32_t   *off;
 	double	   *stot;
-	uint32_t	k;
+	uint32_t	k,
+				g;
 	int64_t		i;
 	CalModel	m;
 	uint32_t   *cols;
@@ -997,15 +1035,23 @@ cal_residual(const CalInput *in, const double *u, double *e, DesignRealloc fn, v
 	b = cal_alloc(&a, m.p, sizeof(double));
 	v = cal_alloc(&a, in->n, sizeof(double));
 	acc = cal_alloc(&a, m.p, sizeof(long double));
-	for (i = 0; i < in->n; i++)
-		v[i] = in->d[i] * u[i];
-	col_sums(in, &m, v, acc, rhs);
 	normal_matrix(in, &m, in->d, cols, vals);
-	solve_normal(&m, rhs, b);
-	for (i = 0; i < in->n; i++)
+	factor_normal(&m);
+	for (g = 0; g < G; g++)
 	{
-		core_poll(&tick);
-		e[i] = u[i] - row_dot(in, &m, i, b);
+		const double *ug = u + (size_t) g * in->n;
+		double	   *eg = e + (size_t) g * in->n;
+
+		core_check_interrupts();
+		for (i = 0; i < in->n; i++)
+			v[i] = in->d[i] * ug[i];
+		col_sums(in, &m, v, acc, rhs);
+		solve_factored(&m, rhs, b);
+		for (i = 0; i < in->n; i++)
+		{
+			core_poll(&tick);
+			eg[i] = ug[i] - row_dot(in, &m, i, b);
+		}
 	}
 	return true;
 }

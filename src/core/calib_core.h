@@ -106,10 +106,11 @@ extern void cal_solve(const CalInput *in, CalResult *res, DesignRealloc fn, void
  * times g sqrt(d), which for a score x = w u / W is w e / W with
  *   e = u - M b,  b = (M' D M)^-1 M' D u,  D = diag(d)).
  * in gives the model (d, levels, auxiliaries; totals, method unused); u
- * (n) the values; e (n) receives the residuals.  Returns false when the
- * model has no column.  Allocates through fn/ctx.
+ * the values of G columns (G x n, one column after the other); e (G x n)
+ * receives the residuals.  The model is factored once for all columns.
+ * Returns false when the model has no column.  Allocates through fn/ctx.
  */
-extern bool cal_residual(const CalInput *in, const double *u, double *e,
+extern bool cal_residual(const CalInput *in, uint32_t G, const double *u, double *e,
 						 DesignRealloc fn, void *ctx);
 
 extern const char *cal_method_name(int method);

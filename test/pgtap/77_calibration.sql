@@ -70,7 +70,7 @@ BEGIN
 END
 $do$;
 
-SELECT plan(95);
+SELECT plan(100);
 
 -- 1. the calibrated weights equal R's
 SELECT ok(max(abs(g.w - cw.w) / cw.w) <= min(cm.tol) AND count(*) = 400,
@@ -346,6 +346,51 @@ SELECT throws_ok($$SELECT barometer.calibrate_replicates(d, repw, ARRAY[agesex],
                    (SELECT array_agg(t) FROM tot WHERE kind = 'agesex')) OVER () FROM cd JOIN rp USING (id)$$,
                  '54000', NULL, 'calibrate_replicates: replicate weights beyond barometer.max_state_bytes: 54000');
 ROLLBACK TO SAVEPOINT lim;
+
+-- 8. many domains in one pass: calibration_residuals equals R's svyby and
+-- the one-domain calls, element for element
+CREATE TEMP TABLE multi AS
+SELECT cr.case_, cr.stratum, cr.psu, cr.clustered, g.w AS w_cal,
+       CASE WHEN cr.clustered THEN
+         barometer.calibration_residuals(cr.y, cr.dd, g.w, cr.lv, cr.ax, cr.dom, '{a,b,c,z}', cr.stratum, cr.psu)
+           OVER (PARTITION BY cr.case_)
+       ELSE
+         barometer.calibration_residuals(cr.y, cr.dd, g.w, cr.lv, cr.ax, cr.dom, '{a,b,c,z}', NULL::int, NULL::int)
+           OVER (PARTITION BY cr.case_)
+       END AS ys
+FROM cr JOIN got g USING (case_, id);
+
+CREATE TEMP TABLE multi_t AS
+SELECT m.case_, d.dom, d.k,
+       CASE WHEN bool_and(m.clustered) THEN barometer.tally(m.ys[d.k], m.w_cal, m.stratum, m.psu, l.n_psu::int, NULL)
+            ELSE barometer.tally(m.ys[d.k], m.w_cal) END AS t,
+       count(*) FILTER (WHERE m.ys[d.k] IS NULL) AS nulls
+FROM multi m
+JOIN (SELECT DISTINCT case_, stratum, n_psu FROM lin_d) l USING (case_, stratum)
+CROSS JOIN (VALUES ('a', 1), ('b', 2), ('c', 3), ('z', 4)) d(dom, k)
+GROUP BY m.case_, d.dom, d.k;
+
+SELECT ok(bool_and(abs(barometer.estimate(t.t) - r.estimate) <= 1e-9 * r.estimate
+                   AND abs(barometer.se(t.t) - r.se) <= 1e-9 * r.se) AND count(*) = 30,
+          format('calibration_residuals: 3 domains x 10 calibrations in one pass each equal R''s svyby (largest SE difference %s)',
+                 max(abs(barometer.se(t.t) - r.se) / r.se)))
+FROM multi_t t JOIN ce r ON r.case_ = t.case_ AND r.domain = t.dom AND r.variable = 'y'
+WHERE t.case_ <> 'rake';
+
+SELECT ok(max(abs(barometer.se(m.t) - barometer.se(o.t))) <= 1e-13 AND count(*) = 33,
+          'calibration_residuals: the same SEs as one calibration_residual call per domain')
+FROM multi_t m JOIN tal o ON o.case_ = m.case_ AND o.domain = m.dom AND o.variable = 'y';
+
+SELECT ok(bool_and(nulls = 400) AND count(*) = 11,
+          'calibration_residuals: a listed domain without rows is NULL on every row')
+FROM multi_t WHERE dom = 'z';
+
+SELECT throws_ok($$SELECT barometer.calibration_residuals(y, d, d, ARRAY[agesex], NULL, dom, ARRAY[dom], NULL::int, NULL::int) OVER () FROM cd$$,
+                 '22023', 'the domains must be a constant or a scalar subquery',
+                 'calibration_residuals: domains that change between rows: 22023');
+SELECT throws_ok($$SELECT barometer.calibration_residuals(y, d, d, ARRAY[agesex], NULL, dom, '{a,b,a}', NULL::int, NULL::int) OVER () FROM cd$$,
+                 '22023', 'duplicate domain label',
+                 'calibration_residuals: a domain listed twice: 22023');
 
 SELECT * FROM finish();
 ROLLBACK;

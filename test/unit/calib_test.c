@@ -249,7 +249,7 @@ main(void)
 	setup(&in, CAL_LINEAR, 2, 1);
 	for (i = 0; i < N; i++)
 		u[i] = lev0[i * 2] == 1 ? 1.0 : 0.0;
-	ok(cal_residual(&in, u, e, test_realloc, NULL), "residual: model has columns");
+	ok(cal_residual(&in, 1, u, e, test_realloc, NULL), "residual: model has columns");
 	{
 		double		worst = 0;
 
@@ -259,7 +259,7 @@ main(void)
 	}
 	for (i = 0; i < N; i++)
 		u[i] = sin((double) i) * 3 + x0[i];
-	cal_residual(&in, u, e, test_realloc, NULL);
+	cal_residual(&in, 1, u, e, test_realloc, NULL);
 	{
 		double		sx = 0,
 					s1 = 0,
