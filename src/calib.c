@@ -1209,15 +1209,16 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 		ra.arg_stratum = 6;
 		ra.arg_psu = 7;
 	}
-	guard_array((uint64) n * (3 * ra.G + 6), sizeof(double), "the rows of the calibration residual");
+	guard_array((uint64) n * (ra.G + 6), sizeof(double), "the rows of the calibration residual");
 	ra.y = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.wc = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.dom = palloc_extended(sizeof(int32) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.WD = palloc0(sizeof(long double) * ra.G);
 	ra.WY = palloc0(sizeof(long double) * ra.G);
+	/* one G x n array: the values, then in place their residuals and y* */
 	u = palloc_extended(sizeof(double) * ((Size) n * ra.G + 1), MCXT_ALLOC_HUGE);
-	e = palloc_extended(sizeof(double) * ((Size) n * ra.G + 1), MCXT_ALLOC_HUGE);
+	e = u;
 	if (ra.design)
 	{
 		ra.ids.K = 2;
@@ -1237,7 +1238,7 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 		bad("no calibration model", "The rows have neither levels nor auxiliaries.");
 	st->n = n;
 	st->R = ra.G;
-	st->out = palloc_extended(sizeof(double) * ((Size) n * ra.G + 1), MCXT_ALLOC_HUGE);
+	st->out = u;
 	st->done = true;
 	for (g = 0; g < ra.G; g++)
 	{
@@ -1252,8 +1253,7 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 	in.K = K;
 	in.nlev = map.nlev;
 	in.q = q;
-	if (!cal_residual(&in, ra.G, u, e, guard_realloc, cx))
-		memcpy(e, u, sizeof(double) * n * ra.G);
+	(void) cal_residual(&in, ra.G, u, e, guard_realloc, cx);	/* no column: e = u */
 	for (g = 0; g < ra.G; g++)
 	{
 		double	   *out = st->out + (size_t) g * n;

@@ -107,8 +107,9 @@ extern void cal_solve(const CalInput *in, CalResult *res, DesignRealloc fn, void
  *   e = u - M b,  b = (M' D M)^-1 M' D u,  D = diag(d)).
  * in gives the model (d, levels, auxiliaries; totals, method unused); u
  * the values of G columns (G x n, one column after the other); e (G x n)
- * receives the residuals.  The model is factored once for all columns.
- * Returns false when the model has no column.  Allocates through fn/ctx.
+ * receives the residuals (e may be u: computed in place).  The model is
+ * factored once for all columns.  Returns false, e untouched, when the
+ * model has no column.  Allocates through fn/ctx.
  */
 extern bool cal_residual(const CalInput *in, uint32_t G, const double *u, double *e,
 						 DesignRealloc fn, void *ctx);
