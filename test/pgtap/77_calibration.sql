@@ -6,7 +6,8 @@
 -- bounds, with grake's rescaling), logit, auxiliaries only, postStratify()
 -- and rake(); svymean and svyby(svymean) on the calibrated designs
 -- (stratified clustered and weights only); SE 0 for a calibration margin;
--- totals met; equivalences; errors.
+-- totals met; equivalences; errors; replicate recalibration; many
+-- domains in one pass; a 125-column model.
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
@@ -70,7 +71,7 @@ BEGIN
 END
 $do$;
 
-SELECT plan(100);
+SELECT plan(103);
 
 -- 1. the calibrated weights equal R's
 SELECT ok(max(abs(g.w - cw.w) / cw.w) <= min(cm.tol) AND count(*) = 400,
@@ -391,6 +392,29 @@ SELECT throws_ok($$SELECT barometer.calibration_residuals(y, d, d, ARRAY[agesex]
 SELECT throws_ok($$SELECT barometer.calibration_residuals(y, d, d, ARRAY[agesex], NULL, dom, '{a,b,a}', NULL::int, NULL::int) OVER () FROM cd$$,
                  '22023', 'duplicate domain label',
                  'calibration_residuals: a domain listed twice: 22023');
+
+-- 9. a larger model: 3,000 rows to 100 x 20 x 6 levels (125 columns)
+CREATE TEMP TABLE bd (id int, w float8, muni text, agesex text, origin text);
+\copy bd FROM 'test/fixtures/calib_big_data.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE bt (margin int, level text, total float8);
+\copy bt FROM 'test/fixtures/calib_big_totals.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE bw (id int, linear float8, raking float8, logit float8);
+\copy bw FROM 'test/fixtures/calib_big_weights.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE bg AS
+SELECT id,
+  barometer.calibrate(w, ARRAY[muni, agesex, origin], NULL, (SELECT array_agg((margin, level, total)::barometer.calibration_total) FROM bt)) OVER () AS l,
+  barometer.calibrate(w, ARRAY[muni, agesex, origin], NULL, (SELECT array_agg((margin, level, total)::barometer.calibration_total) FROM bt), 'raking') OVER () AS r,
+  barometer.calibrate(w, ARRAY[muni, agesex, origin], NULL, (SELECT array_agg((margin, level, total)::barometer.calibration_total) FROM bt), 'logit', 0.3, 3) OVER () AS g
+FROM bd;
+SELECT ok(max(abs(l - linear) / linear) <= 1e-9 AND count(*) = 3000,
+          format('125 columns, linear: the weights equal R''s (largest relative difference %s)', max(abs(l - linear) / linear)))
+FROM bg JOIN bw USING (id);
+SELECT ok(max(abs(r - raking) / raking) <= 1e-7 AND count(*) = 3000,
+          format('125 columns, raking: the weights equal R''s (largest relative difference %s)', max(abs(r - raking) / raking)))
+FROM bg JOIN bw USING (id);
+SELECT ok(max(abs(g - logit) / logit) <= 1e-7 AND count(*) = 3000,
+          format('125 columns, logit [0.3, 3]: the weights equal R''s (largest relative difference %s)', max(abs(g - logit) / logit)))
+FROM bg JOIN bw USING (id);
 
 SELECT * FROM finish();
 ROLLBACK;
