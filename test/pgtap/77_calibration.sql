@@ -36,7 +36,7 @@ UNION ALL SELECT 'aux', (2, NULL, total)::barometer.calibration_total FROM ct WH
 
 -- each case: the model (levels, auxiliaries), totals, method, bounds, design weight
 CREATE TEMP TABLE cm (case_ text, lv text, ax text, kind text, method text, lo float8, hi float8,
-                      unweighted boolean, clustered boolean, tol float8);
+                      unweighted boolean, clustered boolean, tol float8, fpc float8 DEFAULT NULL);
 INSERT INTO cm VALUES
  ('linear',        'rao', 'x',  'all',    'linear',       NULL, NULL, false, true,  1e-9),
  ('linear_bnd',    'rao', 'x',  'all',    'linear',       0.7,  1.4,  false, true,  1e-7),
@@ -48,13 +48,16 @@ INSERT INTO cm VALUES
  ('poststratify',  'a',   NULL, 'agesex', 'poststratify', NULL, NULL, false, true,  1e-9),
  ('linear_w',      'rao', 'x',  'all',    'linear',       NULL, NULL, false, false, 1e-9),
  ('raking_w',      'rao', NULL, 'cat',    'raking',       NULL, NULL, false, false, 1e-7),
+ ('raking_fpc',    'rao', NULL, 'cat',    'raking',       NULL, NULL, false, true,  1e-7),
  ('rake',          'rao', NULL, 'cat',    'rake',         NULL, NULL, false, true,  1e-7);
+
+UPDATE cm SET fpc = 0.25 WHERE case_ = 'raking_fpc';   -- R: fpc = 0.25, a sampling fraction
 
 CREATE TEMP TABLE cr AS
 SELECT cm.case_, cd.*, CASE WHEN cm.unweighted THEN 1.0::float8 ELSE cd.d END AS dd,
        CASE cm.lv WHEN 'rao' THEN ARRAY[region, agesex, origin] WHEN 'a' THEN ARRAY[agesex] END AS lv,
        CASE cm.ax WHEN 'x' THEN ARRAY[x] WHEN '1x' THEN ARRAY[1, x] END AS ax,
-       cm.kind, cm.method, cm.lo, cm.hi, cm.clustered, cm.tol
+       cm.kind, cm.method, cm.lo, cm.hi, cm.clustered, cm.tol, cm.fpc
 FROM cd CROSS JOIN cm;
 
 CREATE TEMP TABLE got (case_ text, id int, w float8);
@@ -71,7 +74,7 @@ BEGIN
 END
 $do$;
 
-SELECT plan(103);
+SELECT plan(108);
 
 -- 1. the calibrated weights equal R's
 SELECT ok(max(abs(g.w - cw.w) / cw.w) <= min(cm.tol) AND count(*) = 400,
@@ -103,7 +106,7 @@ FROM got g JOIN cd USING (id) WHERE g.case_ = 'aux_only';
 -- 3. calibrated estimates and SEs equal R's svymean / svyby
 CREATE TEMP TABLE lin AS
 WITH v(variable, domain) AS (VALUES ('y', ''), ('yb', ''), ('margin', ''), ('y', 'a'), ('y', 'b'), ('y', 'c'))
-SELECT cr.case_, v.variable, v.domain, cr.stratum, cr.psu, cr.clustered, g.w AS w_cal,
+SELECT cr.case_, v.variable, v.domain, cr.stratum, cr.psu, cr.clustered, cr.fpc, g.w AS w_cal,
        CASE WHEN cr.clustered THEN
          barometer.calibration_residual(
            CASE v.variable WHEN 'y' THEN cr.y WHEN 'yb' THEN cr.yb::int WHEN 'margin' THEN (cr.origin = 'o1')::int END,
@@ -122,7 +125,7 @@ SELECT l.*, barometer.psu_count(psu) OVER (PARTITION BY case_, variable, domain,
 
 CREATE TEMP TABLE tal AS
 SELECT case_, variable, domain,
-       CASE WHEN bool_and(clustered) THEN barometer.tally(ys, w_cal, stratum, psu, n_psu::int, NULL)
+       CASE WHEN bool_and(clustered) THEN barometer.tally(ys, w_cal, stratum, psu, n_psu::int, fpc)
             ELSE barometer.tally(ys, w_cal) END AS t
 FROM lin_d GROUP BY 1, 2, 3;
 
@@ -130,7 +133,7 @@ CREATE TEMP TABLE res AS
 SELECT ce.*, barometer.estimate(t) AS est, barometer.se(t) AS se_b
 FROM ce JOIN tal ON tal.case_ = ce.case_ AND tal.variable = ce.variable AND tal.domain = coalesce(ce.domain, '');
 
-SELECT is((SELECT count(*) FROM res), 66::bigint, 'a calibrated tally for every R estimate');
+SELECT is((SELECT count(*) FROM res), 72::bigint, 'a calibrated tally for every R estimate');
 
 SELECT ok(bool_and(abs(est - estimate) <= 1e-9 * abs(estimate)),
           format('%s: calibrated estimates equal R''s (largest relative difference %s)', case_,
@@ -351,7 +354,7 @@ ROLLBACK TO SAVEPOINT lim;
 -- 8. many domains in one pass: calibration_residuals equals R's svyby and
 -- the one-domain calls, element for element
 CREATE TEMP TABLE multi AS
-SELECT cr.case_, cr.stratum, cr.psu, cr.clustered, g.w AS w_cal,
+SELECT cr.case_, cr.stratum, cr.psu, cr.clustered, cr.fpc, g.w AS w_cal,
        CASE WHEN cr.clustered THEN
          barometer.calibration_residuals(cr.y, cr.dd, g.w, cr.lv, cr.ax, cr.dom, '{a,b,c,z}', cr.stratum, cr.psu)
            OVER (PARTITION BY cr.case_)
@@ -363,7 +366,7 @@ FROM cr JOIN got g USING (case_, id);
 
 CREATE TEMP TABLE multi_t AS
 SELECT m.case_, d.dom, d.k,
-       CASE WHEN bool_and(m.clustered) THEN barometer.tally(m.ys[d.k], m.w_cal, m.stratum, m.psu, l.n_psu::int, NULL)
+       CASE WHEN bool_and(m.clustered) THEN barometer.tally(m.ys[d.k], m.w_cal, m.stratum, m.psu, l.n_psu::int, m.fpc)
             ELSE barometer.tally(m.ys[d.k], m.w_cal) END AS t,
        count(*) FILTER (WHERE m.ys[d.k] IS NULL) AS nulls
 FROM multi m
@@ -372,17 +375,17 @@ CROSS JOIN (VALUES ('a', 1), ('b', 2), ('c', 3), ('z', 4)) d(dom, k)
 GROUP BY m.case_, d.dom, d.k;
 
 SELECT ok(bool_and(abs(barometer.estimate(t.t) - r.estimate) <= 1e-9 * r.estimate
-                   AND abs(barometer.se(t.t) - r.se) <= 1e-9 * r.se) AND count(*) = 30,
-          format('calibration_residuals: 3 domains x 10 calibrations in one pass each equal R''s svyby (largest SE difference %s)',
+                   AND abs(barometer.se(t.t) - r.se) <= 1e-9 * r.se) AND count(*) = 33,
+          format('calibration_residuals: 3 domains x 11 calibrations in one pass each equal R''s svyby (largest SE difference %s)',
                  max(abs(barometer.se(t.t) - r.se) / r.se)))
 FROM multi_t t JOIN ce r ON r.case_ = t.case_ AND r.domain = t.dom AND r.variable = 'y'
 WHERE t.case_ <> 'rake';
 
-SELECT ok(max(abs(barometer.se(m.t) - barometer.se(o.t))) <= 1e-13 AND count(*) = 33,
+SELECT ok(max(abs(barometer.se(m.t) - barometer.se(o.t))) <= 1e-13 AND count(*) = 36,
           'calibration_residuals: the same SEs as one calibration_residual call per domain')
 FROM multi_t m JOIN tal o ON o.case_ = m.case_ AND o.domain = m.dom AND o.variable = 'y';
 
-SELECT ok(bool_and(nulls = 400) AND count(*) = 11,
+SELECT ok(bool_and(nulls = 400) AND count(*) = 12,
           'calibration_residuals: a listed domain without rows is NULL on every row')
 FROM multi_t WHERE dom = 'z';
 
