@@ -1484,3 +1484,90 @@ BEGIN
 		materialized => d.materialized, handle => d.handle, or_replace => true);
 END
 $f$;
+-- Calibration of design weights to population totals (R survey 4.1.1:
+-- calibrate, postStratify, rake), as window functions over the sample:
+--
+--   SELECT id, barometer.calibrate(w, ARRAY[nis, agesex, origin], NULL,
+--            (SELECT array_agg(t) FROM pop_totals t), 'raking') OVER () AS w_cal
+--   FROM respondents;
+--
+-- totals: one barometer.calibration_total per level of every margin
+-- (margin = position in the levels array) and one per auxiliary number
+-- (margin = position in the aux array, level NULL).
+-------------------------------------------------------------------------------
+CREATE TYPE @extschema@.calibration_total AS (
+	margin integer,
+	level text,
+	total double precision
+);
+COMMENT ON TYPE @extschema@.calibration_total IS
+	'population total of one level of a calibration margin (margin = position in the levels array), or of an auxiliary number (level NULL, margin = position in the aux array)';
+
+CREATE FUNCTION @extschema@.calibrate(w double precision, levels text[],
+		aux double precision[], totals @extschema@.calibration_total[],
+		method text DEFAULT 'linear', lower double precision DEFAULT NULL,
+		upper double precision DEFAULT NULL, epsilon double precision DEFAULT NULL,
+		maxit integer DEFAULT NULL, force boolean DEFAULT false)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibrate'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate(double precision, text[], double precision[],
+		@extschema@.calibration_total[], text, double precision, double precision,
+		double precision, integer, boolean) IS
+	'window function: the calibrated weight of the row (R weights(calibrate(...)), postStratify, rake); the partition is the sample';
+
+-- The linearized value of the calibrated mean of y in a domain: a tally of
+-- it over the whole sample (weights w_cal, the design's strata and PSUs)
+-- gives the calibrated estimate with R's linearized variance.
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean DEFAULT true)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean) IS
+	'window function: the linearized value of the calibrated mean of y in the domain (R svyrecvar with the calibration); tally it over the whole sample with w_cal';
+
+-- The same for a stratified and clustered design: stratum and psu as in the
+-- tally the values go into (NULL stratum: one stratum; NULL psu: the row).
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean, stratum "any", psu "any")
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean, "any", "any") IS
+	'window function: the linearized value of the calibrated mean of y in the domain under a stratified clustered design (R svyrecvar with the calibration); tally it over the whole sample with w_cal and the same strata and PSUs';
+
+-- Replicate weights recalibrated (R's calibrate, postStratify and rake on an
+-- svyrep.design with combined weights): every replicate calibrated to the
+-- same totals by the same method; the full-sample weight from calibrate().
+CREATE FUNCTION @extschema@.calibrate_replicates(w double precision,
+		repw double precision[], levels text[], aux double precision[],
+		totals @extschema@.calibration_total[], method text DEFAULT 'linear',
+		lower double precision DEFAULT NULL, upper double precision DEFAULT NULL,
+		epsilon double precision DEFAULT NULL, maxit integer DEFAULT NULL,
+		force boolean DEFAULT false)
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibrate_replicates'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate_replicates(double precision, double precision[],
+		text[], double precision[], @extschema@.calibration_total[], text, double precision,
+		double precision, double precision, integer, boolean) IS
+	'window function: the row''s replicate weights, each replicate calibrated to the totals (R calibrate on an svyrep.design)';
+
+-- Many domains in one pass: the row's domain label, the list of domains
+-- (a constant); element k of the result is calibration_residual for
+-- domains[k] (NULL where that domain has no weight).  stratum and psu as in
+-- calibration_residual (NULL: one stratum; the row its own PSU).
+CREATE FUNCTION @extschema@.calibration_residuals(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain text, domains text[], stratum "any", psu "any")
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residuals'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residuals(double precision, double precision,
+		double precision, text[], double precision[], text, text[], "any", "any") IS
+	'window function: the linearized values of the calibrated mean of y in every listed domain (element k: domains[k]), in one pass; tally element k over the whole sample with w_cal';
