@@ -890,6 +890,9 @@ solve_post(const CalInput *in, const uint32_t *off, CalResult *res, CalAlloc *a)
 			}
 			for (i = 0; i < n; i++)
 				prob[i] = prob[i] / rew[off[k] + row_level(in, i, k)];
+			if (in->post_w != NULL)
+				for (i = 0; i < n; i++)
+					in->post_w[(size_t) k * n + i] = 1.0 / prob[i];
 		}
 		if (!rake)
 			break;
@@ -1054,4 +1057,56 @@ cal_residual(const CalInput *in, uint32_t G, const double *u, double *e, DesignR
 		}
 	}
 	return true;
+}
+
+void
+cal_rake_backfit(const CalInput *in, const double *post_w, uint32_t G, double *x,
+				 DesignRealloc fn, void *ctx)
+{
+	CalAlloc	a = {fn, ctx};
+	uint32_t	k,
+				l,
+				g,
+				L = 0;
+	uint32_t   *off = cal_alloc(&a, in->K + 1, sizeof(uint32_t));
+	double	   *cnt;
+	long double *mean;
+	int64_t		i,
+				n = in->n;
+	int			it;
+	uint32_t	tick = 0;
+
+	for (k = 0; k < in->K; k++)
+		off[k + 1] = off[k] + in->nlev[k];
+	L = off[in->K];
+	cnt = cal_alloc(&a, L, sizeof(double));
+	mean = cal_alloc(&a, L, sizeof(long double));
+	for (i = 0; i < n; i++)
+		for (k = 0; k < in->K; k++)
+			cnt[off[k] + row_level(in, i, k)] += 1.0;
+	for (g = 0; g < G; g++)
+	{
+		double	   *xg = x + (size_t) g * n;
+
+		/* R: for (iterations in 1:10) for (margin in psvar) ... ave(x/psw, margin) */
+		for (it = 0; it < 10; it++)
+			for (k = 0; k < in->K; k++)
+			{
+				const double *psw = post_w + (size_t) k * n;
+
+				core_check_interrupts();
+				memset(mean + off[k], 0, sizeof(long double) * in->nlev[k]);
+				for (i = 0; i < n; i++)
+				{
+					core_poll(&tick);
+					if (psw[i] > 0.0)
+						mean[off[k] + row_level(in, i, k)] += (long double) (xg[i] / psw[i]);
+				}
+				for (l = 0; l < in->nlev[k]; l++)
+					if (cnt[off[k] + l] > 0.0)
+						mean[off[k] + l] /= (long double) cnt[off[k] + l];
+				for (i = 0; i < n; i++)
+					xg[i] -= psw[i] * (double) mean[off[k] + row_level(in, i, k)];
+			}
+	}
 }
