@@ -638,6 +638,22 @@ part_context(FunctionCallInfo fcinfo)
 	return cx;
 }
 
+/* R's calibrate(variance = ): the row's sigma2, finite and positive */
+static double
+row_variance(WindowObject winobj, int argno, int64 i)
+{
+	bool		isnull,
+				isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+	double		s2 = isnull ? NAN : DatumGetFloat8(v);
+
+	if (!(s2 > 0) || !isfinite(s2))
+		bad("the variance must be finite and positive",
+			psprintf("Row %lld of the partition has %s.", (long long) i + 1,
+					 isnull ? "NULL" : psprintf("%g", s2)));
+	return s2;
+}
+
 typedef struct CalRowArg
 {
 	ConstArgs  *ca;
@@ -646,6 +662,7 @@ typedef struct CalRowArg
 	int			R;
 	double	   *rep;			/* n x R */
 	int64		n;
+	double	   *s2;				/* the variance argument's values, or NULL */
 } CalRowArg;
 
 static void
@@ -654,6 +671,8 @@ cal_row(WindowObject winobj, int64 i, void *arg)
 	CalRowArg  *a = arg;
 
 	a->dw[i] = row_weight(winobj, 0, i, "the design weight");
+	if (a->s2 != NULL)
+		a->s2[i] = row_variance(winobj, 10, i);
 	if (i > 0)
 		const_check(winobj, a->ca, i);
 	if (a->replicates)
@@ -847,6 +866,15 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, b
 	ra.n = n;
 	ra.R = 0;
 	ra.rep = NULL;
+	ra.s2 = NULL;
+	if (!replicates && PG_NARGS() >= 11)
+	{
+		/* R's variance = : heteroscedastic calibration */
+		if (in.method == CAL_POSTSTRATIFY || in.method == CAL_RAKE)
+			bad("variance applies to linear, raking and logit calibration", NULL);
+		ra.s2 = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+		in.sigma2 = ra.s2;
+	}
 	read_rows(winobj, 1 + sh, 2 + sh, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, false,
 			  cal_row, &ra);
 	in.n = n;
@@ -983,6 +1011,7 @@ typedef struct ResRowArg
 	FmgrInfo	fs,
 				fp;
 	ConstArgs  *ca;				/* rake's totals and options, or NULL */
+	double	   *s2;				/* the variance argument's values, or NULL */
 } ResRowArg;
 
 static void
@@ -1003,6 +1032,8 @@ res_row(WindowObject winobj, int64 i, void *arg)
 	a->wc[i] = row_weight(winobj, 2, i, "the calibrated weight");
 	if (a->ca != NULL && i > 0)
 		const_check(winobj, a->ca, i);
+	if (a->s2 != NULL)
+		a->s2[i] = row_variance(winobj, 8, i);
 	if (a->fcinfo->nargs > 5)
 	{
 		v = WinGetFuncArgInPartition(winobj, 5, i, WINDOW_SEEK_HEAD, false, &dnull, &isout);
@@ -1307,6 +1338,12 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 		ra.arg_psu = 7;
 	}
 	memset(&ca, 0, sizeof(ca));
+	if (!multi && PG_NARGS() == 9)
+	{
+		/* R's regcalibrate with variance: the regression weighted d / sigma2 */
+		ra.s2 = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+		in.sigma2 = ra.s2;
+	}
 	if (PG_NARGS() >= (multi ? 11 : 10))
 	{
 		/* the calibration's method; rake(): its totals and control too */

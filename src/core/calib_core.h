@@ -82,6 +82,13 @@ typedef struct CalInput
 	 * uses for a rake() design).
 	 */
 	double	   *post_w;
+	/*
+	 * sigma2, when given (n, > 0): R's calibrate(variance = sigma2), the
+	 * heteroscedastic model; g = 1 + F(m' eta / sigma2) and the Newton
+	 * system's weights d F' / sigma2; cal_residual weights d / sigma2 (R
+	 * does so for unbounded linear calibration only).
+	 */
+	const double *sigma2;
 } CalInput;
 
 typedef struct CalResult

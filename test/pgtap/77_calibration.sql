@@ -74,7 +74,7 @@ BEGIN
 END
 $do$;
 
-SELECT plan(116);
+SELECT plan(126);
 
 -- 1. the calibrated weights equal R's
 SELECT ok(max(abs(g.w - cw.w) / cw.w) <= min(cm.tol) AND count(*) = 400,
@@ -475,6 +475,74 @@ SELECT throws_ok($$SELECT barometer.calibration_residual(y, d, d, ARRAY[agesex],
                      (SELECT array_agg(t) FROM tot WHERE kind = 'agesex'), 'rakes') OVER () FROM cd$$,
                  '22023', 'unknown calibration method "rakes"',
                  'calibration_residual: an unknown method: 22023');
+
+-- 11. heteroscedastic calibration (R's variance = , sigma2 = 1 + x / 40)
+CREATE TEMP TABLE vw (case_ text, id int, w float8);
+\copy vw FROM 'test/fixtures/calib_var_weights.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE ve (case_ text, variable text, domain text, estimate float8, se float8);
+\copy ve FROM 'test/fixtures/calib_var_expected.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE vg AS
+SELECT c.case_, cd.*, c.m, c.kind, c.lo, c.hi,
+       CASE c.case_ WHEN 'linear_var' THEN ARRAY[x] END AS ax,
+       barometer.calibrate(d, ARRAY[region, agesex, origin], CASE c.case_ WHEN 'linear_var' THEN ARRAY[x] END,
+           CASE WHEN c.case_ = 'linear_var' THEN (SELECT array_agg(t) FROM tot WHERE kind = 'all')
+                ELSE (SELECT array_agg(t) FROM tot WHERE kind = 'cat') END,
+           c.m, c.lo, c.hi, NULL, NULL, false, 1 + x / 40) OVER (PARTITION BY c.case_) AS w_cal
+FROM cd CROSS JOIN (VALUES ('linear_var', 'linear', NULL::float8, NULL::float8, 'all'),
+                           ('raking_var', 'raking', NULL, NULL, 'cat'),
+                           ('logit_var', 'logit', 0.5, 2, 'cat')) c(case_, m, lo, hi, kind);
+
+SELECT ok(max(abs(g.w_cal - v.w) / v.w) <= 1e-7 AND count(*) = 400,
+          format('%s: the calibrated weights equal R''s calibrate(variance = ) (largest relative difference %s)',
+                 g.case_, max(abs(g.w_cal - v.w) / v.w)))
+FROM vg g JOIN vw v USING (case_, id) GROUP BY g.case_ ORDER BY g.case_;
+
+CREATE TEMP TABLE vlin AS
+SELECT l.*, barometer.psu_count(psu) OVER (PARTITION BY case_, variable, domain, stratum) AS n_psu
+FROM (SELECT g.case_, v.variable, v.domain, g.stratum, g.psu, g.w_cal,
+             CASE WHEN g.case_ = 'linear_var' THEN
+               barometer.calibration_residual(CASE v.variable WHEN 'y' THEN g.y ELSE g.yb::int END, g.d, g.w_cal,
+                   ARRAY[g.region, g.agesex, g.origin], g.ax, v.domain = '' OR g.dom = v.domain, g.stratum, g.psu,
+                   1 + g.x / 40) OVER (PARTITION BY g.case_, v.variable, v.domain)
+             ELSE
+               barometer.calibration_residual(CASE v.variable WHEN 'y' THEN g.y ELSE g.yb::int END, g.d, g.w_cal,
+                   ARRAY[g.region, g.agesex, g.origin], g.ax, v.domain = '' OR g.dom = v.domain, g.stratum, g.psu)
+                   OVER (PARTITION BY g.case_, v.variable, v.domain)
+             END AS ys
+      FROM vg g CROSS JOIN (VALUES ('y', ''), ('yb', ''), ('y', 'a'), ('y', 'b'), ('y', 'c')) v(variable, domain)) l;
+
+SELECT ok(bool_and(abs(barometer.estimate(t.t) - e.estimate) <= 1e-9 * abs(e.estimate)
+                   AND abs(barometer.se(t.t) - e.se) <= 1e-9 * e.se) AND count(*) = 5,
+          format('%s: calibrated means, a proportion and domain means and their SEs equal R''s (largest relative SE difference %s)',
+                 t.case_, max(abs(barometer.se(t.t) - e.se) / e.se)))
+FROM (SELECT case_, variable, domain, barometer.tally(ys, w_cal, stratum, psu, n_psu::int, NULL) AS t
+      FROM vlin GROUP BY 1, 2, 3) t
+JOIN ve e ON e.case_ = t.case_ AND e.variable = t.variable AND coalesce(e.domain, '') = t.domain
+GROUP BY t.case_ ORDER BY t.case_;
+
+-- unbounded linear: R's residual is weighted d / sigma2; the 8-argument form's is not R's
+SELECT ok(abs(barometer.se(t) - e.se) > 1e-4 * e.se,
+          format('linear_var: the residual without the variance misses R''s SE (relative difference %s)',
+                 abs(barometer.se(t) - e.se) / e.se))
+FROM (SELECT barometer.tally(ys, w_cal, stratum, psu, n_psu::int, NULL) AS t
+      FROM (SELECT g.*, barometer.psu_count(psu) OVER (PARTITION BY stratum) AS n_psu,
+                   barometer.calibration_residual(y, d, w_cal, ARRAY[region, agesex, origin], ax, true, stratum, psu) OVER () AS ys
+            FROM vg g WHERE case_ = 'linear_var') s) q
+JOIN ve e ON e.case_ = 'linear_var' AND e.variable = 'y' AND e.domain IS NULL;
+
+SELECT throws_ok($$SELECT barometer.calibrate(d, ARRAY[agesex], NULL, (SELECT array_agg(t) FROM tot WHERE kind = 'agesex'),
+                     'linear', NULL, NULL, NULL, NULL, false, CASE WHEN id = 7 THEN 0 ELSE 1 END) OVER () FROM cd$$,
+                 '22023', 'the variance must be finite and positive',
+                 'calibrate: a variance of 0: 22023');
+SELECT throws_ok($$SELECT barometer.calibrate(d, ARRAY[agesex], NULL, (SELECT array_agg(t) FROM tot WHERE kind = 'agesex'),
+                     'poststratify', NULL, NULL, NULL, NULL, false, 1) OVER () FROM cd$$,
+                 '22023', 'variance applies to linear, raking and logit calibration',
+                 'calibrate: variance with poststratify: 22023');
+SELECT ok((SELECT max(abs(a - b)) FROM (SELECT barometer.calibrate(d, ARRAY[region, agesex, origin], NULL,
+                (SELECT array_agg(t) FROM tot WHERE kind = 'cat'), 'raking', NULL, NULL, NULL, NULL, false, 3.5) OVER () AS a,
+                barometer.calibrate(d, ARRAY[region, agesex, origin], NULL,
+                (SELECT array_agg(t) FROM tot WHERE kind = 'cat'), 'raking') OVER () AS b FROM cd) s) <= 1e-9 * 200,
+          'calibrate: a constant variance gives the weights without it (raking)');
 
 SELECT * FROM finish();
 ROLLBACK;
