@@ -404,6 +404,44 @@ main(void)
 		}
 	}
 
+	/* R's variance = : the totals are met; a constant sigma2 changes nothing */
+	for (m = 0; m < 2; m++)
+	{
+		double		s2[N],
+					s2c[N],
+					wref[N],
+					worst = 0;
+		char		what[120];
+
+		for (i = 0; i < N; i++)
+		{
+			s2[i] = 1.0 + x0[i] / 4.0;
+			s2c[i] = 2.5;
+		}
+		setup(&in, m == 0 ? CAL_LINEAR : CAL_RAKING, 2, 1);
+		in.pop_x = &xtot;
+		cal_solve(&in, &res, test_realloc, NULL);
+		memcpy(wref, res.w, sizeof(wref));
+		in.sigma2 = s2;
+		cal_solve(&in, &res, test_realloc, NULL);
+		snprintf(what, sizeof(what), "%s with variance: the totals are met",
+				 cal_method_name(in.method));
+		ok(res.status == CAL_OK && misfit(&in, res.w, xtot) < 1e-8, what);
+		for (i = 0; i < N; i++)
+			worst = fmax(worst, fabs(res.w[i] - wref[i]));
+		snprintf(what, sizeof(what), "%s with variance: the weights differ from the homoscedastic ones",
+				 cal_method_name(in.method));
+		ok(worst > 1e-6, what);
+		in.sigma2 = s2c;
+		cal_solve(&in, &res, test_realloc, NULL);
+		worst = 0;
+		for (i = 0; i < N; i++)
+			worst = fmax(worst, fabs(res.w[i] - wref[i]) / wref[i]);
+		snprintf(what, sizeof(what), "%s with a constant variance: the homoscedastic weights",
+				 cal_method_name(in.method));
+		ok(worst < 1e-12, what);
+	}
+
 	printf("1..%d\n", test_no);
 	return failures ? 1 : 0;
 }
