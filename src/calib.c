@@ -638,6 +638,22 @@ part_context(FunctionCallInfo fcinfo)
 	return cx;
 }
 
+/* R's calibrate(variance = ): the row's sigma2, finite and positive */
+static double
+row_variance(WindowObject winobj, int argno, int64 i)
+{
+	bool		isnull,
+				isout;
+	Datum		v = WinGetFuncArgInPartition(winobj, argno, i, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+	double		s2 = isnull ? NAN : DatumGetFloat8(v);
+
+	if (!(s2 > 0) || !isfinite(s2))
+		bad("the variance must be finite and positive",
+			psprintf("Row %lld of the partition has %s.", (long long) i + 1,
+					 isnull ? "NULL" : psprintf("%g", s2)));
+	return s2;
+}
+
 typedef struct CalRowArg
 {
 	ConstArgs  *ca;
@@ -646,6 +662,7 @@ typedef struct CalRowArg
 	int			R;
 	double	   *rep;			/* n x R */
 	int64		n;
+	double	   *s2;				/* the variance argument's values, or NULL */
 } CalRowArg;
 
 static void
@@ -654,6 +671,8 @@ cal_row(WindowObject winobj, int64 i, void *arg)
 	CalRowArg  *a = arg;
 
 	a->dw[i] = row_weight(winobj, 0, i, "the design weight");
+	if (a->s2 != NULL)
+		a->s2[i] = row_variance(winobj, 10, i);
 	if (i > 0)
 		const_check(winobj, a->ca, i);
 	if (a->replicates)
@@ -847,6 +866,15 @@ calibrate_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, b
 	ra.n = n;
 	ra.R = 0;
 	ra.rep = NULL;
+	ra.s2 = NULL;
+	if (!replicates && PG_NARGS() >= 11)
+	{
+		/* R's variance = : heteroscedastic calibration */
+		if (in.method == CAL_POSTSTRATIFY || in.method == CAL_RAKE)
+			bad("variance applies to linear, raking and logit calibration", NULL);
+		ra.s2 = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+		in.sigma2 = ra.s2;
+	}
 	read_rows(winobj, 1 + sh, 2 + sh, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, false,
 			  cal_row, &ra);
 	in.n = n;
@@ -982,6 +1010,8 @@ typedef struct ResRowArg
 				tp;
 	FmgrInfo	fs,
 				fp;
+	ConstArgs  *ca;				/* rake's totals and options, or NULL */
+	double	   *s2;				/* the variance argument's values, or NULL */
 } ResRowArg;
 
 static void
@@ -1000,6 +1030,10 @@ res_row(WindowObject winobj, int64 i, void *arg)
 		bad("y must be finite", psprintf("Row %lld of the partition has %g.", (long long) i + 1, a->y[i]));
 	a->dw[i] = row_weight(winobj, 1, i, "the design weight");
 	a->wc[i] = row_weight(winobj, 2, i, "the calibrated weight");
+	if (a->ca != NULL && i > 0)
+		const_check(winobj, a->ca, i);
+	if (a->s2 != NULL)
+		a->s2[i] = row_variance(winobj, 8, i);
 	if (a->fcinfo->nargs > 5)
 	{
 		v = WinGetFuncArgInPartition(winobj, 5, i, WINDOW_SEEK_HEAD, false, &dnull, &isout);
@@ -1044,10 +1078,12 @@ res_row(WindowObject winobj, int64 i, void *arg)
 /*
  * The design's correction of the linearized values (see below): the PSUs
  * of every stratum get the same total shift, which the stratum's centring
- * removes from the variance, chosen so that the scores sum to zero in
- * every stratum.  Row i of PSU j in stratum h gets
+ * removes from the variance, chosen so that the scores sum to zero (in
+ * every stratum with several PSUs).  Row i of PSU j in stratum h gets
  *   y*_i = p_D + (W / W_D) e_i + W c_h / W_j,
- *   c_h = -S_h / n_h,  S_h = sum over the stratum of w_cal e / W_D,
+ *   c_h = -(S_h + S_1 / H_2) / n_h,  S_h = sum over the stratum of w_cal e / W_D,
+ *   S_1 the sum of S_h over the H_1 strata with one PSU (c_h = 0 there),
+ *   H_2 the strata with more (when H_2 = 0: c_h = -S_h / n_h everywhere),
  * n_h its PSUs, W_j the PSU's sum of w_cal; a PSU without weight gets no
  * shift (its rows add nothing).  Without a design every row is its own
  * PSU in one stratum.
@@ -1096,9 +1132,38 @@ design_shift(ResRowArg *a, int64 n, const double *e, double pD, long double WDl,
 			nh[a->sid[i]]++;
 		}
 	}
+	/*
+	 * A stratum with one PSU keeps its total: R's adjust adds it squared
+	 * (not centred), the other rules drop the stratum.  The strata with
+	 * several PSUs absorb it, so that the scores still sum to zero.  With
+	 * no such stratum every stratum is centred (adjust then differs from
+	 * R unless the scores sum to zero, as linear calibration's do).
+	 */
+	{
+		long double Sone = 0.0L;
+		uint32		h,
+					hmulti = 0;
+
+		for (h = 0; h < nstr; h++)
+		{
+			if (nh[h] == 1)
+				Sone += S[h];
+			else if (nh[h] > 1)
+				hmulti++;
+		}
+		for (h = 0; h < nstr; h++)
+		{
+			if (hmulti == 0 || nh[h] == 0)
+				S[h] = nh[h] > 0 ? -S[h] / nh[h] : 0.0L;
+			else if (nh[h] == 1)
+				S[h] = 0.0L;
+			else
+				S[h] = -(S[h] + Sone / hmulti) / nh[h];
+		}
+	}
 	for (i = 0; i < n; i++)
 	{
-		double		c = -(double) S[a->sid[i]] / nh[a->sid[i]];
+		double		c = (double) S[a->sid[i]];	/* now the stratum's c_h */
 		double		wj = (double) Wj[a->pid[i]];
 
 		out[i] = ratio * e[i] + pD + (wj > 0 ? W * c / wj : 0.0);
@@ -1107,6 +1172,65 @@ design_shift(ResRowArg *a, int64 n, const double *e, double pD, long double WDl,
 	pfree(nh);
 	pfree(Wj);
 	pfree(pstr);
+}
+
+/*
+ * R's variance on a rake() design: rake's last sweep redone from the
+ * design weights and totals (its weights must be w_cal), then R's scores
+ * w_cal u / W_D backfitted as svyrecvar does (cal_rake_backfit); u
+ * (G x n, the centred values) becomes e, the residual whose w_cal e / W_D
+ * are R's adjusted scores.
+ */
+static void
+rake_scores(CalInput *in, const LevelMap *map, const ResRowArg *ra, double *u, MemoryContext cx)
+{
+	CalResult	res;
+	int64		n = in->n,
+				i;
+	uint32		g;
+
+	in->pop_lev = map->total;
+	guard_array((uint64) n * (in->K + 2), sizeof(double), "the rake's post-stratified weights");
+	in->post_w = palloc_extended(sizeof(double) * ((Size) n * in->K + 1), MCXT_ALLOC_HUGE);
+	cal_solve(in, &res, guard_realloc, cx);
+	if (res.status != CAL_OK && res.status != CAL_NO_CONVERGENCE)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("the calibration totals cannot be met"),
+				 errdetail("%s", cal_detail(&res, map, in->K))));
+	for (i = 0; i < n; i++)
+	{
+		double		r = fabs(res.w[i] - ra->wc[i]) / fmax(fabs(res.w[i]), 1e-300);
+
+		if (!(r <= 1e-9))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("w_cal is not the rake of w to the totals"),
+					 errdetail("Row %lld of the partition has w_cal %.17g; rake gives %.17g.",
+							   (long long) i + 1, ra->wc[i], res.w[i]),
+					 errhint("Pass the design weight, totals, epsilon and maxit that calibrate(..., 'rake') was given.")));
+	}
+	for (g = 0; g < ra->G; g++)
+	{
+		double	   *ug = u + (size_t) g * n;
+		double		WD = (double) ra->WD[g];
+
+		if (!(WD > 0))
+			continue;
+		for (i = 0; i < n; i++)
+			ug[i] = ra->wc[i] * ug[i] / WD;
+	}
+	cal_rake_backfit(in, in->post_w, ra->G, u, guard_realloc, cx);
+	for (g = 0; g < ra->G; g++)
+	{
+		double	   *ug = u + (size_t) g * n;
+		double		WD = (double) ra->WD[g];
+
+		if (!(WD > 0))
+			continue;
+		for (i = 0; i < n; i++)
+			ug[i] = ra->wc[i] > 0 ? ug[i] * WD / ra->wc[i] : 0.0;
+	}
 }
 
 /*
@@ -1120,7 +1244,8 @@ design_shift(ResRowArg *a, int64 n, const double *e, double pD, long double WDl,
  * R's scores are w_cal e / W_D; the tally's are w_cal (y* - p*) / W with
  * p* its estimate.  y* = p_D + (W / W_D) e + the shift of design_shift
  * makes p* = p_D and the tally's scores R's plus a constant per PSU total
- * within each stratum, which the variance's centring removes.
+ * within each stratum, which the variance's centring removes (a stratum
+ * with one PSU gets none: R's adjust uses its total).
  * Undefined (NULL) for a domain without weight.  With multi, G domains at
  * once (a row's domain is a label, the domains a constant list): the model
  * is factored once, and each row gets G values.
@@ -1138,8 +1263,11 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 				q = 0,
 				g;
 	double	   *u,
-			   *e;
+			   *e,
+			   *pop_x = NULL;
 	ResRowArg	ra;
+	ConstArgs	ca;
+	bool		rake = false;
 
 	memset(&in, 0, sizeof(in));
 	memset(&map, 0, sizeof(map));
@@ -1209,6 +1337,50 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 		ra.arg_stratum = 6;
 		ra.arg_psu = 7;
 	}
+	memset(&ca, 0, sizeof(ca));
+	if (!multi && PG_NARGS() == 9)
+	{
+		/* R's regcalibrate with variance: the regression weighted d / sigma2 */
+		ra.s2 = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
+		in.sigma2 = ra.s2;
+	}
+	if (PG_NARGS() >= (multi ? 11 : 10))
+	{
+		/* the calibration's method; rake(): its totals and control too */
+		int			sh = multi ? 1 : 0;
+		bool		isnull;
+		Datum		d = const_arg(winobj, fcinfo, &ca, 9 + sh, "the method", &isnull);
+
+		in.method = parse_method(isnull ? "linear" : text_to_cstring(DatumGetTextPP(d)));
+		rake = in.method == CAL_RAKE;
+		if (rake)
+		{
+			bool		ln,
+						isout;
+			Datum		ld = WinGetFuncArgInPartition(winobj, 3, 0, WINDOW_SEEK_HEAD, false, &ln, &isout);
+
+			d = const_arg(winobj, fcinfo, &ca, 10 + sh, "epsilon", &isnull);
+			in.epsilon = isnull ? 1.0 : DatumGetFloat8(d);
+			d = const_arg(winobj, fcinfo, &ca, 11 + sh, "maxit", &isnull);
+			in.maxit = isnull ? 10 : DatumGetInt32(d);
+			if (!(in.epsilon > 0) || !isfinite(in.epsilon))
+				bad("epsilon must be positive", NULL);
+			if (in.maxit < 1)
+				bad("maxit must be at least 1", NULL);
+			if (!ln)
+			{
+				ArrayType  *lev0 = DatumGetArrayTypeP(ld);
+
+				K = ArrayGetNItems(ARR_NDIM(lev0), ARR_DIMS(lev0));
+			}
+			d = const_arg(winobj, fcinfo, &ca, 8 + sh, "the totals", &isnull);
+			if (isnull)
+				bad("the calibration totals must not be NULL", NULL);
+			pop_x = palloc0(sizeof(double) * 2);
+			read_totals(d, K, 0, &map, pop_x);
+			ra.ca = &ca;
+		}
+	}
 	guard_array((uint64) n * (ra.G + 6), sizeof(double), "the rows of the calibration residual");
 	ra.y = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
 	ra.dw = palloc_extended(sizeof(double) * (n + 1), MCXT_ALLOC_HUGE);
@@ -1232,10 +1404,12 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 		ra.sid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
 		ra.pid = palloc_extended(sizeof(uint32) * (n + 1), MCXT_ALLOC_HUGE);
 	}
-	read_rows(winobj, 3, 4, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, true,
+	read_rows(winobj, 3, 4, n, &K, &q, &map, (uint32 **) &in.lev, (double **) &in.x, !rake,
 			  res_row, &ra);
 	if (K + q == 0)
 		bad("no calibration model", "The rows have neither levels nor auxiliaries.");
+	if (rake && q != 0)
+		bad("rake takes categorical margins only", NULL);
 	st->n = n;
 	st->R = ra.G;
 	st->out = u;
@@ -1253,7 +1427,10 @@ residual_partition(WindowObject winobj, FunctionCallInfo fcinfo, CalPart *st, bo
 	in.K = K;
 	in.nlev = map.nlev;
 	in.q = q;
-	(void) cal_residual(&in, ra.G, u, e, guard_realloc, cx);	/* no column: e = u */
+	if (rake)
+		rake_scores(&in, &map, &ra, u, cx);
+	else
+		(void) cal_residual(&in, ra.G, u, e, guard_realloc, cx);	/* no column: e = u */
 	for (g = 0; g < ra.G; g++)
 	{
 		double	   *out = st->out + (size_t) g * n;

@@ -87,3 +87,66 @@ CREATE FUNCTION @extschema@.calibration_residuals(y double precision,
 COMMENT ON FUNCTION @extschema@.calibration_residuals(double precision, double precision,
 		double precision, text[], double precision[], text, text[], "any", "any") IS
 	'window function: the linearized values of the calibrated mean of y in every listed domain (element k: domains[k]), in one pass; tally element k over the whole sample with w_cal';
+
+-- The same for a design made with rake() (R's variance: svyrecvar's 10
+-- backfitting passes over rake's post-stratifications): the totals and
+-- rake's epsilon and maxit as given to calibrate(..., 'rake'), from which
+-- the last sweep is redone.  Any other method: the 8-argument form.
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean, stratum "any", psu "any",
+		totals @extschema@.calibration_total[], method text,
+		epsilon double precision DEFAULT NULL, maxit integer DEFAULT NULL)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean, "any", "any",
+		@extschema@.calibration_total[], text, double precision, integer) IS
+	'window function: the linearized value of the calibrated mean of y in the domain; method rake: R''s variance of a rake() design (svyrecvar''s backfitting), from the totals and rake''s epsilon and maxit';
+
+-- Many domains of a design made with rake(): as calibration_residuals, with
+-- the totals, method and rake's epsilon and maxit as calibration_residual's
+-- rake form takes them.
+CREATE FUNCTION @extschema@.calibration_residuals(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain text, domains text[], stratum "any", psu "any",
+		totals @extschema@.calibration_total[], method text,
+		epsilon double precision DEFAULT NULL, maxit integer DEFAULT NULL)
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residuals'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residuals(double precision, double precision,
+		double precision, text[], double precision[], text, text[], "any", "any",
+		@extschema@.calibration_total[], text, double precision, integer) IS
+	'window function: the linearized values of the calibrated mean of y in every listed domain; method rake: R''s variance of a rake() design';
+
+-- R's calibrate(..., variance = ): heteroscedastic calibration, the row's
+-- sigma2 (finite, positive; R's per-row form, or sigma2 = m' lambda
+-- computed by the caller); linear, raking and logit.
+CREATE FUNCTION @extschema@.calibrate(w double precision, levels text[],
+		aux double precision[], totals @extschema@.calibration_total[],
+		method text, lower double precision, upper double precision,
+		epsilon double precision, maxit integer, force boolean,
+		variance double precision)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibrate'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate(double precision, text[], double precision[],
+		@extschema@.calibration_total[], text, double precision, double precision,
+		double precision, integer, boolean, double precision) IS
+	'window function: the calibrated weight of the row under R''s heteroscedastic calibration (calibrate(..., variance = ))';
+
+-- The linearized value after unbounded linear calibration with variance
+-- (R's regcalibrate: the regression weighted d / sigma2); for the other
+-- methods R's variance does not use sigma2 (the 8-argument form).
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean, stratum "any", psu "any",
+		variance double precision)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean, "any", "any", double precision) IS
+	'window function: the linearized value of the calibrated mean of y in the domain after unbounded linear calibration with variance (R regcalibrate with lambda)';

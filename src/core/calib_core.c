@@ -644,10 +644,20 @@ solve_linear(const CalInput *in, CalModel *m, CalResult *res, CalAlloc *a,
 	col_sums(in, m, in->d, acc, stot);
 	for (c = 0; c < m->p; c++)
 		rhs[c] = m->pop[c] - stot[c];
-	normal_matrix(in, m, in->d, cols, vals);
+	if (in->sigma2 != NULL)
+	{
+		/* R's regcalibrate with lambda: M' D / sigma2 M, g = 1 + m' lam / sigma2 */
+		double	   *v = cal_alloc(a, in->n, sizeof(double));
+
+		for (i = 0; i < in->n; i++)
+			v[i] = in->d[i] / in->sigma2[i];
+		normal_matrix(in, m, v, cols, vals);
+	}
+	else
+		normal_matrix(in, m, in->d, cols, vals);
 	solve_normal(m, rhs, lam);
 	for (i = 0; i < in->n; i++)
-		res->g[i] = 1.0 + row_dot(in, m, i, lam);
+		res->g[i] = 1.0 + row_dot(in, m, i, lam) / (in->sigma2 ? in->sigma2[i] : 1.0);
 	res->iterations = 1;
 }
 
@@ -716,7 +726,7 @@ solve_grake(const CalInput *in, CalModel *m, CalResult *res, CalAlloc *a,
 	{
 		core_check_interrupts();
 		for (i = 0; i < n; i++)
-			v[i] = ww[i] * der[i];
+			v[i] = in->sigma2 ? ww[i] * der[i] / in->sigma2[i] : ww[i] * der[i];
 		normal_matrix(in, m, v, cols, vals);
 		if (iter == 1)
 		{
@@ -739,6 +749,8 @@ solve_grake(const CalInput *in, CalModel *m, CalResult *res, CalAlloc *a,
 			{
 				core_poll(&tick);
 				xeta[i] = row_dot(in, m, i, eta);
+				if (in->sigma2 != NULL)
+					xeta[i] /= in->sigma2[i];
 				fm[i] = cal_fm1(meth, xeta[i], L, U);
 				der[i] = cal_df(meth, xeta[i], L, U);
 				if (!isfinite(fm[i]) || !isfinite(der[i]))
@@ -890,6 +902,9 @@ solve_post(const CalInput *in, const uint32_t *off, CalResult *res, CalAlloc *a)
 			}
 			for (i = 0; i < n; i++)
 				prob[i] = prob[i] / rew[off[k] + row_level(in, i, k)];
+			if (in->post_w != NULL)
+				for (i = 0; i < n; i++)
+					in->post_w[(size_t) k * n + i] = 1.0 / prob[i];
 		}
 		if (!rake)
 			break;
@@ -1035,7 +1050,16 @@ cal_residual(const CalInput *in, uint32_t G, const double *u, double *e, DesignR
 	b = cal_alloc(&a, m.p, sizeof(double));
 	v = cal_alloc(&a, in->n, sizeof(double));
 	acc = cal_alloc(&a, m.p, sizeof(long double));
-	normal_matrix(in, &m, in->d, cols, vals);
+	if (in->sigma2 != NULL)
+	{
+		double	   *dv = cal_alloc(&a, in->n, sizeof(double));
+
+		for (i = 0; i < in->n; i++)
+			dv[i] = in->d[i] / in->sigma2[i];
+		normal_matrix(in, &m, dv, cols, vals);
+	}
+	else
+		normal_matrix(in, &m, in->d, cols, vals);
 	factor_normal(&m);
 	for (g = 0; g < G; g++)
 	{
@@ -1044,7 +1068,7 @@ cal_residual(const CalInput *in, uint32_t G, const double *u, double *e, DesignR
 
 		core_check_interrupts();
 		for (i = 0; i < in->n; i++)
-			v[i] = in->d[i] * ug[i];
+			v[i] = in->sigma2 ? in->d[i] * ug[i] / in->sigma2[i] : in->d[i] * ug[i];
 		col_sums(in, &m, v, acc, rhs);
 		solve_factored(&m, rhs, b);
 		for (i = 0; i < in->n; i++)
@@ -1054,4 +1078,56 @@ cal_residual(const CalInput *in, uint32_t G, const double *u, double *e, DesignR
 		}
 	}
 	return true;
+}
+
+void
+cal_rake_backfit(const CalInput *in, const double *post_w, uint32_t G, double *x,
+				 DesignRealloc fn, void *ctx)
+{
+	CalAlloc	a = {fn, ctx};
+	uint32_t	k,
+				l,
+				g,
+				L = 0;
+	uint32_t   *off = cal_alloc(&a, in->K + 1, sizeof(uint32_t));
+	double	   *cnt;
+	long double *mean;
+	int64_t		i,
+				n = in->n;
+	int			it;
+	uint32_t	tick = 0;
+
+	for (k = 0; k < in->K; k++)
+		off[k + 1] = off[k] + in->nlev[k];
+	L = off[in->K];
+	cnt = cal_alloc(&a, L, sizeof(double));
+	mean = cal_alloc(&a, L, sizeof(long double));
+	for (i = 0; i < n; i++)
+		for (k = 0; k < in->K; k++)
+			cnt[off[k] + row_level(in, i, k)] += 1.0;
+	for (g = 0; g < G; g++)
+	{
+		double	   *xg = x + (size_t) g * n;
+
+		/* R: for (iterations in 1:10) for (margin in psvar) ... ave(x/psw, margin) */
+		for (it = 0; it < 10; it++)
+			for (k = 0; k < in->K; k++)
+			{
+				const double *psw = post_w + (size_t) k * n;
+
+				core_check_interrupts();
+				memset(mean + off[k], 0, sizeof(long double) * in->nlev[k]);
+				for (i = 0; i < n; i++)
+				{
+					core_poll(&tick);
+					if (psw[i] > 0.0)
+						mean[off[k] + row_level(in, i, k)] += (long double) (xg[i] / psw[i]);
+				}
+				for (l = 0; l < in->nlev[k]; l++)
+					if (cnt[off[k] + l] > 0.0)
+						mean[off[k] + l] /= (long double) cnt[off[k] + l];
+				for (i = 0; i < n; i++)
+					xg[i] -= psw[i] * (double) mean[off[k] + row_level(in, i, k)];
+			}
+	}
 }

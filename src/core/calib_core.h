@@ -75,6 +75,20 @@ typedef struct CalInput
 	 */
 	const double *d_model;
 	int			rake_sweeps;
+	/*
+	 * post_w, when given (K x n, margin after margin): postStratify and
+	 * rake write the weights after each margin's post-stratification in
+	 * the last sweep (R's attr(postStrata[[k]], "weights"), what svyrecvar
+	 * uses for a rake() design).
+	 */
+	double	   *post_w;
+	/*
+	 * sigma2, when given (n, > 0): R's calibrate(variance = sigma2), the
+	 * heteroscedastic model; g = 1 + F(m' eta / sigma2) and the Newton
+	 * system's weights d F' / sigma2; cal_residual weights d / sigma2 (R
+	 * does so for unbounded linear calibration only).
+	 */
+	const double *sigma2;
 } CalInput;
 
 typedef struct CalResult
@@ -113,6 +127,17 @@ extern void cal_solve(const CalInput *in, CalResult *res, DesignRealloc fn, void
  */
 extern bool cal_residual(const CalInput *in, uint32_t G, const double *u, double *e,
 						 DesignRealloc fn, void *ctx);
+
+/*
+ * R's svyrecvar on a rake() design: the scores x (G x n, column after
+ * column) are adjusted in place by R's 10 backfitting passes over the
+ * margins, x <- x - psw_k * (unweighted mean of x / psw_k within the
+ * row's level of margin k), psw_k = post_w's margin k (cal_solve with
+ * method CAL_RAKE or CAL_POSTSTRATIFY).  A row with psw_k = 0 adds 0 to
+ * its level's mean (R: NaN).  Allocates through fn/ctx.
+ */
+extern void cal_rake_backfit(const CalInput *in, const double *post_w, uint32_t G, double *x,
+							 DesignRealloc fn, void *ctx);
 
 extern const char *cal_method_name(int method);
 

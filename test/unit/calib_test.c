@@ -325,6 +325,123 @@ main(void)
 		ok(gmin >= 0.98 - 1e-15 && gmax <= 1.02 + 1e-15, "truncated linear: g within the bounds");
 	}
 
+	/*
+	 * rake's post-stratified weights (R's postStrata "weights") and
+	 * svyrecvar's backfitting of the scores on them
+	 */
+	{
+		double		pw[2 * N],
+					x[N],
+					x1[N],
+					t0[3] = {0, 0, 0},
+					mlast[2] = {0, 0},
+					cnt[2] = {0, 0},
+					worst = 0,
+					sc = 0;
+		int			sweeps;
+
+		setup(&in, CAL_RAKE, 2, 0);
+		in.epsilon = 1.0;
+		in.maxit = 10;
+		in.post_w = pw;
+		cal_solve(&in, &res, test_realloc, NULL);
+		sweeps = res.iterations;
+		ok(res.status == CAL_OK && sweeps > 1, "rake: converges in several sweeps");
+		for (i = 0; i < N; i++)
+		{
+			worst = fmax(worst, fabs(pw[N + i] - res.w[i]));
+			t0[lev0[i * 2]] += pw[i];
+		}
+		ok(worst == 0.0, "rake: the last margin's post-stratified weights are the weights");
+		ok(fabs(t0[0] - 50) < 1e-12 && fabs(t0[1] - 60) < 1e-12 && fabs(t0[2] - 40) < 1e-12,
+		   "rake: the first margin's post-stratified weights meet its totals exactly");
+		for (i = 0; i < N; i++)
+		{
+			x[i] = res.w[i] * (x0[i] - 2.5) / 150.0;
+			x1[i] = x[i];
+			sc = fmax(sc, fabs(x[i]));
+		}
+		cal_rake_backfit(&in, pw, 1, x, test_realloc, NULL);
+		for (i = 0; i < N; i++)
+		{
+			mlast[lev0[i * 2 + 1]] += x[i] / pw[N + i];
+			cnt[lev0[i * 2 + 1]] += 1;
+		}
+		ok(fabs(mlast[0] / cnt[0]) < 1e-15 * sc / 5 && fabs(mlast[1] / cnt[1]) < 1e-15 * sc / 5,
+		   "backfit: the last margin's level means of x / psw are 0");
+
+		/* one margin: one pass is the whole projection, x - w mean(x / w) */
+		{
+			CalInput	p;
+			uint32_t	lev1[N];
+			uint32_t	nl = 2;
+			double		pop[2] = {70, 80},
+						pw1[N],
+						m1[2] = {0, 0},
+						c1[2] = {0, 0};
+
+			setup(&p, CAL_POSTSTRATIFY, 1, 0);
+			for (i = 0; i < N; i++)
+				lev1[i] = lev0[i * 2 + 1];
+			p.lev = lev1;
+			p.nlev = &nl;
+			p.pop_lev = pop;
+			p.post_w = pw1;
+			cal_solve(&p, &res2, test_realloc, NULL);
+			for (i = 0; i < N; i++)
+			{
+				x1[i] = res2.w[i] * (x0[i] - 2.5) / 150.0;
+				m1[lev1[i]] += x1[i] / res2.w[i];
+				c1[lev1[i]] += 1;
+			}
+			for (i = 0; i < N; i++)
+				x[i] = x1[i];
+			cal_rake_backfit(&p, pw1, 1, x, test_realloc, NULL);
+			worst = 0;
+			for (i = 0; i < N; i++)
+				worst = fmax(worst, fabs(x[i] - (x1[i] - res2.w[i] * m1[lev1[i]] / c1[lev1[i]])));
+			ok(worst < 1e-15, "backfit on one margin: x - w (level mean of x / w)");
+		}
+	}
+
+	/* R's variance = : the totals are met; a constant sigma2 changes nothing */
+	for (m = 0; m < 2; m++)
+	{
+		double		s2[N],
+					s2c[N],
+					wref[N],
+					worst = 0;
+		char		what[120];
+
+		for (i = 0; i < N; i++)
+		{
+			s2[i] = 1.0 + x0[i] / 4.0;
+			s2c[i] = 2.5;
+		}
+		setup(&in, m == 0 ? CAL_LINEAR : CAL_RAKING, 2, 1);
+		in.pop_x = &xtot;
+		cal_solve(&in, &res, test_realloc, NULL);
+		memcpy(wref, res.w, sizeof(wref));
+		in.sigma2 = s2;
+		cal_solve(&in, &res, test_realloc, NULL);
+		snprintf(what, sizeof(what), "%s with variance: the totals are met",
+				 cal_method_name(in.method));
+		ok(res.status == CAL_OK && misfit(&in, res.w, xtot) < 1e-8, what);
+		for (i = 0; i < N; i++)
+			worst = fmax(worst, fabs(res.w[i] - wref[i]));
+		snprintf(what, sizeof(what), "%s with variance: the weights differ from the homoscedastic ones",
+				 cal_method_name(in.method));
+		ok(worst > 1e-6, what);
+		in.sigma2 = s2c;
+		cal_solve(&in, &res, test_realloc, NULL);
+		worst = 0;
+		for (i = 0; i < N; i++)
+			worst = fmax(worst, fabs(res.w[i] - wref[i]) / wref[i]);
+		snprintf(what, sizeof(what), "%s with a constant variance: the homoscedastic weights",
+				 cal_method_name(in.method));
+		ok(worst < 1e-12, what);
+	}
+
 	printf("1..%d\n", test_no);
 	return failures ? 1 : 0;
 }
