@@ -860,6 +860,32 @@ tally_check_result(const Tally *t, const char *what)
 }
 
 /*
+ * The error for a lonely PSU under the "fail" policy found by a variance
+ * computation on design d: names the strata (or PSUs at stage 2), as R.
+ */
+void
+tally_lonely_error(const Design *d, const DesignVariance *dv)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < Min(dv->nlonely, DESIGN_MAX_REPORTED); i++)
+	{
+		IdRef		id = dv->stage == 1 ? d->strata[dv->lonely[i]].id : d->psu[dv->lonely[i]].id;
+
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", tally_id_text(d->arena + id.off, id.len));
+	}
+	if (dv->nlonely > DESIGN_MAX_REPORTED)
+		appendStringInfo(&buf, " and %d more", dv->nlonely - DESIGN_MAX_REPORTED);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg(dv->stage == 1 ? "stratum with only one PSU: %s" : "PSU with only one SSU: %s", buf.data),
+			 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu."),
+			 errhint("Choose a policy in the aggregate's lonely_psu argument: %s.", LONELY_POLICY_NAMES)));
+}
+
+/*
  * The summary every reader starts from: the core's weights-only figures,
  * with the variance and df of the tally's design.  When the variance is
  * needed, a lonely PSU under the "fail" policy is an error naming the
@@ -886,25 +912,7 @@ summarize(const Tally *t, TallySummary *s, bool need_variance)
 	}
 	design_variance(&d, &t->core, &dv);
 	if (dv.status == DESIGN_LONELY_FAIL && need_variance)
-	{
-		StringInfoData buf;
-		int			i;
-
-		initStringInfo(&buf);
-		for (i = 0; i < Min(dv.nlonely, DESIGN_MAX_REPORTED); i++)
-		{
-			IdRef		id = dv.stage == 1 ? d.strata[dv.lonely[i]].id : d.psu[dv.lonely[i]].id;
-
-			appendStringInfo(&buf, "%s%s", i ? ", " : "", tally_id_text(d.arena + id.off, id.len));
-		}
-		if (dv.nlonely > DESIGN_MAX_REPORTED)
-			appendStringInfo(&buf, " and %d more", dv.nlonely - DESIGN_MAX_REPORTED);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg(dv.stage == 1 ? "stratum with only one PSU: %s" : "PSU with only one SSU: %s", buf.data),
-				 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu."),
-				 errhint("Choose a policy in the aggregate's lonely_psu argument: %s.", LONELY_POLICY_NAMES)));
-	}
+		tally_lonely_error(&d, &dv);
 	s->variance = dv.variance;
 	s->df = dv.df;
 }

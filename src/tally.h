@@ -30,6 +30,7 @@
 #include "fmgr.h"
 
 #include "design_core.h"
+#include "policy_core.h"
 #include "rep_core.h"
 #include "tally_core.h"
 
@@ -89,6 +90,19 @@ typedef struct TallyPsuCursor
 				count;
 	DesignPsuCodec codec;		/* version 3 */
 } TallyPsuCursor;
+/* tally_read.c: report()'s row and what report_detail adds to it */
+typedef struct TallyReport
+{
+	TallySummary summary;
+	double		df;				/* the df of the interval */
+	double		level;
+	const char *policy;
+	int32		version;
+	PolicyRow	row;
+	PubDecision decision;
+} TallyReport;
+extern void tally_report_values(FunctionCallInfo fcinfo, Datum *values, bool *nulls,
+								TallyReport *rep);
 
 /* tally_agg.c */
 extern double tally_arg_weight(FunctionCallInfo fcinfo, int argno);
@@ -117,6 +131,7 @@ extern bool tally_consistent(const Tally *t);
 extern const char *tally_agg_name(FunctionCallInfo fcinfo, const char *dflt);
 extern char *tally_id_text(const char *key, uint32 len);
 extern void tally_summarize(const Tally *t, TallySummary *s, bool need_variance);
+extern void tally_lonely_error(const Design *d, const DesignVariance *dv) pg_attribute_noreturn();
 extern Tally *tally_upgrade(Tally *t);
 extern void tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep);
 

@@ -552,8 +552,11 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 		tally_core_init(&acc->core, TALLY_PROPORTION), ps.p += 11;
 	else if (strncmp(ps.p, " mean", 5) == 0)
 		tally_core_init(&acc->core, TALLY_MEAN), ps.p += 5;
+	else if (strncmp(ps.p, " ratio", 6) == 0 && version == 2)
+		tally_core_init(&acc->core, TALLY_RATIO), ps.p += 6;
 	else
-		syntax_error(&ps, "The kind must be \"proportion\" or \"mean\".");
+		syntax_error(&ps, version == 1 ? "The kind must be \"proportion\" or \"mean\"." :
+					 "The kind must be \"proportion\", \"mean\" or \"ratio\".");
 
 	expect_key(&ps, "n");
 	acc->core.n = read_count(&ps, "n");
@@ -806,6 +809,9 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 	if (version != 1 && version != 2)
 		stored_binary_error(&rd, psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
 	acc->core.kind = stored_get_i32(&rd, "the kind");
+	/* the ratio kind is new in version 2 (0.2) */
+	if (version == 1 && acc->core.kind == TALLY_RATIO)
+		stored_binary_error(&rd, "Version 1 has no ratio kind.");
 	acc->core.reserved = stored_get_i32(&rd, "the reserved field");
 	acc->core.n = stored_get_i64(&rd, "the row count");
 	acc->core.n_missing = stored_get_i64(&rd, "the missing row count");

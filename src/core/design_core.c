@@ -1245,7 +1245,9 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 			return "A stratum has more PSUs than its PSU count.";
 		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
 			return "A PSU's row counts are out of range.";
-		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 || (p->n_pos == 0) != (p->b.hi == 0))
+		/* a ratio's b is sum w x: 0 also where every x is 0 */
+		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 ||
+			(core->kind == TALLY_RATIO ? (p->n_pos == 0 && p->b.hi != 0) : (p->n_pos == 0) != (p->b.hi == 0)))
 			return "A PSU's sums are malformed.";
 		if (d->kind == DESIGN_CLUSTER2)
 		{
@@ -1333,10 +1335,6 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 {
 	dd_t		W = core->s[S_W];
 	dd_t		p;
-	uint32_t	i;
-	double		V = 0;
-	int64_t		psus = 0,
-				strata = 0;
 
 	if (d->kind == DESIGN_STRATIFIED)
 	{
@@ -1370,7 +1368,28 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 		out->variance = N / (N - 1) * dd_to_double(dd_div(dev, dd_mul(W, W)));
 		return;
 	}
+	design_variance_scores(d, p, W, out);
+}
 
+/*
+ * The same engine on the scores (a - p b) / W of the PSU and SSU sums (a =
+ * sum w y, b = sum w): the mean's with p its estimate and W its weight
+ * sum; a total's with p = 0 and W = 1 (total_core.c).  Clustered
+ * designs only (one or two stages): weights-only domains and stratified
+ * designs have their own sums.
+ */
+void
+design_variance_scores(const Design *d, dd_t p, dd_t W,
+					   DesignVariance *out)
+{
+	uint32_t	i;
+	double		V = 0;
+	int64_t		psus = 0,
+				strata = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->variance = NAN;
+	out->df = 0;
 	/* the PSUs (and SSUs) with domain rows and their score totals */
 	{
 		VarUnits	u;

@@ -299,4 +299,11 @@ extern const char *design_check_iter(const Design *d, const TallyCore *core,
 extern void design_variance(const Design *d, const TallyCore *core,
 							DesignVariance *out);
 
+/*
+ * The linearized variance (and df) of the scores (a - p b) / W of a
+ * clustered design's PSU and SSU sums: design_variance with the mean's p
+ * and W; a total's with p = 0, W = 1 (total_core.h).
+ */
+extern void design_variance_scores(const Design *d, dd_t p, dd_t W, DesignVariance *out);
+
 #endif							/* BAROMETER_DESIGN_CORE_H */
