@@ -238,7 +238,7 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 				p = design_psu(d, h, r.pkey, r.h.plen, &created);
 				if (r.h.kind == DESIGN_CLUSTER2)
 				{
-					PsuRec	   *pr = &d->psu[p];
+					PsuRec	   *pr = design_psu_rec(d, p);
 
 					if (created)
 					{

@@ -354,7 +354,7 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage, int off)
 		StringInfo	qid = id_arg(fcinfo, c, 2, 7 + off, "ssu", CLUSTER_ID_DETAIL);
 		int64		n_ssu = tally_arg_count(fcinfo, 8 + off, "n_ssu", false);
 		double		popsize2 = fpc_arg(fcinfo, 9 + off, n_ssu, "fpc2");
-		PsuRec	   *r = &d->psu[p];
+		PsuRec	   *r = design_psu_rec(d, p);
 
 		if (popsize2 == 0)
 			ereport(ERROR,
@@ -698,8 +698,11 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 	Tally	   *t;
 	Design		d;
 	RepAcc		r;
+	TallyPsuCursor cur;
+	PsuRec		psu;
 	uint32		i,
-				count = 0;
+				count = 0,
+				prev_stratum = 0;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -707,21 +710,34 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 	if (acc->empty)
 		PG_RETURN_NULL();
 	t = tally_from_acc(acc);
-	tally_view(t, &d, &r);
+
+	/*
+	 * Every problem below is one the one check (tally_problem) finds too:
+	 * they are looked for, to be named, only when it finds something.
+	 */
+	if (tally_consistent(t))
+		PG_RETURN_TALLY(t);
+	/* the PSU records one at a time; two-stage ones at hand for the SSUs */
+	if (t->dh.kind == DESIGN_CLUSTER2)
+		tally_view(t, &d, &r);
+	else
+		tally_view_lazy(t, &d, &r);
 	if (d.kind == DESIGN_WEIGHTS_DOMAIN)
 		tally_check_domain_rows(d.n_sample, t->core.n + t->core.n_missing);
-	for (i = 0; i < d.npsu; i++)
+	tally_psu_cursor(t, &cur);
+	for (i = 0; tally_psu_next(&cur, &psu); i++)
 	{
-		count = (i > 0 && d.psu[i - 1].stratum == d.psu[i].stratum) ? count + 1 : 1;
-		if ((int64) count > d.strata[d.psu[i].stratum].n_psu)
+		count = (i > 0 && prev_stratum == psu.stratum) ? count + 1 : 1;
+		prev_stratum = psu.stratum;
+		if ((int64) count > d.strata[psu.stratum].n_psu)
 		{
-			IdRef		id = d.strata[d.psu[i].stratum].id;
+			IdRef		id = d.strata[psu.stratum].id;
 
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stratum %s has more PSUs than its n_psu", tally_id_text(d.arena + id.off, id.len)),
 					 errdetail("n_psu is " INT64_FORMAT " but at least %u distinct PSUs were seen.",
-							   (int64) d.strata[d.psu[i].stratum].n_psu, count),
+							   (int64) d.strata[psu.stratum].n_psu, count),
 					 errhint("n_psu must count the stratum's PSUs in the whole sample: barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
 		}
 	}

@@ -540,7 +540,7 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 		int64		v;
 
 		if (stored_read_int64(input + 1, &end, &v, false) == STORED_NUM_OK &&
-			(*end == ' ' || *end == '\0') && v > TALLY_VERSION)
+			(*end == ' ' || *end == '\0') && v > TALLY_FORM_VERSION)
 			newer_error(&ps, psprintf("Version " INT64_FORMAT " is not known; this build reads versions 1 and 2.", v));
 	}
 	if (strncmp(input, "v1", 2) == 0)
@@ -632,7 +632,7 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "v%d %s n=" INT64_FORMAT " missing=" INT64_FORMAT " positive=" INT64_FORMAT,
-					 TALLY_VERSION, tally_kind_name(t->core.kind),
+					 TALLY_FORM_VERSION, tally_kind_name(t->core.kind),
 					 (int64) t->core.n, (int64) t->core.n_missing, (int64) t->core.n_pos);
 	for (i = 0; i < TALLY_NSUMS; i++)
 	{
@@ -800,7 +800,7 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 
 	stored_reader_init(&rd, (StringInfo) PG_GETARG_POINTER(0), "barometer.tally");
 	version = stored_get_i32(&rd, "the version");
-	if (version > TALLY_VERSION)
+	if (version > TALLY_FORM_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary value for type barometer.tally"),
@@ -971,7 +971,7 @@ barometer_tally_send(PG_FUNCTION_ARGS)
 
 	tally_view(t, &d, &r);
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, TALLY_VERSION);
+	pq_sendint32(&buf, TALLY_FORM_VERSION);
 	pq_sendint32(&buf, t->core.kind);
 	pq_sendint32(&buf, t->core.reserved);
 	pq_sendint64(&buf, t->core.n);

@@ -44,7 +44,7 @@ ratio_core_add(TallyCore *t, double y, double x, double w)
 void
 ratio_design_add(Design *d, uint32_t p, uint32_t q, double y, double x, double w)
 {
-	PsuRec	   *r = &d->psu[p];
+	PsuRec	   *r = &d->psu[p - d->psu_base];
 	dd_t		wy = dd_two_prod(w, y);
 	dd_t		wx = dd_two_prod(w, x);
 
