@@ -408,8 +408,14 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 		rhi[nrow] = 0;
 		rs[++nrow] = nz;
 
-		/* what the complement rule reveals */
-		if (!construct && S->rules && S->es[e + 1] - S->es[e] >= 3)
+		/*
+		 * What the complement rule reveals.  When constructing, the cells
+		 * that may be hidden count with the hidden ones (a part hidden
+		 * joins the sum; that the rule weakens when the largest published
+		 * part is hidden is left to the next check), so that the deviation
+		 * chosen is one the intruder cannot rule out either.
+		 */
+		if (S->rules && S->es[e + 1] - S->es[e] >= 3)
 		{
 			double		T = S->val[S->ec[S->es[e]]],
 						pubmax = -1;
@@ -420,12 +426,9 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 			{
 				int			x = S->ec[k];
 
-				if (supp[x])
-				{
-					if (S->pos[x] >= 0)
-						nh++;
-				}
-				else if (S->val[x] > 0)
+				if ((supp[x] || construct) && S->pos[x] >= 0)
+					nh++;
+				if (!supp[x] && S->val[x] > 0)
 				{
 					pubmax = fmax(pubmax, S->val[x]);
 					if (S->val[x] == T)
@@ -448,7 +451,7 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 					{
 						int			x = S->ec[k];
 
-						if (!supp[x] || S->pos[x] < 0)
+						if ((!supp[x] && !construct) || S->pos[x] < 0)
 							continue;
 						col[nz] = 2 * S->pos[x];
 						coef[nz++] = 1;
@@ -1207,9 +1210,14 @@ fallback_partner(Sup *S, int p)
 	return best;
 }
 
-/* hide the cheapest deviation meeting need; returns cells added or -1 */
+/*
+ * hide the cheapest deviation meeting need; returns cells added or -1.
+ * near: the hidden cells three equations around p (not its whole hidden
+ * component, which grows with the pattern) and the candidates two around;
+ * else the component and the candidates, or (whole) the table.
+ */
 static int
-construct(Sup *S, int p, const Need *nd, bool whole, bool zeros)
+construct(Sup *S, int p, const Need *nd, bool near, bool whole, bool zeros)
 {
 	Reg			R;
 	int			n = 0,
@@ -1237,6 +1245,11 @@ construct(Sup *S, int p, const Need *nd, bool whole, bool zeros)
 				S->pos[i] = n;
 				S->queue[n++] = i;
 			}
+	}
+	else if (near)
+	{
+		add_hidden_near(S, S->supp, p, 3, &n, 400);
+		add_neighbourhood(S, p, 2, &n, REG_MAX_CONSTRUCT + n);
 	}
 	else
 	{
@@ -1329,11 +1342,13 @@ protect_primary(Sup *S, int p, bool full)
 		if (problem == SUP_OK)
 			break;
 		S->st->iterations++;
-		added = construct(S, p, &nd, false, false);
+		added = construct(S, p, &nd, true, false, false);
 		if (added == 0)
-			added = construct(S, p, &nd, true, false);
+			added = construct(S, p, &nd, false, false, false);
 		if (added == 0)
-			added = construct(S, p, &nd, true, true);
+			added = construct(S, p, &nd, false, true, false);
+		if (added == 0)
+			added = construct(S, p, &nd, false, true, true);
 		if (added < 0)
 			return -1;
 		if (added == 0)
