@@ -87,6 +87,10 @@ typedef struct Reg
 
 #define REG_MAX_CONSTRUCT 6000
 #define REG_SMALL 100
+/* a large table: the construct works near the primary and knows the
+ * complement rule (on small tables the component without the rule finds
+ * cheaper patterns) */
+#define REG_LARGE 2000
 
 bool
 sup_cancelled(const Sup *S)
@@ -409,13 +413,14 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 		rs[++nrow] = nz;
 
 		/*
-		 * What the complement rule reveals.  When constructing, the cells
+		 * What the complement rule reveals.  When constructing (a large table), the cells
 		 * that may be hidden count with the hidden ones (a part hidden
 		 * joins the sum; that the rule weakens when the largest published
 		 * part is hidden is left to the next check), so that the deviation
 		 * chosen is one the intruder cannot rule out either.
 		 */
-		if (S->rules && S->es[e + 1] - S->es[e] >= 3)
+		if (S->rules && (!construct || S->ncell > REG_LARGE) &&
+			S->es[e + 1] - S->es[e] >= 3)
 		{
 			double		T = S->val[S->ec[S->es[e]]],
 						pubmax = -1;
@@ -1342,7 +1347,7 @@ protect_primary(Sup *S, int p, bool full)
 		if (problem == SUP_OK)
 			break;
 		S->st->iterations++;
-		added = construct(S, p, &nd, true, false, false);
+		added = S->ncell > REG_LARGE ? construct(S, p, &nd, true, false, false) : 0;
 		if (added == 0)
 			added = construct(S, p, &nd, false, false, false);
 		if (added == 0)
