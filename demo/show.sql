@@ -1,4 +1,6 @@
--- What demo/run prints: excerpts of the published dashboard table.
+-- What demo/run prints: an indicator by origin group through the declared
+-- design (demo/declared.sql), checked against the explicit form; then
+-- excerpts of the published dashboard table.
 \set QUIET on
 \pset footer off
 \pset null '·'
@@ -10,7 +12,46 @@ SELECT edition, count(*) AS respondents, count(DISTINCT address) AS addresses,
 FROM respondent GROUP BY edition ORDER BY edition;
 
 \echo
-\echo '== dashboard: "komt gemakkelijk rond" (rondkomen) by origin group'
+\echo '== The design, declared once (demo/declared.sql; R: svydesign(ids = ~address, strata = ~nis, weights = ~w) per edition)'
+SELECT name, kind, weights, strata, psu, partition_by, lonely_psu FROM barometer.designs ORDER BY name;
+
+\echo
+\echo '== "komt gemakkelijk rond" (rondkomen) by origin group, through the declared design: barometer.tally(agrees, design)'
+\echo '   from the microdata; vs BE: against Belgian origin, same edition (domains); vs 2021: against the previous edition (independent samples)'
+SELECT o.edition, coalesce(g.label_nl, 'Vlaams Gewest') AS "level", o.n,
+       to_char(100 * o.estimate, 'FM990.0') AS "%", to_char(100 * o.se, 'FM990.00') AS "SE",
+       '[' || to_char(100 * o.ci_lower, 'FM990.0') || ', ' || to_char(100 * o.ci_upper, 'FM990.0') || ']' AS "95% CI",
+       o.df, o.vs_reference AS "vs BE", o.vs_previous AS "vs 2021", o.status
+FROM origin_indicator o
+LEFT JOIN origin_group g ON g.code = o.origin
+WHERE o.indicator = 'rondkomen'
+ORDER BY o.edition, g.sort NULLS FIRST;
+
+\echo
+\echo '== check: the same cells with the explicit form (barometer.tally(agrees, w, nis, address, n_psu, NULL) with'
+\echo '   n_psu = psu_count(address) OVER (PARTITION BY edition, nis ...) over the whole edition): equal bit for bit'
+WITH explicit AS (
+	SELECT r.edition, r.origin,
+	       barometer.tally(CASE WHEN r.answers[i.item] = 9 THEN CASE WHEN i.dont_know = 'include' THEN false END
+				    ELSE r.answers[i.item] = ANY (i.agree) END, r.w, r.nis, r.address, r.n_psu, NULL) AS t
+	FROM (SELECT r.*, barometer.psu_count(r.address) OVER (PARTITION BY r.edition, r.nis ORDER BY r.address
+			ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_psu
+	      FROM respondent r) r
+	JOIN indicator i ON i.code = 'rondkomen'
+	GROUP BY GROUPING SETS ((r.edition), (r.edition, r.origin))
+)
+SELECT count(*) AS cells,
+       count(*) FILTER (WHERE float8send(barometer.estimate(e.t)) = float8send(d.estimate)) AS "estimate equal to the bit",
+       count(*) FILTER (WHERE float8send(barometer.se(e.t)) = float8send(d.se)) AS "SE equal to the bit",
+       count(*) FILTER (WHERE float8send(barometer.ci_lower(e.t)) = float8send(d.ci_lower)
+			  AND float8send(barometer.ci_upper(e.t)) = float8send(d.ci_upper)) AS "CI equal to the bit",
+       count(*) FILTER (WHERE barometer.n(e.t) = d.n AND barometer.df(e.t) = d.df) AS "n, df equal"
+FROM origin_indicator d
+JOIN explicit e ON e.edition = d.edition AND e.origin IS NOT DISTINCT FROM d.origin
+WHERE d.indicator = 'rondkomen';
+
+\echo
+\echo '== dashboard: "komt gemakkelijk rond" (rondkomen) by origin group (stored cells merged; the same figures)'
 \echo '   vs BE: against Belgian origin, same edition (domains); vs 2021: against the previous edition (independent samples)'
 SELECT edition, level_nl AS "level", n,
        to_char(100 * estimate, 'FM990.0') AS "%",

@@ -434,6 +434,10 @@ CREATE AGGREGATE @extschema@.quantile_stratified(y double precision, w double pr
 	FINALFUNC = @extschema@.quantile_final_array, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.quantile_stratified(double precision, double precision, "any", bigint, double precision, text, double precision[], double precision) IS
 	'quantiles at the probabilities p with Woodruff intervals at level (R svyquantile, qrule "math")';
+-- issue 11 (readers): reason_code, before any function that uses the type, appended to barometer.publication (a table
+-- column of this type blocks the ALTER: see README "Upgrades")
+ALTER TYPE @extschema@.publication ADD ATTRIBUTE reason_code text;
+
 -- publication of model-based estimates (72_smallarea_policy.sql)
 INSERT INTO @extschema@.policy (name, version, kind, params, label_en, label_nl, source, builtin) VALUES
 ('model_cv', 1, 'model_cv',
@@ -814,3 +818,841 @@ CREATE AGGREGATE @extschema@.tally_psu_sums(y double precision[], w double preci
 	FINALFUNC = @extschema@.tally_psu_sums_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.tally_psu_sums(double precision[], double precision, "any", "any", bigint) IS
 	'one mean per array element under strata and PSUs (element k: the figures of tally(y[k], w, stratum, psu, n_psu, NULL)), kept as per-stratum sums of PSU totals; call with ORDER BY psu';
+-------------------------------------------------------------------------------
+-- Totals (R svytotal) of a tally of any design: the estimated total sum w y
+-- of the domain (of a boolean: the estimated count of TRUE, a category's
+-- total), its design variance, interval, CV and design effect.  The df is
+-- the design's, df(t).  The publication status of a total is in
+-- 61_totals_ratios_status.sql (it needs the publication type).
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.total(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_total'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total(@extschema@.tally) IS
+	'estimated total sum w y of the tally''s domain (R svytotal); of a boolean, the count of TRUE';
+CREATE FUNCTION @extschema@.total_variance(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_variance'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_variance(@extschema@.tally) IS
+	'design variance of the total (R vcov(svytotal))';
+CREATE FUNCTION @extschema@.total_se(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_se'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_se(@extschema@.tally) IS
+	'standard error of the total (R SE(svytotal))';
+CREATE FUNCTION @extschema@.total_cv(t @extschema@.tally) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_cv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_cv(@extschema@.tally) IS
+	'coefficient of variation of the total, se / |total| (NULL at 0)';
+CREATE FUNCTION @extschema@.total_deff(t @extschema@.tally, replace boolean DEFAULT false)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_deff'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_deff(@extschema@.tally, boolean) IS
+	'design effect of the total, R svytotal(deff = TRUE) (replace: deff = "replace")';
+
+-- not STRICT: a NULL df means the design's degrees of freedom
+CREATE FUNCTION @extschema@.total_ci_lower(t @extschema@.tally,
+		level double precision DEFAULT 0.95, df double precision DEFAULT NULL)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_ci_lower'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_ci_lower(@extschema@.tally, double precision, double precision) IS
+	'lower bound of the t interval of the total (R confint(svytotal, df = degf))';
+CREATE FUNCTION @extschema@.total_ci_upper(t @extschema@.tally,
+		level double precision DEFAULT 0.95, df double precision DEFAULT NULL)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_ci_upper'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_ci_upper(@extschema@.tally, double precision, double precision) IS
+	'upper bound of the t interval of the total (R confint(svytotal, df = degf))';
+
+-- STABLE: the status reads the policy table barometer.policy
+CREATE FUNCTION @extschema@.total_report(t @extschema@.tally,
+		level double precision DEFAULT 0.95, policy text DEFAULT NULL,
+		OUT total double precision, OUT se double precision,
+		OUT ci_lower double precision, OUT ci_upper double precision,
+		OUT n bigint, OUT n_missing bigint, OUT weighted_n double precision,
+		OUT deff double precision, OUT df double precision, OUT cv double precision,
+		OUT status text, OUT reason_en text, OUT reason_nl text)
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_report'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_report(@extschema@.tally, double precision, text) IS
+	'the total with its se, interval, n, deff, df, cv and publication status (NULL policy: statcan_cv) as one row';
+
+-------------------------------------------------------------------------------
+-- The publication status of a total (after 60_publication.sql, whose type it
+-- returns): a CV policy (default statcan_cv) or min_respondents
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.total_publication_status(t @extschema@.tally,
+		policy text DEFAULT 'statcan_cv', version integer DEFAULT NULL)
+	RETURNS @extschema@.publication
+	AS 'MODULE_PATHNAME', 'barometer_tally_total_status'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.total_publication_status(@extschema@.tally, text, integer) IS
+	'status and reason of the tally''s total under a CV policy (latest version when NULL)';
+
+-------------------------------------------------------------------------------
+-- Ratios (R svyratio): tally_ratio(y, x, w, <design>) is a barometer.tally of
+-- kind ratio whose estimate is sum w y / sum w x; the readers of a tally
+-- (estimate, variance, se, cv, ci_lower/upper with method mean, df, n,
+-- n_missing, weighted_n, report, publication_status with a CV policy) and
+-- merge() take it.  A row is missing when y or x is NULL; x >= 0.
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_wdomain'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, bigint)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_wdomain'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, "any", "any", integer, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_cluster'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, "any", "any", integer, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_cluster'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, "any", "any", integer, double precision, "any", integer,
+		double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_cluster2'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_trans(internal, double precision, double precision,
+		double precision, anyarray, @extschema@.replicates)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_rep'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_stratified_trans(internal, double precision,
+		double precision, double precision, "any", bigint, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_ratio_stratified_trans(internal, double precision,
+		double precision, double precision, "any", bigint, double precision, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.tally_ratio(double precision, double precision, double precision) IS
+	'ratio sum w y / sum w x (R svyratio); weights-only design';
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, n_sample bigint) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision,
+		lonely_psu text) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision,
+		ssu "any", n_ssu integer, fpc2 double precision, lonely_psu text) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, repw double precision[], spec @extschema@.replicates) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		w double precision, repw real[], spec @extschema@.replicates) (
+	SFUNC = @extschema@.tally_ratio_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio_stratified(y double precision, x double precision,
+		w double precision, stratum "any", n_stratum bigint, fpc double precision) (
+	SFUNC = @extschema@.tally_ratio_stratified_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally_ratio_stratified(y double precision, x double precision,
+		w double precision, stratum "any", n_stratum bigint, fpc double precision,
+		lonely_psu text) (
+	SFUNC = @extschema@.tally_ratio_stratified_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_acc_combine,
+	SERIALFUNC = @extschema@.tally_acc_serialize, DESERIALFUNC = @extschema@.tally_acc_deserialize,
+	FINALFUNC = @extschema@.tally_acc_final, PARALLEL = SAFE);
+
+-------------------------------------------------------------------------------
+-- Readers for dashboards and BI tools (0.2): the PSUs and strata of a cell,
+-- the effective sample sizes by name, report_detail, reason codes, and the
+-- marker that takes an adjusted p-value and names the reference group
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.n_psu(t @extschema@.tally) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'barometer_tally_n_psu'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.n_psu(@extschema@.tally) IS
+	'PSUs of the cell with a row of positive weight (weights only: such rows); NULL for replicate weights';
+CREATE FUNCTION @extschema@.n_strata(t @extschema@.tally) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'barometer_tally_n_strata'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.n_strata(@extschema@.tally) IS
+	'strata of the cell holding such a PSU (df = n_psu - n_strata); NULL for replicate weights';
+
+-- not STRICT: a NULL df means the design's
+CREATE FUNCTION @extschema@.kg_n_eff(t @extschema@.tally,
+		level double precision DEFAULT 0.95, df double precision DEFAULT NULL)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_kg_n_eff'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kg_n_eff(@extschema@.tally, double precision, double precision) IS
+	'Korn-Graubard effective sample size of the beta interval (df-adjusted p(1-p)/V; rows of positive weight at p = 0 or 1)';
+CREATE FUNCTION @extschema@.nchs_n_eff(t @extschema@.tally, level double precision DEFAULT 0.95)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_tally_nchs_n_eff'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.nchs_n_eff(@extschema@.tally, double precision) IS
+	'effective sample size of the NCHS 2017 rule: min(p(1-p)/V, n) times the df adjustment';
+
+CREATE FUNCTION @extschema@.reason_code(reason_en text) RETURNS text
+	AS 'MODULE_PATHNAME', 'barometer_reason_code'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.reason_code(text) IS
+	'stable code of a publication reason (English text), e.g. n_eff_below_min';
+
+-- STABLE: the status reads the policy table barometer.policy
+CREATE FUNCTION @extschema@.report_detail(t @extschema@.tally,
+		level double precision DEFAULT 0.95, method text DEFAULT NULL,
+		policy text DEFAULT NULL,
+		OUT estimate double precision, OUT se double precision,
+		OUT ci_lower double precision, OUT ci_upper double precision,
+		OUT n bigint, OUT n_missing bigint, OUT weighted_n double precision,
+		OUT n_eff double precision, OUT deff double precision,
+		OUT df double precision, OUT cv double precision,
+		OUT status text, OUT reason_en text, OUT reason_nl text,
+		OUT reason_code text, OUT kish_n_eff double precision,
+		OUT kg_n_eff double precision, OUT nchs_n_eff double precision,
+		OUT ci_df double precision, OUT kg_rows bigint,
+		OUT n_psu bigint, OUT n_strata bigint,
+		OUT policy_name text, OUT policy_version integer)
+	AS 'MODULE_PATHNAME', 'barometer_tally_report_detail'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.report_detail(@extschema@.tally, double precision, text, text) IS
+	'report() plus reason_code, the three effective sample sizes by name (kish, kg, nchs), the interval df, PSUs, strata and the policy';
+
+CREATE FUNCTION @extschema@.marker(d @extschema@.difference,
+		p_adjusted double precision DEFAULT NULL, level double precision DEFAULT 0.95,
+		status_a text DEFAULT NULL, status_b text DEFAULT NULL,
+		reference boolean DEFAULT false)
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'barometer_marker'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.marker(@extschema@.difference, double precision, double precision, text, text, boolean) IS
+	'dashboard marker on the adjusted p-value: hidden, reference, untestable, higher, lower, ns';
+
+-- R's degf of a replicate-weight (sub)design: qr rank of the analysis
+-- weights - 1 (degf.svyrep.design), the domain's under GROUP BY
+CREATE FUNCTION @extschema@.replicate_degf_trans(internal, double precision[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.replicate_degf_final(internal) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_replicate_degf_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.replicate_degf(repw double precision[]) (
+	SFUNC = @extschema@.replicate_degf_trans, STYPE = internal,
+	COMBINEFUNC = @extschema@.replicate_degf_combine,
+	SERIALFUNC = @extschema@.replicate_degf_serialize,
+	DESERIALFUNC = @extschema@.replicate_degf_deserialize,
+	FINALFUNC = @extschema@.replicate_degf_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.replicate_degf(double precision[]) IS
+	'R''s degf of a replicate-weight design or domain: qr rank of the replicate weights - 1';
+
+CREATE FUNCTION @extschema@.n_positive_weight(t @extschema@.tally) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'barometer_tally_n_positive_weight'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.n_positive_weight(@extschema@.tally) IS
+	'rows with an answer and positive weight (the Clopper-Pearson n at p = 0 or 1)';
+
+-------------------------------------------------------------------------------
+-- Declared designs (R: svydesign / svrepdesign): declare_design() records a
+-- design in barometer.designs and creates a view over the whole source with
+-- one handle column, barometer.design_row, computed with window functions
+-- partition by partition before any WHERE or GROUP BY; tally(y, handle)
+-- then needs nothing else
+-------------------------------------------------------------------------------
+
+CREATE TYPE @extschema@.design_row;
+CREATE FUNCTION @extschema@.design_row_in(cstring) RETURNS @extschema@.design_row
+	AS 'MODULE_PATHNAME', 'barometer_design_row_in'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.design_row_out(@extschema@.design_row) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'barometer_design_row_out'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.design_row_recv(internal) RETURNS @extschema@.design_row
+	AS 'MODULE_PATHNAME', 'barometer_design_row_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.design_row_send(@extschema@.design_row) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_design_row_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.design_row (
+	INPUT = @extschema@.design_row_in,
+	OUTPUT = @extschema@.design_row_out,
+	RECEIVE = @extschema@.design_row_recv,
+	SEND = @extschema@.design_row_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = main
+);
+COMMENT ON TYPE @extschema@.design_row IS
+	'a row''s handle of a declared design: weight, units, whole-sample counts, fpc and the design''s identity';
+
+-- the handle constructors the declared views call (not STRICT: a NULL
+-- argument is an error naming it)
+CREATE FUNCTION @extschema@.design_row_weights(stamp bigint, part text, w double precision,
+		n_sample bigint)
+	RETURNS @extschema@.design_row AS 'MODULE_PATHNAME', 'barometer_design_row_weights'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.design_row_cluster(stamp bigint, part text, lonely_psu text,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision)
+	RETURNS @extschema@.design_row AS 'MODULE_PATHNAME', 'barometer_design_row_cluster'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.design_row_cluster2(stamp bigint, part text, lonely_psu text,
+		w double precision, stratum "any", psu "any", n_psu integer, fpc double precision,
+		ssu "any", n_ssu integer, fpc2 double precision)
+	RETURNS @extschema@.design_row AS 'MODULE_PATHNAME', 'barometer_design_row_cluster2'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.design_row_stratified(stamp bigint, part text, lonely_psu text,
+		w double precision, stratum "any", n_stratum bigint, fpc double precision)
+	RETURNS @extschema@.design_row AS 'MODULE_PATHNAME', 'barometer_design_row_stratified'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.design_row_rep(stamp bigint, part text, w double precision,
+		repw anyarray, spec @extschema@.replicates)
+	RETURNS @extschema@.design_row AS 'MODULE_PATHNAME', 'barometer_design_row_rep'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- tally(y, handle)
+CREATE FUNCTION @extschema@.tally_trans_declared(internal, boolean, @extschema@.design_row)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_declared'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_trans_declared(internal, double precision, @extschema@.design_row)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_trans_declared'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_decl_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_tally_decl_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_decl_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'barometer_tally_decl_serialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_decl_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'barometer_tally_decl_deserialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_decl_final(internal) RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_decl_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.tally(y boolean, d @extschema@.design_row) (
+	SFUNC = @extschema@.tally_trans_declared, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_decl_combine,
+	SERIALFUNC = @extschema@.tally_decl_serialize, DESERIALFUNC = @extschema@.tally_decl_deserialize,
+	FINALFUNC = @extschema@.tally_decl_final, PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.tally(y double precision, d @extschema@.design_row) (
+	SFUNC = @extschema@.tally_trans_declared, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_decl_combine,
+	SERIALFUNC = @extschema@.tally_decl_serialize, DESERIALFUNC = @extschema@.tally_decl_deserialize,
+	FINALFUNC = @extschema@.tally_decl_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.tally(boolean, @extschema@.design_row) IS
+	'tally of a declared design (barometer.declare_design): the domain rule holds by construction';
+
+-- the catalog of declared designs; user rows are dumped
+CREATE TABLE @extschema@.designs (
+	name text PRIMARY KEY,			-- the view, schema-qualified and quoted
+	source text NOT NULL,			-- the table or view, schema-qualified and quoted
+	kind text NOT NULL,				-- weights | stratified | cluster | cluster2 | replicate
+	weights text NOT NULL,
+	strata text,
+	psu text,
+	fpc text,						-- a column or a constant
+	ssu text,
+	fpc2 text,
+	lonely_psu text NOT NULL,
+	partition_by text[] NOT NULL DEFAULT '{}',
+	repweights text,
+	replicates @extschema@.replicates,
+	materialized boolean NOT NULL,
+	handle text NOT NULL,			-- the handle column's name
+	stamp bigint NOT NULL UNIQUE,	-- carried by every handle; new at each declaration
+	declared_by name NOT NULL DEFAULT CURRENT_USER,
+	declared_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.designs IS
+	'declared designs (barometer.declare_design): one row per design view';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.designs', '');
+GRANT SELECT ON @extschema@.designs TO PUBLIC;
+DO $$
+BEGIN
+	EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON @extschema@.designs TO %I',
+		(SELECT pg_catalog.pg_get_userbyid(e.extowner) FROM pg_catalog.pg_extension e
+		 WHERE e.extname = 'barometer'));
+END $$;
+
+-- a column of the source, checked: its quoted name
+CREATE FUNCTION @extschema@.design_column(source regclass, col text, what text)
+	RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $f$
+BEGIN
+	IF col IS NULL OR col = '' THEN
+		RAISE EXCEPTION 'the % column name must not be empty', what
+			USING ERRCODE = '22023';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+				   WHERE a.attrelid = source AND a.attname = col
+					 AND a.attnum > 0 AND NOT a.attisdropped) THEN
+		RAISE EXCEPTION 'column "%" (%) does not exist in %', col, what, source
+			USING ERRCODE = '42703',
+				  DETAIL = 'Design columns are column names of the source, exactly as spelled there (case included), not expressions.',
+				  HINT = 'Add a computed column to a view and declare the design on that view.';
+	END IF;
+	RETURN pg_catalog.format('s.%I', col);
+END
+$f$;
+
+-- an fpc: a column of the source or a constant number
+CREATE FUNCTION @extschema@.design_fpc(source regclass, fpc text, what text)
+	RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+	v double precision;
+BEGIN
+	IF fpc IS NULL THEN
+		RETURN 'NULL::double precision';
+	END IF;
+	IF fpc ~ '^\s*[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?\s*$' THEN
+		v := fpc::double precision;
+		RETURN pg_catalog.format('%L::double precision', v::text);
+	END IF;
+	RETURN @extschema@.design_column(source, fpc, what) || '::double precision';
+END
+$f$;
+
+-- a window clause: PARTITION BY the partition columns and the extra keys
+-- (and ORDER BY the units below, over the whole partition: rows come out
+-- PSU by PSU, which the tally's one-stage accumulation likes)
+CREATE FUNCTION @extschema@.design_window(part_list text, extra text[], units text[])
+	RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $f$
+	SELECT '(' || CASE WHEN keys = '' THEN '' ELSE 'PARTITION BY ' || keys END
+		|| CASE WHEN coalesce(pg_catalog.cardinality(units), 0) = 0 THEN ''
+			ELSE ' ORDER BY ' || pg_catalog.array_to_string(units, ', ')
+				|| ' ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING' END || ')'
+	FROM (SELECT pg_catalog.rtrim(part_list || coalesce(pg_catalog.array_to_string(extra, ', '), ''), ', ') AS keys) k
+$f$;
+
+CREATE FUNCTION @extschema@.declare_design(name text, source regclass,
+		weights text,
+		strata text DEFAULT NULL, psu text DEFAULT NULL, fpc text DEFAULT NULL,
+		ssu text DEFAULT NULL, fpc2 text DEFAULT NULL,
+		lonely_psu text DEFAULT 'fail',
+		partition_by text[] DEFAULT NULL,
+		repweights text DEFAULT NULL, replicates @extschema@.replicates DEFAULT NULL,
+		materialized boolean DEFAULT false,
+		handle text DEFAULT 'design',
+		or_replace boolean DEFAULT false)
+	RETURNS regclass
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+	parts text[];
+	vschema text;
+	vname text;
+	vkey text;
+	existing pg_catalog.pg_class%ROWTYPE;
+	kind text;
+	stamp bigint;
+	w text;
+	part_expr text := 'NULL::text';
+	part_list text := '';
+	stratum_expr text;
+	skeys text[] := '{}';
+	handle_expr text;
+	col text;
+	sql text;
+	rel regclass;
+BEGIN
+	IF name IS NULL OR source IS NULL OR weights IS NULL THEN
+		RAISE EXCEPTION 'name, source and weights must not be NULL'
+			USING ERRCODE = '22023';
+	END IF;
+	-- the view's name: schema.view, or view in the source's schema
+	BEGIN
+		parts := pg_catalog.parse_ident(name);
+	EXCEPTION WHEN invalid_parameter_value THEN
+		RAISE EXCEPTION 'invalid design name "%"', name
+			USING ERRCODE = '42602', HINT = 'Give view or schema.view (quote identifiers as in SQL).';
+	END;
+	IF pg_catalog.array_length(parts, 1) = 1 THEN
+		SELECT n.nspname INTO vschema FROM pg_catalog.pg_class c
+			JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
+		vname := parts[1];
+	ELSIF pg_catalog.array_length(parts, 1) = 2 THEN
+		vschema := parts[1];
+		vname := parts[2];
+	ELSE
+		RAISE EXCEPTION 'invalid design name "%"', name
+			USING ERRCODE = '42602', HINT = 'Give view or schema.view.';
+	END IF;
+	vkey := pg_catalog.format('%I.%I', vschema, vname);
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = source AND c.relpersistence = 't') THEN
+		RAISE EXCEPTION 'a declared design needs a permanent source'
+			USING ERRCODE = '22023',
+				  DETAIL = pg_catalog.format('%s is a temporary table; the catalog barometer.designs would outlive it.', source);
+	END IF;
+	IF handle IS NULL OR handle = '' THEN
+		RAISE EXCEPTION 'the handle column name must not be empty' USING ERRCODE = '22023';
+	END IF;
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = source
+			   AND a.attname = handle AND a.attnum > 0 AND NOT a.attisdropped) THEN
+		RAISE EXCEPTION 'the source % already has a column "%"', source, handle
+			USING ERRCODE = '42701', HINT = 'Name the handle column otherwise: handle => ''...''.';
+	END IF;
+	IF lonely_psu IS NULL OR pg_catalog.lower(lonely_psu) <> ALL
+			(ARRAY['fail', 'remove', 'certainty', 'adjust', 'average']) THEN
+		RAISE EXCEPTION 'unknown lonely PSU policy "%"', lonely_psu
+			USING ERRCODE = '22023', HINT = 'Policies: fail, remove, certainty, adjust, average.';
+	END IF;
+
+	-- the kind of design, from what is declared
+	IF repweights IS NOT NULL OR replicates IS NOT NULL THEN
+		IF repweights IS NULL OR replicates IS NULL THEN
+			RAISE EXCEPTION 'a replicate design needs both repweights and replicates'
+				USING ERRCODE = '22023',
+					  HINT = 'For example repweights => ''repw'', replicates => barometer.replicates(''jk1'').';
+		END IF;
+		IF strata IS NOT NULL OR psu IS NOT NULL OR ssu IS NOT NULL OR fpc IS NOT NULL OR fpc2 IS NOT NULL THEN
+			RAISE EXCEPTION 'a replicate design takes no strata, psu, ssu or fpc'
+				USING ERRCODE = '22023',
+					  DETAIL = 'Replicate weights already carry the design (R: svrepdesign).';
+		END IF;
+		kind := 'replicate';
+	ELSIF ssu IS NOT NULL OR fpc2 IS NOT NULL THEN
+		IF psu IS NULL OR ssu IS NULL OR fpc IS NULL OR fpc2 IS NULL THEN
+			RAISE EXCEPTION 'a two-stage design needs psu, ssu, fpc and fpc2'
+				USING ERRCODE = '22023',
+					  HINT = 'Without a first-stage fpc R uses the ultimate cluster: declare psu (and fpc) only.';
+		END IF;
+		kind := 'cluster2';
+	ELSIF psu IS NOT NULL THEN
+		kind := 'cluster';
+	ELSIF strata IS NOT NULL OR fpc IS NOT NULL THEN
+		kind := 'stratified';
+	ELSE
+		kind := 'weights';
+	END IF;
+
+	-- replace only a design (never another relation)
+	SELECT c.* INTO existing FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = vschema AND c.relname = vname;
+	IF FOUND OR EXISTS (SELECT 1 FROM @extschema@.designs d WHERE d.name = vkey) THEN
+		IF NOT or_replace THEN
+			RAISE EXCEPTION 'relation % already exists', vkey
+				USING ERRCODE = '42P07',
+					  HINT = 'Drop the design with barometer.drop_design, or declare it with or_replace => true.';
+		END IF;
+		IF existing.oid IS NOT NULL AND NOT EXISTS
+				(SELECT 1 FROM @extschema@.designs d WHERE d.name = vkey) THEN
+			RAISE EXCEPTION '% is not a declared design', vkey
+				USING ERRCODE = '42809', DETAIL = 'or_replace replaces declared designs only.';
+		END IF;
+		IF existing.oid IS NOT NULL THEN
+			PERFORM @extschema@.drop_design(existing.oid::regclass);
+		END IF;
+		-- a catalog row whose view was dropped by hand
+		DELETE FROM @extschema@.designs d WHERE d.name = vkey;
+	END IF;
+
+	w := @extschema@.design_column(source, weights, 'weights') || '::double precision';
+	IF partition_by IS NOT NULL AND pg_catalog.cardinality(partition_by) > 0 THEN
+		FOREACH col IN ARRAY partition_by LOOP
+			part_list := part_list || @extschema@.design_column(source, col, 'partition_by') || ', ';
+		END LOOP;
+		part_expr := 'ROW(' || pg_catalog.rtrim(part_list, ', ') || ')::text';
+	END IF;
+	stamp := ('x' || pg_catalog.substr(pg_catalog.md5(pg_catalog.random()::text ||
+			pg_catalog.clock_timestamp()::text || vkey), 1, 16))::bit(64)::bigint;
+	stratum_expr := CASE WHEN strata IS NULL THEN '1'
+		ELSE @extschema@.design_column(source, strata, 'strata') END;
+
+	IF strata IS NOT NULL THEN
+		skeys := ARRAY[stratum_expr];
+	END IF;
+	handle_expr := CASE kind
+		WHEN 'weights' THEN pg_catalog.format(
+			'@extschema@.design_row_weights(%s, %s, %s, pg_catalog.count(*) OVER %s)',
+			stamp, part_expr, w, @extschema@.design_window(part_list, NULL, NULL))
+		WHEN 'stratified' THEN pg_catalog.format(
+			'@extschema@.design_row_stratified(%s, %s, %L, %s, %s, pg_catalog.count(*) OVER %s, %s)',
+			stamp, part_expr, pg_catalog.lower(lonely_psu), w, stratum_expr,
+			@extschema@.design_window(part_list, skeys, NULL), @extschema@.design_fpc(source, fpc, 'fpc'))
+		WHEN 'cluster' THEN pg_catalog.format(
+			'@extschema@.design_row_cluster(%s, %s, %L, %s, %s, %s, @extschema@.psu_count(%s) OVER %s, %s)',
+			stamp, part_expr, pg_catalog.lower(lonely_psu), w, stratum_expr,
+			@extschema@.design_column(source, psu, 'psu'), @extschema@.design_column(source, psu, 'psu'),
+			@extschema@.design_window(part_list, skeys, ARRAY[@extschema@.design_column(source, psu, 'psu')]),
+			@extschema@.design_fpc(source, fpc, 'fpc'))
+		WHEN 'cluster2' THEN pg_catalog.format(
+			'@extschema@.design_row_cluster2(%s, %s, %L, %s, %s, %s, @extschema@.psu_count(%s) OVER %s, %s, '
+			'%s, @extschema@.psu_count(%s) OVER %s, %s)',
+			stamp, part_expr, pg_catalog.lower(lonely_psu), w, stratum_expr,
+			@extschema@.design_column(source, psu, 'psu'), @extschema@.design_column(source, psu, 'psu'),
+			@extschema@.design_window(part_list, skeys, ARRAY[@extschema@.design_column(source, psu, 'psu'),
+				@extschema@.design_column(source, ssu, 'ssu')]),
+			@extschema@.design_fpc(source, fpc, 'fpc'),
+			@extschema@.design_column(source, ssu, 'ssu'), @extschema@.design_column(source, ssu, 'ssu'),
+			@extschema@.design_window(part_list, skeys || @extschema@.design_column(source, psu, 'psu'),
+				ARRAY[@extschema@.design_column(source, ssu, 'ssu')]),
+			@extschema@.design_fpc(source, fpc2, 'fpc2'))
+		ELSE pg_catalog.format(
+			'@extschema@.design_row_rep(%s, %s, %s, %s, %L::@extschema@.replicates)',
+			stamp, part_expr, w, @extschema@.design_column(source, repweights, 'repweights'),
+			replicates::text)
+		END;
+
+	sql := pg_catalog.format('CREATE %s %I.%I AS SELECT s.*, %s AS %I FROM %s s',
+		CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+		vschema, vname, handle_expr, handle, source);
+	EXECUTE sql;
+	rel := vkey::regclass;
+	INSERT INTO @extschema@.designs (name, source, kind, weights, strata, psu, fpc, ssu, fpc2,
+			lonely_psu, partition_by, repweights, replicates, materialized, handle, stamp)
+		VALUES (vkey, source::text, kind, weights, strata, psu, fpc, ssu, fpc2,
+			pg_catalog.lower(lonely_psu), coalesce(partition_by, '{}'), repweights, replicates,
+			materialized, handle, stamp);
+	RETURN rel;
+END
+$f$;
+COMMENT ON FUNCTION @extschema@.declare_design(text, regclass, text, text, text, text, text, text,
+		text, text[], text, @extschema@.replicates, boolean, text, boolean) IS
+	'declare a survey design once (R svydesign / svrepdesign): a view with a handle column for tally(y, handle)';
+
+-- drop a declared design: its view and its catalog row
+CREATE FUNCTION @extschema@.drop_design(design regclass, cascade boolean DEFAULT false)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+	d @extschema@.designs%ROWTYPE;
+	vkey text;
+BEGIN
+	SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO vkey
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = design;
+	SELECT * INTO d FROM @extschema@.designs x WHERE x.name = vkey;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION '% is not a declared design', design
+			USING ERRCODE = '42704', HINT = 'SELECT name FROM barometer.designs lists the declared designs.';
+	END IF;
+	EXECUTE pg_catalog.format('DROP %s %s%s',
+		CASE WHEN d.materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, vkey,
+		CASE WHEN cascade THEN ' CASCADE' ELSE '' END);
+	DELETE FROM @extschema@.designs x WHERE x.name = vkey;
+END
+$f$;
+
+-- declare a design again from its catalog row (a new stamp), for example
+-- after columns were added to the source
+CREATE FUNCTION @extschema@.redeclare_design(design regclass)
+	RETURNS regclass
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+	d @extschema@.designs%ROWTYPE;
+	vkey text;
+BEGIN
+	SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO vkey
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = design;
+	SELECT * INTO d FROM @extschema@.designs x WHERE x.name = vkey;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION '% is not a declared design', design
+			USING ERRCODE = '42704', HINT = 'SELECT name FROM barometer.designs lists the declared designs.';
+	END IF;
+	RETURN @extschema@.declare_design(d.name, d.source::regclass, d.weights,
+		strata => d.strata, psu => d.psu, fpc => d.fpc, ssu => d.ssu, fpc2 => d.fpc2,
+		lonely_psu => d.lonely_psu, partition_by => d.partition_by,
+		repweights => d.repweights, replicates => d.replicates,
+		materialized => d.materialized, handle => d.handle, or_replace => true);
+END
+$f$;
+-- Calibration of design weights to population totals (R survey 4.1.1:
+-- calibrate, postStratify, rake), as window functions over the sample:
+--
+--   SELECT id, barometer.calibrate(w, ARRAY[nis, agesex, origin], NULL,
+--            (SELECT array_agg(t) FROM pop_totals t), 'raking') OVER () AS w_cal
+--   FROM respondents;
+--
+-- totals: one barometer.calibration_total per level of every margin
+-- (margin = position in the levels array) and one per auxiliary number
+-- (margin = position in the aux array, level NULL).
+-------------------------------------------------------------------------------
+CREATE TYPE @extschema@.calibration_total AS (
+	margin integer,
+	level text,
+	total double precision
+);
+COMMENT ON TYPE @extschema@.calibration_total IS
+	'population total of one level of a calibration margin (margin = position in the levels array), or of an auxiliary number (level NULL, margin = position in the aux array)';
+
+CREATE FUNCTION @extschema@.calibrate(w double precision, levels text[],
+		aux double precision[], totals @extschema@.calibration_total[],
+		method text DEFAULT 'linear', lower double precision DEFAULT NULL,
+		upper double precision DEFAULT NULL, epsilon double precision DEFAULT NULL,
+		maxit integer DEFAULT NULL, force boolean DEFAULT false)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibrate'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate(double precision, text[], double precision[],
+		@extschema@.calibration_total[], text, double precision, double precision,
+		double precision, integer, boolean) IS
+	'window function: the calibrated weight of the row (R weights(calibrate(...)), postStratify, rake); the partition is the sample';
+
+-- The linearized value of the calibrated mean of y in a domain: a tally of
+-- it over the whole sample (weights w_cal, the design's strata and PSUs)
+-- gives the calibrated estimate with R's linearized variance.
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean DEFAULT true)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean) IS
+	'window function: the linearized value of the calibrated mean of y in the domain (R svyrecvar with the calibration); tally it over the whole sample with w_cal';
+
+-- The same for a stratified and clustered design: stratum and psu as in the
+-- tally the values go into (NULL stratum: one stratum; NULL psu: the row).
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean, stratum "any", psu "any")
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean, "any", "any") IS
+	'window function: the linearized value of the calibrated mean of y in the domain under a stratified clustered design (R svyrecvar with the calibration); tally it over the whole sample with w_cal and the same strata and PSUs';
+
+-- Replicate weights recalibrated (R's calibrate, postStratify and rake on an
+-- svyrep.design with combined weights): every replicate calibrated to the
+-- same totals by the same method; the full-sample weight from calibrate().
+CREATE FUNCTION @extschema@.calibrate_replicates(w double precision,
+		repw double precision[], levels text[], aux double precision[],
+		totals @extschema@.calibration_total[], method text DEFAULT 'linear',
+		lower double precision DEFAULT NULL, upper double precision DEFAULT NULL,
+		epsilon double precision DEFAULT NULL, maxit integer DEFAULT NULL,
+		force boolean DEFAULT false)
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibrate_replicates'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate_replicates(double precision, double precision[],
+		text[], double precision[], @extschema@.calibration_total[], text, double precision,
+		double precision, double precision, integer, boolean) IS
+	'window function: the row''s replicate weights, each replicate calibrated to the totals (R calibrate on an svyrep.design)';
+
+-- Many domains in one pass: the row's domain label, the list of domains
+-- (a constant); element k of the result is calibration_residual for
+-- domains[k] (NULL where that domain has no weight).  stratum and psu as in
+-- calibration_residual (NULL: one stratum; the row its own PSU).
+CREATE FUNCTION @extschema@.calibration_residuals(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain text, domains text[], stratum "any", psu "any")
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residuals'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residuals(double precision, double precision,
+		double precision, text[], double precision[], text, text[], "any", "any") IS
+	'window function: the linearized values of the calibrated mean of y in every listed domain (element k: domains[k]), in one pass; tally element k over the whole sample with w_cal';
+
+-- The same for a design made with rake() (R's variance: svyrecvar's 10
+-- backfitting passes over rake's post-stratifications): the totals and
+-- rake's epsilon and maxit as given to calibrate(..., 'rake'), from which
+-- the last sweep is redone.  Any other method: the 8-argument form.
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean, stratum "any", psu "any",
+		totals @extschema@.calibration_total[], method text,
+		epsilon double precision DEFAULT NULL, maxit integer DEFAULT NULL)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean, "any", "any",
+		@extschema@.calibration_total[], text, double precision, integer) IS
+	'window function: the linearized value of the calibrated mean of y in the domain; method rake: R''s variance of a rake() design (svyrecvar''s backfitting), from the totals and rake''s epsilon and maxit';
+
+-- Many domains of a design made with rake(): as calibration_residuals, with
+-- the totals, method and rake's epsilon and maxit as calibration_residual's
+-- rake form takes them.
+CREATE FUNCTION @extschema@.calibration_residuals(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain text, domains text[], stratum "any", psu "any",
+		totals @extschema@.calibration_total[], method text,
+		epsilon double precision DEFAULT NULL, maxit integer DEFAULT NULL)
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residuals'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residuals(double precision, double precision,
+		double precision, text[], double precision[], text, text[], "any", "any",
+		@extschema@.calibration_total[], text, double precision, integer) IS
+	'window function: the linearized values of the calibrated mean of y in every listed domain; method rake: R''s variance of a rake() design';
+
+-- R's calibrate(..., variance = ): heteroscedastic calibration, the row's
+-- sigma2 (finite, positive; R's per-row form, or sigma2 = m' lambda
+-- computed by the caller); linear, raking and logit.
+CREATE FUNCTION @extschema@.calibrate(w double precision, levels text[],
+		aux double precision[], totals @extschema@.calibration_total[],
+		method text, lower double precision, upper double precision,
+		epsilon double precision, maxit integer, force boolean,
+		variance double precision)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibrate'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibrate(double precision, text[], double precision[],
+		@extschema@.calibration_total[], text, double precision, double precision,
+		double precision, integer, boolean, double precision) IS
+	'window function: the calibrated weight of the row under R''s heteroscedastic calibration (calibrate(..., variance = ))';
+
+-- The linearized value after unbounded linear calibration with variance
+-- (R's regcalibrate: the regression weighted d / sigma2); for the other
+-- methods R's variance does not use sigma2 (the 8-argument form).
+CREATE FUNCTION @extschema@.calibration_residual(y double precision,
+		w double precision, w_cal double precision, levels text[],
+		aux double precision[], domain boolean, stratum "any", psu "any",
+		variance double precision)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'barometer_calibration_residual'
+	LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
+		double precision, text[], double precision[], boolean, "any", "any", double precision) IS
+	'window function: the linearized value of the calibrated mean of y in the domain after unbounded linear calibration with variance (R regcalibrate with lambda)';

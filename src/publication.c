@@ -28,6 +28,7 @@
 #include "dd.h"
 #include "magnitude.h"
 #include "publication.h"
+#include "reason_code.h"
 #include "tally.h"
 
 /* ---------------------------------------------------------------------
@@ -214,6 +215,11 @@ barometer_policy_check_applies(const PolicyRow *row, const char *name, int objec
 						 "(publication_status); count_threshold policies judge counts (count_status); "
 						 "dominance and p_percent policies judge magnitudes (publication_status of a magnitude); "
 						 "model_cv policies judge model-based estimates (model_status).")));
+	if (object == POLICY_FOR_TALLY && row->kind == POLICY_NCHS2017 && kind == TALLY_RATIO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("policy \"%s\" (kind nchs2017) applies to proportions, not ratios", name),
+				 errhint("Use a cv_bands policy such as statcan_cv, or min_respondents, for a ratio.")));
 	if (object == POLICY_FOR_TALLY && row->kind == POLICY_NCHS2017 && kind != TALLY_PROPORTION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -226,17 +232,24 @@ barometer_publication_datum(FunctionCallInfo fcinfo, const PubDecision *d,
 							const char *policy, int32 version)
 {
 	TupleDesc	tupdesc;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[PUB_NATTS];
+	bool		nulls[PUB_NATTS] = {false, false, false, false, false, false};
+	const char *code = pub_reason_code(d->reason_en);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "publication_status must be called in a context that accepts a record");
 	tupdesc = BlessTupleDesc(tupdesc);
+	/* a 0.1 catalog (before ALTER EXTENSION UPDATE) has no reason_code */
+	if (tupdesc->natts != PUB_NATTS && tupdesc->natts != PUB_NATTS - 1)
+		elog(ERROR, "barometer.publication has %d attributes, expected %d", tupdesc->natts, PUB_NATTS);
 	values[0] = CStringGetTextDatum(pub_status_name(d->status));
 	values[1] = CStringGetTextDatum(d->reason_en);
 	values[2] = CStringGetTextDatum(d->reason_nl);
 	values[3] = CStringGetTextDatum(policy);
 	values[4] = Int32GetDatum(version);
+	/* reason_code (0.2): the stable code of the rule (reason_code.c) */
+	values[5] = code ? CStringGetTextDatum(code) : (Datum) 0;
+	nulls[5] = code == NULL;
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
@@ -470,11 +483,15 @@ barometer_publication_together(PG_FUNCTION_ARGS)
 		bool		vnull;
 		Datum		ver = GetAttributeByNum(ch, 5, &vnull);
 		TupleDesc	tupdesc;
-		Datum		values[5];
-		bool		nulls[5] = {false, false, false, pol == NULL, vnull};
+		Datum		values[PUB_NATTS];
+		bool		nulls[PUB_NATTS] = {false, false, false, pol == NULL, vnull, false};
 
 		tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(ch),
 										 HeapTupleHeaderGetTypMod(ch));
+		if (tupdesc->natts != PUB_NATTS && tupdesc->natts != PUB_NATTS - 1)
+			elog(ERROR, "barometer.publication has %d attributes, expected %d",
+				 tupdesc->natts, PUB_NATTS);
+		values[5] = CStringGetTextDatum("suppressed_together");
 		values[0] = CStringGetTextDatum("suppress");
 		values[1] = CStringGetTextDatum(psprintf("suppressed together with another category (%s)",
 												 en ? en : "suppressed"));

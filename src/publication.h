@@ -32,7 +32,11 @@ extern const PolicyRow *barometer_policy_lookup(FmgrInfo *flinfo, const char *na
 extern void barometer_policy_check_applies(const PolicyRow *row, const char *name,
 										   int object, int kind);
 
-/* the barometer.publication composite (status, reasons, policy, version) */
+/*
+ * the barometer.publication composite (status, reason_en, reason_nl,
+ * policy, version, reason_code); reason_code was appended in 0.2
+ */
+#define PUB_NATTS 6
 extern Datum barometer_publication_datum(FunctionCallInfo fcinfo, const PubDecision *d,
 										 const char *policy, int32 version);
 

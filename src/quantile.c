@@ -457,6 +457,9 @@ quant_merge(QuantAcc *a, QuantAcc *b)
 		return;
 	if (a->acc == NULL)
 		a->acc = tally_acc_new(a->cxt);
+	/* the PSU maps below index the records of both designs as arrays */
+	design_log_materialize(&a->acc->design);
+	design_log_materialize(&b->acc->design);
 	tally_acc_merge(a->acc, b->acc);
 	a->acc->design.log_mode = false;
 	if (a->nrep == 0 && b->nrep != 0 && a->n == 0)
@@ -679,11 +682,14 @@ cmp_row(uint32 a, uint32 b, const void *arg)
 static void
 indicator_summary(QuantAcc *q, double qhat, TallySummary *s)
 {
-	TallyAcc	t = *q->acc;
+	TallyAcc	t;
 	Design	   *d = &t.design;
 	uint64		i;
 	Tally	   *packed;
 
+	/* the copy below takes every PSU record from the array */
+	design_log_materialize(&q->acc->design);
+	t = *q->acc;
 	tally_core_init(&t.core, TALLY_PROPORTION);
 	t.core.n_missing = q->acc->core.n_missing;
 	if (d->npsu)

@@ -33,12 +33,12 @@ tally_nsums(const TallyDesignHdr *dh)
 	return design_has_sums(dh->kind) ? dh->nstrata : 0;
 }
 
+/* the bytes of a version 3 tally before its PSU records */
 static size_t
-tally_size(const TallyDesignHdr *dh)
+tally_fixed_size(const TallyDesignHdr *dh)
 {
 	return sizeof(Tally) +
 		(size_t) dh->nstrata * sizeof(StratumRec) +
-		(size_t) dh->npsu * sizeof(PsuRec) +
 		(size_t) dh->nssu * sizeof(SsuRec) +
 		(size_t) tally_nsums(dh) * sizeof(StratSums) +
 		(size_t) dh->rep.nrep * (sizeof(double) + 2 * sizeof(dd_t)) +
@@ -66,11 +66,69 @@ tally_copy(const Tally *t)
 }
 
 /*
- * A Design and RepAcc that point into the stored tally (read only; the
- * allocator serves temporary arrays in the current memory context).
+ * The PSU records of version 3: the encoding of design_psu_encode
+ * (design_core.c: "PSU records"), each record relative to the previous one,
+ * from the end of the arena to the end of the value.
  */
+static void pg_attribute_noreturn()
+psu_corrupted(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stored barometer.tally has malformed PSU records")));
+}
+
+/* where the PSU records of t begin (version 3) */
+static const char *
+psu_stream(const Tally *t)
+{
+	return (const char *) t + tally_fixed_size(&t->dh);
+}
+
 void
-tally_view(const Tally *t, Design *d, RepAcc *r)
+tally_psu_cursor(const Tally *t, TallyPsuCursor *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->count = t->dh.npsu;
+	if (t->version == 2)
+		c->fixed = (const PsuRec *) ((const char *) t + sizeof(Tally) +
+									 t->dh.nstrata * sizeof(StratumRec));
+	else
+	{
+		if (VARSIZE(t) < tally_fixed_size(&t->dh))
+			psu_corrupted();
+		c->p = psu_stream(t);
+		c->end = (const char *) t + VARSIZE(t);
+		design_psu_codec_start(&c->codec);
+	}
+}
+
+bool
+tally_psu_next(TallyPsuCursor *c, PsuRec *r)
+{
+	if (c->next >= c->count)
+	{
+		if (c->fixed == NULL && c->p != c->end)
+			psu_corrupted();	/* bytes after the last record */
+		return false;
+	}
+	if (c->fixed)
+		*r = c->fixed[c->next];
+	else if (!design_psu_decode(&c->codec, &c->p, c->end, r))
+		psu_corrupted();
+	c->next++;
+	return true;
+}
+
+/*
+ * A Design and RepAcc that point into the stored tally (read only; the
+ * allocator serves temporary arrays in the current memory context).  The
+ * PSU records of version 3 are decoded into an array of the current memory
+ * context (tally_view), or left to a cursor (tally_view_lazy: d->psu is
+ * NULL when the tally has PSUs).
+ */
+static void
+view_parts(const Tally *t, Design *d, RepAcc *r, bool decode)
 {
 	const char *p = (const char *) t + sizeof(Tally);
 
@@ -83,8 +141,11 @@ tally_view(const Tally *t, Design *d, RepAcc *r)
 	d->arena_len = t->dh.arena_len;
 	d->strata = (StratumRec *) p;
 	p += d->nstrata * sizeof(StratumRec);
-	d->psu = (PsuRec *) p;
-	p += d->npsu * sizeof(PsuRec);
+	if (t->version == 2)
+	{
+		d->psu = (PsuRec *) p;
+		p += d->npsu * sizeof(PsuRec);
+	}
 	d->ssu = (SsuRec *) p;
 	p += d->nssu * sizeof(SsuRec);
 	d->sums = tally_nsums(&t->dh) ? (StratSums *) p : NULL;
@@ -98,15 +159,42 @@ tally_view(const Tally *t, Design *d, RepAcc *r)
 	r->b = (dd_t *) p;
 	p += r->spec.nrep * sizeof(dd_t);
 	d->arena = (char *) p;
+	if (t->version != 2 && d->npsu > 0 && decode)
+	{
+		TallyPsuCursor c;
+		uint32		i = 0;
+
+		guard_bytes((size_t) d->npsu * sizeof(PsuRec), "the PSU records of a tally");
+		d->psu = palloc_extended((size_t) d->npsu * sizeof(PsuRec), MCXT_ALLOC_HUGE);
+		tally_psu_cursor(t, &c);
+		while (tally_psu_next(&c, &d->psu[i]))
+		{
+			if ((i & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
+			i++;
+		}
+	}
 }
 
-/* a stored tally of an earlier version, in today's layout */
+void
+tally_view(const Tally *t, Design *d, RepAcc *r)
+{
+	view_parts(t, d, r, true);
+}
+
+void
+tally_view_lazy(const Tally *t, Design *d, RepAcc *r)
+{
+	view_parts(t, d, r, false);
+}
+
+/* a stored tally of an earlier version, in a layout tally_view reads */
 Tally *
 tally_upgrade(Tally *t)
 {
 	Tally	   *r;
 
-	if (t->version == TALLY_VERSION)
+	if (t->version == TALLY_VERSION || t->version == 2)
 		return t;
 	if (t->version != 1 || VARSIZE(t) != sizeof(TallyV1))
 		ereport(ERROR,
@@ -261,14 +349,25 @@ tally_pack(TallyAcc *acc, bool finish)
 	char	   *p;
 	Design	   *d = &acc->design;
 	StratumRec *ns;
-	PsuRec	   *np;
 	SsuRec	   *nq;
 	StratSums  *nsum;
 	char	   *na;
+	const PsuRec *src_psu;
+	StratumRec *tmp_s = NULL;
+	PsuRec	   *tmp_p = NULL;
+	SsuRec	   *tmp_q = NULL;
+	char	   *tmp_a = NULL;
+	bool		sorted_tmp = false;
+	bool		from_log;
+	DesignPsuCodec codec;
+	DesignPsuIter it;
+	PsuRec		x;
+	size_t		stream = 0;
 	uint32		i;
 
 	if (finish && d->log_mode)
 		design_compact(d);		/* the log of PSU records becomes a set */
+	src_psu = d->psu_base > 0 ? NULL : d->psu;	/* NULL: the log (design_psu_iter) */
 	memset(&dh, 0, sizeof(dh));
 	dh.kind = d->kind;
 	dh.lonely = d->lonely;
@@ -280,14 +379,58 @@ tally_pack(TallyAcc *acc, bool finish)
 	if (d->kind == DESIGN_REPLICATE)
 		dh.rep = acc->rep.spec;
 
+	/* a clustered design not in canonical order: sorted into scratch arrays */
+	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
+	{
+		guard_bytes((size_t) d->npsu * sizeof(PsuRec) + (size_t) d->nssu * sizeof(SsuRec) +
+					(size_t) d->nstrata * sizeof(StratumRec) + d->arena_len,
+					"the stored tally");
+		tmp_s = palloc_extended((size_t) d->nstrata * sizeof(StratumRec) + 1, MCXT_ALLOC_HUGE);
+		tmp_p = palloc_extended((size_t) d->npsu * sizeof(PsuRec) + 1, MCXT_ALLOC_HUGE);
+		tmp_q = palloc_extended((size_t) d->nssu * sizeof(SsuRec) + 1, MCXT_ALLOC_HUGE);
+		tmp_a = palloc_extended((size_t) d->arena_len + 1, MCXT_ALLOC_HUGE);
+		design_write_sorted(d, tmp_s, tmp_p, tmp_q, tmp_a);
+		src_psu = tmp_p;
+		sorted_tmp = true;
+	}
+
+	/* the PSU records, with their sums normalised when finishing */
+	/*
+	 * Records in the log of a one-stage accumulation are copied as they are
+	 * encoded when normalising would not change them; the others are
+	 * encoded (again), with their sums normalised when finishing.
+	 */
+	from_log = src_psu == NULL && (!finish || !d->log_denormal);
+	design_psu_codec_start(&codec);
+	design_psu_iter(d, &it);
+	if (from_log)
+	{
+		stream = d->log_len;
+		codec = d->log_codec;
+		it.next = d->psu_base;
+	}
+	for (i = from_log ? d->psu_base : 0; i < d->npsu; i++)
+	{
+		if (src_psu != NULL)
+			x = src_psu[i];
+		else if (!design_psu_iter_next(&it, &x))
+			elog(ERROR, "PSU record %u of an accumulator is missing", i);
+		if (finish)
+		{
+			x.a = dd_norm(x.a);
+			x.b = dd_norm(x.b);
+		}
+		stream += design_psu_encode(&codec, &x, NULL);
+	}
+
 	/*
 	 * Only the header needs zeroing: the records keep the zeroed padding
 	 * they were created with, and the rest is written in full.
 	 */
-	guard_bytes(tally_size(&dh), "the stored tally");
-	t = (Tally *) palloc_extended(tally_size(&dh), MCXT_ALLOC_HUGE);
+	guard_bytes(tally_fixed_size(&dh) + stream, "the stored tally");
+	t = (Tally *) palloc_extended(tally_fixed_size(&dh) + stream, MCXT_ALLOC_HUGE);
 	memset(t, 0, sizeof(Tally));
-	SET_VARSIZE(t, tally_size(&dh));
+	SET_VARSIZE(t, tally_fixed_size(&dh) + stream);
 	t->version = TALLY_VERSION;
 	t->core = acc->core;
 	if (finish)
@@ -296,8 +439,6 @@ tally_pack(TallyAcc *acc, bool finish)
 	p = (char *) t + sizeof(Tally);
 	ns = (StratumRec *) p;
 	p += d->nstrata * sizeof(StratumRec);
-	np = (PsuRec *) p;
-	p += (size_t) d->npsu * sizeof(PsuRec);
 	nq = (SsuRec *) p;
 	p += (size_t) d->nssu * sizeof(SsuRec);
 	nsum = (StratSums *) p;
@@ -320,34 +461,64 @@ tally_pack(TallyAcc *acc, bool finish)
 		}
 	}
 	na = p;
-	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
-		design_write_sorted(d, ns, np, nq, na);
+	if (sorted_tmp)
+	{
+		memcpy(ns, tmp_s, d->nstrata * sizeof(StratumRec));
+		memcpy(nq, tmp_q, (size_t) d->nssu * sizeof(SsuRec));
+		if (d->arena_len)
+			memcpy(na, tmp_a, d->arena_len);
+	}
 	else if (finish && design_has_sums(d->kind))
 		stratified_write_sorted(d, ns, nsum, na);
 	else
 	{
 		/* records are copied whole: their padding stays zero */
 		memcpy(ns, d->strata, d->nstrata * sizeof(StratumRec));
-		memcpy(np, d->psu, (size_t) d->npsu * sizeof(PsuRec));
 		memcpy(nq, d->ssu, (size_t) d->nssu * sizeof(SsuRec));
 		if (tally_nsums(&dh))
 			memcpy(nsum, d->sums, (size_t) tally_nsums(&dh) * sizeof(StratSums));
 		if (d->arena_len)
 			memcpy(na, d->arena, d->arena_len);
 	}
+	p = na + d->arena_len;
+	design_psu_codec_start(&codec);
+	design_psu_iter(d, &it);
+	if (from_log)
+	{
+		memcpy(p, d->log, d->log_len);
+		p += d->log_len;
+		codec = d->log_codec;
+		it.next = d->psu_base;
+	}
+	for (i = from_log ? d->psu_base : 0; i < d->npsu; i++)
+	{
+		if (src_psu != NULL)
+			x = src_psu[i];
+		else if (!design_psu_iter_next(&it, &x))
+			elog(ERROR, "PSU record %u of an accumulator is missing", i);
+		if (finish)
+		{
+			x.a = dd_norm(x.a);
+			x.b = dd_norm(x.b);
+		}
+		p += design_psu_encode(&codec, &x, p);
+	}
+	Assert(p == (char *) t + VARSIZE(t));
 	if (finish)
 	{
-		for (i = 0; i < d->npsu; i++)
-		{
-			np[i].a = dd_norm(np[i].a);
-			np[i].b = dd_norm(np[i].b);
-		}
 		for (i = 0; i < d->nssu; i++)
 		{
 			nq[i].a = dd_norm(nq[i].a);
 			nq[i].b = dd_norm(nq[i].b);
 		}
 		stratified_normalize(nsum, tally_nsums(&dh));
+	}
+	if (sorted_tmp)
+	{
+		pfree(tmp_s);
+		pfree(tmp_p);
+		pfree(tmp_q);
+		pfree(tmp_a);
 	}
 	return t;
 }
@@ -365,6 +536,13 @@ dd_finite(dd_t x)
 	return isfinite(x.hi) && isfinite(x.lo);
 }
 
+#define RANGE_CORE 1
+#define RANGE_PSU 2
+#define RANGE_REST 4
+#define RANGE_ALL 7
+
+static inline const char *psu_range_problem(const PsuRec *x);
+
 /*
  * Values out of range: a sum that is not finite or a row count past the
  * limit.  The aggregates can reach them only by merging (or accumulating)
@@ -372,18 +550,30 @@ dd_finite(dd_t x)
  * would read back.
  */
 static const char *
-tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
+tally_range_problem(const Tally *t, const Design *d, const RepAcc *r, int parts)
 {
-	const char *problem = tally_core_range_check(&t->core);
-	uint32		i;
+	const char *problem = NULL;
+	uint32		i = 0;
+	TallyPsuCursor c;
+	PsuRec		x;
 
+	if (parts & RANGE_CORE)
+		problem = tally_core_range_check(&t->core);
 	if (problem != NULL)
 		return problem;
-	for (i = 0; i < d->npsu; i++)
-		if (!isfinite(d->psu[i].a.hi) || !isfinite(d->psu[i].a.lo) ||
-			!isfinite(d->psu[i].b.hi) || !isfinite(d->psu[i].b.lo) ||
-			d->psu[i].n_dom > PG_INT64_MAX / 4)
-			return "A PSU's sums or row counts are out of range.";
+	if (parts & RANGE_PSU)
+	{
+		tally_psu_cursor(t, &c);
+		while (tally_psu_next(&c, &x))
+		{
+			if ((++i & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if ((problem = psu_range_problem(&x)) != NULL)
+				return problem;
+		}
+	}
+	if (!(parts & RANGE_REST))
+		return NULL;
 	for (i = 0; i < d->nssu; i++)
 		if (!isfinite(d->ssu[i].a.hi) || !isfinite(d->ssu[i].a.lo) ||
 			!isfinite(d->ssu[i].b.hi) || !isfinite(d->ssu[i].b.lo) ||
@@ -402,28 +592,142 @@ tally_range_problem(const Tally *t, const Design *d, const RepAcc *r)
 	return NULL;
 }
 
-/* identifiers: tag and length (design_check), no NUL, the server encoding */
+/* an identifier: in the arena (design_check checks the tag), no NUL, the server encoding */
 static const char *
-tally_ids_problem(const Design *d)
+id_problem(const Design *d, IdRef id)
+{
+	if (id.len < 1 || id.off > d->arena_len || id.len > d->arena_len - id.off)
+		return "An identifier lies outside the value.";
+	if (d->arena[id.off] == 't')
+		return stored_id_problem(d->arena + id.off + 1, (int) id.len - 1);
+	return NULL;
+}
+
+/*
+ * The checks of every PSU record, made in the pass of design_check_iter
+ * over them (one-stage designs): the first problem of each kind.
+ */
+typedef struct PsuPass
+{
+	TallyPsuCursor c;
+	const Design *d;
+	uint32		seen;
+	const char *range;
+	const char *ids;
+} PsuPass;
+
+static inline const char *
+psu_range_problem(const PsuRec *x)
+{
+	if (!isfinite(x->a.hi) || !isfinite(x->a.lo) ||
+		!isfinite(x->b.hi) || !isfinite(x->b.lo) ||
+		x->n_dom > PG_INT64_MAX / 4)
+		return "A PSU's sums or row counts are out of range.";
+	return NULL;
+}
+
+static bool
+psu_pass_next(void *arg, PsuRec *out)
+{
+	PsuPass    *f = (PsuPass *) arg;
+
+	if (!tally_psu_next(&f->c, out))
+		return false;
+	if ((++f->seen & 65535) == 0)
+		CHECK_FOR_INTERRUPTS();
+	if (f->range == NULL)
+		f->range = psu_range_problem(out);
+	if (f->ids == NULL)
+		f->ids = id_problem(f->d, out->id);
+	return true;
+}
+
+/*
+ * identifiers: strata, PSUs, SSUs in this order; pass (if given) has
+ * checked the PSUs'
+ */
+static const char *
+tally_ids_problem(const Tally *t, const Design *d, const PsuPass *pass)
 {
 	uint32		i;
 	const char *problem;
+	TallyPsuCursor c;
+	PsuRec		x;
 
+	tally_psu_cursor(t, &c);
 	for (i = 0; i < d->nstrata + d->npsu + d->nssu; i++)
 	{
-		IdRef		id = i < d->nstrata ? d->strata[i].id :
-			(i < d->nstrata + d->npsu ? d->psu[i - d->nstrata].id :
-			 d->ssu[i - d->nstrata - d->npsu].id);
+		IdRef		id;
+
+		if (i < d->nstrata)
+			id = d->strata[i].id;
+		else if (i < d->nstrata + d->npsu)
+		{
+			if (pass != NULL)
+			{
+				if (pass->ids != NULL)
+					return pass->ids;
+				i = d->nstrata + d->npsu - 1;
+				continue;
+			}
+			if (!tally_psu_next(&c, &x))
+				return "The PSU records are malformed.";
+			id = x.id;
+		}
+		else
+			id = d->ssu[i - d->nstrata - d->npsu].id;
 
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (id.len < 1 || id.off > d->arena_len || id.len > d->arena_len - id.off)
-			return "An identifier lies outside the value.";
-		if (d->arena[id.off] == 't' &&
-			(problem = stored_id_problem(d->arena + id.off + 1, (int) id.len - 1)) != NULL)
+		if ((problem = id_problem(d, id)) != NULL)
 			return problem;
 	}
 	return NULL;
+}
+
+/*
+ * tally_problem of a one-stage design whose PSU records are decoded one at
+ * a time: the same problems in the same order (range, core, design,
+ * identifiers), the records decoded once when nothing is wrong.
+ */
+static const char *
+one_stage_problem(const Tally *t, const Design *d, const RepAcc *r, bool *range)
+{
+	const char *problem;
+	const char *dproblem;
+	PsuPass		pass;
+	PsuRec		x;
+
+	problem = tally_range_problem(t, d, r, RANGE_CORE);
+	if (problem == NULL)
+	{
+		memset(&pass, 0, sizeof(pass));
+		tally_psu_cursor(t, &pass.c);
+		pass.d = d;
+		dproblem = design_check_iter(d, &t->core, psu_pass_next, &pass);
+		if (pass.seen == d->npsu)
+		{
+			(void) tally_psu_next(&pass.c, &x);		/* no bytes after the last record */
+			problem = pass.range;
+		}
+		else
+			problem = tally_range_problem(t, d, r, RANGE_PSU);
+	}
+	if (problem == NULL)
+		problem = tally_range_problem(t, d, r, RANGE_REST);
+	if (problem != NULL)
+	{
+		*range = true;
+		return problem;
+	}
+	problem = tally_core_check(&t->core);
+	if (problem != NULL)
+		return problem;
+	if (t->dh.rep.nrep || t->dh.rep.method)
+		return "A linearization tally has no replicates.";
+	if (dproblem != NULL)
+		return dproblem;
+	return tally_ids_problem(t, d, &pass);
 }
 
 /*
@@ -443,10 +747,16 @@ tally_problem(const Tally *t, bool *range)
 	RepAcc		r;
 
 	*range = false;
-	tally_view(t, &d, &r);
+	/* one-stage PSU records are checked as they are decoded, two-stage ones at hand */
+	if (t->dh.kind == DESIGN_CLUSTER2)
+		tally_view(t, &d, &r);
+	else
+		tally_view_lazy(t, &d, &r);
 	if (t->dh.kind == DESIGN_REPLICATE && t->dh.rep.nrep == 0)
 		return "A replicate design has no replicates.";
-	problem = tally_range_problem(t, &d, &r);
+	if (d.psu == NULL && d.npsu > 0 && t->dh.kind == DESIGN_CLUSTER)
+		return one_stage_problem(t, &d, &r, range);
+	problem = tally_range_problem(t, &d, &r, RANGE_ALL);
 	if (problem != NULL)
 	{
 		*range = true;
@@ -475,7 +785,7 @@ tally_problem(const Tally *t, bool *range)
 				return "A linearization tally has no replicates.";
 			problem = design_check(&d, &t->core);
 			if (problem == NULL)
-				problem = tally_ids_problem(&d);
+				problem = tally_ids_problem(t, &d, NULL);
 			return problem;
 	}
 }
@@ -514,6 +824,15 @@ tally_agg_name(FunctionCallInfo fcinfo, const char *dflt)
 	return name != NULL ? name : dflt;
 }
 
+/* whether the stored tally passes the one check (tally_problem) */
+bool
+tally_consistent(const Tally *t)
+{
+	bool		range;
+
+	return tally_problem(t, &range) == NULL;
+}
+
 /*
  * The result of an aggregate or a merge (what names it, "merge" or
  * "tally"), before it is stored: what no input would read back is an error,
@@ -538,6 +857,32 @@ tally_check_result(const Tally *t, const char *what)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("result of barometer.%s is not a consistent barometer.tally", what),
 			 errdetail("%s", problem)));
+}
+
+/*
+ * The error for a lonely PSU under the "fail" policy found by a variance
+ * computation on design d: names the strata (or PSUs at stage 2), as R.
+ */
+void
+tally_lonely_error(const Design *d, const DesignVariance *dv)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < Min(dv->nlonely, DESIGN_MAX_REPORTED); i++)
+	{
+		IdRef		id = dv->stage == 1 ? d->strata[dv->lonely[i]].id : d->psu[dv->lonely[i]].id;
+
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", tally_id_text(d->arena + id.off, id.len));
+	}
+	if (dv->nlonely > DESIGN_MAX_REPORTED)
+		appendStringInfo(&buf, " and %d more", dv->nlonely - DESIGN_MAX_REPORTED);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg(dv->stage == 1 ? "stratum with only one PSU: %s" : "PSU with only one SSU: %s", buf.data),
+			 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu."),
+			 errhint("Choose a policy in the aggregate's lonely_psu argument: %s.", LONELY_POLICY_NAMES)));
 }
 
 /*
@@ -567,25 +912,7 @@ summarize(const Tally *t, TallySummary *s, bool need_variance)
 	}
 	design_variance(&d, &t->core, &dv);
 	if (dv.status == DESIGN_LONELY_FAIL && need_variance)
-	{
-		StringInfoData buf;
-		int			i;
-
-		initStringInfo(&buf);
-		for (i = 0; i < Min(dv.nlonely, DESIGN_MAX_REPORTED); i++)
-		{
-			IdRef		id = dv.stage == 1 ? d.strata[dv.lonely[i]].id : d.psu[dv.lonely[i]].id;
-
-			appendStringInfo(&buf, "%s%s", i ? ", " : "", tally_id_text(d.arena + id.off, id.len));
-		}
-		if (dv.nlonely > DESIGN_MAX_REPORTED)
-			appendStringInfo(&buf, " and %d more", dv.nlonely - DESIGN_MAX_REPORTED);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg(dv.stage == 1 ? "stratum with only one PSU: %s" : "PSU with only one SSU: %s", buf.data),
-				 errdetail("The lonely PSU policy is \"fail\", as R's default survey.lonely.psu."),
-				 errhint("Choose a policy in the aggregate's lonely_psu argument: %s.", LONELY_POLICY_NAMES)));
-	}
+		tally_lonely_error(&d, &dv);
 	s->variance = dv.variance;
 	s->df = dv.df;
 }

@@ -3,12 +3,19 @@
  * TallyCore and, for designs with strata or replicates, the design section;
  * and the helpers its glue files share.
  *
- * Stored layout (version 2), 8-byte aligned:
+ * Stored layout (version 3), 8-byte aligned:
  *   Tally header (length, version, core, design header)
- *   StratumRec[nstrata], PsuRec[npsu], SsuRec[nssu]   (canonical order)
+ *   StratumRec[nstrata], SsuRec[nssu]                 (canonical order)
  *   StratSums[nstrata]          (design kind stratified only; npsu = nssu = 0)
  *   double rscales[nrep], dd_t rep_a[nrep], dd_t rep_b[nrep]
  *   char arena[arena_len]                             (identifier bytes)
+ *   the npsu PSU records, variable length, to the end of the value
+ *                                                     (tally.c: "PSU records")
+ * Version 2 had fixed PsuRec[npsu] (80 bytes each) between the strata and
+ * the SSUs; values of version 2 are still read (tally_view).  The versions
+ * of the in-memory layout are not those of the text and binary forms
+ * (TALLY_FORM_VERSION, tally_io.c), which carry the records field by field
+ * and are still version 2.
  * Version 1 (the first release of the text and binary forms) had no design
  * header; its forms are still read, as weights-only tallies.  The design
  * kind stratified (tally_stratified) was added in 0.2 without a new
@@ -23,10 +30,14 @@
 #include "fmgr.h"
 
 #include "design_core.h"
+#include "policy_core.h"
 #include "rep_core.h"
 #include "tally_core.h"
 
-#define TALLY_VERSION 2
+#define TALLY_VERSION 3
+
+/* the version the text and binary forms write (they read 1 and 2) */
+#define TALLY_FORM_VERSION 2
 
 /* the most replicates a tally holds (its text and binary inputs check it) */
 #define TALLY_MAX_REPLICATES 100000
@@ -65,6 +76,34 @@ typedef struct TallyAcc
 	bool		empty;			/* no row and no tally seen yet */
 } TallyAcc;
 
+/*
+ * The PSU records of a stored tally, one at a time (any version): a PSU
+ * with one row takes 18 bytes in version 3, where a reader that views the
+ * whole design (tally_view) decodes every record.
+ */
+typedef struct TallyPsuCursor
+{
+	const char *p;				/* version 3: the next record */
+	const char *end;
+	const PsuRec *fixed;		/* version 2: the records */
+	uint32		next,
+				count;
+	DesignPsuCodec codec;		/* version 3 */
+} TallyPsuCursor;
+/* tally_read.c: report()'s row and what report_detail adds to it */
+typedef struct TallyReport
+{
+	TallySummary summary;
+	double		df;				/* the df of the interval */
+	double		level;
+	const char *policy;
+	int32		version;
+	PolicyRow	row;
+	PubDecision decision;
+} TallyReport;
+extern void tally_report_values(FunctionCallInfo fcinfo, Datum *values, bool *nulls,
+								TallyReport *rep);
+
 /* tally_agg.c */
 extern double tally_arg_weight(FunctionCallInfo fcinfo, int argno);
 extern double tally_arg_value(FunctionCallInfo fcinfo, int argno);
@@ -78,6 +117,9 @@ extern void tally_check_domain_rows(int64 n_sample, int64 rows);
 extern Tally *tally_new(TallyKind kind);
 extern Tally *tally_copy(const Tally *t);
 extern void tally_view(const Tally *t, Design *d, RepAcc *r);
+extern void tally_view_lazy(const Tally *t, Design *d, RepAcc *r);
+extern void tally_psu_cursor(const Tally *t, TallyPsuCursor *c);
+extern bool tally_psu_next(TallyPsuCursor *c, PsuRec *r);
 extern Tally *tally_from_acc(TallyAcc *acc);
 extern Tally *tally_pack(TallyAcc *acc, bool finish);
 extern TallyAcc *tally_acc_new(MemoryContext cxt);
@@ -85,9 +127,11 @@ extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
 extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);
 extern void tally_validate(const Tally *t, int sqlstate, const char *input);
 extern void tally_check_result(const Tally *t, const char *what);
+extern bool tally_consistent(const Tally *t);
 extern const char *tally_agg_name(FunctionCallInfo fcinfo, const char *dflt);
 extern char *tally_id_text(const char *key, uint32 len);
 extern void tally_summarize(const Tally *t, TallySummary *s, bool need_variance);
+extern void tally_lonely_error(const Design *d, const DesignVariance *dv) pg_attribute_noreturn();
 extern Tally *tally_upgrade(Tally *t);
 extern void tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep);
 

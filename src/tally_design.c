@@ -30,6 +30,7 @@
 #include "replicates.h"
 #include "guard.h"
 #include "stored.h"
+#include "ratio_core.h"
 #include "stratified_core.h"
 #include "tally.h"
 
@@ -76,7 +77,7 @@ id_arg(FunctionCallInfo fcinfo, TransCache *c, int which, int argno, const char 
 
 /* the state, created in the aggregate context on the first row */
 static TallyAcc *
-acc_state(FunctionCallInfo fcinfo, TransCache *c, DesignKind kind)
+acc_state(FunctionCallInfo fcinfo, TransCache *c, DesignKind kind, bool ratio)
 {
 	MemoryContext aggcontext;
 	TallyAcc   *acc;
@@ -86,17 +87,35 @@ acc_state(FunctionCallInfo fcinfo, TransCache *c, DesignKind kind)
 	if (!PG_ARGISNULL(0))
 		return (TallyAcc *) PG_GETARG_POINTER(0);
 	acc = tally_acc_new(aggcontext);
-	tally_core_init(&acc->core, c->ytype == BOOLOID ? TALLY_PROPORTION : TALLY_MEAN);
+	tally_core_init(&acc->core, ratio ? TALLY_RATIO :
+					c->ytype == BOOLOID ? TALLY_PROPORTION : TALLY_MEAN);
 	acc->design.kind = kind;
 	acc->design.log_mode = (kind == DESIGN_CLUSTER);
 	acc->empty = false;
 	return acc;
 }
 
-/* y of the row as a double; false when missing (NULL) */
+/*
+ * y of the row as a double; false when missing (NULL).  A ratio's rows
+ * (off = 1) also have x in argument 2, missing when NULL, never negative.
+ */
 static bool
-row_y(FunctionCallInfo fcinfo, TransCache *c, double *y)
+row_y(FunctionCallInfo fcinfo, TransCache *c, double *y, int off, double *x)
 {
+	if (off)
+	{
+		if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+			return false;
+		*y = tally_arg_value(fcinfo, 1);
+		*x = tally_arg_value(fcinfo, 2);
+		if (*x < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the denominator x of a ratio must not be negative"),
+					 errdetail("x is %g.", *x),
+					 errhint("A ratio of totals needs x >= 0 (areas, counts, amounts); use NULL for a missing value.")));
+		return true;
+	}
 	if (PG_ARGISNULL(1))
 		return false;
 	if (c->ytype == BOOLOID)
@@ -234,23 +253,45 @@ inconsistent(const char *what, const char *unit, StringInfo id, const char *deta
 }
 
 /* tally(y, w, n_sample): a domain of a weights-only sample */
+static Datum
+trans_wdomain(FunctionCallInfo fcinfo, int off)
+{
+	TransCache *c = trans_cache(fcinfo);
+	TallyAcc   *acc = acc_state(fcinfo, c, off && PG_NARGS() == 4 ? DESIGN_WEIGHTS : DESIGN_WEIGHTS_DOMAIN,
+								off != 0);
+	double		w = tally_arg_weight(fcinfo, 2 + off);
+	double		y,
+				x = 0;
+
+	if (acc->design.kind == DESIGN_WEIGHTS_DOMAIN)
+	{
+		int64		n = tally_arg_count(fcinfo, 3 + off, "n_sample", true);
+
+		tally_same_n_sample(acc->design.n_sample, n);
+		acc->design.n_sample = n;
+	}
+	if (!row_y(fcinfo, c, &y, off, &x))
+		tally_core_add_missing(&acc->core);
+	else if (off)
+		ratio_core_add(&acc->core, y, x, w);
+	else
+		tally_core_add(&acc->core, y, w);
+	PG_RETURN_POINTER(acc);
+}
+
 PG_FUNCTION_INFO_V1(barometer_tally_trans_wdomain);
 Datum
 barometer_tally_trans_wdomain(PG_FUNCTION_ARGS)
 {
-	TransCache *c = trans_cache(fcinfo);
-	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_WEIGHTS_DOMAIN);
-	double		w = tally_arg_weight(fcinfo, 2);
-	int64		n = tally_arg_count(fcinfo, 3, "n_sample", true);
-	double		y;
+	return trans_wdomain(fcinfo, 0);
+}
 
-	tally_same_n_sample(acc->design.n_sample, n);
-	acc->design.n_sample = n;
-	if (row_y(fcinfo, c, &y))
-		tally_core_add(&acc->core, y, w);
-	else
-		tally_core_add_missing(&acc->core);
-	PG_RETURN_POINTER(acc);
+/* tally_ratio(y, x, w) and tally_ratio(y, x, w, n_sample) */
+PG_FUNCTION_INFO_V1(barometer_ratio_trans_wdomain);
+Datum
+barometer_ratio_trans_wdomain(PG_FUNCTION_ARGS)
+{
+	return trans_wdomain(fcinfo, 1);
 }
 
 /*
@@ -258,22 +299,23 @@ barometer_tally_trans_wdomain(PG_FUNCTION_ARGS)
  * tally(y, w, stratum, psu, n_psu, fpc, ssu, n_ssu, fpc2, lonely).
  */
 static Datum
-trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
+trans_cluster(FunctionCallInfo fcinfo, bool two_stage, int off)
 {
 	TransCache *c = trans_cache(fcinfo);
-	TallyAcc   *acc = acc_state(fcinfo, c, two_stage ? DESIGN_CLUSTER2 : DESIGN_CLUSTER);
+	TallyAcc   *acc = acc_state(fcinfo, c, two_stage ? DESIGN_CLUSTER2 : DESIGN_CLUSTER, off != 0);
 	Design	   *d = &acc->design;
-	double		w = tally_arg_weight(fcinfo, 2);
-	StringInfo	sid = id_arg(fcinfo, c, 0, 2 + 1, "stratum", CLUSTER_ID_DETAIL);
-	StringInfo	pid = id_arg(fcinfo, c, 1, 3 + 1, "psu", CLUSTER_ID_DETAIL);
-	int64		n_psu = tally_arg_count(fcinfo, 5, "n_psu", false);
-	double		popsize = fpc_arg(fcinfo, 6, n_psu, "fpc");
-	int			lonely = lonely_arg(fcinfo, c, two_stage ? 10 : 7);
+	double		w = tally_arg_weight(fcinfo, 2 + off);
+	StringInfo	sid = id_arg(fcinfo, c, 0, 3 + off, "stratum", CLUSTER_ID_DETAIL);
+	StringInfo	pid = id_arg(fcinfo, c, 1, 4 + off, "psu", CLUSTER_ID_DETAIL);
+	int64		n_psu = tally_arg_count(fcinfo, 5 + off, "n_psu", false);
+	double		popsize = fpc_arg(fcinfo, 6 + off, n_psu, "fpc");
+	int			lonely = lonely_arg(fcinfo, c, (two_stage ? 10 : 7) + off);
 	uint32		h,
 				p,
 				q = UINT32_MAX;
 	bool		created;
-	double		y;
+	double		y,
+				x = 0;
 
 	if (d->nstrata == 0 && d->npsu == 0)
 		d->lonely = lonely;
@@ -287,7 +329,7 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 				 errmsg("a two-stage design needs fpc at both stages"),
 				 errhint("Without a first-stage fpc R uses the ultimate cluster: use the one-stage form tally(y, w, stratum, psu, n_psu, fpc).")));
 
-	if (!row_y(fcinfo, c, &y))
+	if (!row_y(fcinfo, c, &y, off, &x))
 	{
 		tally_core_add_missing(&acc->core);
 		PG_RETURN_POINTER(acc);
@@ -309,10 +351,10 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 	p = design_psu(d, h, pid->data, pid->len, &created);
 	if (two_stage)
 	{
-		StringInfo	qid = id_arg(fcinfo, c, 2, 7, "ssu", CLUSTER_ID_DETAIL);
-		int64		n_ssu = tally_arg_count(fcinfo, 8, "n_ssu", false);
-		double		popsize2 = fpc_arg(fcinfo, 9, n_ssu, "fpc2");
-		PsuRec	   *r = &d->psu[p];
+		StringInfo	qid = id_arg(fcinfo, c, 2, 7 + off, "ssu", CLUSTER_ID_DETAIL);
+		int64		n_ssu = tally_arg_count(fcinfo, 8 + off, "n_ssu", false);
+		double		popsize2 = fpc_arg(fcinfo, 9 + off, n_ssu, "fpc2");
+		PsuRec	   *r = design_psu_rec(d, p);
 
 		if (popsize2 == 0)
 			ereport(ERROR,
@@ -332,6 +374,12 @@ trans_cluster(FunctionCallInfo fcinfo, bool two_stage)
 			inconsistent("fpc2", "PSU", pid, "The population count differs.", CLUSTER_CONSTANT_HINT);
 		q = design_ssu(d, p, qid->data, qid->len, &created);
 	}
+	if (off)
+	{
+		ratio_core_add(&acc->core, y, x, w);
+		ratio_design_add(d, p, q, y, x, w);
+		PG_RETURN_POINTER(acc);
+	}
 	if (acc->core.kind == TALLY_PROPORTION)
 		tally_core_add_prop(&acc->core, y != 0.0, w);
 	else
@@ -344,14 +392,29 @@ PG_FUNCTION_INFO_V1(barometer_tally_trans_cluster);
 Datum
 barometer_tally_trans_cluster(PG_FUNCTION_ARGS)
 {
-	return trans_cluster(fcinfo, false);
+	return trans_cluster(fcinfo, false, 0);
 }
 
 PG_FUNCTION_INFO_V1(barometer_tally_trans_cluster2);
 Datum
 barometer_tally_trans_cluster2(PG_FUNCTION_ARGS)
 {
-	return trans_cluster(fcinfo, true);
+	return trans_cluster(fcinfo, true, 0);
+}
+
+/* tally_ratio(y, x, w, stratum, psu, ...): the same designs for a ratio */
+PG_FUNCTION_INFO_V1(barometer_ratio_trans_cluster);
+Datum
+barometer_ratio_trans_cluster(PG_FUNCTION_ARGS)
+{
+	return trans_cluster(fcinfo, false, 1);
+}
+
+PG_FUNCTION_INFO_V1(barometer_ratio_trans_cluster2);
+Datum
+barometer_ratio_trans_cluster2(PG_FUNCTION_ARGS)
+{
+	return trans_cluster(fcinfo, true, 1);
 }
 
 /*
@@ -363,22 +426,22 @@ barometer_tally_trans_cluster2(PG_FUNCTION_ARGS)
  * n_h: a row of missing y is a PSU of zero score); fpc is read as R's
  * as.fpc, against n_stratum; a stratum with n_stratum = 1 is a lonely PSU.
  */
-PG_FUNCTION_INFO_V1(barometer_tally_trans_stratified);
-Datum
-barometer_tally_trans_stratified(PG_FUNCTION_ARGS)
+static Datum
+trans_stratified(FunctionCallInfo fcinfo, int off)
 {
 	TransCache *c = trans_cache(fcinfo);
-	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_STRATIFIED);
+	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_STRATIFIED, off != 0);
 	Design	   *d = &acc->design;
-	double		w = tally_arg_weight(fcinfo, 2);
-	StringInfo	sid = id_arg(fcinfo, c, 0, 3, "stratum",
+	double		w = tally_arg_weight(fcinfo, 2 + off);
+	StringInfo	sid = id_arg(fcinfo, c, 0, 3 + off, "stratum",
 							 "Every row of a stratified design needs its stratum.");
-	int64		n = tally_arg_count(fcinfo, 4, "n_stratum", true);
-	double		popsize = fpc_arg(fcinfo, 5, n, "fpc");
-	int			lonely = lonely_arg(fcinfo, c, 6);
+	int64		n = tally_arg_count(fcinfo, 4 + off, "n_stratum", true);
+	double		popsize = fpc_arg(fcinfo, 5 + off, n, "fpc");
+	int			lonely = lonely_arg(fcinfo, c, 6 + off);
 	uint32		h;
 	bool		created;
-	double		y;
+	double		y,
+				x = 0;
 
 	if (d->nstrata == 0)
 		d->lonely = lonely;
@@ -386,7 +449,7 @@ barometer_tally_trans_stratified(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("lonely PSU policy differs between rows")));
-	if (!row_y(fcinfo, c, &y))
+	if (!row_y(fcinfo, c, &y, off, &x))
 	{
 		tally_core_add_missing(&acc->core);
 		PG_RETURN_POINTER(acc);
@@ -405,34 +468,55 @@ barometer_tally_trans_stratified(PG_FUNCTION_ARGS)
 	else if (d->strata[h].popsize != popsize)
 		inconsistent("fpc", "stratum", sid, "The population count differs.",
 					 "Design columns must be constant within a stratum (n_stratum, fpc).");
-	stratified_add(&acc->core, &d->sums[h], y, w);
+	if (off)
+	{
+		ratio_core_add(&acc->core, y, x, w);
+		ratio_stratified_add(&d->sums[h], y, x, w);
+	}
+	else
+		stratified_add(&acc->core, &d->sums[h], y, w);
 	PG_RETURN_POINTER(acc);
 }
 
-/* tally(y, w, repw float8[] | float4[], spec barometer.replicates) */
-PG_FUNCTION_INFO_V1(barometer_tally_trans_rep);
+PG_FUNCTION_INFO_V1(barometer_tally_trans_stratified);
 Datum
-barometer_tally_trans_rep(PG_FUNCTION_ARGS)
+barometer_tally_trans_stratified(PG_FUNCTION_ARGS)
+{
+	return trans_stratified(fcinfo, 0);
+}
+
+/* tally_ratio_stratified(y, x, w, stratum, n_stratum, fpc [, lonely]) */
+PG_FUNCTION_INFO_V1(barometer_ratio_trans_stratified);
+Datum
+barometer_ratio_trans_stratified(PG_FUNCTION_ARGS)
+{
+	return trans_stratified(fcinfo, 1);
+}
+
+/* tally(y, w, repw float8[] | float4[], spec barometer.replicates) */
+static Datum
+trans_rep(FunctionCallInfo fcinfo, int off)
 {
 	TransCache *c = trans_cache(fcinfo);
-	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_REPLICATE);
-	double		w = tally_arg_weight(fcinfo, 2);
+	TallyAcc   *acc = acc_state(fcinfo, c, DESIGN_REPLICATE, off != 0);
+	double		w = tally_arg_weight(fcinfo, 2 + off);
 	ArrayType  *a;
 	int			n,
 				i;
-	double		y;
+	double		y,
+				x = 0;
 	bool		f4;
 
-	if (PG_ARGISNULL(3))
+	if (PG_ARGISNULL(3 + off))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("replicate weights must not be NULL")));
-	if (PG_ARGISNULL(4))
+	if (PG_ARGISNULL(4 + off))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("replicate specification must not be NULL"),
 				 errhint("For example barometer.replicates('jk1').")));
-	a = PG_GETARG_ARRAYTYPE_P(3);
+	a = PG_GETARG_ARRAYTYPE_P(3 + off);
 	f4 = ARR_ELEMTYPE(a) == FLOAT4OID;
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a))
 		ereport(ERROR,
@@ -442,7 +526,7 @@ barometer_tally_trans_rep(PG_FUNCTION_ARGS)
 
 	if (acc->rep.spec.nrep == 0)
 	{
-		Replicates *spec = (Replicates *) PG_DETOAST_DATUM(PG_GETARG_DATUM(4));
+		Replicates *spec = (Replicates *) PG_DETOAST_DATUM(PG_GETARG_DATUM(4 + off));
 		RepSpec		s = spec->spec;
 		const char *problem;
 
@@ -470,11 +554,11 @@ barometer_tally_trans_rep(PG_FUNCTION_ARGS)
 		acc->rep.spec = s;
 		if (s.has_rscales)
 			memcpy(acc->rep.rscales, spec->rscales, n * sizeof(double));
-		c->spec_datum = PG_GETARG_DATUM(4);
+		c->spec_datum = PG_GETARG_DATUM(4 + off);
 	}
-	else if (PG_GETARG_DATUM(4) != c->spec_datum)
+	else if (PG_GETARG_DATUM(4 + off) != c->spec_datum)
 	{
-		Replicates *spec = (Replicates *) PG_DETOAST_DATUM(PG_GETARG_DATUM(4));
+		Replicates *spec = (Replicates *) PG_DETOAST_DATUM(PG_GETARG_DATUM(4 + off));
 		RepSpec		s = spec->spec;
 
 		s.nrep = n;
@@ -484,7 +568,7 @@ barometer_tally_trans_rep(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("replicate specification differs between rows")));
-		c->spec_datum = PG_GETARG_DATUM(4);
+		c->spec_datum = PG_GETARG_DATUM(4 + off);
 	}
 	if ((uint32) n != acc->rep.spec.nrep)
 		ereport(ERROR,
@@ -501,7 +585,17 @@ barometer_tally_trans_rep(PG_FUNCTION_ARGS)
 					 errmsg("replicate weights must be finite and not negative"),
 					 errdetail("Replicate %d has weight %g.", i + 1, r)));
 	}
-	if (row_y(fcinfo, c, &y))
+	if (!row_y(fcinfo, c, &y, off, &x))
+		tally_core_add_missing(&acc->core);
+	else if (off)
+	{
+		ratio_core_add(&acc->core, y, x, w);
+		if (f4)
+			ratio_rep_add_f4(&acc->rep, y, x, (float *) ARR_DATA_PTR(a));
+		else
+			ratio_rep_add(&acc->rep, y, x, (double *) ARR_DATA_PTR(a));
+	}
+	else
 	{
 		tally_core_add(&acc->core, y, w);
 		if (f4)
@@ -509,9 +603,22 @@ barometer_tally_trans_rep(PG_FUNCTION_ARGS)
 		else
 			rep_add(&acc->rep, y, (double *) ARR_DATA_PTR(a));
 	}
-	else
-		tally_core_add_missing(&acc->core);
 	PG_RETURN_POINTER(acc);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_trans_rep);
+Datum
+barometer_tally_trans_rep(PG_FUNCTION_ARGS)
+{
+	return trans_rep(fcinfo, 0);
+}
+
+/* tally_ratio(y, x, w, repw, spec) */
+PG_FUNCTION_INFO_V1(barometer_ratio_trans_rep);
+Datum
+barometer_ratio_trans_rep(PG_FUNCTION_ARGS)
+{
+	return trans_rep(fcinfo, 1);
 }
 
 /* merge(tally): transition */
@@ -591,8 +698,11 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 	Tally	   *t;
 	Design		d;
 	RepAcc		r;
+	TallyPsuCursor cur;
+	PsuRec		psu;
 	uint32		i,
-				count = 0;
+				count = 0,
+				prev_stratum = 0;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -600,21 +710,34 @@ barometer_tally_acc_final(PG_FUNCTION_ARGS)
 	if (acc->empty)
 		PG_RETURN_NULL();
 	t = tally_from_acc(acc);
-	tally_view(t, &d, &r);
+
+	/*
+	 * Every problem below is one the one check (tally_problem) finds too:
+	 * they are looked for, to be named, only when it finds something.
+	 */
+	if (tally_consistent(t))
+		PG_RETURN_TALLY(t);
+	/* the PSU records one at a time; two-stage ones at hand for the SSUs */
+	if (t->dh.kind == DESIGN_CLUSTER2)
+		tally_view(t, &d, &r);
+	else
+		tally_view_lazy(t, &d, &r);
 	if (d.kind == DESIGN_WEIGHTS_DOMAIN)
 		tally_check_domain_rows(d.n_sample, t->core.n + t->core.n_missing);
-	for (i = 0; i < d.npsu; i++)
+	tally_psu_cursor(t, &cur);
+	for (i = 0; tally_psu_next(&cur, &psu); i++)
 	{
-		count = (i > 0 && d.psu[i - 1].stratum == d.psu[i].stratum) ? count + 1 : 1;
-		if ((int64) count > d.strata[d.psu[i].stratum].n_psu)
+		count = (i > 0 && prev_stratum == psu.stratum) ? count + 1 : 1;
+		prev_stratum = psu.stratum;
+		if ((int64) count > d.strata[psu.stratum].n_psu)
 		{
-			IdRef		id = d.strata[d.psu[i].stratum].id;
+			IdRef		id = d.strata[psu.stratum].id;
 
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stratum %s has more PSUs than its n_psu", tally_id_text(d.arena + id.off, id.len)),
 					 errdetail("n_psu is " INT64_FORMAT " but at least %u distinct PSUs were seen.",
-							   (int64) d.strata[d.psu[i].stratum].n_psu, count),
+							   (int64) d.strata[psu.stratum].n_psu, count),
 					 errhint("n_psu must count the stratum's PSUs in the whole sample: barometer.psu_count(psu) OVER (PARTITION BY stratum).")));
 		}
 	}

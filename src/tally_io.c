@@ -544,7 +544,7 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 		int64		v;
 
 		if (stored_read_int64(input + 1, &end, &v, false) == STORED_NUM_OK &&
-			(*end == ' ' || *end == '\0') && v > TALLY_VERSION)
+			(*end == ' ' || *end == '\0') && v > TALLY_FORM_VERSION)
 			newer_error(&ps, psprintf("Version " INT64_FORMAT " is not known; this build reads versions 1 and 2.", v));
 	}
 	if (strncmp(input, "v1", 2) == 0)
@@ -556,8 +556,11 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 		tally_core_init(&acc->core, TALLY_PROPORTION), ps.p += 11;
 	else if (strncmp(ps.p, " mean", 5) == 0)
 		tally_core_init(&acc->core, TALLY_MEAN), ps.p += 5;
+	else if (strncmp(ps.p, " ratio", 6) == 0 && version == 2)
+		tally_core_init(&acc->core, TALLY_RATIO), ps.p += 6;
 	else
-		syntax_error(&ps, "The kind must be \"proportion\" or \"mean\".");
+		syntax_error(&ps, version == 1 ? "The kind must be \"proportion\" or \"mean\"." :
+					 "The kind must be \"proportion\", \"mean\" or \"ratio\".");
 
 	expect_key(&ps, "n");
 	acc->core.n = read_count(&ps, "n");
@@ -633,7 +636,7 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "v%d %s n=" INT64_FORMAT " missing=" INT64_FORMAT " positive=" INT64_FORMAT,
-					 TALLY_VERSION, tally_kind_name(t->core.kind),
+					 TALLY_FORM_VERSION, tally_kind_name(t->core.kind),
 					 (int64) t->core.n, (int64) t->core.n_missing, (int64) t->core.n_pos);
 	for (i = 0; i < TALLY_NSUMS; i++)
 	{
@@ -802,7 +805,7 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 
 	stored_reader_init(&rd, (StringInfo) PG_GETARG_POINTER(0), "barometer.tally");
 	version = stored_get_i32(&rd, "the version");
-	if (version > TALLY_VERSION)
+	if (version > TALLY_FORM_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary value for type barometer.tally"),
@@ -811,6 +814,9 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 	if (version != 1 && version != 2)
 		stored_binary_error(&rd, psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
 	acc->core.kind = stored_get_i32(&rd, "the kind");
+	/* the ratio kind is new in version 2 (0.2) */
+	if (version == 1 && acc->core.kind == TALLY_RATIO)
+		stored_binary_error(&rd, "Version 1 has no ratio kind.");
 	acc->core.reserved = stored_get_i32(&rd, "the reserved field");
 	acc->core.n = stored_get_i64(&rd, "the row count");
 	acc->core.n_missing = stored_get_i64(&rd, "the missing row count");
@@ -970,7 +976,7 @@ barometer_tally_send(PG_FUNCTION_ARGS)
 
 	tally_view(t, &d, &r);
 	pq_begintypsend(&buf);
-	pq_sendint32(&buf, TALLY_VERSION);
+	pq_sendint32(&buf, TALLY_FORM_VERSION);
 	pq_sendint32(&buf, t->core.kind);
 	pq_sendint32(&buf, t->core.reserved);
 	pq_sendint64(&buf, t->core.n);

@@ -243,11 +243,30 @@ PG_FUNCTION_INFO_V1(barometer_tally_report);
 Datum
 barometer_tally_report(PG_FUNCTION_ARGS)
 {
-	Tally	   *t;
-	TallySummary s;
 	TupleDesc	tupdesc;
 	Datum		values[REPORT_NCOLS];
 	bool		nulls[REPORT_NCOLS];
+	TallyReport rep;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "report must be called in a context that accepts a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	tally_report_values(fcinfo, values, nulls, &rep);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * report()'s 14 columns of report(t, level, method, policy) (arguments 0
+ * to 3 of fcinfo, 0 and 1 not NULL) into values and nulls; rep receives
+ * the summary, the df of the interval, the policy and its decision (for
+ * report_detail in readers.c).
+ */
+void
+tally_report_values(FunctionCallInfo fcinfo, Datum *values, bool *nulls, TallyReport *rep)
+{
+	Tally	   *t;
 	double		df,
 				lo,
 				hi,
@@ -255,16 +274,12 @@ barometer_tally_report(PG_FUNCTION_ARGS)
 	const char *policy;
 	const PolicyRow *row;
 	int32		version;
-	PubDecision pub;
 	int			method,
 				i;
 	bool		have_ci;
+	TallySummary s;
+	PubDecision pub;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "report must be called in a context that accepts a record");
-	tupdesc = BlessTupleDesc(tupdesc);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
 	t = PG_GETARG_TALLY(0);
 	tally_summarize(t, &s, true);
 	method = ci_arguments(fcinfo, &s, PG_GETARG_FLOAT8(1), 2, -1, &df);
@@ -305,5 +320,11 @@ barometer_tally_report(PG_FUNCTION_ARGS)
 	values[12] = CStringGetTextDatum(pub.reason_en);
 	values[13] = CStringGetTextDatum(pub.reason_nl);
 	nulls[11] = nulls[12] = nulls[13] = false;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	rep->summary = s;
+	rep->df = df;
+	rep->level = PG_GETARG_FLOAT8(1);
+	rep->policy = policy;
+	rep->version = version;
+	rep->row = *row;
+	rep->decision = pub;
 }

@@ -92,7 +92,8 @@ CREATE TYPE @extschema@.publication AS (
 	reason_en text,
 	reason_nl text,
 	policy text,
-	version integer
+	version integer,
+	reason_code text		-- stable code of the rule (0.2; see barometer.reason_code)
 );
 
 CREATE FUNCTION @extschema@.publication_status(t @extschema@.tally,

@@ -191,6 +191,35 @@ kl_root(double p, double K, int side)
 }
 
 /*
+ * The Korn-Graubard (1998) effective sample size of R svyciprop(method =
+ * "beta"): p(1-p)/V * (qt(alpha/2, nrow - 1) / qt(alpha/2, df))^2, nrow =
+ * n, the rows with an answer: R's nrow(subset(design, !is.na(y))), the
+ * design whose degf is the tally's df; qnorm for df = Inf.  (R's
+ * svyciprop(~y, design, na.rm = TRUE) keeps the rows with a missing answer
+ * in nrow(design) and in degf(design); barometer takes both from the same
+ * subset of answered rows, so nrow and df describe one design.)  At p = 0 or 1 the interval is
+ * Clopper-Pearson on the rows of positive weight, whose n is n+.  NaN when
+ * undefined: df <= 0, nrow < 2, V undefined or 0 inside (0, 1).
+ */
+double
+ci_kg_n_eff(const TallySummary *s, double level, double df)
+{
+	double		alpha = 1.0 - level;
+	double		p = s->estimate,
+				a;
+
+	if (isnan(p) || s->kind != TALLY_PROPORTION)
+		return NAN;
+	if (s->boundary)
+		return s->n_pos > 0 ? s->n_pos : NAN;
+	if (isnan(df) || !(df > 0) || !(s->n > 1) || !(s->variance > 0))
+		return NAN;
+	a = dist_qt(alpha / 2, s->n - 1) /
+		(isinf(df) ? dist_qnorm(alpha / 2) : dist_qt(alpha / 2, df));
+	return p * (1 - p) / s->variance * a * a;
+}
+
+/*
  * Interval for the tally summary s.
  *
  * Proportions at exactly 0 or 1 (V = 0; R returns NaN for every method but
@@ -301,15 +330,19 @@ ci_compute(const TallySummary *s, double level, int method, double df,
 			 * n_eff = p(1-p)/V * (qt(alpha/2, n-1) / qt(alpha/2, df))^2,
 			 * [qbeta(alpha/2, n_eff p, n_eff (1-p) + 1),
 			 *  qbeta(1-alpha/2, n_eff p + 1, n_eff (1-p))].
-			 * n is the rows of the (domain) design, R's nrow(design).  R
-			 * ignores its df argument here and always uses degf(design);
-			 * barometer uses the df it is given (the design df by default).
+			 * n is the rows of the (domain) design, R's nrow(design) of
+			 * subset(design, !is.na(y)): rows with a missing answer do not
+			 * count, as they do not count in the df either (R's
+			 * svyciprop(na.rm = TRUE) on the full design counts them in
+			 * both; see ci_kg_n_eff).  R ignores its df
+			 * argument here and always uses degf(design); barometer uses
+			 * the df it is given (the design df by default).  V = 0 with p
+			 * strictly inside (0, 1) gives an infinite n_eff, where R's
+			 * qbeta returns NaN: NULL.
 			 */
-			if (isnan(df) || !(df > 0) || !(s->n > 1) || !(V > 0))
+			neff = ci_kg_n_eff(s, level, df);
+			if (isnan(neff))
 				return false;
-			a = dist_qt(alpha / 2, s->n - 1) /
-				(isinf(df) ? dist_qnorm(alpha / 2) : dist_qt(alpha / 2, df));
-			neff = pq / V * a * a;
 			*lower = dist_qbeta(alpha / 2, neff * p, neff * (1 - p) + 1);
 			*upper = dist_qbeta(1 - alpha / 2, neff * p + 1, neff * (1 - p));
 			ok = !isnan(*lower) && !isnan(*upper);
@@ -329,8 +362,19 @@ ci_compute(const TallySummary *s, double level, int method, double df,
 			 * equation to full precision.
 			 */
 			t = ci_tquantile(level, df);
-			if (isnan(t) || isnan(s->phi) || !(s->phi > 0) || !(V > 0))
+			if (isnan(t) || isnan(s->phi) || !(s->phi > 0) || !(V >= 0))
 				return false;
+			/*
+			 * V = 0 inside (0, 1) (a domain sampled completely, or replicates
+			 * that all agree): the degenerate [p, p] of logit, xlogit, asin
+			 * and mean, not NULL.
+			 */
+			if (V == 0 && (isnan(s->var_logit) || s->var_logit == 0))
+			{
+				*lower = *upper = p;
+				ok = true;
+				break;
+			}
 			a = s->phi * t * t * V / (2 * pq);
 			/* replicate designs: lambda from the replicate logits' variance */
 			if (!isnan(s->var_logit))

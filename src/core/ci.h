@@ -47,4 +47,10 @@ extern bool ci_compute(const TallySummary *s, double level, int method,
 /* a t (or normal, df = +Inf) quantile at 1 - alpha/2; NaN when df <= 0 */
 extern double ci_tquantile(double level, double df);
 
+/*
+ * The Korn-Graubard effective sample size the beta interval uses at this
+ * level and df (n+ at p = 0 or 1); NaN when undefined.
+ */
+extern double ci_kg_n_eff(const TallySummary *s, double level, double df);
+
 #endif							/* BAROMETER_CI_H */

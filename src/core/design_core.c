@@ -124,6 +124,301 @@ arena_add(Design *d, const char *key, uint32_t len)
 	return id;
 }
 
+/* ---- PSU records, variable length ---------------------------------------
+ *
+ * A flag byte, then only what the flags do not imply, unaligned:
+ *   PSU_SAME_STRATUM  the previous record's stratum, else uint32 stratum
+ *   PSU_NEXT_ID       the identifier follows the previous record's in the
+ *                     arena and has its length, else uint32 off, uint32 len
+ *   PSU_ONE_ROW       n_dom = 1, else int64 n_dom
+ *   PSU_ALL_POS       n_pos = n_dom, else int64 n_pos
+ *   b.hi always; PSU_B_EXACT: b.lo is +0, else b.lo
+ *   bits 5-6 (a): 0 both parts +0; 1 the same bits as b; 2 a.lo is +0,
+ *                 then a.hi; 3 a.hi, a.lo
+ *   PSU_STAGE2        int64 n_ssu, double popsize2, else both 0 (+0)
+ * Bits are compared, never values, so every record (-0, subnormals,
+ * unnormalised sums of a partial state) decodes to the same bytes: a PSU
+ * with one row of a proportion takes 9 bytes (and 9 in the arena) where the
+ * PsuRec takes 80.
+ */
+#define PSU_SAME_STRATUM 0x01
+#define PSU_NEXT_ID 0x02
+#define PSU_ONE_ROW 0x04
+#define PSU_ALL_POS 0x08
+#define PSU_B_EXACT 0x10
+#define PSU_A_SHIFT 5
+#define PSU_STAGE2 0x80
+
+static inline bool
+bits_equal(double x, double y)
+{
+	return memcmp(&x, &y, sizeof(double)) == 0;
+}
+
+static inline bool
+bits_zero(double x)
+{
+	return bits_equal(x, 0.0);
+}
+
+void
+design_psu_codec_start(DesignPsuCodec *c)
+{
+	c->prev_stratum = UINT32_MAX;
+	c->prev_id_end = UINT32_MAX;
+	c->prev_id_len = 0;
+}
+
+#define PUT(dst, v) (memcpy((dst), &(v), sizeof(v)), (dst) += sizeof(v))
+
+size_t
+design_psu_encode(DesignPsuCodec *c, const PsuRec *r, char *out)
+{
+	uint8_t		f = 0;
+	size_t		n = 1 + sizeof(double);
+	int			aform;
+
+	if (r->stratum == c->prev_stratum)
+		f |= PSU_SAME_STRATUM;
+	else
+		n += sizeof(uint32_t);
+	if (r->id.off == c->prev_id_end && r->id.len == c->prev_id_len)
+		f |= PSU_NEXT_ID;
+	else
+		n += 2 * sizeof(uint32_t);
+	if (r->n_dom == 1)
+		f |= PSU_ONE_ROW;
+	else
+		n += sizeof(int64_t);
+	if (r->n_pos == r->n_dom)
+		f |= PSU_ALL_POS;
+	else
+		n += sizeof(int64_t);
+	if (bits_zero(r->b.lo))
+		f |= PSU_B_EXACT;
+	else
+		n += sizeof(double);
+	if (bits_zero(r->a.hi) && bits_zero(r->a.lo))
+		aform = 0;
+	else if (bits_equal(r->a.hi, r->b.hi) && bits_equal(r->a.lo, r->b.lo))
+		aform = 1;
+	else if (bits_zero(r->a.lo))
+		aform = 2, n += sizeof(double);
+	else
+		aform = 3, n += 2 * sizeof(double);
+	f |= aform << PSU_A_SHIFT;
+	if (r->n_ssu != 0 || !bits_zero(r->popsize2))
+		f |= PSU_STAGE2, n += sizeof(int64_t) + sizeof(double);
+	c->prev_stratum = r->stratum;
+	c->prev_id_end = r->id.off + r->id.len;
+	c->prev_id_len = r->id.len;
+	if (out == NULL)
+		return n;
+	*out++ = (char) f;
+	if (!(f & PSU_SAME_STRATUM))
+		PUT(out, r->stratum);
+	if (!(f & PSU_NEXT_ID))
+	{
+		PUT(out, r->id.off);
+		PUT(out, r->id.len);
+	}
+	if (!(f & PSU_ONE_ROW))
+		PUT(out, r->n_dom);
+	if (!(f & PSU_ALL_POS))
+		PUT(out, r->n_pos);
+	PUT(out, r->b.hi);
+	if (!(f & PSU_B_EXACT))
+		PUT(out, r->b.lo);
+	if (aform >= 2)
+		PUT(out, r->a.hi);
+	if (aform == 3)
+		PUT(out, r->a.lo);
+	if (f & PSU_STAGE2)
+	{
+		PUT(out, r->n_ssu);
+		PUT(out, r->popsize2);
+	}
+	return n;
+}
+
+#define GET(v) \
+	do { \
+		if (end - q < (ptrdiff_t) sizeof(v)) \
+			return false; \
+		memcpy(&(v), q, sizeof(v)); \
+		q += sizeof(v); \
+	} while (0)
+
+bool
+design_psu_decode(DesignPsuCodec *c, const char **p, const char *end, PsuRec *r)
+{
+	const char *q = *p;
+	uint8_t		f;
+	int			aform;
+
+	if (q >= end)
+		return false;
+	f = (uint8_t) *q++;
+	memset(r, 0, sizeof(*r));
+	if (f & PSU_SAME_STRATUM)
+		r->stratum = c->prev_stratum;
+	else
+		GET(r->stratum);
+	if (f & PSU_NEXT_ID)
+	{
+		r->id.off = c->prev_id_end;
+		r->id.len = c->prev_id_len;
+	}
+	else
+	{
+		GET(r->id.off);
+		GET(r->id.len);
+	}
+	if (f & PSU_ONE_ROW)
+		r->n_dom = 1;
+	else
+		GET(r->n_dom);
+	if (f & PSU_ALL_POS)
+		r->n_pos = r->n_dom;
+	else
+		GET(r->n_pos);
+	GET(r->b.hi);
+	if (!(f & PSU_B_EXACT))
+		GET(r->b.lo);
+	aform = (f >> PSU_A_SHIFT) & 3;
+	if (aform == 1)
+		r->a = r->b;
+	if (aform >= 2)
+		GET(r->a.hi);
+	if (aform == 3)
+		GET(r->a.lo);
+	if (f & PSU_STAGE2)
+	{
+		GET(r->n_ssu);
+		GET(r->popsize2);
+	}
+	c->prev_stratum = r->stratum;
+	c->prev_id_end = r->id.off + r->id.len;
+	c->prev_id_len = r->id.len;
+	*p = q;
+	return true;
+}
+
+void
+design_psu_iter(const Design *d, DesignPsuIter *it)
+{
+	it->d = d;
+	it->p = d->log;
+	it->next = 0;
+	design_psu_codec_start(&it->c);
+}
+
+bool
+design_psu_iter_next(DesignPsuIter *it, PsuRec *r)
+{
+	const Design *d = it->d;
+
+	if (it->next >= d->npsu)
+		return false;
+	if (it->next < d->psu_base)
+	{
+		/* the log is written by design_psu only: it always decodes */
+		if (!design_psu_decode(&it->c, &it->p, d->log + d->log_len, r))
+			return false;
+	}
+	else
+		*r = d->psu[it->next - d->psu_base];
+	it->next++;
+	return true;
+}
+
+/* how many records the array of a log-mode design holds before they move to the log */
+#define LOG_CHUNK 4096
+
+static int cmp_id(const Design *d, IdRef x, IdRef y);
+
+/* whether PSU record y may follow x in canonical order (strata ranked by index) */
+static inline bool
+psu_follows(const Design *d, const PsuRec *x, const PsuRec *y)
+{
+	return x->stratum < y->stratum ||
+		(x->stratum == y->stratum && cmp_id(d, x->id, y->id) < 0);
+}
+
+/* move the records of the array to the log */
+static void
+log_flush(Design *d)
+{
+	uint32_t	live = d->npsu - d->psu_base,
+				i;
+
+	if (d->log_cap - d->log_len < (size_t) live * DESIGN_PSU_MAX_BYTES)
+	{
+		size_t		ncap = d->log_cap ? d->log_cap : 65536;
+
+		while (ncap - d->log_len < (size_t) live * DESIGN_PSU_MAX_BYTES)
+			ncap *= 2;
+		d->log = d->realloc_fn(d->alloc_ctx, d->log, ncap);
+		d->log_cap = ncap;
+	}
+	if (d->log_len == 0)
+		design_psu_codec_start(&d->log_codec);
+	for (i = 0; i < live; i++)
+	{
+		const PsuRec *r = &d->psu[i];
+
+		if ((d->psu_base > 0 || i > 0) &&
+			!psu_follows(d, i > 0 ? &d->psu[i - 1] : &d->log_last, r))
+			d->log_unsorted = true;
+		if (!d->log_denormal)
+		{
+			dd_t		a = dd_norm(r->a),
+						b = dd_norm(r->b);
+
+			d->log_denormal = !bits_equal(a.hi, r->a.hi) || !bits_equal(a.lo, r->a.lo) ||
+				!bits_equal(b.hi, r->b.hi) || !bits_equal(b.lo, r->b.lo);
+		}
+		d->log_len += design_psu_encode(&d->log_codec, r, d->log + d->log_len);
+	}
+	if (live > 0)
+		d->log_last = d->psu[live - 1];
+	d->psu_base = d->npsu;
+	d->last_psu = 0;
+}
+
+void
+design_log_materialize(Design *d)
+{
+	PsuRec	   *all;
+	const char *p = d->log;
+	DesignPsuCodec c;
+	uint32_t	i,
+				tick = 0;
+
+	if (d->psu_base == 0)
+		return;
+	all = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->npsu + 1) * sizeof(PsuRec));
+	design_psu_codec_start(&c);
+	for (i = 0; i < d->psu_base; i++)
+	{
+		(void) design_psu_decode(&c, &p, d->log + d->log_len, &all[i]);
+		core_poll(&tick);
+	}
+	if (d->npsu > d->psu_base)
+		memcpy(&all[d->psu_base], d->psu, (size_t) (d->npsu - d->psu_base) * sizeof(PsuRec));
+	if (d->psu)
+		d->realloc_fn(d->alloc_ctx, d->psu, 0);
+	d->realloc_fn(d->alloc_ctx, d->log, 0);
+	d->psu = all;
+	d->cap_psu = d->npsu + 1;
+	d->log = NULL;
+	d->log_len = d->log_cap = 0;
+	d->psu_base = 0;
+	d->log_unsorted = false;
+	d->log_denormal = false;
+	d->last_psu = 0;
+}
+
 static void compact_tracking(Design *d, uint32_t *track);
 
 /* the parent and id of record i of a level: 0 strata, 1 PSUs, 2 SSUs */
@@ -313,7 +608,7 @@ design_psu(Design *d, uint32_t stratum, const char *key, uint32_t len, bool *cre
 	/* rows usually arrive PSU by PSU: try the previous row's PSU first */
 	if (d->last_psu != 0 && !d->stale_index)
 	{
-		p = &d->psu[d->last_psu - 1];
+		p = &d->psu[d->last_psu - 1 - d->psu_base];
 		if (p->stratum == stratum && id_equal(d, p->id, key, len))
 		{
 			*created = false;
@@ -324,6 +619,9 @@ design_psu(Design *d, uint32_t stratum, const char *key, uint32_t len, bool *cre
 		compact_tracking(d, &stratum);	/* strata move too; may end log mode */
 	if (d->log_mode)
 	{
+		/* the array holds LOG_CHUNK records at most: the others go to the log */
+		if (d->npsu - d->psu_base >= LOG_CHUNK)
+			log_flush(d);
 		i = d->npsu;
 		*created = true;
 	}
@@ -332,8 +630,8 @@ design_psu(Design *d, uint32_t stratum, const char *key, uint32_t len, bool *cre
 	if (*created)
 	{
 		d->canonical = false;
-		d->psu = grow(d, d->psu, &d->cap_psu, d->npsu + 1, sizeof(PsuRec));
-		p = &d->psu[d->npsu++];
+		d->psu = grow(d, d->psu, &d->cap_psu, d->npsu - d->psu_base + 1, sizeof(PsuRec));
+		p = &d->psu[d->npsu++ - d->psu_base];
 		memset(p, 0, sizeof(*p));
 		p->stratum = stratum;
 		p->id = arena_add(d, key, len);
@@ -374,7 +672,7 @@ design_ssu(Design *d, uint32_t psu, const char *key, uint32_t len, bool *created
 void
 design_add(Design *d, uint32_t p, uint32_t q, double y, double w)
 {
-	PsuRec	   *r = &d->psu[p];
+	PsuRec	   *r = &d->psu[p - d->psu_base];
 	dd_t		wy = (y == 1.0) ? dd_make(w, 0.0) : (y == 0.0 ? dd_make(0.0, 0.0) : dd_two_prod(w, y));
 
 	r->n_dom++;
@@ -404,6 +702,9 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 
 	if (design_has_sums(b->kind))
 		return stratified_merge(a, b, where);
+	/* PSU records in a log (one-stage accumulations) come back to the arrays */
+	design_log_materialize(a);
+	design_log_materialize((Design *) b);
 	if (a->nstrata == 0 && a->npsu == 0 && a->nssu == 0)
 	{
 		/* into an empty design: copy the records, index them when needed */
@@ -759,17 +1060,18 @@ compact_tracking(Design *d, uint32_t *track)
 	if (d->canonical && d->npsu_compact == d->npsu)
 		return;
 	{
-		bool		sorted = true;
+		bool		sorted = !d->log_unsorted;
+		uint32_t	start = d->npsu_compact > d->psu_base ? d->npsu_compact : d->psu_base;
 
 		for (i = 1; i < d->nstrata && sorted; i++)
 			sorted = cmp_id(d, d->strata[i - 1].id, d->strata[i].id) < 0;
-		for (i = d->npsu_compact > 0 ? d->npsu_compact : 1; i < d->npsu && sorted; i++)
+		/* the log was checked as it was written (log_flush) */
+		for (i = start > 0 ? start : 1; i < d->npsu && sorted; i++)
 		{
-			const PsuRec *x = &d->psu[i - 1],
-					   *y = &d->psu[i];
+			const PsuRec *x = i - 1 < d->psu_base ? &d->log_last : &d->psu[i - 1 - d->psu_base],
+					   *y = &d->psu[i - d->psu_base];
 
-			sorted = x->stratum < y->stratum ||
-				(x->stratum == y->stratum && cmp_id(d, x->id, y->id) < 0);
+			sorted = psu_follows(d, x, y);
 			core_poll(&tick);
 		}
 		if (sorted)
@@ -779,6 +1081,7 @@ compact_tracking(Design *d, uint32_t *track)
 			return;
 		}
 	}
+	design_log_materialize(d);
 	sort_tracking(d, track);
 	na = d->realloc_fn(d->alloc_ctx, NULL, d->arena_len + 1);
 	for (i = 0; i < d->nstrata; i++)
@@ -860,6 +1163,14 @@ id_ok(const Design *d, IdRef id)
 const char *
 design_check(const Design *d, const TallyCore *core)
 {
+	return design_check_iter(d, core, NULL, NULL);
+}
+
+const char *
+design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, void *arg)
+{
+	PsuRec		cur,
+				prev;
 	uint32_t	i,
 				tick = 0;
 	int64_t		n_dom = 0,
@@ -902,17 +1213,26 @@ design_check(const Design *d, const TallyCore *core)
 			return "Strata are not in canonical order or repeat.";
 		core_poll(&tick);
 	}
+	if (next != NULL && d->kind == DESIGN_CLUSTER2)
+		return "A two-stage design is checked with its PSU records at hand.";
+	memset(&prev, 0, sizeof(prev));
 	for (i = 0; i < d->npsu; i++)
 	{
-		const PsuRec *p = &d->psu[i];
+		const PsuRec *p;
 
+		if (next == NULL)
+			p = &d->psu[i];
+		else if (next(arg, &cur))
+			p = &cur;
+		else
+			return "The PSU records are malformed.";
 		/* nothing is allocated here: the host may stop us (guard_core.h) */
 		core_poll(&tick);
 		if (p->stratum >= d->nstrata || !id_ok(d, p->id))
 			return "A PSU refers to a missing stratum or has a malformed identifier.";
 		if (i > 0)
 		{
-			const PsuRec *q = &d->psu[i - 1];
+			const PsuRec *q = &prev;
 			int			c;
 
 			c = q->stratum != p->stratum ? (q->stratum < p->stratum ? -1 : 1) : cmp_id(d, q->id, p->id);
@@ -920,12 +1240,14 @@ design_check(const Design *d, const TallyCore *core)
 				return "PSUs are not in canonical order or repeat.";
 		}
 		/* PSUs of a stratum are adjacent (checked above): count them as we go */
-		in_stratum = (i > 0 && d->psu[i - 1].stratum == p->stratum) ? in_stratum + 1 : 1;
+		in_stratum = (i > 0 && prev.stratum == p->stratum) ? in_stratum + 1 : 1;
 		if (in_stratum > d->strata[p->stratum].n_psu)
 			return "A stratum has more PSUs than its PSU count.";
 		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
 			return "A PSU's row counts are out of range.";
-		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 || (p->n_pos == 0) != (p->b.hi == 0))
+		/* a ratio's b is sum w x: 0 also where every x is 0 */
+		if (!dd_ok(p->a) || !dd_ok(p->b) || p->b.hi < 0 ||
+			(core->kind == TALLY_RATIO ? (p->n_pos == 0 && p->b.hi != 0) : (p->n_pos == 0) != (p->b.hi == 0)))
 			return "A PSU's sums are malformed.";
 		if (d->kind == DESIGN_CLUSTER2)
 		{
@@ -939,6 +1261,7 @@ design_check(const Design *d, const TallyCore *core)
 		n_dom = tally_count_add(n_dom, p->n_dom);
 		n_pos = tally_count_add(n_pos, p->n_pos);
 		wsum += p->b.hi;
+		prev = *p;
 		core_poll(&tick);
 	}
 	if (n_dom != core->n || n_pos != core->n_pos)
@@ -1012,10 +1335,6 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 {
 	dd_t		W = core->s[S_W];
 	dd_t		p;
-	uint32_t	i;
-	double		V = 0;
-	int64_t		psus = 0,
-				strata = 0;
 
 	if (design_has_sums(d->kind))
 	{
@@ -1049,7 +1368,28 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 		out->variance = N / (N - 1) * dd_to_double(dd_div(dev, dd_mul(W, W)));
 		return;
 	}
+	design_variance_scores(d, p, W, out);
+}
 
+/*
+ * The same engine on the scores (a - p b) / W of the PSU and SSU sums (a =
+ * sum w y, b = sum w): the mean's with p its estimate and W its weight
+ * sum; a total's with p = 0 and W = 1 (total_core.c).  Clustered
+ * designs only (one or two stages): weights-only domains and stratified
+ * designs have their own sums.
+ */
+void
+design_variance_scores(const Design *d, dd_t p, dd_t W,
+					   DesignVariance *out)
+{
+	uint32_t	i;
+	double		V = 0;
+	int64_t		psus = 0,
+				strata = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->variance = NAN;
+	out->df = 0;
 	/* the PSUs (and SSUs) with domain rows and their score totals */
 	{
 		VarUnits	u;

@@ -100,6 +100,26 @@ typedef struct StratSums
 	dd_t		wwyy;			/* sum w^2 y^2 */
 } StratSums;
 
+/*
+ * The variable-length encoding of PSU records (the stored tally's version
+ * 3 and the log of a one-stage accumulation): each record relative to the
+ * previous one (design_core.c: "PSU records").
+ */
+typedef struct DesignPsuCodec
+{
+	uint32_t	prev_stratum;
+	uint32_t	prev_id_end;
+	uint32_t	prev_id_len;
+} DesignPsuCodec;
+
+#define DESIGN_PSU_MAX_BYTES 77
+
+extern void design_psu_codec_start(DesignPsuCodec *c);
+/* the encoded length of r; written at out unless NULL */
+extern size_t design_psu_encode(DesignPsuCodec *c, const PsuRec *r, char *out);
+/* the record at *p (advanced); false when the bytes up to end do not hold one */
+extern bool design_psu_decode(DesignPsuCodec *c, const char **p, const char *end, PsuRec *r);
+
 /* realloc-like allocator: (ctx, NULL, size) allocates, never returns NULL */
 typedef void *(*DesignRealloc) (void *ctx, void *ptr, size_t size);
 
@@ -139,6 +159,20 @@ typedef struct Design
 	uint32_t	last_stratum;	/* cache of the previous row's stratum + 1 */
 	uint32_t	last_psu;		/* cache of the previous row's PSU + 1 */
 	uint32_t	last_ssu;
+
+	/*
+	 * Log mode: the PSU records before psu_base are encoded in log (rows in
+	 * PSU order seldom come back to a PSU), d->psu[i] holds PSU psu_base +
+	 * i; 0 and NULL otherwise.
+	 */
+	char	   *log;
+	size_t		log_len,
+				log_cap;
+	uint32_t	psu_base;
+	bool		log_unsorted;	/* the log is not in canonical order */
+	bool		log_denormal;	/* a record in the log has sums dd_norm would change */
+	DesignPsuCodec log_codec;
+	PsuRec		log_last;		/* the last record moved to the log */
 	DesignRealloc realloc_fn;
 	void	   *alloc_ctx;
 } Design;
@@ -191,6 +225,41 @@ extern uint32_t design_ssu(Design *d, uint32_t psu, const char *key, uint32_t le
  */
 extern void design_compact(Design *d);
 
+/*
+ * design_compact leaves a log in canonical order where it is (records
+ * before d->psu_base encoded): design_psu_iter reads them all, and
+ * design_log_materialize puts them back in d->psu.
+ */
+
+/*
+ * The PSU records of d in index order, wherever they are (the log of a
+ * one-stage accumulation, or the array).
+ */
+typedef struct DesignPsuIter
+{
+	const Design *d;
+	const char *p;
+	DesignPsuCodec c;
+	uint32_t	next;
+} DesignPsuIter;
+
+extern void design_psu_iter(const Design *d, DesignPsuIter *it);
+extern bool design_psu_iter_next(DesignPsuIter *it, PsuRec *r);
+
+/* every PSU record in d->psu again (d->psu_base 0), the log freed */
+extern void design_log_materialize(Design *d);
+
+/*
+ * The record of PSU p, as design_psu returned it, until the next
+ * design_psu call (a one-stage log keeps the records before d->psu_base
+ * encoded).
+ */
+static inline PsuRec *
+design_psu_rec(Design *d, uint32_t p)
+{
+	return &d->psu[p - d->psu_base];
+}
+
 /* the row (y, w) of the domain falls in PSU p (and SSU q, or UINT32_MAX) */
 extern void design_add(Design *d, uint32_t p, uint32_t q, double y, double w);
 
@@ -223,11 +292,27 @@ extern void design_reindex(Design *d);
 extern const char *design_check(const Design *d, const TallyCore *core);
 
 /*
+ * The same with the PSU records from next (d->psu unused), which yields
+ * d->npsu records in order and false when none is left; one-stage designs
+ * only.
+ */
+typedef bool (*DesignPsuNext) (void *arg, PsuRec *out);
+extern const char *design_check_iter(const Design *d, const TallyCore *core,
+									 DesignPsuNext next, void *arg);
+
+/*
  * Linearized variance of the tally's mean (proportion) under the design,
  * and the design degrees of freedom (stratified designs:
  * stratified_variance).
  */
 extern void design_variance(const Design *d, const TallyCore *core,
 							DesignVariance *out);
+
+/*
+ * The linearized variance (and df) of the scores (a - p b) / W of a
+ * clustered design's PSU and SSU sums: design_variance with the mean's p
+ * and W; a total's with p = 0, W = 1 (total_core.h).
+ */
+extern void design_variance_scores(const Design *d, dd_t p, dd_t W, DesignVariance *out);
 
 #endif							/* BAROMETER_DESIGN_CORE_H */

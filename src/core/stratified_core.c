@@ -237,7 +237,8 @@ stratified_check(const Design *d, const TallyCore *core)
 			t->n_pos < 0 || t->n_pos > t->n_dom)
 			return "A stratum's domain row counts are out of range (at least 1, at most the stratum's row count).";
 		if (!dd_ok(t->a) || !dd_ok(t->b) || !dd_ok(t->ww) || !dd_ok(t->wwy) || !dd_ok(t->wwyy) ||
-			t->b.hi < 0 || t->ww.hi < 0 || t->wwyy.hi < 0 || (t->n_pos == 0) != (t->b.hi == 0))
+			t->b.hi < 0 || t->ww.hi < 0 || t->wwyy.hi < 0 ||
+			(core->kind == TALLY_RATIO ? (t->n_pos == 0 && t->b.hi != 0) : (t->n_pos == 0) != (t->b.hi == 0)))
 			return "A stratum's sums are malformed.";
 		if (t->n_pos == 0 &&
 			!(dd_zero(t->a) && dd_zero(t->ww) && dd_zero(t->wwy) && dd_zero(t->wwyy)))
@@ -346,8 +347,26 @@ void
 stratified_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 {
 	dd_t		W = core->s[S_W];
-	dd_t		p,
-				WW;
+
+	if (core->n_pos == 0 || !(W.hi > 0))
+	{
+		memset(out, 0, sizeof(*out));
+		out->variance = NAN;
+		out->df = 0;
+		out->status = DESIGN_UNDEFINED;
+		return;
+	}
+	stratified_variance_scores(d, dd_div(core->s[S_WY], W), W, out);
+}
+
+/*
+ * The same on the scores w (y - p) / W of every row: the mean's with p its
+ * estimate and W its weight sum, a total's with p = 0 and W = 1.
+ */
+void
+stratified_variance_scores(const Design *d, dd_t p, dd_t W, DesignVariance *out)
+{
+	dd_t		WW;
 	uint32_t	h,
 				tick = 0;
 	double		V = 0;
@@ -359,12 +378,6 @@ stratified_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 	memset(out, 0, sizeof(*out));
 	out->variance = NAN;
 	out->df = 0;
-	if (core->n_pos == 0 || !(W.hi > 0))
-	{
-		out->status = DESIGN_UNDEFINED;
-		return;
-	}
-	p = dd_div(core->s[S_WY], W);
 	WW = dd_mul(W, W);
 	for (h = 0; h < d->nstrata; h++)
 	{

@@ -105,6 +105,9 @@ extern const char *stratified_check(const Design *d, const TallyCore *core);
 /* the linearized variance and the design df, as design_variance */
 extern void stratified_variance(const Design *d, const TallyCore *core, DesignVariance *out);
 
+/* the same on the scores w (y - p) / W (a total: p = 0, W = 1) */
+extern void stratified_variance_scores(const Design *d, dd_t p, dd_t W, DesignVariance *out);
+
 /*
  * The covariance of the means of a part a and a whole b of one stratified
  * sample (every row of a is a row of b; diff_test's "part"), with both

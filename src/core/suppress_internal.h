@@ -85,7 +85,8 @@ typedef struct Sup
 	unsigned char *prob;
 
 	/* witnesses: per primary the cells its certificates move */
-	int		  **wit;
+	int		  **wit;			/* certificates: cells, -1 between two */
+	double	  **wdev;			/* their deviations */
 	int		   *nwit;
 
 	/* scratch, ncell each */

@@ -86,6 +86,11 @@ typedef struct Reg
 } Reg;
 
 #define REG_MAX_CONSTRUCT 6000
+#define REG_SMALL 100
+/* a large table: the construct works near the primary and knows the
+ * complement rule (on small tables the component without the rule finds
+ * cheaper patterns) */
+#define REG_LARGE 2000
 
 bool
 sup_cancelled(const Sup *S)
@@ -251,7 +256,8 @@ expand(Sup *S, int c, int *n, int cap)
 			if (S->seen[x])
 				continue;
 			S->seen[x] = 1;
-			if (!S->supp[x] && !sup_can_move(S, x))
+			if (!S->supp[x] && !sup_can_move(S, x) &&
+				!(S->zeros_ok && zero_last_resort(S, x)))
 				continue;
 			if (S->pos[x] < 0 && *n < cap)
 			{
@@ -290,6 +296,16 @@ clear_seen(Sup *S)
 
 	for (c = 0; c < S->ncell; c++)
 		S->seen[c] = 0;
+}
+
+/* the region's positions only (its users left S->seen clear) */
+static void
+clear_pos(Sup *S, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		S->pos[S->queue[i]] = -1;
 }
 
 static void
@@ -396,8 +412,15 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 		rhi[nrow] = 0;
 		rs[++nrow] = nz;
 
-		/* what the complement rule reveals */
-		if (!construct && S->rules && S->es[e + 1] - S->es[e] >= 3)
+		/*
+		 * What the complement rule reveals.  When constructing (a large table), the cells
+		 * that may be hidden count with the hidden ones (a part hidden
+		 * joins the sum; that the rule weakens when the largest published
+		 * part is hidden is left to the next check), so that the deviation
+		 * chosen is one the intruder cannot rule out either.
+		 */
+		if (S->rules && (!construct || S->ncell > REG_LARGE) &&
+			S->es[e + 1] - S->es[e] >= 3)
 		{
 			double		T = S->val[S->ec[S->es[e]]],
 						pubmax = -1;
@@ -408,12 +431,9 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 			{
 				int			x = S->ec[k];
 
-				if (supp[x])
-				{
-					if (S->pos[x] >= 0)
-						nh++;
-				}
-				else if (S->val[x] > 0)
+				if ((supp[x] || construct) && S->pos[x] >= 0)
+					nh++;
+				if (!supp[x] && S->val[x] > 0)
 				{
 					pubmax = fmax(pubmax, S->val[x]);
 					if (S->val[x] == T)
@@ -436,7 +456,7 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 					{
 						int			x = S->ec[k];
 
-						if (!supp[x] || S->pos[x] < 0)
+						if ((!supp[x] && !construct) || S->pos[x] < 0)
 							continue;
 						col[nz] = 2 * S->pos[x];
 						coef[nz++] = 1;
@@ -775,41 +795,52 @@ tol(const Sup *S, int c)
 	return 1e-7 * fmax(1.0, S->val[c]);
 }
 
-/* witness cells of the solution in R->x into S->wtmp */
+/*
+ * The certificates of a primary: each solution found (an integer table the
+ * intruder cannot rule out) as its moved cells and their deviations, one
+ * after the other, each closed by a cell -1.  The cleanup checks whether a
+ * certificate survives publishing a cell without solving anything.
+ */
 typedef struct Wit
 {
 	int		   *c;
+	double	   *d;
 	int			n,
 				cap;
 } Wit;
 
 static void
+wit_push(Sup *S, Wit *W, int c, double d)
+{
+	if (W->n == W->cap)
+	{
+		W->cap = W->cap ? 2 * W->cap : 32;
+		W->c = S->alloc(S->actx, W->c, sizeof(int) * W->cap);
+		W->d = S->alloc(S->actx, W->d, sizeof(double) * W->cap);
+	}
+	W->c[W->n] = c;
+	W->d[W->n++] = d;
+}
+
+static void
 wit_add_solution(Sup *S, Reg *R, Wit *W)
 {
-	int			i,
-				j;
+	int			i;
 
 	for (i = 0; i < R->n; i++)
 		if (fabs(R->x[2 * i]) > 1e-9 || fabs(R->x[2 * i + 1]) > 1e-9)
-		{
-			int			c = R->cell[i];
-			bool		dup = false;
+			wit_push(S, W, R->cell[i], R->x[2 * i] - R->x[2 * i + 1]);
+	wit_push(S, W, -1, 0);
+}
 
-			for (j = 0; j < W->n; j++)
-				if (W->c[j] == c)
-				{
-					dup = true;
-					break;
-				}
-			if (dup)
-				continue;
-			if (W->n == W->cap)
-			{
-				W->cap = W->cap ? 2 * W->cap : 16;
-				W->c = S->alloc(S->actx, W->c, sizeof(int) * W->cap);
-			}
-			W->c[W->n++] = c;
-		}
+static void
+wit_free(Sup *S, Wit *W)
+{
+	if (W->c)
+		S->alloc(S->actx, W->c, 0);
+	if (W->d)
+		S->alloc(S->actx, W->d, 0);
+	memset(W, 0, sizeof(*W));
 }
 
 /*
@@ -884,7 +915,7 @@ requirement(Sup *S, Reg *R, int p, int kind, double target, Wit *W, Need *fail)
  */
 static int
 check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
-			 Need *need, bool local);
+			 Need *need, int local);
 
 /*
  * Locally first (cheap), the whole hidden component when that fails and
@@ -895,16 +926,22 @@ static int
 check_primary(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 			  Need *need, bool full)
 {
-	if (check_region(S, p, supp, problem, keep, need, true) < 0)
+	/* the hidden cells two equations away (where a rectangle or a cube
+	 * closes), then three, then the whole component */
+	if (check_region(S, p, supp, problem, keep, need, 1) < 0)
+		return -1;
+	if (*problem == SUP_OK)
+		return 0;
+	if (check_region(S, p, supp, problem, keep, need, 2) < 0)
 		return -1;
 	if (*problem == SUP_OK || !full)
 		return 0;
-	return check_region(S, p, supp, problem, keep, need, false);
+	return check_region(S, p, supp, problem, keep, need, 0);
 }
 
 static int
 check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
-			 Need *need, bool local)
+			 Need *need, int local)
 {
 	Reg			R;
 	Wit			W;
@@ -930,7 +967,9 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 		*problem = SUP_P_EXACT;
 		return 0;
 	}
-	if (local)
+	if (local == 1)
+		add_hidden_near(S, supp, p, 2, &n, REG_SMALL);
+	else if (local)
 		add_hidden_near(S, supp, p, 3, &n, 400);
 	else if (add_component(S, supp, p, &n, S->ncell) < 0)
 		return -1;
@@ -946,7 +985,7 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 	{
 		for (i = 0; i < n; i++)
 			S->seen[S->queue[i]] = 0;
-		clear_region_marks(S, n);
+		clear_pos(S, n);
 		return -1;
 	}
 	q = S->pos[p];
@@ -1085,27 +1124,29 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 	reg_free(&R);
 	for (i = 0; i < n; i++)
 		S->seen[S->queue[i]] = 0;
-	clear_region_marks(S, n);
+	clear_pos(S, n);
 	sup_release(S, mark);
 	if (ok && keep)
 	{
 		if (S->wit[p])
 			S->alloc(S->actx, S->wit[p], 0);
+		if (S->wdev[p])
+			S->alloc(S->actx, S->wdev[p], 0);
 		S->wit[p] = W.c;
+		S->wdev[p] = W.d;
 		S->nwit[p] = W.n;
 	}
-	else if (W.c)
-		S->alloc(S->actx, W.c, 0);
+	else
+		wit_free(S, &W);
 	return 0;
 
 error:
 	reg_free(&R);
 	for (i = 0; i < n; i++)
 		S->seen[S->queue[i]] = 0;
-	clear_region_marks(S, n);
+	clear_pos(S, n);
 	sup_release(S, mark);
-	if (W.c)
-		S->alloc(S->actx, W.c, 0);
+	wit_free(S, &W);
 	return -1;
 }
 
@@ -1174,9 +1215,14 @@ fallback_partner(Sup *S, int p)
 	return best;
 }
 
-/* hide the cheapest deviation meeting need; returns cells added or -1 */
+/*
+ * hide the cheapest deviation meeting need; returns cells added or -1.
+ * near: the hidden cells three equations around p (not its whole hidden
+ * component, which grows with the pattern) and the candidates two around;
+ * else the component and the candidates, or (whole) the table.
+ */
 static int
-construct(Sup *S, int p, const Need *nd, bool whole, bool zeros)
+construct(Sup *S, int p, const Need *nd, bool near, bool whole, bool zeros)
 {
 	Reg			R;
 	int			n = 0,
@@ -1188,7 +1234,15 @@ construct(Sup *S, int p, const Need *nd, bool whole, bool zeros)
 	double		scale = fmax(nd->target, 1.0);
 
 	S->zeros_ok = zeros;
-	if (whole)
+	if (whole && S->ncell > REG_MAX_CONSTRUCT)
+	{
+		/* a large table: four equations around p, not the whole table (a
+		 * linear program per primary over every cell is quadratic) */
+		if (add_component(S, S->supp, p, &n, S->ncell) < 0)
+			return -1;
+		add_neighbourhood(S, p, 4, &n, REG_MAX_CONSTRUCT + n);
+	}
+	else if (whole)
 	{
 		for (i = 0; i < S->ncell; i++)
 			if (S->supp[i] || sup_can_move(S, i) || (zeros && zero_last_resort(S, i)))
@@ -1196,6 +1250,11 @@ construct(Sup *S, int p, const Need *nd, bool whole, bool zeros)
 				S->pos[i] = n;
 				S->queue[n++] = i;
 			}
+	}
+	else if (near)
+	{
+		add_hidden_near(S, S->supp, p, 3, &n, 400);
+		add_neighbourhood(S, p, 2, &n, REG_MAX_CONSTRUCT + n);
 	}
 	else
 	{
@@ -1288,11 +1347,13 @@ protect_primary(Sup *S, int p, bool full)
 		if (problem == SUP_OK)
 			break;
 		S->st->iterations++;
-		added = construct(S, p, &nd, false, false);
+		added = S->ncell > REG_LARGE ? construct(S, p, &nd, true, false, false) : 0;
 		if (added == 0)
-			added = construct(S, p, &nd, true, false);
+			added = construct(S, p, &nd, false, false, false);
 		if (added == 0)
-			added = construct(S, p, &nd, true, true);
+			added = construct(S, p, &nd, false, true, false);
+		if (added == 0)
+			added = construct(S, p, &nd, false, true, true);
 		if (added < 0)
 			return -1;
 		if (added == 0)
@@ -1354,6 +1415,81 @@ sup_heuristic(Sup *S)
  * the cleanup
  * --------------------------------------------------------------------- */
 
+/*
+ * Whether every certificate of primary p stays a table the intruder cannot
+ * rule out once s is published, S->supp
+ * already updated: a certificate that moves s does not; one that does not
+ * moves nothing published, meets every equation and bound as before, and
+ * only the rule rows of the equations with s as a part change (s joins the
+ * published parts: a larger largest part, or one equal to the total).
+ * Those rows are evaluated on the certificate directly, as reg_build writes
+ * them: no program is solved.
+ */
+static bool
+certs_survive(Sup *S, int p, int s)
+{
+	const int  *wc = S->wit[p];
+	const double *wd = S->wdev[p];
+	int			n = S->nwit[p],
+				j,
+				k,
+				m;
+	double		t = S->top + 1;
+	bool		ok = true;
+
+	for (j = 0; j < n; j++)
+		if (wc[j] == s)
+			return false;
+	if (!S->rules)
+		return true;
+	for (k = S->cs[s]; k < S->cs[s + 1] && ok; k++)
+	{
+		int			e = S->cl[k];
+		double		T,
+					pubmax = -1,
+					rest,
+					D = 0;
+		bool		whole = false;
+
+		if (S->ec[S->es[e]] == s || S->es[e + 1] - S->es[e] < 3)
+			continue;
+		T = S->val[S->ec[S->es[e]]];
+		for (m = S->es[e] + 1; m < S->es[e + 1]; m++)
+		{
+			int			x = S->ec[m];
+
+			if (S->supp[x])
+				S->seen[x] = 3;
+			else if (S->val[x] > 0)
+			{
+				pubmax = fmax(pubmax, S->val[x]);
+				if (S->val[x] == T)
+					whole = true;
+			}
+		}
+		rest = T - pubmax;
+		/* each certificate's deviation of the hidden parts */
+		for (j = 0; j < n && ok; j++)
+		{
+			if (wc[j] >= 0)
+			{
+				if (S->seen[wc[j]] == 3)
+					D += wd[j];
+				continue;
+			}
+			if (pubmax > 0 && rest >= t && !whole && D < t - rest - 1e-7)
+				ok = false;
+			if (pubmax > 0 && whole && D > 1e-7)
+				ok = false;
+			D = 0;
+		}
+		for (m = S->es[e] + 1; m < S->es[e + 1]; m++)
+			if (S->seen[S->ec[m]] == 3)
+				S->seen[S->ec[m]] = 0;
+	}
+	return ok;
+}
+
 static const Sup *cost_S;
 
 static int
@@ -1384,7 +1520,9 @@ sup_cleanup(Sup *S)
 	int		   *prim = NEW(S, int, S->ncell);
 	int		   *aff = NEW(S, int, S->ncell);
 	unsigned char *touch = NEW(S, unsigned char, S->ncell);
+	unsigned char *redo = NEW(S, unsigned char, S->ncell);
 	int		  **oldw = NEW(S, int *, S->ncell);
+	double	  **oldd = NEW(S, double *, S->ncell);
 	int		   *oldn = NEW(S, int, S->ncell);
 
 	for (c = 0; c < S->ncell; c++)
@@ -1428,7 +1566,7 @@ sup_cleanup(Sup *S)
 			if (S->cf[p] & CF_GIVEUP)
 				continue;
 			for (j = 0; j < S->nwit[p]; j++)
-				if (touch[S->wit[p][j]])
+				if (S->wit[p][j] >= 0 && touch[S->wit[p][j]])
 				{
 					aff[na++] = p;
 					break;
@@ -1440,13 +1578,20 @@ sup_cleanup(Sup *S)
 				for (j = S->es[S->cl[k]] + 1; j < S->es[S->cl[k] + 1]; j++)
 					touch[S->ec[j]] = 0;
 		S->supp[s] = 0;
+		/* the primaries whose certificates do not survive, checked again */
+		for (a = 0; a < na; a++)
+			redo[a] = !certs_survive(S, aff[a], s);
 		for (a = 0; a < na && fine; a++)
 		{
 			int			p = aff[a];
 
+			if (!redo[a])
+				continue;
 			oldw[p] = S->wit[p];
+			oldd[p] = S->wdev[p];
 			oldn[p] = S->nwit[p];
 			S->wit[p] = NULL;
+			S->wdev[p] = NULL;
 			S->nwit[p] = 0;
 			if (check_primary(S, p, S->supp, &problem, true, NULL, true) < 0)
 				return -1;
@@ -1460,19 +1605,27 @@ sup_cleanup(Sup *S)
 		{
 			int			p = aff[a];
 
+			if (!redo[a])
+				continue;
 			if (fine)
 			{
 				if (oldw[p])
 					S->alloc(S->actx, oldw[p], 0);
+				if (oldd[p])
+					S->alloc(S->actx, oldd[p], 0);
 			}
 			else
 			{
 				if (S->wit[p])
 					S->alloc(S->actx, S->wit[p], 0);
+				if (S->wdev[p])
+					S->alloc(S->actx, S->wdev[p], 0);
 				S->wit[p] = oldw[p];
+				S->wdev[p] = oldd[p];
 				S->nwit[p] = oldn[p];
 			}
 			oldw[p] = NULL;
+			oldd[p] = NULL;
 		}
 		if (fine)
 			S->st->removed++;
@@ -1533,7 +1686,7 @@ sup_intervals(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
 		}
 		if (reg_build(S, &R, n, supp, eqmask, false, -1) < 0)
 		{
-			clear_region_marks(S, n);
+			clear_pos(S, n);
 			return -1;
 		}
 		for (i = 0; i < n; i++)
@@ -1546,14 +1699,14 @@ sup_intervals(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
 			if (sup_cancelled(S))
 			{
 				reg_free(&R);
-				clear_region_marks(S, n);
+				clear_pos(S, n);
 				return sup_fail(S, SUP_E_CANCEL, "cancelled", "The audit was cancelled.");
 			}
 			if (reg_extreme(S, &R, i, true, eqmask, &vu) < 0 ||
 				reg_extreme(S, &R, i, false, eqmask, &vd) < 0)
 			{
 				reg_free(&R);
-				clear_region_marks(S, n);
+				clear_pos(S, n);
 				return -1;
 			}
 			hi[x] = S->val[x] + vu;
@@ -1568,7 +1721,7 @@ sup_intervals(Sup *S, const unsigned char *supp, const unsigned char *eqmask,
 				lo[x] = 0;
 		}
 		reg_free(&R);
-		clear_region_marks(S, n);
+		clear_pos(S, n);
 		sup_release(S, mark);
 	}
 	return 0;
@@ -1614,6 +1767,7 @@ sup_prepare(Sup *S)
 	S->eseen = NEW(S, unsigned char, S->neq + 1);
 	S->elist = NEW(S, int, S->neq + 1);
 	S->wit = NEW(S, int *, S->ncell);
+	S->wdev = NEW(S, double *, S->ncell);
 	S->nwit = NEW(S, int, S->ncell);
 	for (c = 0; c < S->ncell; c++)
 		S->pos[c] = -1;

@@ -134,6 +134,8 @@ tally_kind_name(int kind)
 			return "proportion";
 		case TALLY_MEAN:
 			return "mean";
+		case TALLY_RATIO:
+			return "ratio";
 	}
 	return NULL;
 }
@@ -168,6 +170,9 @@ row_error(int which, int kind)
 {
 	double		y = kind == TALLY_PROPORTION ? 1.0 : TALLY_MAX_VALUE;
 
+	/* a ratio's sums are all products of two or more row values */
+	if (kind == TALLY_RATIO)
+		return which == S_WYY ? 0.0 : TALLY_U * (2.0 + 2.0 * y + y * y);
 	switch (which)
 	{
 		case S_W:
@@ -249,6 +254,28 @@ tally_core_range_check(const TallyCore *t)
 }
 
 /*
+ * A ratio tally (ratio_core.h) with rows of positive weight: S_W = sum w x
+ * may be 0 (every x 0), S_WYY = sum w is positive; Cauchy-Schwarz on the
+ * terms u = w x and v = w y over the n_pos rows: (sum u)^2 <= n_pos sum
+ * u^2 <= n_pos (sum u)^2 (u >= 0), (sum u v)^2 <= sum u^2 sum v^2.
+ */
+static const char *
+ratio_check(const TallyCore *t, const double *v, const double *e)
+{
+	if (!(v[S_WYY] > 0) || v[S_WWYY] < 0)
+		return "A ratio with rows of positive weight must have a positive sum of weights (swyy).";
+	if (!prod_le(1.0, v[S_WW], v[S_W], v[S_W], e[S_WW] + TALLY_U) ||
+		!prod_le(v[S_W], v[S_W], v[S_WW], (double) t->n_pos,
+				 e[S_WW] * (double) t->n_pos + TALLY_U))
+		return "The sum of squared denominator terms is inconsistent with their sum and the row count.";
+	if (!prod_le(v[S_WWY], v[S_WWY], v[S_WW], v[S_WWYY],
+				 product_slack(v[S_WWY], e[S_WWY], v[S_WWY], e[S_WWY],
+							   v[S_WW], e[S_WW], v[S_WWYY], e[S_WWYY])))
+		return "The sums of squared terms of a ratio are inconsistent (Cauchy-Schwarz).";
+	return NULL;
+}
+
+/*
  * Consistency of a stored tally (text or binary input, or any state that
  * came from outside).  Returns NULL when the state could have been produced
  * by the aggregates, otherwise a sentence saying what is wrong.
@@ -262,7 +289,7 @@ tally_core_check(const TallyCore *t)
 	int			i;
 
 	if (tally_kind_name(t->kind) == NULL)
-		return "The kind must be proportion or mean.";
+		return "The kind must be proportion, mean or ratio.";
 	if (t->reserved != 0)
 		return "The reserved field must be zero.";
 	if (t->n < 0 || t->n_missing < 0 || t->n_pos < 0)
@@ -289,6 +316,8 @@ tally_core_check(const TallyCore *t)
 		return NULL;
 	}
 	/* sum w^2 may underflow to 0 (weights below 1e-162), sum w cannot */
+	if (t->kind == TALLY_RATIO)
+		return ratio_check(t, v, e);
 	if (!(v[S_W] > 0))
 		return "A tally with rows of positive weight must have positive sums of weights.";
 	/* Cauchy-Schwarz: W^2 / n_pos <= sum w^2 <= W^2 */
@@ -356,6 +385,8 @@ tally_core_summary(const TallyCore *t, TallySummary *s)
 	s->n_pos = (double) t->n_pos;
 	s->n_design = (double) (t->n + t->n_missing);
 	s->weighted_n = dd_to_double(W);
+	if (t->kind == TALLY_RATIO)
+		s->weighted_n = dd_to_double(t->s[S_WYY]);	/* ratio_core.h */
 	s->df = t->n_pos > 1 ? (double) (t->n_pos - 1) : 0.0;
 	s->estimate = NAN;
 	s->variance = NAN;
@@ -370,6 +401,24 @@ tally_core_summary(const TallyCore *t, TallySummary *s)
 	pd = dd_to_double(p);
 	s->estimate = pd;
 	s->kish_n_eff = dd_to_double(dd_div(dd_mul(W, W), t->s[S_WW]));
+	if (t->kind == TALLY_RATIO)
+	{
+		/*
+		 * A ratio (ratio_core.h): R = sum w y / sum w x; V = N/(N-1) sum
+		 * w^2 (y - R x)^2 / X^2 from the sums of (w x)^2, (w x)(w y) and
+		 * (w y)^2, as for a mean of weight w x.  No Kish n_eff, element
+		 * variance or design effect (not kept).
+		 */
+		s->kish_n_eff = NAN;
+		dev_ww = dd_add(dd_sub(t->s[S_WWYY], dd_mul_d(dd_mul(p, t->s[S_WWY]), 2.0)),
+						dd_mul(dd_mul(p, p), t->s[S_WW]));
+		if (dev_ww.hi < 0)
+			dev_ww = dd_from_double(0.0);
+		if (s->n_design >= 2)
+			s->variance = s->n_design / (s->n_design - 1) *
+				dd_to_double(dd_div(dev_ww, dd_mul(W, W)));
+		return;
+	}
 
 	dev_w = dd_sub(tally_sum(t, S_WYY), dd_mul(p, t->s[S_WY]));
 	dev_ww = dd_add(dd_sub(tally_sum(t, S_WWYY), dd_mul_d(dd_mul(p, t->s[S_WWY]), 2.0)),

@@ -16,7 +16,8 @@
 typedef enum TallyKind
 {
 	TALLY_PROPORTION = 1,		/* y is boolean */
-	TALLY_MEAN = 2				/* y is a number */
+	TALLY_MEAN = 2,				/* y is a number */
+	TALLY_RATIO = 3				/* sum w y / sum w x (ratio_core.h) */
 } TallyKind;
 
 /* indexes of the weighted power sums */

@@ -4,11 +4,20 @@ every design kind, tally[], magnitude, replicate_plan, replicates,
 distribution) with the
 extremes the aggregates can store (subnormal sums, -0, huge counts,
 identifiers in several scripts with quotes, backslashes and spaces),
-materialized views over them and user-added publication policies is dumped
+materialized views over them, declared designs (a plain and a
+materialized declared view, their rows in the catalog barometer.designs,
+their handles stored in a table, tallies stored through the handles) and
+user-added publication policies is dumped
 with pg_dump -Fc and restored with pg_restore into a new database, and
 dumped with pg_dump -Fp and restored with psql -v ON_ERROR_STOP=1.  Every
 value comes back with the same text form and the same send bytes, every
 relation with the same row count.
+
+Declared designs: the catalog rows come back as they were (stamps
+included), the declared views with the same kind and definition, a tally
+through a restored view equals the tally stored through it before the
+dump, a handle of the restored view mixes with a stored one (the same
+stamp), and the restored designs can be redeclared and dropped.
 
 Publication policies: the rows a user adds (builtin = false) survive the
 dump; the shipped rows (builtin = true) cannot be edited or deleted, nor
@@ -155,6 +164,26 @@ SELECT origin, barometer.merge(t) AS t FROM mv_trust WHERE origin IS NOT NULL GR
 CREATE MATERIALIZED VIEW mv_stratified AS
 SELECT origin, barometer.tally_stratified(agree, w, stratum, n_stratum, NULL, 'remove') AS t
 FROM design_rows GROUP BY origin;
+
+-- declared designs: a plain one (strata, PSUs, fpc, one sample per edition)
+-- and a materialized one (replicate weights, its own handle name); the
+-- handles stored in a table, tallies stored through the handles
+SELECT barometer.declare_design('d_plain', 'respondents', weights => 'w', strata => 'stratum', psu => 'psu',
+       fpc => '40', lonely_psu => 'adjust', partition_by => ARRAY['edition']);
+SELECT barometer.declare_design('d_mat', 'respondents', weights => 'w', repweights => 'repw',
+       replicates => barometer.replicates('jkn', rscales => '{0.5,0.5,0.75,0.75}', mse => true),
+       materialized => true, handle => 'h');
+CREATE TABLE stored_handles AS SELECT i, design AS h FROM d_plain;
+CREATE TABLE stored_declared (name text PRIMARY KEY, t barometer.tally);
+INSERT INTO stored_declared
+SELECT 'plain ' || edition, barometer.tally(agree, design) FROM d_plain GROUP BY edition
+UNION ALL SELECT 'plain income ' || edition, barometer.tally(income, design) FROM d_plain GROUP BY edition
+UNION ALL SELECT 'materialized', barometer.tally(agree, h) FROM d_mat
+UNION ALL SELECT 'materialized income', barometer.tally(income, h) FROM d_mat;
+CREATE MATERIALIZED VIEW mv_declared AS
+SELECT edition, origin, barometer.tally(agree, design) AS t
+FROM d_plain GROUP BY GROUPING SETS ((edition, origin), (edition));
+CREATE UNIQUE INDEX ON mv_declared (edition, origin);
 """
 
 # every stored column: (relation, key, column, type)
@@ -168,9 +197,15 @@ COLUMNS = [
     ("mv_magnitude", "origin", "m", "magnitude"),
     ("mv_rollup", "origin", "t", "tally"),
     ("mv_stratified", "origin", "t", "tally"),
+    ("stored_declared", "name", "t", "tally"),
+    ("mv_declared", "edition, origin", "t", "tally"),
+    ("stored_handles", "i", "h", "design_row"),
+    ("d_plain", "i", "design", "design_row"),
+    ("d_mat", "i", "h", "design_row"),
 ]
 RELATIONS = ["respondents", "design_rows", "stored_tally", "stored_items", "stored_magnitude", "stored_plan",
-             "stored_replicates", "stored_distribution", "mv_trust", "mv_report", "mv_magnitude", "mv_rollup", "mv_stratified"]
+             "stored_replicates", "stored_distribution", "mv_trust", "mv_report", "mv_magnitude", "mv_rollup", "mv_stratified",
+             "d_plain", "d_mat", "stored_handles", "stored_declared", "mv_declared"]
 
 USER_POLICIES = r"""
 INSERT INTO barometer.policy (name, version, kind, params, label_en, label_nl, source) VALUES
@@ -211,6 +246,24 @@ def policies(conn, builtin):
         return cur.fetchall()
 
 
+def designs(conn):
+    """The catalog of declared designs, every column as text, and each design's relation kind and definition."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT d::text FROM barometer.designs d ORDER BY name")
+        rows = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT d.name, c.relkind, pg_catalog.pg_get_viewdef(c.oid) FROM barometer.designs d "
+                    "JOIN pg_catalog.pg_class c ON c.oid = d.name::regclass ORDER BY d.name")
+        return rows, cur.fetchall()
+
+
+# tallies through the declared views now, as stored before the dump
+THROUGH_HANDLES = """
+SELECT 'plain ' || edition, barometer.tally(agree, design)::text FROM d_plain GROUP BY edition
+UNION ALL SELECT 'plain income ' || edition, barometer.tally(income, design)::text FROM d_plain GROUP BY edition
+UNION ALL SELECT 'materialized', barometer.tally(agree, h)::text FROM d_mat
+UNION ALL SELECT 'materialized income', barometer.tally(income, h)::text FROM d_mat"""
+
+
 def sh(args):
     p = subprocess.run(args, capture_output=True, text=True)
     return p.returncode, (p.stderr or "")[-2000:]
@@ -227,7 +280,7 @@ def error_of(conn, sql):
 
 
 def main():
-    t = Tap(22)
+    t = Tap(31)
     admin = connect(os.environ.get("PGDATABASE", "postgres"))
     with admin.cursor() as cur:
         for db in (SRC, DST_C, DST_P, FRESH):
@@ -244,6 +297,10 @@ def main():
         cur.execute(DATA)
     t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 29,
          "the source holds a tally of every design kind and the extremes")
+    t.eq(scalar(src, "SELECT string_agg(name || ' ' || kind || ' ' || materialized, ', ' ORDER BY name) "
+                     "FROM barometer.designs"),
+         "public.d_mat replicate true, public.d_plain cluster false",
+         "the source holds a plain and a materialized declared design")
 
     # publication policies: user rows are added; shipped rows cannot be edited
     t.eq(sqlstate_of(src, USER_POLICIES), None, "a user adds policies (builtin = false)")
@@ -278,6 +335,10 @@ def main():
             cur.execute(f"REFRESH MATERIALIZED VIEW {mv}")
 
     src_values, src_counts = values(src), counts(src)
+    src_designs = designs(src)
+    with src.cursor() as cur:
+        cur.execute("SELECT name, t::text FROM stored_declared ORDER BY name")
+        src_declared = cur.fetchall()
     src_user = policies(src, False)
     src.close()
 
@@ -316,6 +377,32 @@ def main():
         t.eq(counts(dst), src_counts, f"{label}: every relation has the same row count")
         t.eq(policies(dst, False), src_user, f"{label}: the user's policy rows survive")
         t.eq(policies(dst, True), shipped, f"{label}: the shipped policy rows equal the shipped values")
+        got_rows, got_views = designs(dst)
+        t.eq(got_rows, src_designs[0], f"{label}: the catalog rows of the declared designs, stamps included")
+        t.eq(got_views, src_designs[1], f"{label}: the declared views, of the same kind and definition")
+        with dst.cursor() as cur:
+            cur.execute(THROUGH_HANDLES + " ORDER BY 1")
+            through = cur.fetchall()
+        t.eq(through, src_declared,
+             f"{label}: tallies through the restored declared views equal those stored before the dump")
+        with dst.cursor() as cur:
+            # a stored handle and a handle of the restored view in one cell:
+            # the same design (stamp), accepted; the catalog is usable (a
+            # redeclared design gets a new stamp; the materialized view over
+            # d_plain goes with it)
+            cur.execute("SELECT barometer.n(barometer.tally(true, x.h)) FROM "
+                        "(SELECT h FROM stored_handles WHERE i <= 20 AND i % 2 = 0 UNION ALL "
+                        "SELECT design FROM d_plain WHERE i > 20 AND i % 2 = 0) x")
+            mixed = cur.fetchone()[0]
+            state = sqlstate_of(dst, "SELECT barometer.redeclare_design('d_mat'); "
+                                     "SELECT barometer.drop_design('d_plain', cascade => true)")
+            cur.execute("SELECT string_agg(name, ', ' ORDER BY name), "
+                        "bool_and(stamp <> ALL (SELECT (r::barometer.designs).stamp FROM unnest(%s::text[]) r)) "
+                        "FROM barometer.designs", (src_designs[0],))
+            left, new_stamp = cur.fetchone()
+        t.ok(mixed == 200 and state is None and left == "public.d_mat" and new_stamp,
+             f"{label}: stored and restored handles mix; the restored designs redeclare and drop",
+             (mixed, state, left, new_stamp))
         dst.close()
 
     with admin.cursor() as cur:

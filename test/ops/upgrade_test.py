@@ -118,7 +118,8 @@ UNION ALL
 SELECT 'shipped policy ' || name || ' ' || version, concat_ws(' | ', kind, params::text, label_en, label_nl, source)
 FROM barometer.policy WHERE builtin
 UNION ALL
-SELECT 'config dump', array_to_string(extcondition, ',') FROM pg_extension WHERE extname = 'barometer'
+SELECT 'config dump', string_agg(u.c::regclass::text || ' ' || u.cond, ', ' ORDER BY u.c::regclass::text)
+FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(c, cond) WHERE e.extname = 'barometer'
 ORDER BY 1
 """
 

@@ -18,7 +18,7 @@ BEGIN;
 \ir ../../demo/sample.sql
 \ir ../../demo/dashboard.sql
 SET client_min_messages = warning;
-SELECT plan(26);
+SELECT plan(28);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN a IS NULL AND b IS NULL THEN 0 WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
@@ -208,6 +208,29 @@ SELECT throws_ok($$SELECT barometer.merge(t) FROM
 		    FROM (VALUES (true, 1), (false, 2)) v(y, p)
 		    UNION ALL SELECT barometer.tally(true, 1.0, 1, 1, 2, NULL)) x$$,
 		 '22023', 'cannot merge tallies of different designs', 'a cluster_sums tally does not merge with a clustered one');
+
+-- the readers written for the clustered kind read the cluster_sums kind
+-- alike: totals (R svytotal) and the PSUs and strata of a cell, in groups
+-- whose PSUs cross the groups (a domain needs no whole PSUs)
+CREATE TEMP TABLE xs AS
+SELECT i, (i % 7)::int AS h, (i / 3)::int AS psu, (hashint4(i) % 5 = 0) AS y,
+       1 + (i % 4)::float8 AS w, (i % 3) AS g
+FROM generate_series(1, 3000) i;
+CREATE TEMP TABLE xsv AS
+SELECT xs.*, barometer.psu_count(psu) OVER (PARTITION BY h) AS n_psu FROM xs;
+CREATE TEMP TABLE xs_cmp AS
+WITH a AS (SELECT g, (barometer.tally_psu_sums(ARRAY[y], w, h, psu, n_psu ORDER BY psu))[1] AS t
+           FROM xsv GROUP BY g),
+     b AS (SELECT g, barometer.tally(y, w, h, psu, n_psu, NULL) AS t FROM xsv GROUP BY g)
+SELECT a.g, a.t AS s, b.t AS c FROM a JOIN b USING (g);
+SELECT is((SELECT count(*) FROM xs_cmp
+           WHERE barometer.total(s) = barometer.total(c)
+             AND abs(barometer.total_se(s) / barometer.total_se(c) - 1) < 1e-12
+             AND barometer.df(s) = barometer.df(c)), 3::bigint,
+          'cluster_sums: total and total_se equal the clustered tally''s (1e-12), df equal');
+SELECT is((SELECT count(*) FROM xs_cmp
+           WHERE barometer.n_psu(s) = barometer.n_psu(c) AND barometer.n_strata(s) = barometer.n_strata(c)),
+          3::bigint, 'cluster_sums: n_psu and n_strata equal the clustered tally''s');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -90,8 +90,8 @@ load(Design *d, TallyCore *core, const Row *rows, int n, int64_t n_psu, double p
 		d->strata[h].popsize = popsize;
 		key_of(rows[i].psu, key);
 		p = design_psu(d, h, key, 9, &created);
-		d->psu[p].n_ssu = n_ssu;
-		d->psu[p].popsize2 = popsize2;
+		design_psu_rec(d, p)->n_ssu = n_ssu;
+		design_psu_rec(d, p)->popsize2 = popsize2;
 		if (d->kind == DESIGN_CLUSTER2)
 		{
 			key_of(rows[i].ssu, key);
@@ -343,6 +343,7 @@ check_log_mode(const char *what, int n, int order, bool text_ids)
 	}
 	design_sort(&h);
 	design_compact(&l);
+	design_log_materialize(&l);	/* a log in canonical order stays encoded */
 	tally_core_finish(&ch);
 	tally_core_finish(&cl);
 	same = h.npsu == l.npsu && h.nstrata == l.nstrata && h.arena_len == l.arena_len &&
