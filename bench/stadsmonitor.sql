@@ -38,13 +38,24 @@ BEGIN
 	RETURN round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1);
 END $$;
 
+-- stored cells: cell, and with strata and PSUs cell_part
+CREATE FUNCTION bench_cells() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+	EXECUTE 'SELECT count(*) FROM cell' INTO n;
+	IF to_regclass('cell_part') IS NOT NULL THEN
+		n := n + (SELECT count(*) FROM cell_part);
+	END IF;
+	RETURN n;
+END $$;
+
 CREATE FUNCTION bench_record(scale text, step text, workers int, q text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE s numeric;
 BEGIN
 	PERFORM set_config('max_parallel_workers_per_gather', workers::text, false);
 	s := bench_seconds(q);
 	INSERT INTO bench_result VALUES (scale, step, workers, s,
-		(SELECT count(*) FROM cell), (SELECT count(*) FROM indicator_result), (SELECT count(*) FROM respondent));
+		bench_cells(), (SELECT count(*) FROM indicator_result), (SELECT count(*) FROM respondent));
 	RAISE NOTICE '% % (% workers): % s', scale, step, workers, s;
 END $$;
 
@@ -64,12 +75,12 @@ SELECT clock_timestamp() AS t0 \gset
 INSERT INTO bench_result
 SELECT '1x', 'first build (CREATE)', current_setting('max_parallel_workers_per_gather')::int,
        round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz)::numeric, 1),
-       (SELECT count(*) FROM cell), (SELECT count(*) FROM indicator_result), (SELECT count(*) FROM respondent);
+       bench_cells(), (SELECT count(*) FROM indicator_result), (SELECT count(*) FROM respondent);
 SET client_min_messages = notice;
 
 \echo 'timed refreshes ...'
 \o /dev/null
-SELECT bench_record('1x', 'cells only (REFRESH cell)', 0, 'REFRESH MATERIALIZED VIEW cell');
+SELECT bench_record('1x', 'cells only: refresh_cells()', 0, 'SELECT refresh_cells()');
 SELECT bench_record('1x', 'dashboard only (REFRESH indicator_result)', 0, 'REFRESH MATERIALIZED VIEW indicator_result');
 SELECT bench_record('1x', 'full refresh: refresh_dashboard(false)', 0, 'SELECT refresh_dashboard(false)');
 SELECT bench_record('1x', 'full refresh: refresh_dashboard(false)', 2, 'SELECT refresh_dashboard(false)');
@@ -88,15 +99,36 @@ FROM respondent, generate_series(1, 9) AS k;
 VACUUM ANALYZE respondent;
 SET client_min_messages = notice;
 \o /dev/null
-SELECT bench_record('10x', 'cells only (REFRESH cell)', 0, 'REFRESH MATERIALIZED VIEW cell');
+SELECT bench_record('10x', 'cells only: refresh_cells()', 0, 'SELECT refresh_cells()');
 SELECT bench_record('10x', 'dashboard only (REFRESH indicator_result)', 0, 'REFRESH MATERIALIZED VIEW indicator_result');
 SELECT bench_record('10x', 'full refresh: refresh_dashboard(false)', 0, 'SELECT refresh_dashboard(false)');
 SELECT bench_record('10x', 'full refresh: refresh_dashboard(false)', 2, 'SELECT refresh_dashboard(false)');
 \o
 \endif
 
+-- the stored size of the cells by design kind (at the last scale run)
+CREATE TEMP TABLE bench_size AS
+SELECT 'cell' AS relation, count(*) AS cells,
+       round(avg(pg_column_size(t))) AS "tally bytes per cell",
+       pg_size_pretty(pg_total_relation_size('cell')) AS "stored in total",
+       string_agg(DISTINCT substring(t::text FROM 'design=([a-z_]+)'), ', ') AS "design kind"
+FROM cell;
+SELECT to_regclass('cell_part') IS NOT NULL AS has_part \gset
+\if :has_part
+INSERT INTO bench_size
+SELECT 'cell_part', count(*), round(avg(pg_column_size(t))), pg_size_pretty(pg_total_relation_size('cell_part')),
+       string_agg(DISTINCT substring(t::text FROM 'design=([a-z_]+)'), ', ')
+FROM cell_part;
+\endif
+INSERT INTO bench_size
+SELECT 'indicator_result', count(*), NULL, pg_size_pretty(pg_total_relation_size('indicator_result')), NULL
+FROM indicator_result;
+
 \echo
 \echo 'Dashboard layer at Gemeente-Stadsmonitor scale (design:' :design ')'
 SELECT scale, respondents, (SELECT count(*) FROM indicator) AS indicators, cells, dashboard_rows AS "dashboard rows",
        step, workers, seconds
 FROM bench_result ORDER BY scale = '10x', ctid;
+\echo
+\echo 'Stored size (design:' :design ')'
+SELECT * FROM bench_size;

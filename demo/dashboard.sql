@@ -8,16 +8,21 @@
 --   indicator_coding   the catalog's collapse of answer codes, as arrays
 --   respondent_design  the microdata with the design columns of the whole sample
 --   cell               MATERIALIZED: the stored tallies, the only pass over microdata
+--                      (with strata and PSUs: municipality x origin, and
+--   cell_part          MATERIALIZED: origin x age group, origin x sex)
 --   indicator_result   MATERIALIZED: every indicator x breakdown x level x edition,
 --                      rolled up from cell with barometer.merge, all figures
 --   dashboard          the published view of it: suppressed figures removed
 --   refresh_dashboard() REFRESH ... CONCURRENTLY of the dashboard, in one transaction
+--   refresh_cells()    REFRESH of the stored cells
 --
 -- Both materialized views have unique indexes, so they refresh CONCURRENTLY
 -- while dashboards read them.  Higher levels (province, region, origin
 -- groups, ...) are merges of stored cells of the same edition: exact for the
--- clustered design, because every cell carries its PSU-level sums and the
--- design columns of the whole sample.  Cells of different editions are never
+-- clustered design, because every cell carries the per-stratum sums of its
+-- PSU totals (barometer.tally_psu_sums) with the design columns of the
+-- whole sample, and cells are merged only over groups that whole addresses
+-- separate.  Cells of different editions are never
 -- merged (two samples); editions are compared with independent-samples tests.
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
@@ -146,6 +151,15 @@ SELECT :'design' = 'weights' AS design_weights, :'design' IN ('cluster', 'weight
 \echo 'design must be cluster or weights'
 SELECT 1/0 AS unknown_design;
 \endif
+\if :design_weights
+\else
+-- With strata and PSUs the age and sex groups are not tested against the
+-- Flemish total: an address's respondents can be of two age groups or
+-- sexes, and the covariance of such a part with its whole needs each
+-- address's totals in both, which the stored sums do not keep (diff_test
+-- 'part' on them would leave that term out).  Their intervals are exact.
+UPDATE breakdown SET reference = 'none' WHERE code IN ('age', 'sex');
+\endif
 -- The answer codes of every indicator, collapsed: row k of agrees maps the
 -- answer codes 1-9 of indicator k (catalog order) to TRUE (counted), FALSE
 -- or NULL (missing: no answer, and "geen mening" when it is excluded);
@@ -185,24 +199,60 @@ FROM g
 CROSS JOIN indicator_coding c
 CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
 \else
--- Strata and PSUs: one row per respondent and indicator into the tally
+-- Strata and PSUs (R's svydesign(ids = ~address, strata = ~nis, weights =
+-- ~w)): one pass over the respondents, all indicators at once, as above;
+-- barometer.tally_psu_sums keeps each cell's strata as sums of PSU totals
+-- (a fixed size per stratum instead of one record per address), exactly
+-- the figures of the clustered tally of the cell's rows.  Such sums add
+-- only over groups that whole PSUs separate, so the cells are the groups
+-- that hold whole addresses: municipality x origin (an address lies in one
+-- municipality and has one origin group); the age and sex breakdowns,
+-- which split addresses, have their own cells (cell_part: origin x age
+-- group, origin x sex) with each address's rows in the group summed before
+-- squaring.
+-- age_group and sex are 'all' in these cells.
 CREATE MATERIALIZED VIEW cell AS
-SELECT x.indicator COLLATE "C" AS indicator, x.edition, x.nis COLLATE "C" AS nis,
-       x.origin COLLATE "C" AS origin, x.age_group COLLATE "C" AS age_group, x.sex COLLATE "C" AS sex,
-       barometer.tally(x.agrees, x.w, x.nis, x.address, x.n_psu, NULL) AS t,
-       coalesce(sum(x.w) FILTER (WHERE x.answer = 9), 0) AS w_dont_know,
-       coalesce(sum(x.w) FILTER (WHERE x.answer IS NOT NULL), 0) AS w_answered
-FROM (SELECT i.code AS indicator, r.edition, r.nis, r.origin, r.age_group, r.sex, r.w,
-	     r.address, r.n_psu, a.answer,
-	     CASE WHEN a.answer IS NULL THEN NULL				-- no answer: missing
-		  WHEN a.answer = 9 THEN					-- geen mening
-			CASE WHEN i.dont_know = 'include' THEN false END
-		  ELSE a.answer = ANY (i.agree) END AS agrees
-      FROM respondent_design r
-      CROSS JOIN indicator i
-      CROSS JOIN LATERAL (SELECT r.answers[i.item] AS answer) a
-      OFFSET 0) x	-- (narrow rows into the aggregate: not the answers array)
-GROUP BY x.indicator, x.edition, x.nis, x.origin, x.age_group, x.sex;
+WITH g AS (
+	SELECT r.edition, r.nis, r.origin,
+	       barometer.tally_psu_sums(barometer.recode(r.answers, c.item, c.agrees), r.w, r.nis, r.address,
+					r.n_psu::bigint ORDER BY r.address) AS t,
+	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w) AS dk
+	FROM respondent_design r
+	CROSS JOIN indicator_coding c
+	GROUP BY r.edition, r.nis, r.origin
+)
+SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, g.nis COLLATE "C" AS nis,
+       g.origin COLLATE "C" AS origin, 'all'::text COLLATE "C" AS age_group, 'all'::text COLLATE "C" AS sex,
+       x.t,
+       coalesce(barometer.estimate(x.dk) * barometer.weighted_n(x.dk), 0) AS w_dont_know,
+       barometer.weighted_n(x.dk) AS w_answered
+FROM g
+CROSS JOIN indicator_coding c
+CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
+
+-- the cells of the age and sex breakdowns, which are published for the
+-- region only: origin x age group (sex 'all') and origin x sex (age_group
+-- 'all') over all municipalities (nis 'all'; each tally keeps the
+-- municipalities as its strata)
+CREATE MATERIALIZED VIEW cell_part AS
+WITH g AS (
+	SELECT r.edition, r.origin, coalesce(r.age_group, 'all') AS age_group, coalesce(r.sex, 'all') AS sex,
+	       barometer.tally_psu_sums(barometer.recode(r.answers, c.item, c.agrees), r.w, r.nis, r.address,
+					r.n_psu::bigint ORDER BY r.address) AS t,
+	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w) AS dk
+	FROM respondent_design r
+	CROSS JOIN indicator_coding c
+	GROUP BY r.edition, r.origin, GROUPING SETS ((r.age_group), (r.sex))
+)
+SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, 'all'::text COLLATE "C" AS nis,
+       g.origin COLLATE "C" AS origin, g.age_group COLLATE "C" AS age_group, g.sex COLLATE "C" AS sex,
+       x.t,
+       coalesce(barometer.estimate(x.dk) * barometer.weighted_n(x.dk), 0) AS w_dont_know,
+       barometer.weighted_n(x.dk) AS w_answered
+FROM g
+CROSS JOIN indicator_coding c
+CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
+CREATE UNIQUE INDEX cell_part_key ON cell_part (indicator, edition, nis, origin, age_group, sex);
 \endif
 CREATE UNIQUE INDEX cell_key ON cell (indicator, edition, nis, origin, age_group, sex);
 
@@ -210,6 +260,7 @@ CREATE UNIQUE INDEX cell_key ON cell (indicator, edition, nis, origin, age_group
 -- every indicator x breakdown x level x edition, rolled up from the cells
 -------------------------------------------------------------------------------
 CREATE MATERIALIZED VIEW indicator_result AS
+\if :design_weights
 WITH fine AS (
 	-- every level except the municipal ones is a merge of these: province x
 	-- origin x age x sex (merging in two steps does fewer merges)
@@ -249,6 +300,58 @@ WITH fine AS (
 	       sum(c.w_dont_know) / nullif(sum(c.w_answered), 0)
 	FROM cell c
 	GROUP BY c.indicator, c.edition, c.nis, GROUPING SETS ((), (c.origin))
+\else
+-- strata and PSUs: every level is a merge of cells that hold whole
+-- addresses (cell: municipality x origin; cell_part: origin x age group,
+-- origin x sex, all municipalities)
+WITH merged AS (
+	SELECT c.indicator, c.edition,
+	       -- GROUPING(...) has a bit set for each column NOT grouped by:
+	       -- province 2, origin 1
+	       CASE GROUPING(m.province, c.origin)
+		       WHEN 3 THEN 'total'
+		       WHEN 2 THEN 'origin'
+		       WHEN 1 THEN 'province'
+		       WHEN 0 THEN 'province_origin' END AS breakdown,
+	       CASE WHEN m.province IS NOT NULL THEN 'province' ELSE 'region' END AS geo_level,
+	       coalesce(m.province, '02000') AS geo_code,
+	       c.origin, NULL::text COLLATE "C" AS age_group, NULL::text COLLATE "C" AS sex,
+	       barometer.merge(c.t) AS t,
+	       sum(c.w_dont_know) / nullif(sum(c.w_answered), 0) AS dont_know_share
+	FROM cell c
+	JOIN municipality m ON m.nis = c.nis
+	GROUP BY c.indicator, c.edition,
+		 GROUPING SETS ((), (c.origin), (m.province), (m.province, c.origin))
+	UNION ALL
+	SELECT c.indicator, c.edition, 'municipality', 'municipality', c.nis, NULL, NULL, NULL,
+	       barometer.merge(c.t),
+	       sum(c.w_dont_know) / nullif(sum(c.w_answered), 0)
+	FROM cell c
+	GROUP BY c.indicator, c.edition, c.nis
+	UNION ALL
+	-- (a municipality x origin level is a cell)
+	SELECT c.indicator, c.edition, 'municipality_origin', 'municipality', c.nis, c.origin, NULL, NULL,
+	       c.t, c.w_dont_know / nullif(c.w_answered, 0)
+	FROM cell c
+	UNION ALL
+	SELECT p.indicator, p.edition,
+	       CASE WHEN GROUPING(p.origin) = 1 THEN 'age' ELSE 'origin_age' END,
+	       'region', '02000', p.origin, p.age_group, NULL,
+	       barometer.merge(p.t),
+	       sum(p.w_dont_know) / nullif(sum(p.w_answered), 0)
+	FROM cell_part p
+	WHERE p.age_group <> 'all'
+	GROUP BY p.indicator, p.edition, p.age_group, GROUPING SETS ((), (p.origin))
+	UNION ALL
+	SELECT p.indicator, p.edition,
+	       CASE WHEN GROUPING(p.origin) = 1 THEN 'sex' ELSE 'origin_sex' END,
+	       'region', '02000', p.origin, NULL, p.sex,
+	       barometer.merge(p.t),
+	       sum(p.w_dont_know) / nullif(sum(p.w_answered), 0)
+	FROM cell_part p
+	WHERE p.sex <> 'all'
+	GROUP BY p.indicator, p.edition, p.sex, GROUPING SETS ((), (p.origin))
+\endif
 ), rolled AS (
 	SELECT * FROM merged
 ), judged AS (
@@ -361,15 +464,31 @@ LEFT JOIN sex x ON x.code = r.sex;
 -- millions of stored tallies) unless cells_concurrent.  Not concurrent:
 -- both plainly, the fastest, and readers wait until it commits.
 -------------------------------------------------------------------------------
-CREATE FUNCTION refresh_dashboard(concurrent boolean DEFAULT true, cells_concurrent boolean DEFAULT false)
+-- the stored cells (and, with strata and PSUs, those of the age and sex
+-- breakdowns)
+CREATE FUNCTION refresh_cells(concurrent boolean DEFAULT false)
 RETURNS void LANGUAGE plpgsql
 SET work_mem = '512MB' SET jit = off AS $$
 BEGIN
-	IF concurrent AND cells_concurrent THEN
+	IF concurrent THEN
 		REFRESH MATERIALIZED VIEW CONCURRENTLY cell;
 	ELSE
 		REFRESH MATERIALIZED VIEW cell;
 	END IF;
+	IF to_regclass('cell_part') IS NOT NULL THEN
+		IF concurrent THEN
+			REFRESH MATERIALIZED VIEW CONCURRENTLY cell_part;
+		ELSE
+			REFRESH MATERIALIZED VIEW cell_part;
+		END IF;
+	END IF;
+END $$;
+
+CREATE FUNCTION refresh_dashboard(concurrent boolean DEFAULT true, cells_concurrent boolean DEFAULT false)
+RETURNS void LANGUAGE plpgsql
+SET work_mem = '512MB' SET jit = off AS $$
+BEGIN
+	PERFORM refresh_cells(concurrent AND cells_concurrent);
 	IF concurrent THEN
 		REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_result;
 	ELSE
@@ -395,4 +514,8 @@ JOIN origin_detail d ON d.code = c.origin_detail
 CROSS JOIN LATERAL barometer.count_status(c.population, NULL, 'count_threshold_10') AS s;
 
 ANALYZE cell;
+\if :design_weights
+\else
+ANALYZE cell_part;
+\endif
 ANALYZE indicator_result;

@@ -364,11 +364,7 @@ CREATE OR REPLACE FUNCTION refresh_dashboard(concurrent boolean DEFAULT true, ce
 RETURNS void LANGUAGE plpgsql
 SET work_mem = '512MB' SET jit = off AS $$
 BEGIN
-	IF concurrent AND cells_concurrent THEN
-		REFRESH MATERIALIZED VIEW CONCURRENTLY cell;
-	ELSE
-		REFRESH MATERIALIZED VIEW cell;
-	END IF;
+	PERFORM refresh_cells(concurrent AND cells_concurrent);
 	IF concurrent THEN
 		REFRESH MATERIALIZED VIEW CONCURRENTLY indicator_result;
 		REFRESH MATERIALIZED VIEW CONCURRENTLY smallarea_result;

@@ -796,6 +796,28 @@ CREATE AGGREGATE @extschema@.distribution(items integer[], categories integer[],
 COMMENT ON AGGREGATE @extschema@.distribution(integer[], integer[], integer[], double precision, bigint) IS
 	'one distribution per array element (element m: distribution(items[m], categories, excluded, w, n_sample)); domain of a weights-only sample';
 
+-- tally_psu_sums: strata and PSUs as per-stratum sums of PSU totals (design kind cluster_sums)
+CREATE FUNCTION @extschema@.tally_psu_sums_trans(internal, boolean[], double precision, "any", "any", bigint)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_psu_sums_trans_bool'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_psu_sums_trans(internal, double precision[], double precision, "any", "any", bigint)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_tally_psu_sums_trans_num'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tally_psu_sums_final(internal) RETURNS @extschema@.tally[]
+	AS 'MODULE_PATHNAME', 'barometer_tally_psu_sums_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.tally_psu_sums(y boolean[], w double precision, stratum "any", psu "any",
+		n_psu bigint) (
+	SFUNC = @extschema@.tally_psu_sums_trans, STYPE = internal, SSPACE = 16384,
+	FINALFUNC = @extschema@.tally_psu_sums_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.tally_psu_sums(boolean[], double precision, "any", "any", bigint) IS
+	'one proportion per array element under strata and PSUs (element k: the figures of tally(y[k], w, stratum, psu, n_psu, NULL)), kept as per-stratum sums of PSU totals; call with ORDER BY psu';
+CREATE AGGREGATE @extschema@.tally_psu_sums(y double precision[], w double precision, stratum "any", psu "any",
+		n_psu bigint) (
+	SFUNC = @extschema@.tally_psu_sums_trans, STYPE = internal, SSPACE = 16384,
+	FINALFUNC = @extschema@.tally_psu_sums_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.tally_psu_sums(double precision[], double precision, "any", "any", bigint) IS
+	'one mean per array element under strata and PSUs (element k: the figures of tally(y[k], w, stratum, psu, n_psu, NULL)), kept as per-stratum sums of PSU totals; call with ORDER BY psu';
 -------------------------------------------------------------------------------
 -- Totals (R svytotal) of a tally of any design: the estimated total sum w y
 -- of the domain (of a boolean: the estimated count of TRUE, a category's

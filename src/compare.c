@@ -65,6 +65,9 @@ pair_lonely_error(const PairCov *pc)
  *                df = degf of b - 1.
  * Two stratified tallies are not compared as "domains": their sums cannot
  * tell whether the two groups share rows, which the covariance needs.
+ * cluster_sums tallies (tally_psu_sums) are: as two groups that share no
+ * PSU (stratified_domains_cov); as part and whole, the part's PSU totals
+ * must be those of the whole (the part is a union of whole PSUs).
  */
 PG_FUNCTION_INFO_V1(barometer_diff_test);
 Datum
@@ -159,6 +162,21 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 							 errdetail("The covariance of two groups of one sample needs the rows they share, and the sums of a tally_stratified do not tell whether two groups overlap."),
 							 errhint("Use relation 'part' for a group nested in a larger group, or build the tallies with the clustered form barometer.tally(y, w, stratum, psu, n_psu, fpc) with psu the row's id for groups that may overlap.")));
 				stratified_part_cov(&da, &a->core, &db, &b->core, &pc);
+				if (pc.conflict)
+					not_comparable(pc.conflict);
+				if (pc.status == DESIGN_LONELY_FAIL)
+					pair_lonely_error(&pc);
+				var_a = pc.var_a;
+				var_b = pc.var_b;
+				cov = pc.cov;
+				df = pc.df_union - 1;
+				break;
+			case DESIGN_CLUSTER_SUMS:
+				/* PSU totals summed per stratum (tally_psu_sums) */
+				if (part)
+					stratified_part_cov(&da, &a->core, &db, &b->core, &pc);
+				else
+					stratified_domains_cov(&da, &a->core, &db, &b->core, &pc);
 				if (pc.conflict)
 					not_comparable(pc.conflict);
 				if (pc.status == DESIGN_LONELY_FAIL)

@@ -50,7 +50,7 @@ tally_units(const Tally *t, int64 *psus, int64 *strata)
 			break;
 	}
 	tally_view(t, &d, &r);
-	if (t->dh.kind == DESIGN_STRATIFIED)
+	if (design_has_sums(t->dh.kind))
 	{
 		for (i = 0; i < d.nstrata; i++)
 			if (d.sums[i].n_pos > 0)

@@ -30,7 +30,7 @@ typedef struct TallyV1
 static inline uint32
 tally_nsums(const TallyDesignHdr *dh)
 {
-	return dh->kind == DESIGN_STRATIFIED ? dh->nstrata : 0;
+	return design_has_sums(dh->kind) ? dh->nstrata : 0;
 }
 
 /* the bytes of a version 3 tally before its PSU records */
@@ -301,7 +301,7 @@ acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAc
 			design_conflict("The replicate settings (method, number of replicates, scales, rho, mse or df) differ.");
 	}
 	tally_core_merge(&a->core, core);
-	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2 || d->kind == DESIGN_STRATIFIED)
+	if (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2 || design_has_sums(d->kind))
 	{
 		uint32		where = 0;
 		const char *problem = design_merge(&a->design, d, &where);
@@ -468,7 +468,7 @@ tally_pack(TallyAcc *acc, bool finish)
 		if (d->arena_len)
 			memcpy(na, tmp_a, d->arena_len);
 	}
-	else if (finish && d->kind == DESIGN_STRATIFIED)
+	else if (finish && design_has_sums(d->kind))
 		stratified_write_sorted(d, ns, nsum, na);
 	else
 	{

@@ -17,6 +17,10 @@
  *   design=stratified lonely=P strata=K; s ID n_stratum popsize n_dom n_pos
  *      a b ww wwy wwyy; ...   (a = sum w y, b = sum w, ww = sum w^2,
  *      wwy = sum w^2 y, wwyy = sum w^2 y^2 over the stratum's domain rows)
+ *   design=cluster_sums lonely=P strata=K; the same records, over the
+ *      stratum's PSUs with domain rows instead of rows: n_stratum = PSUs of
+ *      the stratum, n_dom, n_pos = PSUs, a = sum A, b = sum B, ww = sum B^2,
+ *      wwy = sum A B, wwyy = sum A^2 (A, B: a PSU's sum w y and sum w)
  * Each sum is written hi:lo, the two doubles of its compensated form, in the
  * shortest decimal that reads back to the same bits (subnormals and -0
  * included; stored.h); identifiers as i123 (integers) or t"text" (\" and
@@ -360,14 +364,14 @@ read_design(Parser *ps, TallyAcc *acc)
 
 	expect_key(ps, "design");
 	read_name(ps, name, sizeof(name));
-	for (v = 0; v <= DESIGN_STRATIFIED; v++)
+	for (v = 0; v <= DESIGN_CLUSTER_SUMS; v++)
 		if (strcmp(name, design_kind_name(v)) == 0)
 			break;
-	if (v > DESIGN_STRATIFIED)
+	if (v > DESIGN_CLUSTER_SUMS)
 	{
 		if (name[0] == '\0')
-			syntax_error(ps, "The design must be weights, weights_domain, cluster, cluster2, replicate or stratified.");
-		newer_error(ps, psprintf("The design \"%s\" is not known; this build reads weights, weights_domain, cluster, cluster2, replicate and stratified.",
+			syntax_error(ps, "The design must be weights, weights_domain, cluster, cluster2, replicate, stratified or cluster_sums.");
+		newer_error(ps, psprintf("The design \"%s\" is not known; this build reads weights, weights_domain, cluster, cluster2, replicate, stratified and cluster_sums.",
 								 name));
 	}
 	d->kind = v;
@@ -436,7 +440,7 @@ read_design(Parser *ps, TallyAcc *acc)
 		syntax_error(ps, psprintf("The lonely PSU policy must be one of %s.", LONELY_POLICY_NAMES));
 	expect_key(ps, "strata");
 	nstrata = read_count(ps, "strata");
-	if (v == DESIGN_STRATIFIED)
+	if (design_has_sums(v))
 	{
 		read_stratified(ps, d, nstrata);
 		return;
@@ -671,6 +675,7 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 			}
 			break;
 		case DESIGN_STRATIFIED:
+		case DESIGN_CLUSTER_SUMS:
 			appendStringInfo(&buf, " lonely=%s strata=%u", design_lonely_name(d.lonely), d.nstrata);
 			for (i = 0; i < d.nstrata; i++)
 			{
@@ -826,12 +831,12 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 		nstrata = (uint32) stored_get_i32(&rd, "the stratum count");
 		npsu = (uint32) stored_get_i32(&rd, "the PSU count");
 		nssu = (uint32) stored_get_i32(&rd, "the SSU count");
-		if (d->kind > DESIGN_STRATIFIED)
+		if (d->kind > DESIGN_CLUSTER_SUMS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("invalid binary value for type barometer.tally"),
-					 errdetail("The design kind %d is not known; this build reads kinds 0 to %d (weights, weights_domain, cluster, cluster2, replicate, stratified).",
-							   d->kind, DESIGN_STRATIFIED),
+					 errdetail("The design kind %d is not known; this build reads kinds 0 to %d (weights, weights_domain, cluster, cluster2, replicate, stratified, cluster_sums).",
+							   d->kind, DESIGN_CLUSTER_SUMS),
 					 errhint(NEWER_HINT)));
 		if (d->kind < 0)
 			stored_binary_error(&rd, "The design kind is not known.");
@@ -865,7 +870,7 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 			}
 		}
 		initStringInfo(&id);
-		if (d->kind == DESIGN_STRATIFIED)
+		if (design_has_sums(d->kind))
 		{
 			if (npsu != 0 || nssu != 0)
 				stored_binary_error(&rd, "A stratified design has no PSUs or SSUs.");

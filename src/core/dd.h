@@ -165,6 +165,18 @@ dd_div(dd_t a, dd_t b)
 	return dd_add(dd_two_sum(q1, q2), dd_make(r.hi / b.hi, 0.0));
 }
 
+/* a / b for a double b: the quotient to about 32 digits, as dd_div */
+static inline dd_t
+dd_div_d(dd_t a, double b)
+{
+	double		q1 = a.hi / b;
+	dd_t		r = dd_sub(a, dd_two_prod(q1, b));
+	double		q2 = r.hi / b;
+
+	r = dd_sub(r, dd_two_prod(q2, b));
+	return dd_add(dd_two_sum(q1, q2), dd_make(r.hi / b, 0.0));
+}
+
 static inline double
 dd_to_double(dd_t a)
 {

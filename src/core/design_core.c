@@ -25,7 +25,7 @@
 
 static const char *const lonely_names[] = {"fail", "remove", "certainty", "adjust", "average"};
 static const char *const kind_names[] = {"weights", "weights_domain", "cluster", "cluster2", "replicate",
-"stratified"};
+"stratified", "cluster_sums"};
 
 int
 design_lonely_parse(const char *name)
@@ -47,7 +47,7 @@ design_lonely_name(int policy)
 const char *
 design_kind_name(int kind)
 {
-	return kind >= 0 && kind < 6 ? kind_names[kind] : NULL;
+	return kind >= 0 && kind < 7 ? kind_names[kind] : NULL;
 }
 
 void
@@ -700,7 +700,7 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 	bool		created;
 	const char *problem = NULL;
 
-	if (b->kind == DESIGN_STRATIFIED)
+	if (design_has_sums(b->kind))
 		return stratified_merge(a, b, where);
 	/* PSU records in a log (one-stage accumulations) come back to the arrays */
 	design_log_materialize(a);
@@ -1192,7 +1192,7 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 			return "The sample has fewer rows than the tally.";
 		return NULL;
 	}
-	if (d->kind == DESIGN_STRATIFIED)
+	if (design_has_sums(d->kind))
 		return stratified_check(d, core);
 	if (d->kind != DESIGN_CLUSTER && d->kind != DESIGN_CLUSTER2)
 		return "This design kind has no strata.";
@@ -1336,7 +1336,7 @@ design_variance(const Design *d, const TallyCore *core, DesignVariance *out)
 	dd_t		W = core->s[S_W];
 	dd_t		p;
 
-	if (d->kind == DESIGN_STRATIFIED)
+	if (design_has_sums(d->kind))
 	{
 		stratified_variance(d, core, out);
 		return;

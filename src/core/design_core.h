@@ -24,9 +24,18 @@ typedef enum DesignKind
 	DESIGN_CLUSTER = 2,			/* strata and PSUs, one stage (ultimate cluster) */
 	DESIGN_CLUSTER2 = 3,		/* strata, PSUs and SSUs, fpc at both stages */
 	DESIGN_REPLICATE = 4,		/* replicate weights */
-	DESIGN_STRATIFIED = 5		/* strata without clusters: per-stratum sums
+	DESIGN_STRATIFIED = 5,		/* strata without clusters: per-stratum sums
 								 * (stratified_core.h) */
+	DESIGN_CLUSTER_SUMS = 6		/* strata and PSUs kept as per-stratum sums
+								 * of the domain's PSU totals (cluster_sums.c) */
 } DesignKind;
+
+/* the kinds whose design is one StratSums record per stratum */
+static inline bool
+design_has_sums(int kind)
+{
+	return kind == DESIGN_STRATIFIED || kind == DESIGN_CLUSTER_SUMS;
+}
 
 typedef enum LonelyPolicy
 {

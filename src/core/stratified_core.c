@@ -213,6 +213,7 @@ stratified_check(const Design *d, const TallyCore *core)
 				n_pos = 0;
 	double		wsum = 0,
 				wwsum = 0;
+	bool		psu_sums = d->kind == DESIGN_CLUSTER_SUMS;
 
 	if (d->n_sample != 0)
 		return "A stratified design has no sample row count.";
@@ -242,17 +243,19 @@ stratified_check(const Design *d, const TallyCore *core)
 		if (t->n_pos == 0 &&
 			!(dd_zero(t->a) && dd_zero(t->ww) && dd_zero(t->wwy) && dd_zero(t->wwyy)))
 			return "A stratum without rows of positive weight has sums other than 0.";
-		if (core->kind == TALLY_PROPORTION && memcmp(&t->wwy, &t->wwyy, sizeof(dd_t)) != 0)
+		if (!psu_sums && core->kind == TALLY_PROPORTION && memcmp(&t->wwy, &t->wwyy, sizeof(dd_t)) != 0)
 			return "A proportion's stratum has different sums of w^2 y and w^2 y^2.";
 		n_dom = tally_count_add(n_dom, t->n_dom);
 		n_pos = tally_count_add(n_pos, t->n_pos);
 		wsum += t->b.hi;
 		wwsum += t->ww.hi;
 	}
-	if (n_dom != core->n || n_pos != core->n_pos)
+	/* cluster_sums: a stratum's records are PSUs, each of one or more rows */
+	if (psu_sums ? (n_dom > core->n || n_pos > core->n_pos)
+		: (n_dom != core->n || n_pos != core->n_pos))
 		return "The strata's row counts do not add up to the tally's.";
 	if (fabs(wsum - core->s[S_W].hi) > 1e-9 * fmax(1.0, core->s[S_W].hi) ||
-		fabs(wwsum - core->s[S_WW].hi) > 1e-9 * fmax(1.0, core->s[S_WW].hi))
+		(!psu_sums && fabs(wwsum - core->s[S_WW].hi) > 1e-9 * fmax(1.0, core->s[S_WW].hi)))
 		return "The strata's weights do not add up to the tally's.";
 	return NULL;
 }
@@ -300,8 +303,9 @@ strat_term(dd_t sx, dd_t sy, dd_t sxy, dd_t wxy, int64_t n, double N, int lonely
 		case VAR_CENTRED:
 			break;
 	}
-	dev = dd_sub(sxy, dd_div(dd_mul(sx, sy), dd_from_double((double) n)));
-	ss = dd_to_double(dd_div(dev, wxy));
+	dev = dd_sub(sxy, dd_div_d(dd_mul(sx, sy), (double) n));
+	/* (dev is compensated; the quotient needs only double precision) */
+	ss = dd_to_double(dev) / dd_to_double(wxy);
 	if (diagonal && ss < 0)
 		ss = 0;
 	return scale * ss;
@@ -518,14 +522,18 @@ stratified_part_cov(const Design *da, const TallyCore *ca, const Design *db,
 			strata++;
 		}
 		H++;
-		za = score_sum(sa, pa);
 		zb = score_sum(sb, pb);
-		v[0] += strat_term(za, za, cross_dev(sa, pa, pa), waa, s->n_psu, s->popsize,
-						   db->lonely, true, &fail[0], &excl[0]);
 		v[1] += strat_term(zb, zb, cross_dev(sb, pb, pb), wbb, s->n_psu, s->popsize,
 						   db->lonely, true, &fail[1], &excl[1]);
-		v[2] += strat_term(za, zb, cross_dev(sa, pa, pb), wab, s->n_psu, s->popsize,
-						   db->lonely, false, &fail[2], &excl[2]);
+		/* a stratum without rows of the part adds 0 to its terms */
+		if (sa != &zero)
+		{
+			za = score_sum(sa, pa);
+			v[0] += strat_term(za, za, cross_dev(sa, pa, pa), waa, s->n_psu, s->popsize,
+							   db->lonely, true, &fail[0], &excl[0]);
+			v[2] += strat_term(za, zb, cross_dev(sa, pa, pb), wab, s->n_psu, s->popsize,
+							   db->lonely, false, &fail[2], &excl[2]);
+		}
 		if (fail[1])
 			note_lonely_pair(out, db, s->id);
 		if (excl[1])
@@ -545,6 +553,149 @@ stratified_part_cov(const Design *da, const TallyCore *ca, const Design *db,
 		v[1] *= f;
 		v[2] *= f;
 	}
+	if (out->status == DESIGN_OK)
+	{
+		out->var_a = v[0];
+		out->var_b = v[1];
+		out->cov = v[2];
+		if (isnan(v[0]) || isnan(v[1]) || isnan(v[2]))
+			out->status = DESIGN_UNDEFINED;
+	}
+}
+
+/* ---- two groups without shared PSUs ---------------------------------------- */
+
+/*
+ * a and b are two groups of one sample that share no PSU (cluster_sums
+ * tallies of groups that a PSU property separates, such as origin groups
+ * when every address has one): over the union of their strata, each
+ * stratum adds strat_term for (a, a), (b, b) and (a, b), the crossproduct
+ * of the two score columns being 0 (no PSU has both scores).  A stratum in
+ * which the two groups have more PSUs together than the stratum has is a
+ * conflict (they must share PSUs).  df_union: PSUs of positive weight in
+ * either group minus the strata with such PSUs.
+ */
+void
+stratified_domains_cov(const Design *da, const TallyCore *ca, const Design *db,
+					   const TallyCore *cb, PairCov *out)
+{
+	dd_t		Wa = ca->s[S_W],
+				Wb = cb->s[S_W];
+	dd_t		pa,
+				pb,
+				waa,
+				wbb,
+				wab,
+				nil = {0, 0};
+	uint32_t	i = 0,
+				j = 0,
+				tick = 0;
+	double		v[3] = {0, 0, 0};
+	int64_t		H = 0,
+				H_excl = 0,
+				rows = 0,
+				strata = 0;
+	StratSums	zero;
+
+	memset(out, 0, sizeof(*out));
+	memset(&zero, 0, sizeof(zero));
+	out->var_a = out->var_b = out->cov = NAN;
+	if (ca->n_pos == 0 || cb->n_pos == 0 || !(Wa.hi > 0) || !(Wb.hi > 0))
+	{
+		out->status = DESIGN_UNDEFINED;
+		return;
+	}
+	pa = dd_div(ca->s[S_WY], Wa);
+	pb = dd_div(cb->s[S_WY], Wb);
+	waa = dd_mul(Wa, Wa);
+	wbb = dd_mul(Wb, Wb);
+	wab = dd_mul(Wa, Wb);
+	while (i < da->nstrata || j < db->nstrata)
+	{
+		const StratumRec *s;
+		const StratSums *sa = &zero,
+				   *sb = &zero;
+		const Design *ds;
+		dd_t		za,
+					zb;
+		bool		fail[3],
+					excl[3];
+		int			c;
+
+		core_poll(&tick);
+		if (i >= da->nstrata)
+			c = 1;
+		else if (j >= db->nstrata)
+			c = -1;
+		else
+			c = cmp_id_pair(da, da->strata[i].id, db, db->strata[j].id);
+		if (c <= 0)
+		{
+			s = &da->strata[i];
+			ds = da;
+			sa = &da->sums[i];
+			if (c == 0)
+			{
+				const StratumRec *r = &db->strata[j];
+
+				sb = &db->sums[j];
+				if (r->n_psu != s->n_psu || r->popsize != s->popsize)
+				{
+					out->conflict = "A stratum has different PSU counts or population sizes in the two tallies.";
+					return;
+				}
+				if (sa->n_dom + sb->n_dom > s->n_psu)
+				{
+					out->conflict = "The two groups have more PSUs in a stratum than the stratum has: they share PSUs.";
+					return;
+				}
+				j++;
+			}
+			i++;
+		}
+		else
+		{
+			s = &db->strata[j];
+			ds = db;
+			sb = &db->sums[j];
+			j++;
+		}
+		if (sa->n_pos + sb->n_pos > 0)
+		{
+			rows += sa->n_pos + sb->n_pos;
+			strata++;
+		}
+		H++;
+		za = score_sum(sa, pa);
+		zb = score_sum(sb, pb);
+		v[0] += strat_term(za, za, cross_dev(sa, pa, pa), waa, s->n_psu, s->popsize,
+						   da->lonely, true, &fail[0], &excl[0]);
+		v[1] += strat_term(zb, zb, cross_dev(sb, pb, pb), wbb, s->n_psu, s->popsize,
+						   da->lonely, true, &fail[1], &excl[1]);
+		v[2] += strat_term(za, zb, nil, wab, s->n_psu, s->popsize,
+						   da->lonely, false, &fail[2], &excl[2]);
+		if (fail[0])
+			note_lonely_pair(out, ds, s->id);
+		if (excl[0])
+			H_excl++;
+	}
+	out->df_union = (double) (rows - strata);
+	if (H_excl > 0)
+	{
+		double		f = H_excl == H ? NAN : (double) H / (double) (H - H_excl);
+
+		v[0] *= f;
+		v[1] *= f;
+		v[2] *= f;
+	}
+
+	/*
+	 * |cov| <= sqrt(var_a var_b): the bound the PSU form meets exactly; the
+	 * sums leave a residue of rounding where a group's scores all vanish
+	 * (a group whose every answer is the same), which it takes off
+	 */
+	if (!isnan(v[2]) && !(fabs(v[2]) <= sqrt(fmax(v[0], 0) * fmax(v[1], 0))))
+		v[2] = copysign(sqrt(fmax(v[0], 0) * fmax(v[1], 0)), v[2]);
 	if (out->status == DESIGN_OK)
 	{
 		out->var_a = v[0];

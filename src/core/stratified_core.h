@@ -119,4 +119,14 @@ extern void stratified_variance_scores(const Design *d, dd_t p, dd_t W, DesignVa
 extern void stratified_part_cov(const Design *da, const TallyCore *ca, const Design *db,
 								const TallyCore *cb, PairCov *out);
 
+/*
+ * The covariance of the means of two groups of one clustered sample kept as
+ * per-stratum sums of PSU totals (DESIGN_CLUSTER_SUMS) that share no PSU,
+ * with both variances; df_union: PSUs minus strata of the union.  A
+ * stratum with other sizes, or with more PSUs in the two groups than it
+ * has, is a conflict.
+ */
+extern void stratified_domains_cov(const Design *da, const TallyCore *ca, const Design *db,
+								   const TallyCore *cb, PairCov *out);
+
 #endif							/* BAROMETER_STRATIFIED_CORE_H */

@@ -53,7 +53,7 @@ total_design_variance(const Design *d, const TallyCore *core, DesignVariance *ou
 			out->status = DESIGN_UNDEFINED;
 		return;
 	}
-	if (d->kind == DESIGN_STRATIFIED)
+	if (design_has_sums(d->kind))
 		stratified_variance_scores(d, zero, one, out);
 	else
 		design_variance_scores(d, zero, one, out);
