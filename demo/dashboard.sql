@@ -234,6 +234,9 @@ CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
 -- region only: origin x age group (sex 'all') and origin x sex (age_group
 -- 'all') over all municipalities (nis 'all'; each tally keeps the
 -- municipalities as its strata)
+-- (created empty, its tallies then compressed with lz4 where the server
+-- has it: a tally of 300 strata is about 38 kB, and pglz, the default,
+-- took as long to compress them as the aggregation took to build them)
 CREATE MATERIALIZED VIEW cell_part AS
 WITH g AS (
 	SELECT r.edition, r.origin, coalesce(r.age_group, 'all') AS age_group, coalesce(r.sex, 'all') AS sex,
@@ -251,7 +254,15 @@ SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, 'all'::text COLLATE "C" 
        barometer.weighted_n(x.dk) AS w_answered
 FROM g
 CROSS JOIN indicator_coding c
-CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
+CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k)
+WITH NO DATA;
+DO $$
+BEGIN
+	ALTER MATERIALIZED VIEW cell_part ALTER COLUMN t SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+	NULL;	-- a server built without lz4 keeps pglz
+END $$;
+REFRESH MATERIALIZED VIEW cell_part;
 CREATE UNIQUE INDEX cell_part_key ON cell_part (indicator, edition, nis, origin, age_group, sex);
 \endif
 CREATE UNIQUE INDEX cell_key ON cell (indicator, edition, nis, origin, age_group, sex);

@@ -51,6 +51,66 @@ pair_lonely_error(const PairCov *pc)
 }
 
 /*
+ * diff_test's per-call-site cache: the result row type, and what depends
+ * on b alone (its summary; for a cluster_sums or stratified whole, its own
+ * variance terms), kept with a copy of b's bytes.  A dashboard compares
+ * every municipality with the same region-wide tally (300 strata): a byte
+ * comparison then stands for a walk over the whole's strata.
+ */
+typedef struct DiffCache
+{
+	TupleDesc	desc;
+	Tally	   *b;				/* copy of the last b, or NULL */
+	TallySummary sb;
+	bool		have_whole;
+	StratWhole	whole;
+} DiffCache;
+
+#define DIFF_CACHE_MAX_BYTES (4 * 1024 * 1024)
+
+static DiffCache *
+diff_cache(FunctionCallInfo fcinfo)
+{
+	DiffCache  *c = (DiffCache *) fcinfo->flinfo->fn_extra;
+
+	if (c == NULL)
+	{
+		TupleDesc	d;
+		MemoryContext old;
+
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(DiffCache));
+		if (get_call_result_type(fcinfo, NULL, &d) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "diff_test must return a composite");
+		d = BlessTupleDesc(d);
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		c->desc = CreateTupleDescCopy(d);
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	return c;
+}
+
+/* whether b is the cached b, byte for byte; if not, it becomes it */
+static bool
+diff_cache_same_b(FunctionCallInfo fcinfo, DiffCache *c, const Tally *b)
+{
+	Size		len = VARSIZE(b);
+
+	if (c->b != NULL && VARSIZE(c->b) == len && memcmp(c->b, b, len) == 0)
+		return true;
+	if (c->b != NULL)
+		pfree(c->b);
+	c->b = NULL;
+	c->have_whole = false;
+	if (len <= DIFF_CACHE_MAX_BYTES)
+	{
+		c->b = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len);
+		memcpy(c->b, b, len);
+	}
+	return false;
+}
+
+/*
  * diff_test(a, b, relation, level):
  *   independent  two samples: Cov = 0, df = df_a + df_b - 1 (R's svyttest on
  *                the stacked samples);
@@ -69,6 +129,19 @@ pair_lonely_error(const PairCov *pc)
  * PSU (stratified_domains_cov); as part and whole, the part's PSU totals
  * must be those of the whole (the part is a union of whole PSUs).
  */
+/* stratified_part_cov, with the whole's terms from the cache when b is the same */
+static void
+part_cov(DiffCache *c, bool same_b, const Design *da, const Tally *a, const Design *db,
+		 const Tally *b, PairCov *pc)
+{
+	if (!(same_b && c->have_whole))
+	{
+		stratified_whole(db, &b->core, &c->whole);
+		c->have_whole = c->b != NULL;
+	}
+	stratified_part_cov_whole(da, &a->core, db, &b->core, &c->whole, pc);
+}
+
 PG_FUNCTION_INFO_V1(barometer_diff_test);
 Datum
 barometer_diff_test(PG_FUNCTION_ARGS)
@@ -91,6 +164,8 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 	int			i;
 	bool		independent = strcmp(relation, "independent") == 0;
 	bool		part = strcmp(relation, "part") == 0;
+	DiffCache  *cache;
+	bool		same_b;
 
 	if (!independent && !part && strcmp(relation, "domains") != 0)
 		ereport(ERROR,
@@ -105,12 +180,18 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 	if (a->core.kind != b->core.kind)
 		not_comparable(psprintf("One tally is of a %s, the other of a %s.",
 								tally_kind_name(a->core.kind), tally_kind_name(b->core.kind)));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "diff_test must return a composite");
-	tupdesc = BlessTupleDesc(tupdesc);
+	cache = diff_cache(fcinfo);
+	tupdesc = cache->desc;
+	same_b = diff_cache_same_b(fcinfo, cache, b);
 
 	tally_summarize(a, &sa, true);
-	tally_summarize(b, &sb, true);
+	if (same_b)
+		sb = cache->sb;
+	else
+	{
+		tally_summarize(b, &sb, true);
+		cache->sb = sb;
+	}
 	var_a = sa.variance;
 	var_b = sb.variance;
 
@@ -161,7 +242,7 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 							 errmsg("stratified tallies cannot be compared as domains"),
 							 errdetail("The covariance of two groups of one sample needs the rows they share, and the sums of a tally_stratified do not tell whether two groups overlap."),
 							 errhint("Use relation 'part' for a group nested in a larger group, or build the tallies with the clustered form barometer.tally(y, w, stratum, psu, n_psu, fpc) with psu the row's id for groups that may overlap.")));
-				stratified_part_cov(&da, &a->core, &db, &b->core, &pc);
+				part_cov(cache, same_b, &da, a, &db, b, &pc);
 				if (pc.conflict)
 					not_comparable(pc.conflict);
 				if (pc.status == DESIGN_LONELY_FAIL)
@@ -174,7 +255,7 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 			case DESIGN_CLUSTER_SUMS:
 				/* PSU totals summed per stratum (tally_psu_sums) */
 				if (part)
-					stratified_part_cov(&da, &a->core, &db, &b->core, &pc);
+					part_cov(cache, same_b, &da, a, &db, b, &pc);
 				else
 					stratified_domains_cov(&da, &a->core, &db, &b->core, &pc);
 				if (pc.conflict)

@@ -120,7 +120,42 @@ typedef struct PolicyCache
 	int32		version;
 	int32		found_version;
 	PolicyRow	row;
+	TupleDesc	desc;			/* the call site's result row, blessed */
 } PolicyCache;
+
+static PolicyCache *
+policy_cache(FmgrInfo *flinfo)
+{
+	if (flinfo->fn_extra == NULL)
+		flinfo->fn_extra = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(PolicyCache));
+	return (PolicyCache *) flinfo->fn_extra;
+}
+
+/*
+ * The row type a composite-returning reader (report, report_detail,
+ * publication_status, ...) returns at this call site: looked up and
+ * blessed once per call site, not per row (the readers share the policy
+ * cache in fn_extra).  what names the function in the error.
+ */
+TupleDesc
+barometer_result_desc(FunctionCallInfo fcinfo, const char *what)
+{
+	PolicyCache *c = policy_cache(fcinfo->flinfo);
+
+	if (c->desc == NULL)
+	{
+		TupleDesc	d;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &d) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "%s must be called in a context that accepts a record", what);
+		d = BlessTupleDesc(d);
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		c->desc = CreateTupleDescCopy(d);
+		MemoryContextSwitchTo(old);
+	}
+	return c->desc;
+}
 
 const PolicyRow *
 barometer_policy_lookup(FmgrInfo *flinfo, const char *name, bool version_null,
@@ -137,7 +172,7 @@ barometer_policy_lookup(FmgrInfo *flinfo, const char *name, bool version_null,
 	int32		found;
 	int			rc;
 
-	if (c != NULL && strcmp(c->name, name) == 0 && c->version_null == version_null &&
+	if (c != NULL && c->name != NULL && strcmp(c->name, name) == 0 && c->version_null == version_null &&
 		(version_null || c->version == version))
 	{
 		*version_out = c->found_version;
@@ -186,16 +221,14 @@ barometer_policy_lookup(FmgrInfo *flinfo, const char *name, bool version_null,
 	policy_parse(name, kind, params, &row);
 	SPI_finish();
 
-	if (c == NULL)
-		c = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(PolicyCache));
-	else
+	c = policy_cache(flinfo);
+	if (c->name != NULL)
 		pfree(c->name);
 	c->name = MemoryContextStrdup(flinfo->fn_mcxt, name);
 	c->version_null = version_null;
 	c->version = version;
 	c->found_version = found;
 	c->row = row;
-	flinfo->fn_extra = c;
 	*version_out = found;
 	return &c->row;
 }
@@ -236,9 +269,7 @@ barometer_publication_datum(FunctionCallInfo fcinfo, const PubDecision *d,
 	bool		nulls[PUB_NATTS] = {false, false, false, false, false, false};
 	const char *code = pub_reason_code(d->reason_en);
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "publication_status must be called in a context that accepts a record");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = barometer_result_desc(fcinfo, "publication_status");
 	/* a 0.1 catalog (before ALTER EXTENSION UPDATE) has no reason_code */
 	if (tupdesc->natts != PUB_NATTS && tupdesc->natts != PUB_NATTS - 1)
 		elog(ERROR, "barometer.publication has %d attributes, expected %d", tupdesc->natts, PUB_NATTS);

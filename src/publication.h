@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "access/tupdesc.h"
 
 #include "policy_core.h"
 
@@ -37,6 +38,9 @@ extern void barometer_policy_check_applies(const PolicyRow *row, const char *nam
  * policy, version, reason_code); reason_code was appended in 0.2
  */
 #define PUB_NATTS 6
+/* the composite row type of a reader at this call site, cached (fn_extra) */
+extern TupleDesc barometer_result_desc(FunctionCallInfo fcinfo, const char *what);
+
 extern Datum barometer_publication_datum(FunctionCallInfo fcinfo, const PubDecision *d,
 										 const char *policy, int32 version);
 

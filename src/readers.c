@@ -241,9 +241,7 @@ barometer_tally_report_detail(PG_FUNCTION_ARGS)
 	int			i;
 	const char *code;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "report_detail must be called in a context that accepts a record");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = barometer_result_desc(fcinfo, "report_detail");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	tally_report_values(fcinfo, values, nulls, &rep);

@@ -248,9 +248,7 @@ barometer_tally_report(PG_FUNCTION_ARGS)
 	bool		nulls[REPORT_NCOLS];
 	TallyReport rep;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "report must be called in a context that accepts a record");
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = barometer_result_desc(fcinfo, "report");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	tally_report_values(fcinfo, values, nulls, &rep);

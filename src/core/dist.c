@@ -16,11 +16,74 @@
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 #define MATHLIB_STANDALONE 1
 #include <Rmath.h>
 
 #include "dist.h"
+
+/*
+ * A memo of the quantile functions, whose libRmath searches cost a few
+ * microseconds a call: a dashboard asks for the same quantiles over and
+ * over (qt at the same few df; the Korn-Graubard bounds of one tally from
+ * report() and again from publication_status()).  Direct-mapped, keyed by
+ * the arguments' bits, so a hit returns exactly what the call would.  Per
+ * process (a PostgreSQL backend is single-threaded); the values depend on
+ * nothing else.
+ */
+#define MEMO_SIZE 4096
+
+typedef struct MemoEntry
+{
+	uint64_t	key[3];
+	uint64_t	tag;			/* 0 empty, else which function */
+	double		value;
+} MemoEntry;
+
+static MemoEntry memo[MEMO_SIZE];
+
+#define MEMO_QT 1
+#define MEMO_QBETA 2
+
+static inline uint64_t
+bits_of(double x)
+{
+	uint64_t	u;
+
+	memcpy(&u, &x, sizeof(u));
+	return u;
+}
+
+static inline MemoEntry *
+memo_slot(uint64_t tag, double x, double y, double z, uint64_t key[3])
+{
+	uint64_t	h;
+
+	key[0] = bits_of(x);
+	key[1] = bits_of(y);
+	key[2] = bits_of(z);
+	h = (key[0] * 0x9E3779B97F4A7C15ULL) ^ (key[1] * 0xC2B2AE3D27D4EB4FULL) ^
+		(key[2] * 0x165667B19E3779F9ULL) ^ tag;
+	h ^= h >> 29;
+	return &memo[h & (MEMO_SIZE - 1)];
+}
+
+static inline bool
+memo_hit(const MemoEntry *e, uint64_t tag, const uint64_t key[3])
+{
+	return e->tag == tag && e->key[0] == key[0] && e->key[1] == key[1] && e->key[2] == key[2];
+}
+
+static inline void
+memo_put(MemoEntry *e, uint64_t tag, const uint64_t key[3], double v)
+{
+	e->tag = tag;
+	memcpy(e->key, key, sizeof(e->key));
+	e->value = v;
+}
 
 static inline int
 is_prob(double p)
@@ -43,7 +106,17 @@ dist_qt(double p, double df)
 		return NAN;
 	if (isinf(df))
 		return qnorm(p, 0.0, 1.0, 1, 0);
-	return qt(p, df, 1, 0);
+	{
+		uint64_t	key[3];
+		MemoEntry  *e = memo_slot(MEMO_QT, p, df, 0.0, key);
+		double		v;
+
+		if (memo_hit(e, MEMO_QT, key))
+			return e->value;
+		v = qt(p, df, 1, 0);
+		memo_put(e, MEMO_QT, key, v);
+		return v;
+	}
 }
 
 /* beyond this shape sum libRmath's qbeta loses accuracy (and warns) */
@@ -88,8 +161,27 @@ qbeta_limit(double p, double a, double b)
 	}
 }
 
+static double qbeta_checked(double p, double a, double b);
+
 double
 dist_qbeta(double p, double a, double b)
+{
+	uint64_t	key[3];
+	MemoEntry  *e;
+	double		v;
+
+	if (isnan(p) || isnan(a) || isnan(b))
+		return NAN;
+	e = memo_slot(MEMO_QBETA, p, a, b, key);
+	if (memo_hit(e, MEMO_QBETA, key))
+		return e->value;
+	v = qbeta_checked(p, a, b);
+	memo_put(e, MEMO_QBETA, key, v);
+	return v;
+}
+
+static double
+qbeta_checked(double p, double a, double b)
 {
 	if (isnan(p) || p < 0.0 || p > 1.0 || !isfinite(a) || !isfinite(b) ||
 		a < 0.0 || b < 0.0 || (a == 0.0 && b == 0.0))

@@ -76,9 +76,19 @@ stratified_merge(Design *a, const Design *b, uint32_t *where)
 	for (i = 0; i < b->nstrata; i++)
 	{
 		const StratumRec *s = &b->strata[i];
-		bool		created;
-		uint32_t	h = stratified_stratum(a, b->arena + s->id.off, s->id.len, &created);
+		bool		created = false;
+		uint32_t	h;
 
+		/*
+		 * Tallies of one design usually list the same strata in the same
+		 * order (merging region-wide tallies of 300 municipalities): try
+		 * a's stratum at b's position before the lookup.
+		 */
+		if (i < a->nstrata && a->strata[i].id.len == s->id.len &&
+			memcmp(a->arena + a->strata[i].id.off, b->arena + s->id.off, s->id.len) == 0)
+			h = i;
+		else
+			h = stratified_stratum(a, b->arena + s->id.off, s->id.len, &created);
 		core_poll(&tick);
 		if (created)
 		{
@@ -447,107 +457,155 @@ note_lonely_pair(PairCov *out, const Design *d, IdRef id)
  * PSU.  df_union = degf of b.
  */
 void
+stratified_whole(const Design *db, const TallyCore *cb, StratWhole *w)
+{
+	dd_t		Wb = cb->s[S_W];
+	uint32_t	h,
+				tick = 0;
+
+	memset(w, 0, sizeof(*w));
+	if (cb->n_pos == 0 || !(Wb.hi > 0))
+	{
+		w->undefined = true;
+		return;
+	}
+	w->pb = dd_div(cb->s[S_WY], Wb);
+	for (h = 0; h < db->nstrata; h++)
+	{
+		const StratumRec *s = &db->strata[h];
+		const StratSums *sb = &db->sums[h];
+		dd_t		zb;
+		bool		fail,
+					excl;
+
+		core_poll(&tick);
+		if (sb->n_pos > 0)
+		{
+			w->rows += sb->n_pos;
+			w->strata++;
+		}
+		w->H++;
+		zb = score_sum(sb, w->pb);
+		w->v_b += strat_term(zb, zb, cross_dev(sb, w->pb, w->pb), dd_mul(Wb, Wb), s->n_psu,
+							 s->popsize, db->lonely, true, &fail, &excl);
+		if (fail)
+			note_lonely_pair(&w->lonely, db, s->id);
+		if (excl)
+			w->H_excl++;
+	}
+}
+
+/* the stratum of b with a's stratum id (both in canonical order), or -1 */
+static int64_t
+find_stratum(const Design *da, IdRef id, const Design *db, uint32_t from)
+{
+	uint32_t	lo = from,
+				hi = db->nstrata;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+		int			c = cmp_id_pair(db, db->strata[mid].id, da, id);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+void
 stratified_part_cov(const Design *da, const TallyCore *ca, const Design *db,
 					const TallyCore *cb, PairCov *out)
+{
+	StratWhole	w;
+
+	stratified_whole(db, cb, &w);
+	stratified_part_cov_whole(da, ca, db, cb, &w, out);
+}
+
+void
+stratified_part_cov_whole(const Design *da, const TallyCore *ca, const Design *db,
+						  const TallyCore *cb, const StratWhole *w, PairCov *out)
 {
 	dd_t		Wa = ca->s[S_W],
 				Wb = cb->s[S_W];
 	dd_t		pa,
-				pb,
+				pb = w->pb,
 				waa,
-				wbb,
 				wab;
-	uint32_t	i = 0,
-				h,
+	uint32_t	i,
+				from = 0,
 				tick = 0;
 	double		v[3] = {0, 0, 0};
-	int64_t		H = 0,
-				H_excl = 0,
-				rows = 0,
-				strata = 0;
-	StratSums	zero;
 
 	memset(out, 0, sizeof(*out));
-	memset(&zero, 0, sizeof(zero));
 	out->var_a = out->var_b = out->cov = NAN;
-	if (ca->n_pos == 0 || cb->n_pos == 0 || !(Wa.hi > 0) || !(Wb.hi > 0))
+	if (ca->n_pos == 0 || w->undefined || !(Wa.hi > 0))
 	{
 		out->status = DESIGN_UNDEFINED;
 		return;
 	}
 	pa = dd_div(ca->s[S_WY], Wa);
-	pb = dd_div(cb->s[S_WY], Wb);
 	waa = dd_mul(Wa, Wa);
-	wbb = dd_mul(Wb, Wb);
 	wab = dd_mul(Wa, Wb);
-	for (h = 0; h < db->nstrata; h++)
+	/*
+	 * The part's strata, found among the whole's (both in canonical order):
+	 * its terms in the whole's order, as a walk over the whole's strata
+	 * would add them; a stratum without rows of the part adds 0.
+	 */
+	for (i = 0; i < da->nstrata; i++)
 	{
-		const StratumRec *s = &db->strata[h];
-		const StratSums *sb = &db->sums[h];
-		const StratSums *sa = &zero;
+		const StratumRec *r = &da->strata[i];
+		const StratSums *sa = &da->sums[i];
+		int64_t		j = find_stratum(da, r->id, db, from);
+		const StratumRec *s;
+		const StratSums *sb;
 		dd_t		za,
 					zb;
-		bool		fail[3],
-					excl[3];
-		int			c;
+		bool		fail,
+					excl;
 
 		core_poll(&tick);
-		/* both in canonical order: a's strata before this one are not in b */
-		c = i < da->nstrata ? cmp_id_pair(da, da->strata[i].id, db, s->id) : 1;
-		if (c < 0)
+		if (j < 0)
 		{
 			out->conflict = "The part has a stratum that the whole does not have.";
 			return;
 		}
-		if (c == 0)
+		from = (uint32_t) j + 1;
+		s = &db->strata[j];
+		sb = &db->sums[j];
+		if (r->n_psu != s->n_psu || r->popsize != s->popsize)
 		{
-			const StratumRec *r = &da->strata[i];
-
-			sa = &da->sums[i];
-			i++;
-			if (r->n_psu != s->n_psu || r->popsize != s->popsize)
-			{
-				out->conflict = "A stratum has different row counts or population sizes in the two tallies.";
-				return;
-			}
-			if (sa->n_dom > sb->n_dom || sa->n_pos > sb->n_pos || sa->b.hi > sb->b.hi * (1 + 1e-12))
-			{
-				out->conflict = "The part has more rows or weight than the whole in a stratum.";
-				return;
-			}
+			out->conflict = "A stratum has different row counts or population sizes in the two tallies.";
+			return;
 		}
-		if (sb->n_pos > 0)
+		if (sa->n_dom > sb->n_dom || sa->n_pos > sb->n_pos || sa->b.hi > sb->b.hi * (1 + 1e-12))
 		{
-			rows += sb->n_pos;
-			strata++;
+			out->conflict = "The part has more rows or weight than the whole in a stratum.";
+			return;
 		}
-		H++;
+		za = score_sum(sa, pa);
 		zb = score_sum(sb, pb);
-		v[1] += strat_term(zb, zb, cross_dev(sb, pb, pb), wbb, s->n_psu, s->popsize,
-						   db->lonely, true, &fail[1], &excl[1]);
-		/* a stratum without rows of the part adds 0 to its terms */
-		if (sa != &zero)
-		{
-			za = score_sum(sa, pa);
-			v[0] += strat_term(za, za, cross_dev(sa, pa, pa), waa, s->n_psu, s->popsize,
-							   db->lonely, true, &fail[0], &excl[0]);
-			v[2] += strat_term(za, zb, cross_dev(sa, pa, pb), wab, s->n_psu, s->popsize,
-							   db->lonely, false, &fail[2], &excl[2]);
-		}
-		if (fail[1])
-			note_lonely_pair(out, db, s->id);
-		if (excl[1])
-			H_excl++;
+		v[0] += strat_term(za, za, cross_dev(sa, pa, pa), waa, s->n_psu, s->popsize,
+						   db->lonely, true, &fail, &excl);
+		v[2] += strat_term(za, zb, cross_dev(sa, pa, pb), wab, s->n_psu, s->popsize,
+						   db->lonely, false, &fail, &excl);
 	}
-	if (i < da->nstrata)
+	v[1] = w->v_b;
+	/* the whole's lonely strata, as its own walk found them */
+	out->status = w->lonely.status;
+	out->stage = w->lonely.stage;
+	out->nlonely = w->lonely.nlonely;
+	memcpy(out->lonely_key, w->lonely.lonely_key, sizeof(out->lonely_key));
+	memcpy(out->lonely_len, w->lonely.lonely_len, sizeof(out->lonely_len));
+	out->df_union = (double) (w->rows - w->strata);
+	if (w->H_excl > 0)
 	{
-		out->conflict = "The part has a stratum that the whole does not have.";
-		return;
-	}
-	out->df_union = (double) (rows - strata);
-	if (H_excl > 0)
-	{
-		double		f = H_excl == H ? NAN : (double) H / (double) (H - H_excl);
+		double		f = w->H_excl == w->H ? NAN : (double) w->H / (double) (w->H - w->H_excl);
 
 		v[0] *= f;
 		v[1] *= f;

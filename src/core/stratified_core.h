@@ -120,6 +120,30 @@ extern void stratified_part_cov(const Design *da, const TallyCore *ca, const Des
 								const TallyCore *cb, PairCov *out);
 
 /*
+ * The whole's own part of stratified_part_cov, which does not depend on the
+ * part: its variance terms over all its strata (before the "average"
+ * rescaling), its strata and rows, its lonely strata.  A caller comparing
+ * many parts with one whole (every municipality with the region) computes
+ * it once and passes it to stratified_part_cov_whole; the figures are
+ * those of stratified_part_cov, bit for bit.
+ */
+typedef struct StratWhole
+{
+	bool		undefined;		/* no rows of positive weight, or W = 0 */
+	dd_t		pb;				/* the whole's mean */
+	double		v_b;			/* sum of its strata's terms */
+	int64_t		H,
+				H_excl,
+				rows,
+				strata;
+	PairCov		lonely;			/* status, stage and the lonely strata */
+} StratWhole;
+
+extern void stratified_whole(const Design *db, const TallyCore *cb, StratWhole *w);
+extern void stratified_part_cov_whole(const Design *da, const TallyCore *ca, const Design *db,
+									  const TallyCore *cb, const StratWhole *w, PairCov *out);
+
+/*
  * The covariance of the means of two groups of one clustered sample kept as
  * per-stratum sums of PSU totals (DESIGN_CLUSTER_SUMS) that share no PSU,
  * with both variances; df_union: PSUs minus strata of the union.  A

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -138,6 +139,46 @@ main(void)
 					y = 1 - qbeta(0.95, 0.01, 30, 1, 0);
 
 		ok(x == y && x > 0.99, "a small second shape is computed through the mirror");
+	}
+	{
+		/*
+		 * The memo of the quantile functions: a repeated call, and a call
+		 * after thousands of others have evicted its entry, return the
+		 * bits of libRmath's own result.
+		 */
+		int			same = 1,
+					n = 0;
+
+		for (i = 0; i < 6000; i++)
+		{
+			double		a = 0.5 + i * 0.37,
+						b = 1.0 + (i % 97) * 2.5,
+						p = (i % 2) ? 0.025 : 0.975,
+						df = 1.0 + (i % 300),
+						want_b = qbeta(p, a, b, 1, 0),
+						want_t = qt(p, df, 1, 0);
+
+			for (j = 0; j < 2; j++)
+			{
+				double		gb = dist_qbeta(p, a, b),
+							gt = dist_qt(p, df);
+
+				n++;
+				if (memcmp(&gb, &want_b, sizeof(double)) != 0 ||
+					memcmp(&gt, &want_t, sizeof(double)) != 0)
+					same = 0;
+			}
+			if (i % 50 == 0)
+			{
+				double		again = dist_qbeta(0.975, 0.5, 1.0),
+							want = qbeta(0.975, 0.5, 1.0, 1, 0);
+
+				if (memcmp(&again, &want, sizeof(double)) != 0)
+					same = 0;
+			}
+		}
+		printf("# %d memoised quantile calls compared\n", n);
+		ok(same, "memoised qbeta and qt return libRmath's bits, first call, repeat and after eviction");
 	}
 	printf("1..%d\n", test_no);
 	return failures > 0;

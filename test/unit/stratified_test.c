@@ -342,6 +342,7 @@ test_against_clustered(void)
 	int			df_same = 1,
 				status_same = 1,
 				core_same = 1,
+				whole_same = 1,
 				pair_ok = 1;
 	char		msg[200];
 
@@ -416,6 +417,20 @@ test_against_clustered(void)
 			canonical(&ds);
 			canonical(&das);
 			stratified_part_cov(&das, &cas, &ds, &cs, &ps);
+			{
+				/* the whole's terms computed once serve every part, bit for bit */
+				StratWhole	w;
+				PairCov		p2,
+							self,
+							self2;
+
+				stratified_whole(&ds, &cs, &w);
+				stratified_part_cov_whole(&das, &cas, &ds, &cs, &w, &p2);
+				stratified_part_cov(&ds, &cs, &ds, &cs, &self);
+				stratified_part_cov_whole(&ds, &cs, &ds, &cs, &w, &self2);
+				if (memcmp(&p2, &ps, sizeof(PairCov)) != 0 || memcmp(&self, &self2, sizeof(PairCov)) != 0)
+					whole_same = 0;
+			}
 			design_pair_cov(&dac, &cac, &dc, &cc, test_realloc, NULL, &pc);
 			if (ps.conflict != NULL || ps.status != pc.status || ps.df_union != pc.df_union ||
 				ps.nlonely != pc.nlonely)
@@ -438,6 +453,7 @@ test_against_clustered(void)
 		free(rows);
 	}
 	ok(core_same, "stratified_add gives the core of tally_core_add bit for bit");
+	ok(whole_same, "one StratWhole serves several parts: stratified_part_cov_whole = stratified_part_cov bit for bit");
 	ok(status_same, "the same lonely PSU outcome as design_variance (200 random designs, every policy)");
 	ok(df_same, "the same df as design_variance");
 	snprintf(msg, sizeof(msg), "variance = design_variance with one-row PSUs (largest rel. difference %.2g)",
