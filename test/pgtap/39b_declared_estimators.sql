@@ -1,0 +1,237 @@
+-- the estimators of a declared design: tally_ratio(y, x, handle),
+-- quantile(y, handle, p [, level]) and distribution(item, categories,
+-- excluded, handle) equal the explicit forms bit for bit (the stored value
+-- or the composite's text, and the float8 bits of estimate, variance, df
+-- and interval) for every design kind, under GROUP BY, GROUPING SETS and a
+-- WHERE on the view (the domain rule by construction); parallel = serial;
+-- mixed designs, partitions, stale and NULL handles are errors
+\set ON_ERROR_STOP 1
+\pset format unaligned
+\pset tuples_only true
+\pset pager off
+BEGIN;
+SELECT plan(46);
+
+-- the data of 39_declared_design.sql, smaller, with a denominator x and an
+-- item with a "geen mening" (9): two editions (separate samples); 6
+-- strata of 5 PSUs of 3 SSUs, except stratum 5 of 2021, one PSU (lonely)
+CREATE TABLE resp AS
+SELECT i AS id,
+       2020 + i % 2 AS edition,
+       (i / 2) % 6 AS stratum,
+       CASE WHEN (i / 2) % 6 = 5 AND i % 2 = 1 THEN 50 ELSE ((i / 2) % 6) * 10 + (i / 12) % 5 END AS psu,
+       (i / 60) % 3 AS ssu,
+       (i * 7919) % 5 AS origin,
+       (i * 31) % 3 AS region,
+       CASE WHEN i % 29 = 0 THEN NULL ELSE ((i * 40499) % 101) / 7.0 + (i / 2) % 6 END AS q,
+       CASE WHEN i % 31 = 0 THEN NULL ELSE 1 + ((i * 48271) % 13) / 4.0 END AS x,
+       CASE WHEN i % 37 = 0 THEN NULL WHEN i % 11 = 0 THEN 9 ELSE 1 + ((i * 2654435761) % 1000) / 200 END::int AS item,
+       0.5 + ((i * 40503) % 997) / 199.4 AS w,
+       0.05 + ((i / 2) % 6) / 100.0 AS fpc_frac,
+       20 + (i / 2) % 6 AS fpc_psu,
+       6 AS fpc_ssu,
+       ARRAY[(0.5 + ((i * 40503) % 997) / 199.4) * (1 + ((i * 3) % 7 - 3) / 10.0),
+             (0.5 + ((i * 40503) % 997) / 199.4) * (1 + ((i * 5) % 7 - 3) / 10.0),
+             (0.5 + ((i * 40503) % 997) / 199.4) * (1 + ((i * 11) % 7 - 3) / 10.0),
+             (0.5 + ((i * 40503) % 997) / 199.4) * (1 + ((i * 13) % 7 - 3) / 10.0)]::float8[] AS repw
+FROM generate_series(1, 2400) AS i;
+ALTER TABLE resp ADD COLUMN repw4 real[];
+UPDATE resp SET repw4 = repw::real[];
+ALTER TABLE resp SET (parallel_workers = 2);
+ANALYZE resp;
+
+-- the declared designs, one per kind, all with partition_by edition
+DO $d$ BEGIN PERFORM barometer.declare_design('d_w', 'resp', weights => 'w', partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_s', 'resp', weights => 'w', strata => 'stratum', fpc => 'fpc_frac',
+	partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_f', 'resp', weights => 'w', fpc => '0.05', partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_c', 'resp', weights => 'w', strata => 'stratum', psu => 'psu',
+	fpc => 'fpc_psu', lonely_psu => 'adjust', partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_p', 'resp', weights => 'w', psu => 'psu', partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_2', 'resp', weights => 'w', strata => 'stratum', psu => 'psu',
+	fpc => 'fpc_psu', ssu => 'ssu', fpc2 => 'fpc_ssu', lonely_psu => 'remove',
+	partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_r', 'resp', weights => 'w', repweights => 'repw',
+	replicates => barometer.replicates('jk1'), partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_r4', 'resp', weights => 'w', repweights => 'repw4',
+	replicates => barometer.replicates('fay', rho => 0.5, mse => true), partition_by => ARRAY['edition']); END $d$;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_m', 'resp', weights => 'w', strata => 'stratum', psu => 'psu',
+	fpc => 'fpc_psu', lonely_psu => 'adjust', partition_by => ARRAY['edition'], materialized => true); END $d$;
+
+-- the explicit forms, with the windows over the whole sample (rows in the
+-- declared view's order: PSU by PSU)
+CREATE VIEW e_w AS SELECT r.*, count(*) OVER (PARTITION BY r.edition) AS n_sample FROM resp r;
+CREATE VIEW e_s AS SELECT r.*, count(*) OVER (PARTITION BY r.edition, r.stratum) AS n_stratum FROM resp r;
+CREATE VIEW e_f AS SELECT r.*, count(*) OVER (PARTITION BY r.edition) AS n_stratum FROM resp r;
+CREATE VIEW e_c AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition, r.stratum ORDER BY r.psu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_psu FROM resp r;
+CREATE VIEW e_p AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition ORDER BY r.psu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_psu FROM resp r;
+CREATE VIEW e_2 AS SELECT r.*, barometer.psu_count(r.psu) OVER (PARTITION BY r.edition, r.stratum ORDER BY r.psu, r.ssu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_psu,
+	barometer.psu_count(r.ssu) OVER (PARTITION BY r.edition, r.stratum, r.psu ORDER BY r.ssu
+	ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n_ssu FROM resp r;
+CREATE TABLE e_m AS SELECT * FROM e_c;
+
+-- the design kinds: declared view, explicit relation, and the explicit
+-- arguments after the variable(s) of each estimator
+CREATE TEMP TABLE kinds (ord int, dv text, ev text, what text, ratio text, quant text, distr text);
+INSERT INTO kinds VALUES
+ (1, 'd_w', 'e_w', 'weights only',
+	'barometer.tally_ratio($y, $x, w, n_sample)', 'barometer.quantile($y, w, n_sample, $p)',
+	'barometer.distribution($i, w, n_sample)'),
+ (2, 'd_s', 'e_s', 'stratified with fpc',
+	'barometer.tally_ratio_stratified($y, $x, w, stratum, n_stratum, fpc_frac, ''fail'')',
+	'barometer.quantile_stratified($y, w, stratum, n_stratum, fpc_frac, ''fail'', $p)',
+	'barometer.distribution_stratified($i, w, stratum, n_stratum, fpc_frac, ''fail'')'),
+ (3, 'd_f', 'e_f', 'fpc without strata',
+	'barometer.tally_ratio_stratified($y, $x, w, 1, n_stratum, 0.05)',
+	'barometer.quantile_stratified($y, w, 1, n_stratum, 0.05, $p)',
+	'barometer.distribution_stratified($i, w, 1, n_stratum, 0.05)'),
+ (4, 'd_c', 'e_c', 'strata, PSUs, fpc, lonely adjust',
+	'barometer.tally_ratio($y, $x, w, stratum, psu, n_psu, fpc_psu, ''adjust'')',
+	'barometer.quantile($y, w, stratum, psu, n_psu, fpc_psu, ''adjust'', $p)',
+	'barometer.distribution($i, w, stratum, psu, n_psu, fpc_psu, ''adjust'')'),
+ (5, 'd_p', 'e_p', 'PSUs without strata',
+	'barometer.tally_ratio($y, $x, w, 1, psu, n_psu, NULL)',
+	'barometer.quantile($y, w, 1, psu, n_psu, NULL, $p)',
+	'barometer.distribution($i, w, 1, psu, n_psu, NULL)'),
+ (6, 'd_2', 'e_2', 'two stages, fpc at both',
+	'barometer.tally_ratio($y, $x, w, stratum, psu, n_psu, fpc_psu, ssu, n_ssu, fpc_ssu, ''remove'')',
+	'barometer.quantile($y, w, stratum, psu, n_psu, fpc_psu, ssu, n_ssu, fpc_ssu, ''remove'', $p)',
+	'barometer.distribution($i, w, stratum, psu, n_psu, fpc_psu, ssu, n_ssu, fpc_ssu, ''remove'')'),
+ (7, 'd_r', 'resp', 'replicate weights jk1',
+	'barometer.tally_ratio($y, $x, w, repw, barometer.replicates(''jk1''))',
+	'barometer.quantile($y, w, repw, barometer.replicates(''jk1''), $p)',
+	'barometer.distribution($i, w, repw, barometer.replicates(''jk1''))'),
+ (8, 'd_r4', 'resp', 'replicate weights real[], Fay',
+	'barometer.tally_ratio($y, $x, w, repw4, barometer.replicates(''fay'', rho => 0.5, mse => true))',
+	'barometer.quantile($y, w, repw4, barometer.replicates(''fay'', rho => 0.5, mse => true), $p)',
+	'barometer.distribution($i, w, repw4, barometer.replicates(''fay'', rho => 0.5, mse => true))'),
+ (9, 'd_m', 'e_m', 'materialized design',
+	'barometer.tally_ratio($y, $x, w, stratum, psu, n_psu, fpc_psu, ''adjust'')',
+	'barometer.quantile($y, w, stratum, psu, n_psu, fpc_psu, ''adjust'', $p)',
+	'barometer.distribution($i, w, stratum, psu, n_psu, fpc_psu, ''adjust'')');
+
+-- cells of a declared query qd and an explicit query qe (columns k, t),
+-- and those that differ: the value's text (a composite's text has every
+-- float8 in its shortest exact form) and, for a tally, its binary form
+-- and the float8 bits of its readers
+CREATE FUNCTION pg_temp.diffs(qd text, qe text, is_tally boolean) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+	EXECUTE format($q$
+		SELECT format('%%s cells, %%s differ', count(*), count(*) FILTER (WHERE
+			d.t IS NULL OR e.t IS NULL OR d.t::text <> e.t::text %s))
+		FROM (%s) d FULL JOIN (%s) e ON d.k = e.k$q$,
+		CASE WHEN is_tally THEN $c$
+			OR barometer.tally_send(d.t) <> barometer.tally_send(e.t)
+			OR float8send(barometer.estimate(d.t)) <> float8send(barometer.estimate(e.t))
+			OR float8send(barometer.variance(d.t)) IS DISTINCT FROM float8send(barometer.variance(e.t))
+			OR float8send(barometer.se(d.t)) IS DISTINCT FROM float8send(barometer.se(e.t))
+			OR float8send(barometer.df(d.t)) IS DISTINCT FROM float8send(barometer.df(e.t))
+			OR float8send(barometer.ci_lower(d.t, 0.95, 'mean')) IS DISTINCT FROM float8send(barometer.ci_lower(e.t, 0.95, 'mean'))
+			OR float8send(barometer.ci_upper(d.t, 0.95, 'mean')) IS DISTINCT FROM float8send(barometer.ci_upper(e.t, 0.95, 'mean'))$c$
+		ELSE '' END, qd, qe) INTO r;
+	RETURN r;
+END $$;
+
+-- four queries per design: by edition x origin, GROUPING SETS, a WHERE on
+-- the view, and a second variable; agg_d / agg_e: the declared and
+-- explicit calls with $v1 / $v2 for the variables
+CREATE FUNCTION pg_temp.check_kind(dv text, ev text, agg_d text, agg_e text, v1 text, v2 text,
+	is_tally boolean, what text) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+	qs text[] := ARRAY[
+		'SELECT concat_ws(''/'', edition, origin) AS k, $agg1 AS t FROM $rel GROUP BY edition, origin',
+		'SELECT concat_ws(''/'', GROUPING(edition, origin, region), edition, origin, region) AS k, $agg1 AS t FROM $rel GROUP BY GROUPING SETS ((edition, origin), (edition, region), (edition))',
+		'SELECT concat_ws(''/'', edition, region) AS k, $agg1 AS t FROM $rel WHERE origin <> 3 AND id % 7 <> 0 GROUP BY edition, region',
+		'SELECT concat_ws(''/'', edition, region) AS k, $agg2 AS t FROM $rel GROUP BY edition, region'];
+	cells int[] := ARRAY[10, 18, 6, 6];
+	names text[] := ARRAY['by edition x origin', 'GROUPING SETS', 'WHERE on the view', 'another variable'];
+	i int;
+BEGIN
+	FOR i IN 1 .. 4 LOOP
+		RETURN NEXT is(pg_temp.diffs(
+			replace(replace(replace(qs[i], '$agg1', replace(agg_d, '$v', v1)), '$agg2', replace(agg_d, '$v', v2)), '$rel', dv),
+			replace(replace(replace(qs[i], '$agg1', replace(agg_e, '$v', v1)), '$agg2', replace(agg_e, '$v', v2)), '$rel', ev),
+			is_tally),
+			format('%s cells, 0 differ', cells[i]),
+			format('%s: declared = explicit bit for bit, %s', what, names[i]));
+	END LOOP;
+END $$;
+
+-- 1. tally_ratio(y, x, design)
+SELECT pg_temp.check_kind(dv, ev, 'barometer.tally_ratio($v, design)',
+	replace(ratio, '$y, $x', '$v'), 'q, x', 'x, q + 1', true, 'ratio, ' || what)
+FROM kinds ORDER BY ord;
+
+-- the domain rule by construction: a WHERE on the view is a domain of the
+-- whole sample, as the explicit domain form over the whole sample
+SELECT is((SELECT barometer.tally_ratio(q, x, design)::text FROM d_c WHERE edition = 2020 AND origin = 1),
+	(SELECT barometer.tally_ratio(q, x, w, stratum, psu, n_psu, fpc_psu, 'adjust')::text FROM e_c
+	 WHERE edition = 2020 GROUP BY origin HAVING origin = 1),
+	'ratio: a WHERE on the view gives the explicit domain form over the whole sample, bit for bit');
+SELECT is((SELECT float8send(barometer.se(barometer.tally_ratio(q, x, design))) FROM d_2 WHERE edition = 2021 AND region = 2 AND origin < 3),
+	(SELECT float8send(barometer.se(barometer.tally_ratio(q, x, w, stratum, psu, n_psu, fpc_psu, ssu, n_ssu, fpc_ssu, 'remove')))
+	 FROM e_2 WHERE edition = 2021 GROUP BY region, origin < 3 HAVING region = 2 AND origin < 3),
+	'ratio: the SE of a filtered two-stage domain is the explicit domain SE');
+CREATE VIEW resp_o1 AS SELECT * FROM resp WHERE origin = 1;
+DO $d$ BEGIN PERFORM barometer.declare_design('d_o1', 'resp_o1', weights => 'w', strata => 'stratum', psu => 'psu',
+	fpc => 'fpc_psu', lonely_psu => 'adjust', partition_by => ARRAY['edition']); END $d$;
+SELECT ok((SELECT barometer.se(barometer.tally_ratio(q, x, design)) FROM d_c WHERE edition = 2020 AND origin = 1)
+	<> (SELECT barometer.se(barometer.tally_ratio(q, x, design)) FROM d_o1 WHERE edition = 2020),
+	'ratio: a design declared on filtered rows is another sample (another standard error)');
+SELECT ok(count(*) = 10 AND min(barometer.se(t)) > 0 AND count(DISTINCT barometer.se(t)) = 10
+	AND min(barometer.estimate(t)) > 0,
+	'ratio: the clustered cells have 10 distinct positive standard errors')
+FROM (SELECT barometer.tally_ratio(q, x, design) AS t FROM d_c GROUP BY edition, origin) s;
+SELECT ok((SELECT abs(barometer.estimate(barometer.tally_ratio(q, x, design)) - (sum(w * q) / sum(w * x))::float8)
+	<= 1e-14 * (sum(w * q) / sum(w * x))::float8 FROM d_s WHERE edition = 2020 AND q IS NOT NULL AND x IS NOT NULL),
+	'ratio: the estimate is sum w y / sum w x over the rows with both (1e-14)');
+SELECT is((SELECT barometer.n(barometer.tally_ratio(q, x, design)) FROM d_r WHERE edition = 2021),
+	(SELECT count(*) FROM resp WHERE edition = 2021 AND q IS NOT NULL AND x IS NOT NULL),
+	'ratio: n counts the rows with both y and x');
+SELECT throws_ok($$SELECT barometer.tally_ratio(q, -x, design) FROM d_c WHERE edition = 2020$$, '22023',
+	'the denominator x of a ratio must not be negative', 'ratio: a negative x is an error, as in the explicit form');
+
+-- parallel = serial (materialized design, Partial Aggregate), and a mix of
+-- partitions is refused when partial states are combined
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text; acc text := '';
+BEGIN
+	FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP acc := acc || r || E'\n'; END LOOP;
+	RETURN acc;
+END $$;
+CREATE FUNCTION pg_temp.parallel_on() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	SET LOCAL max_parallel_workers_per_gather = 2;
+	SET LOCAL parallel_setup_cost = 0;
+	SET LOCAL parallel_tuple_cost = 0;
+	SET LOCAL min_parallel_table_scan_size = 0;
+	SET LOCAL enable_hashagg = off;
+END $$;
+CREATE FUNCTION pg_temp.parallel_off() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	SET LOCAL max_parallel_workers_per_gather = 0;
+	RESET enable_hashagg;
+END $$;
+SELECT pg_temp.parallel_off();
+CREATE TEMP TABLE ser_ratio AS SELECT edition, origin, barometer.tally_ratio(q, x, design) AS t FROM d_m GROUP BY edition, origin;
+SELECT pg_temp.parallel_on();
+SELECT matches(pg_temp.plan_of('SELECT edition, origin, barometer.tally_ratio(q, x, design) FROM d_m GROUP BY edition, origin'),
+	'Partial (Group)?Aggregate', 'ratio: the declared ratio runs as a Partial Aggregate');
+CREATE TEMP TABLE par_ratio AS SELECT edition, origin, barometer.tally_ratio(q, x, design) AS t FROM d_m GROUP BY edition, origin;
+SELECT throws_ok('SELECT origin, barometer.tally_ratio(q, x, design) FROM d_m GROUP BY origin', '22023',
+	'a tally cannot mix rows of separate samples of a declared design',
+	'ratio: mixed editions are refused in a parallel plan too');
+SELECT pg_temp.parallel_off();
+SELECT is((SELECT count(*) FROM ser_ratio s JOIN par_ratio p USING (edition, origin)
+	WHERE barometer.estimate(s.t) = barometer.estimate(p.t)
+	  AND abs(barometer.se(s.t) - barometer.se(p.t)) <= 1e-12 * barometer.se(s.t)
+	  AND barometer.df(s.t) = barometer.df(p.t)), 10::bigint,
+	'ratio: parallel = serial (estimate and df equal, se rel 1e-12)');
+
+SELECT * FROM finish();
+ROLLBACK;
