@@ -10,7 +10,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(46);
+SELECT plan(124);
 
 -- the data of 39_declared_design.sql, smaller, with a denominator x and an
 -- item with a "geen mening" (9): two editions (separate samples); 6
@@ -21,7 +21,7 @@ SELECT i AS id,
        (i / 2) % 6 AS stratum,
        CASE WHEN (i / 2) % 6 = 5 AND i % 2 = 1 THEN 50 ELSE ((i / 2) % 6) * 10 + (i / 12) % 5 END AS psu,
        (i / 60) % 3 AS ssu,
-       (i * 7919) % 5 AS origin,
+       ((i * 2654435761) % 1013) % 5 AS origin,
        (i * 31) % 3 AS region,
        CASE WHEN i % 29 = 0 THEN NULL ELSE ((i * 40499) % 101) / 7.0 + (i / 2) % 6 END AS q,
        CASE WHEN i % 31 = 0 THEN NULL ELSE 1 + ((i * 48271) % 13) / 4.0 END AS x,
@@ -177,12 +177,12 @@ SELECT is((SELECT float8send(barometer.se(barometer.tally_ratio(q, x, design))) 
 	(SELECT float8send(barometer.se(barometer.tally_ratio(q, x, w, stratum, psu, n_psu, fpc_psu, ssu, n_ssu, fpc_ssu, 'remove')))
 	 FROM e_2 WHERE edition = 2021 GROUP BY region, origin < 3 HAVING region = 2 AND origin < 3),
 	'ratio: the SE of a filtered two-stage domain is the explicit domain SE');
-CREATE VIEW resp_o1 AS SELECT * FROM resp WHERE origin = 1;
+CREATE VIEW resp_o1 AS SELECT * FROM resp WHERE origin = 1 AND psu % 10 <> 4;
 DO $d$ BEGIN PERFORM barometer.declare_design('d_o1', 'resp_o1', weights => 'w', strata => 'stratum', psu => 'psu',
 	fpc => 'fpc_psu', lonely_psu => 'adjust', partition_by => ARRAY['edition']); END $d$;
-SELECT ok((SELECT barometer.se(barometer.tally_ratio(q, x, design)) FROM d_c WHERE edition = 2020 AND origin = 1)
+SELECT ok((SELECT barometer.se(barometer.tally_ratio(q, x, design)) FROM d_c WHERE edition = 2020 AND origin = 1 AND psu % 10 <> 4)
 	<> (SELECT barometer.se(barometer.tally_ratio(q, x, design)) FROM d_o1 WHERE edition = 2020),
-	'ratio: a design declared on filtered rows is another sample (another standard error)');
+	'ratio: a design declared on filtered rows (PSUs left out) is another sample (another standard error)');
 SELECT ok(count(*) = 10 AND min(barometer.se(t)) > 0 AND count(DISTINCT barometer.se(t)) = 10
 	AND min(barometer.estimate(t)) > 0,
 	'ratio: the clustered cells have 10 distinct positive standard errors')
@@ -232,6 +232,38 @@ SELECT is((SELECT count(*) FROM ser_ratio s JOIN par_ratio p USING (edition, ori
 	  AND abs(barometer.se(s.t) - barometer.se(p.t)) <= 1e-12 * barometer.se(s.t)
 	  AND barometer.df(s.t) = barometer.df(p.t)), 10::bigint,
 	'ratio: parallel = serial (estimate and df equal, se rel 1e-12)');
+
+-- 2. quantile(y, design, p) and quantile(y, design, p[], level)
+SELECT pg_temp.check_kind(dv, ev, 'barometer.quantile($v, design, 0.5)',
+	replace(replace(quant, '$y', '$v'), '$p', '0.5'), 'q', 'x', false, 'median, ' || what)
+FROM kinds ORDER BY ord;
+SELECT pg_temp.check_kind(dv, ev, 'barometer.quantile($v, design, ARRAY[0.1, 0.25, 0.75], 0.9)',
+	replace(replace(quant, '$y', '$v'), '$p', 'ARRAY[0.1, 0.25, 0.75], 0.9'), 'q', 'x', false, 'quartiles at 90%, ' || what)
+FROM kinds ORDER BY ord;
+SELECT is((SELECT barometer.quantile(q, design, 0.5)::text FROM d_2 WHERE edition = 2021 AND region = 2 AND origin < 3),
+	(SELECT barometer.quantile(q, w, stratum, psu, n_psu, fpc_psu, ssu, n_ssu, fpc_ssu, 'remove', 0.5)::text
+	 FROM e_2 WHERE edition = 2021 GROUP BY region, origin < 3 HAVING region = 2 AND origin < 3),
+	'median: a WHERE on the view gives the explicit domain form over the whole sample');
+SELECT ok(count(*) = 10 AND min((m).se) > 0 AND count(DISTINCT (m).se) > 5 AND min((m).df) > 0
+	AND bool_and((m).ci_lower < (m).estimate AND (m).estimate < (m).ci_upper),
+	'median: the clustered cells have positive SEs and intervals around the estimate')
+FROM (SELECT barometer.quantile(q, design, 0.5) AS m FROM d_c GROUP BY edition, origin) s;
+SELECT is((SELECT (barometer.quantile(q, design, 0.5)).n FROM d_r4 WHERE edition = 2020),
+	(SELECT count(q) FROM resp WHERE edition = 2020), 'median: n counts the rows with a value');
+SELECT pg_temp.parallel_off();
+CREATE TEMP TABLE ser_q AS SELECT edition, origin, barometer.quantile(q, design, ARRAY[0.25, 0.5], 0.95) AS t FROM d_m GROUP BY edition, origin;
+SELECT pg_temp.parallel_on();
+SELECT matches(pg_temp.plan_of('SELECT edition, origin, barometer.quantile(q, design, ARRAY[0.25, 0.5], 0.95) FROM d_m GROUP BY edition, origin'),
+	'Partial (Group)?Aggregate', 'quantile: the declared quantile runs as a Partial Aggregate');
+CREATE TEMP TABLE par_q AS SELECT edition, origin, barometer.quantile(q, design, ARRAY[0.25, 0.5], 0.95) AS t FROM d_m GROUP BY edition, origin;
+SELECT throws_ok('SELECT origin, barometer.quantile(q, design, 0.5) FROM d_m GROUP BY origin', '22023',
+	'a tally cannot mix rows of separate samples of a declared design',
+	'quantile: mixed editions are refused in a parallel plan too');
+SELECT pg_temp.parallel_off();
+SELECT is((SELECT count(*) FROM ser_q s JOIN par_q p USING (edition, origin)
+	WHERE s.t[1].estimate = p.t[1].estimate AND s.t[2].estimate = p.t[2].estimate
+	  AND abs(s.t[2].se - p.t[2].se) <= 1e-12 * s.t[2].se AND s.t[2].df = p.t[2].df), 10::bigint,
+	'quantile: parallel = serial (estimate and df equal, se rel 1e-12)');
 
 SELECT * FROM finish();
 ROLLBACK;
