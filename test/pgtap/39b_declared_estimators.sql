@@ -10,7 +10,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(124);
+SELECT plan(168);
 
 -- the data of 39_declared_design.sql, smaller, with a denominator x and an
 -- item with a "geen mening" (9): two editions (separate samples); 6
@@ -112,6 +112,11 @@ INSERT INTO kinds VALUES
 	'barometer.tally_ratio($y, $x, w, stratum, psu, n_psu, fpc_psu, ''adjust'')',
 	'barometer.quantile($y, w, stratum, psu, n_psu, fpc_psu, ''adjust'', $p)',
 	'barometer.distribution($i, w, stratum, psu, n_psu, fpc_psu, ''adjust'')');
+
+-- the float8 bits of an array
+CREATE FUNCTION pg_temp.float8send_array(a float8[]) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+	SELECT string_agg(float8send(v), ''::bytea ORDER BY o) FROM unnest(a) WITH ORDINALITY u(v, o)
+$$;
 
 -- cells of a declared query qd and an explicit query qe (columns k, t),
 -- and those that differ: the value's text (a composite's text has every
@@ -264,6 +269,49 @@ SELECT is((SELECT count(*) FROM ser_q s JOIN par_q p USING (edition, origin)
 	WHERE s.t[1].estimate = p.t[1].estimate AND s.t[2].estimate = p.t[2].estimate
 	  AND abs(s.t[2].se - p.t[2].se) <= 1e-12 * s.t[2].se AND s.t[2].df = p.t[2].df), 10::bigint,
 	'quantile: parallel = serial (estimate and df equal, se rel 1e-12)');
+
+-- 3. distribution(item, categories, excluded, design): "geen mening" (9)
+-- excluded from the denominator, or counted as a category
+SELECT pg_temp.check_kind(dv, ev, 'barometer.distribution($v, design)',
+	replace(distr, '$i', '$v'), 'item, ARRAY[1, 2, 3, 4, 5], ARRAY[9]', 'item, ARRAY[5, 4, 3, 2, 1, 9], NULL::integer[]',
+	false, 'distribution, ' || what)
+FROM kinds ORDER BY ord;
+SELECT is((SELECT count(*) FROM
+	(SELECT edition, region, barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) AS d FROM d_2 GROUP BY 1, 2) x
+	JOIN (SELECT edition, region, barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], w, stratum, psu, n_psu, fpc_psu,
+		ssu, n_ssu, fpc_ssu, 'remove') AS d FROM e_2 GROUP BY 1, 2) y USING (edition, region)
+	WHERE barometer.distribution_send(x.d) = barometer.distribution_send(y.d)
+	  AND pg_temp.float8send_array(barometer.vcov(x.d)) = pg_temp.float8send_array(barometer.vcov(y.d))), 6::bigint,
+	'distribution: the binary forms and the covariance matrices are equal, two stages');
+SELECT is((SELECT barometer.category(barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design), 3)::text
+	FROM d_c WHERE edition = 2021 AND region = 1),
+	(SELECT barometer.tally(CASE WHEN item BETWEEN 1 AND 5 THEN item = 3 END, design)::text
+	 FROM d_c WHERE edition = 2021 AND region = 1),
+	'distribution: a category is the declared tally of its indicator (the other answers missing)');
+SELECT is((SELECT barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design)::text FROM d_r WHERE edition = 2020 AND origin = 2),
+	(SELECT barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], w, repw, barometer.replicates('jk1'))::text
+	 FROM resp WHERE edition = 2020 GROUP BY origin HAVING origin = 2),
+	'distribution: a WHERE on the view gives the explicit domain form (replicate weights)');
+SELECT ok(count(*) = 10 AND bool_and(v[1][1] > 0 AND v[1][2] < 0 AND v[5][5] > 0),
+	'distribution: positive variances and negative covariances of the categories')
+FROM (SELECT barometer.vcov(barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design)) AS v
+	FROM d_c GROUP BY edition, origin) s;
+SELECT throws_ok($$SELECT barometer.distribution(item, ARRAY[1, 2, 3, 4], ARRAY[9], design) FROM d_c WHERE edition = 2020$$,
+	'22023', 'item value 5 is not a category of the distribution', 'distribution: an item value in neither list, as in the explicit form');
+SELECT pg_temp.parallel_off();
+CREATE TEMP TABLE ser_d AS SELECT edition, origin, barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) AS t FROM d_m GROUP BY edition, origin;
+SELECT pg_temp.parallel_on();
+SELECT matches(pg_temp.plan_of('SELECT edition, origin, barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) FROM d_m GROUP BY edition, origin'),
+	'Partial (Group)?Aggregate', 'distribution: the declared distribution runs as a Partial Aggregate');
+CREATE TEMP TABLE par_d AS SELECT edition, origin, barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) AS t FROM d_m GROUP BY edition, origin;
+SELECT throws_ok('SELECT origin, barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) FROM d_m GROUP BY origin', '22023',
+	'a tally cannot mix rows of separate samples of a declared design',
+	'distribution: mixed editions are refused in a parallel plan too');
+SELECT pg_temp.parallel_off();
+SELECT is((SELECT count(*) FROM ser_d s JOIN par_d p USING (edition, origin)
+	WHERE barometer.estimates(s.t) = barometer.estimates(p.t)
+	  AND (SELECT bool_and(abs(a - b) <= 1e-12 * greatest(abs(a), 1e-300)) FROM unnest(barometer.vcov(s.t), barometer.vcov(p.t)) u(a, b))),
+	10::bigint, 'distribution: parallel = serial (estimates equal, covariances rel 1e-12)');
 
 SELECT * FROM finish();
 ROLLBACK;
