@@ -1727,3 +1727,18 @@ CREATE AGGREGATE @extschema@.distribution(item integer, categories integer[], ex
 	FINALFUNC = @extschema@.distribution_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.distribution(integer, integer[], integer[], @extschema@.design_row) IS
 	'the distribution of item over categories (excluded codes and NULL: missing) of a declared design';
+
+-- the final functions of the declared aggregates check barometer.designs
+-- (a handle of a dropped or redeclared design is an error): STABLE
+CREATE OR REPLACE FUNCTION @extschema@.tally_decl_final(internal) RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_decl_final'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.quantile_final(internal) RETURNS @extschema@.quantile_estimate
+	AS 'MODULE_PATHNAME', 'barometer_quantile_final'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.quantile_final_array(internal) RETURNS @extschema@.quantile_estimate[]
+	AS 'MODULE_PATHNAME', 'barometer_quantile_final'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.distribution_final(internal) RETURNS @extschema@.distribution
+	AS 'MODULE_PATHNAME', 'barometer_distribution_final'
+	LANGUAGE C STABLE PARALLEL SAFE;

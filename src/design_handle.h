@@ -27,6 +27,8 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
+
 #include "design_core.h"
 
 #define DESIGN_ROW_VERSION 1
@@ -94,6 +96,13 @@ extern void decl_ident_mixed(const DeclIdent *a, const DeclIdent *b) pg_attribut
 
 /* merge identity b into a (tally_declared.c): an error when they differ */
 extern void decl_ident_merge(DeclIdent *a, const DeclIdent *b);
+
+/*
+ * 42704 unless the design of stamp id->stamp is still declared
+ * (declared_check.c; nothing to check when id->kind < 0); for the final
+ * functions, which keep their cache in fn_extra
+ */
+extern void decl_check_declared(FunctionCallInfo fcinfo, const DeclIdent *id);
 
 /* read a handle's data (len bytes at p), already validated */
 extern void design_row_read(const char *p, uint32 len, DesignRow *r);

@@ -1040,6 +1040,7 @@ barometer_distribution_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	a = (DistrAcc *) PG_GETARG_POINTER(0);
+	decl_check_declared(fcinfo, &a->id);
 	t = palloc(sizeof(Tally *) * a->K);
 	for (k = 0; k < a->K; k++)
 	{

@@ -876,6 +876,7 @@ barometer_quantile_final(PG_FUNCTION_ARGS)
 	q = (QuantAcc *) PG_GETARG_POINTER(0);
 	if (q->np == 0 || q->acc == NULL)
 		PG_RETURN_NULL();
+	decl_check_declared(fcinfo, &q->id);
 
 	/* the tally's own checks of the group's design columns */
 	{

@@ -461,10 +461,15 @@ barometer_tally_decl_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* the final step is the explicit aggregates' (its DeclAcc is a TallyAcc) */
+/*
+ * the final step is the explicit aggregates' (its DeclAcc is a TallyAcc),
+ * once the design is known to be still declared
+ */
 PG_FUNCTION_INFO_V1(barometer_tally_decl_final);
 Datum
 barometer_tally_decl_final(PG_FUNCTION_ARGS)
 {
+	if (!PG_ARGISNULL(0))
+		decl_check_declared(fcinfo, &((DeclAcc *) PG_GETARG_POINTER(0))->id);
 	return barometer_tally_acc_final(fcinfo);
 }

@@ -10,7 +10,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(168);
+SELECT plan(191);
 
 -- the data of 39_declared_design.sql, smaller, with a denominator x and an
 -- item with a "geen mening" (9): two editions (separate samples); 6
@@ -312,6 +312,70 @@ SELECT is((SELECT count(*) FROM ser_d s JOIN par_d p USING (edition, origin)
 	WHERE barometer.estimates(s.t) = barometer.estimates(p.t)
 	  AND (SELECT bool_and(abs(a - b) <= 1e-12 * greatest(abs(a), 1e-300)) FROM unnest(barometer.vcov(s.t), barometer.vcov(p.t)) u(a, b))),
 	10::bigint, 'distribution: parallel = serial (estimates equal, covariances rel 1e-12)');
+
+-- 4. errors: a NULL handle, two designs in one cell, handles of a dropped
+-- or redeclared design (stored rows of a declared view)
+SELECT throws_ok($$SELECT barometer.tally_ratio(q, x, NULL::barometer.design_row) FROM resp$$, '22023',
+	'design handle must not be NULL', 'ratio: a NULL handle');
+SELECT throws_ok($$SELECT barometer.quantile(q, NULL::barometer.design_row, 0.5) FROM resp$$, '22023',
+	'design handle must not be NULL', 'median: a NULL handle');
+SELECT throws_ok($$SELECT barometer.quantile(q, NULL::barometer.design_row, ARRAY[0.5], 0.9) FROM resp$$, '22023',
+	'design handle must not be NULL', 'quantiles: a NULL handle');
+SELECT throws_ok($$SELECT barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], NULL::barometer.design_row) FROM resp$$, '22023',
+	'design handle must not be NULL', 'distribution: a NULL handle');
+SELECT throws_ok($$SELECT barometer.tally_ratio(q, x, CASE WHEN id = 77 THEN NULL ELSE design END) FROM d_c WHERE edition = 2021$$, '22023',
+	'design handle must not be NULL', 'ratio: a NULL handle on one row among others');
+CREATE VIEW two_designs AS SELECT q, x, item, design FROM d_c WHERE edition = 2020
+	UNION ALL SELECT q, x, item, design FROM d_m WHERE edition = 2020;
+SELECT throws_ok('SELECT barometer.tally_ratio(q, x, design) FROM two_designs', '22023',
+	'a tally cannot mix rows of two declared designs', 'ratio: rows of two designs in one cell');
+SELECT throws_ok('SELECT barometer.quantile(q, design, 0.5) FROM two_designs', '22023',
+	'a tally cannot mix rows of two declared designs', 'median: rows of two designs in one cell');
+SELECT throws_ok('SELECT barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) FROM two_designs', '22023',
+	'a tally cannot mix rows of two declared designs', 'distribution: rows of two designs in one cell');
+SELECT throws_ok('SELECT barometer.quantile(q, design, 0.5) FROM (SELECT q, design FROM d_c WHERE edition = 2020
+	UNION ALL SELECT q, design FROM d_s WHERE edition = 2020) x', '22023',
+	'a tally cannot mix rows of two declared designs', 'median: rows of two designs of different kinds in one cell');
+
+-- stored handles, then the design is redeclared: the old stamp is gone
+CREATE TABLE kept_c AS SELECT * FROM d_c;
+CREATE TABLE kept_w AS SELECT * FROM d_w;
+SELECT ok(abs(barometer.estimate(a) - barometer.estimate(b)) <= 1e-15 * barometer.estimate(b)
+	AND abs(barometer.se(a) - barometer.se(b)) <= 1e-13 * barometer.se(b) AND barometer.df(a) = barometer.df(b),
+	'ratio: stored handles of a declared design tally as the view''s while it is declared (rows in another order: 1e-15, 1e-13)')
+FROM (SELECT barometer.tally_ratio(q, x, design) AS a FROM kept_c WHERE edition = 2020) x,
+	(SELECT barometer.tally_ratio(q, x, design) AS b FROM d_c WHERE edition = 2020) y;
+DROP VIEW two_designs;
+DO $d$ BEGIN PERFORM barometer.redeclare_design('d_c'); END $d$;
+SELECT throws_ok('SELECT barometer.tally_ratio(q, x, design) FROM kept_c WHERE edition = 2020', '42704',
+	'the design handles belong to no declared design', 'ratio: handles of a redeclared design');
+SELECT throws_ok('SELECT barometer.quantile(q, design, 0.5) FROM kept_c WHERE edition = 2020', '42704',
+	'the design handles belong to no declared design', 'median: handles of a redeclared design');
+SELECT throws_ok('SELECT barometer.quantile(q, design, ARRAY[0.5], 0.9) FROM kept_c WHERE edition = 2020', '42704',
+	'the design handles belong to no declared design', 'quantiles: handles of a redeclared design');
+SELECT throws_ok('SELECT barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) FROM kept_c WHERE edition = 2020', '42704',
+	'the design handles belong to no declared design', 'distribution: handles of a redeclared design');
+SELECT throws_ok('SELECT barometer.tally(q, design) FROM kept_c WHERE edition = 2020', '42704',
+	'the design handles belong to no declared design', 'tally: handles of a redeclared design');
+SELECT throws_ok('SELECT edition, barometer.tally_ratio(q, x, design) FROM (SELECT q, x, edition, design FROM kept_c
+	UNION ALL SELECT q, x, edition, design FROM d_c) u GROUP BY edition', '22023',
+	'a tally cannot mix rows of two declared designs', 'ratio: old and new handles of a redeclared design in one cell');
+SELECT lives_ok('SELECT barometer.tally_ratio(q, x, design) FROM d_c WHERE edition = 2020',
+	'ratio: the redeclared view tallies');
+SELECT lives_ok($$SELECT barometer.drop_design('d_w')$$, 'drop_design');
+SELECT throws_ok('SELECT barometer.tally_ratio(q, x, design) FROM kept_w WHERE edition = 2021', '42704',
+	'the design handles belong to no declared design', 'ratio: handles of a dropped design');
+SELECT throws_ok('SELECT barometer.quantile(q, design, 0.5) FROM kept_w WHERE edition = 2021', '42704',
+	'the design handles belong to no declared design', 'median: handles of a dropped design');
+SELECT throws_ok('SELECT barometer.distribution(item, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) FROM kept_w WHERE edition = 2021', '42704',
+	'the design handles belong to no declared design', 'distribution: handles of a dropped design');
+SELECT pg_temp.parallel_on();
+ALTER TABLE kept_w SET (parallel_workers = 2);
+SELECT throws_ok('SELECT edition, origin, barometer.tally_ratio(q, x, design) FROM kept_w GROUP BY edition, origin', '42704',
+	'the design handles belong to no declared design', 'ratio: handles of a dropped design, parallel plan');
+SELECT pg_temp.parallel_off();
+SELECT ok((SELECT barometer.tally_ratio(q, x, design) FROM kept_w WHERE false) IS NULL,
+	'ratio: no rows, no check and NULL');
 
 SELECT * FROM finish();
 ROLLBACK;
