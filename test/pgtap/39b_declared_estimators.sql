@@ -10,7 +10,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(191);
+SELECT plan(193);
 
 -- the data of 39_declared_design.sql, smaller, with a denominator x and an
 -- item with a "geen mening" (9): two editions (separate samples); 6
@@ -312,6 +312,63 @@ SELECT is((SELECT count(*) FROM ser_d s JOIN par_d p USING (edition, origin)
 	WHERE barometer.estimates(s.t) = barometer.estimates(p.t)
 	  AND (SELECT bool_and(abs(a - b) <= 1e-12 * greatest(abs(a), 1e-300)) FROM unnest(barometer.vcov(s.t), barometer.vcov(p.t)) u(a, b))),
 	10::bigint, 'distribution: parallel = serial (estimates equal, covariances rel 1e-12)');
+
+-- 5. against R survey 4.1.1 (test/fixtures/make_declared_estimators_fixtures.R):
+-- svyratio, svyquantile and svymean(~factor(trust)) of the whole edition and
+-- of each origin (a domain), for a weights-only, a stratified (fpc), a
+-- clustered and a replicate (JK1) declared design, relative 1e-9
+CREATE TABLE fx (id int, edition int, stratum int, psu int, origin text, w float8, income float8,
+	persons float8, trust int, fpc_s float8, repw float8[]);
+\copy fx FROM 'test/fixtures/declared_est_data.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE fx_expected (kind text, edition int, domain text, stat text, p float8, quantity text, value float8);
+\copy fx_expected FROM 'test/fixtures/declared_est_expected.csv' WITH (FORMAT csv, HEADER true)
+DO $d$ BEGIN
+	PERFORM barometer.declare_design('fx_weights', 'fx', weights => 'w', partition_by => ARRAY['edition']);
+	PERFORM barometer.declare_design('fx_strat', 'fx', weights => 'w', strata => 'stratum', fpc => 'fpc_s',
+		partition_by => ARRAY['edition']);
+	PERFORM barometer.declare_design('fx_clus', 'fx', weights => 'w', strata => 'stratum', psu => 'psu',
+		partition_by => ARRAY['edition']);
+	PERFORM barometer.declare_design('fx_rep', 'fx', weights => 'w', repweights => 'repw',
+		replicates => barometer.replicates('jk1'), partition_by => ARRAY['edition']);
+END $d$;
+CREATE TEMP TABLE fx_got (kind text, edition int, domain text, stat text, p float8, quantity text, value float8);
+DO $d$
+DECLARE k text;
+BEGIN
+	FOREACH k IN ARRAY ARRAY['weights', 'strat', 'clus', 'rep'] LOOP
+		EXECUTE format($q$
+			INSERT INTO fx_got
+			SELECT %1$L, edition, coalesce(origin, ''), 'ratio', NULL, v.quantity, v.value
+			FROM (SELECT edition, origin, barometer.tally_ratio(income, persons, design) AS t
+				  FROM fx_%1$s GROUP BY GROUPING SETS ((edition), (edition, origin))) s,
+				LATERAL (VALUES ('estimate', barometer.estimate(t)), ('se', barometer.se(t)), ('df', barometer.df(t))) v(quantity, value)
+			UNION ALL
+			SELECT %1$L, edition, coalesce(origin, ''), 'quantile', (q).p, v.quantity, v.value
+			FROM (SELECT edition, origin, unnest(barometer.quantile(income, design, ARRAY[0.25, 0.5, 0.75], 0.95)) AS q
+				  FROM fx_%1$s GROUP BY GROUPING SETS ((edition), (edition, origin))) s,
+				LATERAL (VALUES ('estimate', (q).estimate), ('se', (q).se), ('ci_lower', (q).ci_lower),
+					('ci_upper', (q).ci_upper)) v(quantity, value)
+			UNION ALL
+			SELECT %1$L, edition, coalesce(origin, ''), 'quantile', NULL, 'df', (barometer.quantile(income, design, 0.5)).df
+			FROM fx_%1$s GROUP BY GROUPING SETS ((edition), (edition, origin))
+			UNION ALL
+			SELECT %1$L, edition, coalesce(origin, ''), 'category', r.category, v.quantity, v.value
+			FROM (SELECT edition, origin, barometer.distribution(trust, ARRAY[1, 2, 3, 4, 5], ARRAY[9], design) AS d
+				  FROM fx_%1$s GROUP BY GROUPING SETS ((edition), (edition, origin))) s,
+				LATERAL barometer.report(d) r,
+				LATERAL (VALUES ('estimate', r.estimate), ('se', r.se)) v(quantity, value)$q$, k);
+	END LOOP;
+END $d$;
+SELECT is((SELECT count(*) FROM fx_expected e JOIN fx_got g USING (kind, edition, domain, stat, quantity)
+	WHERE e.p IS NOT DISTINCT FROM g.p
+	  AND abs(g.value - e.value) <= 1e-9 * abs(e.value) + 1e-300),
+	(SELECT count(*) FROM fx_expected),
+	'R: every ratio, quantile and category estimate, se, interval and df of the four declared designs within 1e-9 (relative)');
+SELECT diag('largest relative difference from R: ' || (SELECT max(abs(g.value / e.value - 1))
+	FROM fx_expected e JOIN fx_got g USING (kind, edition, domain, stat, quantity)
+	WHERE e.p IS NOT DISTINCT FROM g.p AND e.value <> 0));
+SELECT is((SELECT count(*) FROM fx_expected WHERE stat = 'ratio' AND quantity = 'df' AND value > 0), 24::bigint,
+	'R: the fixture covers 4 x 2 x 3 linearized ratio cells with positive df');
 
 -- 4. errors: a NULL handle, two designs in one cell, handles of a dropped
 -- or redeclared design (stored rows of a declared view)
