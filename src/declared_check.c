@@ -39,7 +39,7 @@ stamp_declared(int64 stamp)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT 1 FROM barometer.designs WHERE stamp = $1",
+	if (SPI_execute_with_args("SELECT 1 FROM barometer.designs WHERE stamp OPERATOR(pg_catalog.=) $1",
 							  1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read barometer.designs");
 	found = SPI_processed > 0;
