@@ -10,7 +10,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(193);
+SELECT plan(196);
 
 -- the data of 39_declared_design.sql, smaller, with a denominator x and an
 -- item with a "geen mening" (9): two editions (separate samples); 6
@@ -430,6 +430,22 @@ SELECT pg_temp.parallel_on();
 ALTER TABLE kept_w SET (parallel_workers = 2);
 SELECT throws_ok('SELECT edition, origin, barometer.tally_ratio(q, x, design) FROM kept_w GROUP BY edition, origin', '42704',
 	'the design handles belong to no declared design', 'ratio: handles of a dropped design, parallel plan');
+SELECT pg_temp.parallel_off();
+-- the look-up in a parallel worker (force_parallel_mode: the whole
+-- aggregate, final step included, runs in a worker)
+CREATE TABLE kept_s AS SELECT * FROM d_s;
+SELECT pg_temp.parallel_on();
+SET LOCAL force_parallel_mode = on;
+SELECT matches(pg_temp.plan_of('SELECT barometer.tally_ratio(q, x, design) FROM kept_s WHERE edition = 2020'),
+	'Gather', 'force_parallel_mode: the aggregate runs under a Gather');
+SELECT ok(abs(barometer.estimate(a) - barometer.estimate(b)) <= 1e-15 * barometer.estimate(b)
+	AND abs(barometer.se(a) - barometer.se(b)) <= 1e-13 * barometer.se(b) AND barometer.df(a) = barometer.df(b),
+	'ratio: stored handles of a declared design, final step in a parallel worker (rows in another order: 1e-15, 1e-13)')
+FROM (SELECT barometer.tally_ratio(q, x, design) AS a FROM kept_s WHERE edition = 2020) x,
+	(SELECT barometer.tally_ratio(q, x, design) AS b FROM d_s WHERE edition = 2020) y;
+SELECT throws_ok('SELECT barometer.quantile(q, design, 0.5) FROM kept_w WHERE edition = 2021', '42704',
+	'the design handles belong to no declared design', 'median: handles of a dropped design, final step in a parallel worker');
+RESET force_parallel_mode;
 SELECT pg_temp.parallel_off();
 SELECT ok((SELECT barometer.tally_ratio(q, x, design) FROM kept_w WHERE false) IS NULL,
 	'ratio: no rows, no check and NULL');
