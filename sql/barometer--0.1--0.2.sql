@@ -1656,3 +1656,89 @@ CREATE FUNCTION @extschema@.calibration_residual(y double precision,
 COMMENT ON FUNCTION @extschema@.calibration_residual(double precision, double precision,
 		double precision, text[], double precision[], boolean, "any", "any", double precision) IS
 	'window function: the linearized value of the calibrated mean of y in the domain after unbounded linear calibration with variance (R regcalibrate with lambda)';
+
+-------------------------------------------------------------------------------
+-- The estimators of a declared design (barometer.declare_design): the
+-- ratio, the quantiles and the distribution take the design handle in place
+-- of the design columns, and equal the explicit forms bit for bit.  Their
+-- states keep the handle's identity, so a group that mixes two designs,
+-- two declarations or two partitions is an error (22023), also when a
+-- parallel plan combines partial states.
+-------------------------------------------------------------------------------
+
+-- tally_ratio(y, x, handle): the declared tally's state and final function
+CREATE FUNCTION @extschema@.tally_ratio_trans_declared(internal, double precision,
+		double precision, @extschema@.design_row)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_ratio_trans_declared'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.tally_ratio(y double precision, x double precision,
+		d @extschema@.design_row) (
+	SFUNC = @extschema@.tally_ratio_trans_declared, STYPE = internal,
+	COMBINEFUNC = @extschema@.tally_decl_combine,
+	SERIALFUNC = @extschema@.tally_decl_serialize, DESERIALFUNC = @extschema@.tally_decl_deserialize,
+	FINALFUNC = @extschema@.tally_decl_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.tally_ratio(double precision, double precision, @extschema@.design_row) IS
+	'ratio sum w y / sum w x (R svyratio) of a declared design (barometer.declare_design)';
+
+-- quantile(y, handle, p) and quantile(y, handle, p[], level): the explicit
+-- quantile's state, combine, serialisation and final functions
+CREATE FUNCTION @extschema@.quantile_trans_declared(internal, double precision,
+		@extschema@.design_row, double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_quantile_trans_declared'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.quantile(y double precision, d @extschema@.design_row,
+		p double precision) (
+	SFUNC = @extschema@.quantile_trans_declared, STYPE = internal,
+	COMBINEFUNC = @extschema@.quantile_combine,
+	SERIALFUNC = @extschema@.quantile_serialize, DESERIALFUNC = @extschema@.quantile_deserialize,
+	FINALFUNC = @extschema@.quantile_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.quantile(double precision, @extschema@.design_row, double precision) IS
+	'the quantile at probability p with its 95% Woodruff interval (R svyquantile, qrule "math") of a declared design';
+CREATE FUNCTION @extschema@.quantile_trans_declared(internal, double precision,
+		@extschema@.design_row, double precision[], double precision)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_quantile_trans_declared'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.quantile(y double precision, d @extschema@.design_row,
+		p double precision[], level double precision) (
+	SFUNC = @extschema@.quantile_trans_declared, STYPE = internal,
+	COMBINEFUNC = @extschema@.quantile_combine,
+	SERIALFUNC = @extschema@.quantile_serialize, DESERIALFUNC = @extschema@.quantile_deserialize,
+	FINALFUNC = @extschema@.quantile_final_array, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.quantile(double precision, @extschema@.design_row, double precision[], double precision) IS
+	'quantiles at the probabilities p with Woodruff intervals at level (R svyquantile, qrule "math") of a declared design';
+
+-------------------------------------------------------------------------------
+-- distribution(item, categories, excluded, handle): the distribution of a
+-- declared design (barometer.declare_design), bit for bit the explicit
+-- forms; the explicit distribution's state, combine, serialisation and
+-- final functions (after 26_distributions.sql, which defines them; the
+-- ratio and the quantiles of a declared design are in
+-- 24_declared_estimators.sql)
+-------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.distribution_trans_declared(internal, integer, integer[], integer[],
+		@extschema@.design_row)
+	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_distribution_trans_declared'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.distribution(item integer, categories integer[], excluded integer[],
+		d @extschema@.design_row) (
+	SFUNC = @extschema@.distribution_trans_declared, STYPE = internal,
+	COMBINEFUNC = @extschema@.distribution_combine,
+	SERIALFUNC = @extschema@.distribution_serialize, DESERIALFUNC = @extschema@.distribution_deserialize,
+	FINALFUNC = @extschema@.distribution_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.distribution(integer, integer[], integer[], @extschema@.design_row) IS
+	'the distribution of item over categories (excluded codes and NULL: missing) of a declared design';
+
+-- the final functions of the declared aggregates check barometer.designs
+-- (a handle of a dropped or redeclared design is an error): STABLE
+CREATE OR REPLACE FUNCTION @extschema@.tally_decl_final(internal) RETURNS @extschema@.tally
+	AS 'MODULE_PATHNAME', 'barometer_tally_decl_final'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.quantile_final(internal) RETURNS @extschema@.quantile_estimate
+	AS 'MODULE_PATHNAME', 'barometer_quantile_final'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.quantile_final_array(internal) RETURNS @extschema@.quantile_estimate[]
+	AS 'MODULE_PATHNAME', 'barometer_quantile_final'
+	LANGUAGE C STABLE PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION @extschema@.distribution_final(internal) RETURNS @extschema@.distribution
+	AS 'MODULE_PATHNAME', 'barometer_distribution_final'
+	LANGUAGE C STABLE PARALLEL SAFE;

@@ -27,6 +27,8 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
+
 #include "design_core.h"
 
 #define DESIGN_ROW_VERSION 1
@@ -64,6 +66,43 @@ typedef struct DesignRow
 	const char *spec;			/* unaligned; the replicates varlena */
 	uint32		speclen;
 } DesignRow;
+
+/*
+ * The identity a declared aggregate's state keeps (tally, tally_ratio,
+ * quantile, distribution): the design's stamp, the partition's hash and
+ * the design kind; kind -1 while no row was seen (and in the states of the
+ * explicit forms, which carry none).
+ */
+typedef struct DeclIdent
+{
+	int64		stamp;
+	uint64		part;
+	int32		kind;			/* DesignKind; -1 while no row seen */
+	int32		pad;
+} DeclIdent;
+
+/* the identity of a handle */
+static inline void
+decl_ident_of(const DesignRow *r, DeclIdent *id)
+{
+	id->stamp = r->h.stamp;
+	id->part = r->h.part;
+	id->kind = r->h.kind;
+	id->pad = 0;
+}
+
+/* 22023: a state would mix two designs, declarations or partitions */
+extern void decl_ident_mixed(const DeclIdent *a, const DeclIdent *b) pg_attribute_noreturn();
+
+/* merge identity b into a (tally_declared.c): an error when they differ */
+extern void decl_ident_merge(DeclIdent *a, const DeclIdent *b);
+
+/*
+ * 42704 unless the design of stamp id->stamp is still declared
+ * (declared_check.c; nothing to check when id->kind < 0); for the final
+ * functions, which keep their cache in fn_extra
+ */
+extern void decl_check_declared(FunctionCallInfo fcinfo, const DeclIdent *id);
 
 /* read a handle's data (len bytes at p), already validated */
 extern void design_row_read(const char *p, uint32 len, DesignRow *r);

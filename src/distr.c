@@ -11,6 +11,8 @@
  *   distribution(item, categories, excluded, w, repw, spec)     replicates
  *   distribution_stratified(item, categories, excluded, w, stratum,
  *                n_stratum, fpc [, lonely])                     no clusters
+ *   distribution(item, categories, excluded, d barometer.design_row)
+ *                                                               declared
  *   merge(distribution)                                         rollup
  * The distribution holds one tally per category: category k's is exactly
  * tally(item = k, w, <design>) over the same rows, with the rows whose item
@@ -47,6 +49,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "design_handle.h"
 #include "distr_core.h"
 #include "guard.h"
 #include "stored.h"
@@ -62,6 +65,7 @@ extern Datum barometer_tally_trans_cluster(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_trans_cluster2(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_trans_stratified(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_trans_rep(PG_FUNCTION_ARGS);
+extern Datum barometer_tally_trans_declared(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_acc_final(PG_FUNCTION_ARGS);
 
 #define DISTR_VERSION 1
@@ -468,6 +472,8 @@ typedef struct DistrAcc
 	int32		E;
 	int32	   *codes;			/* K codes, then E excluded */
 	TallyAcc  **acc;			/* K; NULL before the first row */
+	DeclIdent	id;				/* a declared design's identity (kind -1:
+								 * none) */
 } DistrAcc;
 
 
@@ -482,6 +488,7 @@ distr_acc_new(MemoryContext cxt, int K, int E, const int32 *codes)
 	a->codes = MemoryContextAlloc(cxt, sizeof(int32) * (K + E + 1));
 	memcpy(a->codes, codes, sizeof(int32) * (K + E));
 	a->acc = MemoryContextAllocZero(cxt, sizeof(TallyAcc *) * (K + 1));
+	a->id.kind = -1;
 	return a;
 }
 
@@ -820,6 +827,28 @@ barometer_distribution_trans_rep(PG_FUNCTION_ARGS)
 	return trans_delegate(fcinfo, barometer_tally_trans_rep);
 }
 
+/*
+ * distribution(item, categories, excluded, d barometer.design_row): the
+ * declared tally's transition per category (it checks the handle against
+ * the category's state); the state keeps the identity for the combine step
+ */
+PG_FUNCTION_INFO_V1(barometer_distribution_trans_declared);
+Datum
+barometer_distribution_trans_declared(PG_FUNCTION_ARGS)
+{
+	DistrAcc   *a = (DistrAcc *) DatumGetPointer(trans_delegate(fcinfo, barometer_tally_trans_declared));
+
+	if (a->id.kind < 0)
+	{
+		bytea	   *hv = PG_GETARG_BYTEA_PP(4);
+		DesignRow	r;
+
+		design_row_read(VARDATA_ANY(hv), VARSIZE_ANY_EXHDR(hv), &r);
+		decl_ident_of(&r, &a->id);
+	}
+	PG_RETURN_POINTER(a);
+}
+
 static void
 same_codes(const DistrAcc *a, int K, int E, const int32 *codes)
 {
@@ -891,6 +920,7 @@ barometer_distribution_combine(PG_FUNCTION_ARGS)
 		a = (DistrAcc *) PG_GETARG_POINTER(0);
 		same_codes(a, b->K, b->E, b->codes);
 	}
+	decl_ident_merge(&a->id, &b->id);
 	for (k = 0; k < a->K; k++)
 	{
 		if (b->acc[k] == NULL)
@@ -930,6 +960,10 @@ barometer_distribution_serialize(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, VARSIZE(t));
 		pq_sendbytes(&buf, (char *) t, VARSIZE(t));
 	}
+	/* a declared design's identity (kind -1: none) */
+	pq_sendint64(&buf, a->id.stamp);
+	pq_sendint64(&buf, (int64) a->id.part);
+	pq_sendint32(&buf, a->id.kind);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -974,6 +1008,17 @@ barometer_distribution_deserialize(PG_FUNCTION_ARGS)
 		a->acc[k] = tally_acc_new(CurrentMemoryContext);
 		tally_acc_merge_tally(a->acc[k], t);
 	}
+	{
+		int64		v64;
+		int32		v32;
+
+		memcpy(&v64, p, 8);
+		a->id.stamp = (int64) pg_ntoh64(v64);
+		memcpy(&v64, p + 8, 8);
+		a->id.part = pg_ntoh64(v64);
+		memcpy(&v32, p + 16, 4);
+		a->id.kind = (int32) pg_ntoh32(v32);
+	}
 	PG_RETURN_POINTER(a);
 }
 
@@ -995,6 +1040,7 @@ barometer_distribution_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	a = (DistrAcc *) PG_GETARG_POINTER(0);
+	decl_check_declared(fcinfo, &a->id);
 	t = palloc(sizeof(Tally *) * a->K);
 	for (k = 0; k < a->K; k++)
 	{

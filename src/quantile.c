@@ -18,6 +18,12 @@
  * variance and df through the tally's summary (the one variance engine,
  * var_core.c): the Woodruff interval needs nothing else.
  *
+ * quantile(y, d barometer.design_row, p ...) is the same aggregate for a
+ * declared design (barometer.declare_design): the declared tally's
+ * transition files the row, whose weight, units and replicate weights come
+ * from the handle; the state keeps the handle's identity, checked when
+ * partial states are combined.
+ *
  * The state is internal (not a stored type): it holds every row, so a
  * stored quantile state would be the microdata again; it is serialised
  * (PSU records as the tally's, rows appended) for parallel aggregation,
@@ -36,6 +42,7 @@
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
+#include "design_handle.h"
 #include "guard.h"
 #include "quantile_core.h"
 #include "sort_core.h"
@@ -43,7 +50,7 @@
 #include "tally.h"
 
 #define QUANT_MAX_P 1000
-#define QUANT_SERIAL_VERSION 1
+#define QUANT_SERIAL_VERSION 2	/* 2: the identity of a declared design */
 
 /* the tally transition and final functions this file drives */
 extern Datum barometer_tally_trans_wdomain(PG_FUNCTION_ARGS);
@@ -51,6 +58,7 @@ extern Datum barometer_tally_trans_cluster(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_trans_cluster2(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_trans_stratified(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_trans_rep(PG_FUNCTION_ARGS);
+extern Datum barometer_tally_trans_declared(PG_FUNCTION_ARGS);
 extern Datum barometer_tally_acc_final(PG_FUNCTION_ARGS);
 
 typedef struct QuantAcc
@@ -69,6 +77,8 @@ typedef struct QuantAcc
 	uint32	   *unit;			/* PSU (clusters) or stratum (stratified) */
 	uint32	   *sub;			/* SSU (two stages) */
 	double	   *repw;			/* n x nrep, row by row */
+	DeclIdent	id;				/* a declared design's identity (kind -1:
+								 * none) */
 	MemoryContext cxt;
 } QuantAcc;
 
@@ -104,6 +114,7 @@ quant_new(MemoryContext cxt, int kind)
 
 	q->cxt = cxt;
 	q->kind = kind;
+	q->id.kind = -1;
 	return q;
 }
 
@@ -299,6 +310,8 @@ rows_add(QuantAcc *q, double y, double w, uint32 unit, uint32 sub, const double 
 static Datum
 quant_trans(FunctionCallInfo fcinfo, DesignKind kind, PGFunction inner)
 {
+	bool		declared = (inner == barometer_tally_trans_declared);
+	DesignRow	hr;
 	QuantCache *c = quant_cache(fcinfo);
 	MemoryContext aggcontext;
 	QuantAcc   *q;
@@ -311,6 +324,14 @@ quant_trans(FunctionCallInfo fcinfo, DesignKind kind, PGFunction inner)
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "quantile transition function called outside an aggregate");
+	/* a declared design: the kind is the handle's (NULL: the tally's error) */
+	if (declared && !PG_ARGISNULL(2))
+	{
+		bytea	   *hv = PG_GETARG_BYTEA_PP(2);
+
+		design_row_read(VARDATA_ANY(hv), VARSIZE_ANY_EXHDR(hv), &hr);
+		kind = hr.h.kind;
+	}
 	q = PG_ARGISNULL(0) ? quant_new(aggcontext, kind) : (QuantAcc *) PG_GETARG_POINTER(0);
 	row_probs(fcinfo, c, q);
 
@@ -347,17 +368,38 @@ quant_trans(FunctionCallInfo fcinfo, DesignKind kind, PGFunction inner)
 		r = inner(sub_fc);
 		q->acc = (TallyAcc *) DatumGetPointer(r);
 		q->acc->design.log_mode = false;
+		/* the row's identity passed the tally's check against the state's */
+		if (declared && q->id.kind < 0)
+			decl_ident_of(&hr, &q->id);
 		if (PG_ARGISNULL(1))
 			PG_RETURN_POINTER(q);
 		y = PG_GETARG_FLOAT8(1);
-		w = PG_GETARG_FLOAT8(2);
+		w = declared ? hr.h.w : PG_GETARG_FLOAT8(2);
 		if (kind == DESIGN_CLUSTER || kind == DESIGN_CLUSTER2)
 			unit = q->acc->design.last_psu - 1;
 		if (kind == DESIGN_CLUSTER2)
 			sub = q->acc->design.last_ssu - 1;
 		if (kind == DESIGN_STRATIFIED)
 			unit = q->acc->design.last_stratum - 1;
-		if (kind == DESIGN_REPLICATE)
+		if (kind == DESIGN_REPLICATE && declared)
+		{
+			/* the handle's replicate weights, unaligned */
+			q->nrep = q->acc->rep.spec.nrep;
+			rw = palloc(q->nrep * sizeof(double));
+			for (i = 0; i < (int) q->nrep; i++)
+			{
+				if (hr.h.flags & DESIGN_ROW_F4)
+				{
+					float		f;
+
+					memcpy(&f, hr.repw + i * sizeof(float), sizeof(float));
+					rw[i] = (double) f;
+				}
+				else
+					memcpy(&rw[i], hr.repw + i * sizeof(double), sizeof(double));
+			}
+		}
+		else if (kind == DESIGN_REPLICATE)
 		{
 			ArrayType  *a = PG_GETARG_ARRAYTYPE_P(3);
 
@@ -416,6 +458,14 @@ barometer_quantile_trans_rep(PG_FUNCTION_ARGS)
 	return quant_trans(fcinfo, DESIGN_REPLICATE, barometer_tally_trans_rep);
 }
 
+/* quantile(y, d barometer.design_row, p [, level]): a declared design */
+PG_FUNCTION_INFO_V1(barometer_quantile_trans_declared);
+Datum
+barometer_quantile_trans_declared(PG_FUNCTION_ARGS)
+{
+	return quant_trans(fcinfo, DESIGN_WEIGHTS, barometer_tally_trans_declared);
+}
+
 /* ---- combine and serialisation ---------------------------------------- */
 
 static const char *
@@ -441,6 +491,7 @@ quant_merge(QuantAcc *a, QuantAcc *b)
 
 	if (b->np == 0)
 		return;
+	decl_ident_merge(&a->id, &b->id);
 	if (a->np == 0)
 	{
 		a->scalar = b->scalar;
@@ -557,6 +608,7 @@ typedef struct QuantSerial
 	uint64		n;
 	double		level;
 	uint64		tally_len;		/* 0: no tally yet */
+	DeclIdent	id;				/* a declared design's identity */
 } QuantSerial;
 
 #define ALIGN8(x) (((x) + 7) & ~((size_t) 7))
@@ -584,6 +636,7 @@ barometer_quantile_serialize(PG_FUNCTION_ARGS)
 	s->n = q->n;
 	s->level = q->level;
 	s->tally_len = tlen;
+	s->id = q->id;
 	p = (char *) s + sizeof(QuantSerial);
 	memcpy(p, q->p, q->np * sizeof(double));
 	p += q->np * sizeof(double);
@@ -622,6 +675,7 @@ barometer_quantile_deserialize(PG_FUNCTION_ARGS)
 	q->np = s->np;
 	q->level = s->level;
 	q->nrep = s->nrep;
+	q->id = s->id;
 	q->p = palloc(Max(s->np, 1) * sizeof(double));
 	memcpy(q->p, p, s->np * sizeof(double));
 	p += s->np * sizeof(double);
@@ -822,6 +876,7 @@ barometer_quantile_final(PG_FUNCTION_ARGS)
 	q = (QuantAcc *) PG_GETARG_POINTER(0);
 	if (q->np == 0 || q->acc == NULL)
 		PG_RETURN_NULL();
+	decl_check_declared(fcinfo, &q->id);
 
 	/* the tally's own checks of the group's design columns */
 	{

@@ -13,6 +13,9 @@
  * (separate samples, such as two editions): the case where an explicit
  * form silently gives a wrong standard error.
  *
+ * tally_ratio(y, x, d) runs the same transition with the ratio's sums
+ * (ratio_core.h), as the explicit tally_ratio forms add them.
+ *
  * The state is a DeclAcc, a TallyAcc followed by the identity; its
  * serialised form (parallel aggregation) is the identity followed by the
  * stored tally.  The final function is the explicit aggregates' own.
@@ -26,20 +29,13 @@
 
 #include "design_handle.h"
 #include "guard.h"
+#include "ratio_core.h"
 #include "replicates.h"
 #include "stored.h"
 #include "stratified_core.h"
 #include "tally.h"
 
 extern PGDLLEXPORT Datum barometer_tally_acc_final(PG_FUNCTION_ARGS);
-
-typedef struct DeclIdent
-{
-	int64		stamp;
-	uint64		part;
-	int32		kind;			/* DesignKind; -1 while no row seen */
-	int32		pad;
-} DeclIdent;
 
 typedef struct DeclAcc
 {
@@ -68,8 +64,8 @@ decl_acc_new(MemoryContext cxt)
 	return a;
 }
 
-static void pg_attribute_noreturn()
-mixed(const DeclIdent *a, const DeclIdent *b)
+void
+decl_ident_mixed(const DeclIdent *a, const DeclIdent *b)
 {
 	if (a->stamp != b->stamp)
 		ereport(ERROR,
@@ -87,8 +83,8 @@ mixed(const DeclIdent *a, const DeclIdent *b)
 }
 
 /* the identity of state a against b (b's kind -1: nothing to check) */
-static void
-same_ident(DeclIdent *a, const DeclIdent *b)
+void
+decl_ident_merge(DeclIdent *a, const DeclIdent *b)
 {
 	if (b->kind < 0)
 		return;
@@ -98,7 +94,7 @@ same_ident(DeclIdent *a, const DeclIdent *b)
 		return;
 	}
 	if (a->stamp != b->stamp || a->part != b->part || a->kind != b->kind)
-		mixed(a, b);
+		decl_ident_mixed(a, b);
 }
 
 /*
@@ -127,10 +123,12 @@ presize(Design *d, int64 n_psu, uint32 keylen)
 	}
 }
 
-/* tally(y boolean | double precision, d barometer.design_row) */
-PG_FUNCTION_INFO_V1(barometer_tally_trans_declared);
-Datum
-barometer_tally_trans_declared(PG_FUNCTION_ARGS)
+/*
+ * tally(y boolean | double precision, d barometer.design_row) (off = 0) and
+ * tally_ratio(y, x, d) (off = 1: x in argument 2, the handle in 3)
+ */
+static Datum
+decl_trans(FunctionCallInfo fcinfo, int off)
 {
 	MemoryContext aggcontext;
 	DeclCache  *c = (DeclCache *) fcinfo->flinfo->fn_extra;
@@ -141,7 +139,8 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 	DesignRow	r;
 	DeclIdent	rid;
 	bool		has_y;
-	double		y = 0;
+	double		y = 0,
+				x = 0;
 	double		w;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
@@ -152,13 +151,13 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 		c->ytype = get_fn_expr_argtype(fcinfo->flinfo, 1);
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (PG_ARGISNULL(2))
+	if (PG_ARGISNULL(2 + off))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("design handle must not be NULL"),
 				 errdetail("Every row of a declared design has its handle; it is NULL only when the row did not come from the design's view."),
 				 errhint("Tally the handle column of the view barometer.declare_design made.")));
-	hv = PG_GETARG_BYTEA_PP(2);
+	hv = PG_GETARG_BYTEA_PP(2 + off);
 	design_row_read(VARDATA_ANY(hv), VARSIZE_ANY_EXHDR(hv), &r);
 	rid.stamp = r.h.stamp;
 	rid.part = r.h.part;
@@ -170,7 +169,8 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 	{
 		da = decl_acc_new(aggcontext);
 		acc = &da->acc;
-		tally_core_init(&acc->core, c->ytype == BOOLOID ? TALLY_PROPORTION : TALLY_MEAN);
+		tally_core_init(&acc->core, off ? TALLY_RATIO :
+						c->ytype == BOOLOID ? TALLY_PROPORTION : TALLY_MEAN);
 		acc->design.kind = r.h.kind;
 		acc->design.log_mode = (r.h.kind == DESIGN_CLUSTER);
 		acc->empty = false;
@@ -181,12 +181,24 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 		da = (DeclAcc *) PG_GETARG_POINTER(0);
 		acc = &da->acc;
 		if (da->id.stamp != rid.stamp || da->id.part != rid.part || da->id.kind != rid.kind)
-			mixed(&da->id, &rid);
+			decl_ident_mixed(&da->id, &rid);
 	}
 	d = &acc->design;
 
-	has_y = !PG_ARGISNULL(1);
-	if (has_y)
+	has_y = !PG_ARGISNULL(1) && !(off && PG_ARGISNULL(2));
+	if (has_y && off)
+	{
+		/* a ratio's row, checked as tally_design.c's row_y checks it */
+		y = tally_arg_value(fcinfo, 1);
+		x = tally_arg_value(fcinfo, 2);
+		if (x < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the denominator x of a ratio must not be negative"),
+					 errdetail("x is %g.", x),
+					 errhint("A ratio of totals needs x >= 0 (areas, counts, amounts); use NULL for a missing value.")));
+	}
+	else if (has_y)
 	{
 		if (c->ytype == BOOLOID)
 			y = PG_GETARG_BOOL(1) ? 1.0 : 0.0;
@@ -199,10 +211,12 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 		case DESIGN_WEIGHTS_DOMAIN:
 			tally_same_n_sample(d->n_sample, r.h.n);
 			d->n_sample = r.h.n;
-			if (has_y)
-				tally_core_add(&acc->core, y, w);
-			else
+			if (!has_y)
 				tally_core_add_missing(&acc->core);
+			else if (off)
+				ratio_core_add(&acc->core, y, x, w);
+			else
+				tally_core_add(&acc->core, y, w);
 			break;
 
 		case DESIGN_CLUSTER:
@@ -253,11 +267,19 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 								 errdetail("The handles of one declared design disagree: they were not made by one view over the whole sample.")));
 					q = design_ssu(d, p, r.qkey, r.h.qlen, &created);
 				}
-				if (acc->core.kind == TALLY_PROPORTION)
-					tally_core_add_prop(&acc->core, y != 0.0, w);
+				if (off)
+				{
+					ratio_core_add(&acc->core, y, x, w);
+					ratio_design_add(d, p, q, y, x, w);
+				}
 				else
-					tally_core_add_num(&acc->core, y, w);
-				design_add(d, p, q, y, w);
+				{
+					if (acc->core.kind == TALLY_PROPORTION)
+						tally_core_add_prop(&acc->core, y != 0.0, w);
+					else
+						tally_core_add_num(&acc->core, y, w);
+					design_add(d, p, q, y, w);
+				}
 			}
 			break;
 
@@ -286,7 +308,13 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 							 errmsg("n_stratum or fpc differs between rows of stratum %s",
 									tally_id_text(r.skey, r.h.slen)),
 							 errdetail("The handles of one declared design disagree: they were not made by one view over the whole sample.")));
-				stratified_add(&acc->core, &d->sums[h], y, w);
+				if (off)
+				{
+					ratio_core_add(&acc->core, y, x, w);
+					ratio_stratified_add(&d->sums[h], y, x, w);
+				}
+				else
+					stratified_add(&acc->core, &d->sums[h], y, w);
 			}
 			break;
 
@@ -330,11 +358,22 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 						c->cap = Max(bytes, 64);
 					}
 					memcpy(c->repw, r.repw, bytes);
-					tally_core_add(&acc->core, y, w);
-					if (f4)
-						rep_add_f4(&acc->rep, y, (float *) c->repw);
+					if (off)
+					{
+						ratio_core_add(&acc->core, y, x, w);
+						if (f4)
+							ratio_rep_add_f4(&acc->rep, y, x, (float *) c->repw);
+						else
+							ratio_rep_add(&acc->rep, y, x, c->repw);
+					}
 					else
-						rep_add(&acc->rep, y, c->repw);
+					{
+						tally_core_add(&acc->core, y, w);
+						if (f4)
+							rep_add_f4(&acc->rep, y, (float *) c->repw);
+						else
+							rep_add(&acc->rep, y, c->repw);
+					}
 				}
 				else
 					tally_core_add_missing(&acc->core);
@@ -345,6 +384,21 @@ barometer_tally_trans_declared(PG_FUNCTION_ARGS)
 			elog(ERROR, "unknown design kind %d in a design handle", r.h.kind);
 	}
 	PG_RETURN_POINTER(da);
+}
+
+PG_FUNCTION_INFO_V1(barometer_tally_trans_declared);
+Datum
+barometer_tally_trans_declared(PG_FUNCTION_ARGS)
+{
+	return decl_trans(fcinfo, 0);
+}
+
+/* tally_ratio(y, x, d barometer.design_row) */
+PG_FUNCTION_INFO_V1(barometer_ratio_trans_declared);
+Datum
+barometer_ratio_trans_declared(PG_FUNCTION_ARGS)
+{
+	return decl_trans(fcinfo, 1);
 }
 
 /* combine two states (parallel aggregation) */
@@ -366,7 +420,7 @@ barometer_tally_decl_combine(PG_FUNCTION_ARGS)
 	}
 	b = (DeclAcc *) PG_GETARG_POINTER(1);
 	a = PG_ARGISNULL(0) ? decl_acc_new(aggcontext) : (DeclAcc *) PG_GETARG_POINTER(0);
-	same_ident(&a->id, &b->id);
+	decl_ident_merge(&a->id, &b->id);
 	tally_acc_merge(&a->acc, &b->acc);
 	PG_RETURN_POINTER(a);
 }
@@ -407,10 +461,15 @@ barometer_tally_decl_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* the final step is the explicit aggregates' (its DeclAcc is a TallyAcc) */
+/*
+ * the final step is the explicit aggregates' (its DeclAcc is a TallyAcc),
+ * once the design is known to be still declared
+ */
 PG_FUNCTION_INFO_V1(barometer_tally_decl_final);
 Datum
 barometer_tally_decl_final(PG_FUNCTION_ARGS)
 {
+	if (!PG_ARGISNULL(0))
+		decl_check_declared(fcinfo, &((DeclAcc *) PG_GETARG_POINTER(0))->id);
 	return barometer_tally_acc_final(fcinfo);
 }

@@ -74,7 +74,7 @@ CREATE FUNCTION @extschema@.tally_decl_deserialize(bytea, internal) RETURNS inte
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.tally_decl_final(internal) RETURNS @extschema@.tally
 	AS 'MODULE_PATHNAME', 'barometer_tally_decl_final'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.tally(y boolean, d @extschema@.design_row) (
 	SFUNC = @extschema@.tally_trans_declared, STYPE = internal,
 	COMBINEFUNC = @extschema@.tally_decl_combine,

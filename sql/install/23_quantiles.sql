@@ -30,10 +30,10 @@ CREATE FUNCTION @extschema@.quantile_deserialize(bytea, internal) RETURNS intern
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.quantile_final(internal) RETURNS @extschema@.quantile_estimate
 	AS 'MODULE_PATHNAME', 'barometer_quantile_final'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.quantile_final_array(internal) RETURNS @extschema@.quantile_estimate[]
 	AS 'MODULE_PATHNAME', 'barometer_quantile_final'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.quantile_trans_w(internal, double precision, double precision, double precision)
 	RETURNS internal AS 'MODULE_PATHNAME', 'barometer_quantile_trans_w'

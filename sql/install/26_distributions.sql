@@ -44,7 +44,7 @@ CREATE FUNCTION @extschema@.distribution_deserialize(bytea, internal) RETURNS in
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.distribution_final(internal) RETURNS @extschema@.distribution
 	AS 'MODULE_PATHNAME', 'barometer_distribution_final'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 
 -- weights only
 CREATE FUNCTION @extschema@.distribution_trans(internal, integer, integer[], integer[],

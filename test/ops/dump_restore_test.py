@@ -184,6 +184,11 @@ CREATE MATERIALIZED VIEW mv_declared AS
 SELECT edition, origin, barometer.tally(agree, design) AS t
 FROM d_plain GROUP BY GROUPING SETS ((edition, origin), (edition));
 CREATE UNIQUE INDEX ON mv_declared (edition, origin);
+-- the ratio and the distribution of a declared design (24_declared_estimators.sql)
+CREATE MATERIALIZED VIEW mv_declared_est AS
+SELECT edition, origin, barometer.tally_ratio(income, w, design) AS t,
+       barometer.distribution(i % 4, '{0,1,2}', '{3}', design) AS d
+FROM d_plain GROUP BY GROUPING SETS ((edition, origin), (edition));
 """
 
 # every stored column: (relation, key, column, type)
@@ -199,13 +204,15 @@ COLUMNS = [
     ("mv_stratified", "origin", "t", "tally"),
     ("stored_declared", "name", "t", "tally"),
     ("mv_declared", "edition, origin", "t", "tally"),
+    ("mv_declared_est", "edition, origin", "t", "tally"),
+    ("mv_declared_est", "edition, origin", "d", "distribution"),
     ("stored_handles", "i", "h", "design_row"),
     ("d_plain", "i", "design", "design_row"),
     ("d_mat", "i", "h", "design_row"),
 ]
 RELATIONS = ["respondents", "design_rows", "stored_tally", "stored_items", "stored_magnitude", "stored_plan",
              "stored_replicates", "stored_distribution", "mv_trust", "mv_report", "mv_magnitude", "mv_rollup", "mv_stratified",
-             "d_plain", "d_mat", "stored_handles", "stored_declared", "mv_declared"]
+             "d_plain", "d_mat", "stored_handles", "stored_declared", "mv_declared", "mv_declared_est"]
 
 USER_POLICIES = r"""
 INSERT INTO barometer.policy (name, version, kind, params, label_en, label_nl, source) VALUES
@@ -224,7 +231,7 @@ def values(conn):
         for rel, key, col, typ in COLUMNS:
             cur.execute(f"SELECT ({key})::text, {col}::text, barometer.{typ}_send({col}) FROM {rel}")
             for k, txt, snd in cur.fetchall():
-                out[(rel, k)] = (txt, bytes(snd) if snd is not None else None)
+                out[(f"{rel}.{col}", k)] = (txt, bytes(snd) if snd is not None else None)
         cur.execute("SELECT name, k, e::text, barometer.tally_send(e) FROM stored_items, "
                     "LATERAL unnest(ts) WITH ORDINALITY u(e, k)")
         for name, k, txt, snd in cur.fetchall():
