@@ -1,17 +1,18 @@
 -- The indicator dashboard on top of demo/sample.sql (or any sample of the
 -- same shape): an indicator catalog, a stored layer of tallies per edition x
--- municipality x origin x age x sex x indicator, and the long-format table a
+-- indicator x municipality x origin (and origin x age group, origin x sex
+-- over all municipalities), and the long-format table a
 -- dashboard reads, with intervals, significance against the reference group
 -- and the previous edition, and publication status.
 --
 --   indicator          the catalog (one row per published indicator)
 --   indicator_coding   the catalog's collapse of answer codes, as arrays
 --   respondent_design  the microdata with the design columns of the whole sample
---   cell               MATERIALIZED: the stored tallies, the only pass over microdata
---                      (with strata and PSUs: municipality x origin, and
---   cell_part          MATERIALIZED: origin x age group, origin x sex)
+--   cell               MATERIALIZED: the stored tallies of municipality x origin,
+--   cell_part          MATERIALIZED: and of origin x age group, origin x sex
+--                      (the only passes over the microdata)
 --   indicator_result   MATERIALIZED: every indicator x breakdown x level x edition,
---                      rolled up from cell with barometer.merge, all figures
+--                      rolled up from the cells with barometer.merge, all figures
 --   dashboard          the published view of it: suppressed figures removed
 --   refresh_dashboard() REFRESH ... CONCURRENTLY of the dashboard, in one transaction
 --   refresh_cells()    REFRESH of the stored cells
@@ -175,22 +176,28 @@ SELECT array_agg(i.code ORDER BY i.sort) AS code,
 FROM indicator i;
 
 -- (the keys compare bytewise, COLLATE "C": the rollups sort millions of cells)
+-- The cells are the groups the published breakdowns roll up from:
+-- municipality x origin (cell) and, over all municipalities, origin x age
+-- group and origin x sex (cell_part); every level of the dashboard is a
+-- merge of one or the other.  One pass over the respondents each, all
+-- indicators at once: barometer.recode collapses a respondent's answers
+-- into the indicators' values, the array form of the aggregate gives one
+-- tally per indicator, each exactly the tally of that indicator alone.
 \if :design_weights
--- Weights only: one pass over the respondents, all indicators at once
--- (barometer.recode collapses a respondent's answers into the indicators'
--- values, the array form of barometer.tally gives one tally per indicator,
--- each exactly the tally of that indicator alone), then one row per cell.
+-- Weights only: each cell a domain of its edition's sample (fixed-size
+-- tallies that merge over any groups).
+-- age_group and sex are 'all' in these cells.
 CREATE MATERIALIZED VIEW cell AS
 WITH g AS (
-	SELECT r.edition, r.nis, r.origin, r.age_group, r.sex,
+	SELECT r.edition, r.nis, r.origin,
 	       barometer.tally(barometer.recode(r.answers, c.item, c.agrees), r.w, r.n_sample) AS t,
 	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w, r.n_sample) AS dk
 	FROM respondent_design r
 	CROSS JOIN indicator_coding c
-	GROUP BY r.edition, r.nis, r.origin, r.age_group, r.sex
+	GROUP BY r.edition, r.nis, r.origin
 )
 SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, g.nis COLLATE "C" AS nis,
-       g.origin COLLATE "C" AS origin, g.age_group COLLATE "C" AS age_group, g.sex COLLATE "C" AS sex,
+       g.origin COLLATE "C" AS origin, 'all'::text COLLATE "C" AS age_group, 'all'::text COLLATE "C" AS sex,
        x.t,
        -- (weighted "geen mening" = share x weight of the answers)
        coalesce(barometer.estimate(x.dk) * barometer.weighted_n(x.dk), 0) AS w_dont_know,
@@ -198,6 +205,25 @@ SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, g.nis COLLATE "C" AS nis
 FROM g
 CROSS JOIN indicator_coding c
 CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
+
+CREATE MATERIALIZED VIEW cell_part AS
+WITH g AS (
+	SELECT r.edition, r.origin, coalesce(r.age_group, 'all') AS age_group, coalesce(r.sex, 'all') AS sex,
+	       barometer.tally(barometer.recode(r.answers, c.item, c.agrees), r.w, r.n_sample) AS t,
+	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w, r.n_sample) AS dk
+	FROM respondent_design r
+	CROSS JOIN indicator_coding c
+	GROUP BY r.edition, r.origin, GROUPING SETS ((r.age_group), (r.sex))
+)
+SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, 'all'::text COLLATE "C" AS nis,
+       g.origin COLLATE "C" AS origin, g.age_group COLLATE "C" AS age_group, g.sex COLLATE "C" AS sex,
+       x.t,
+       coalesce(barometer.estimate(x.dk) * barometer.weighted_n(x.dk), 0) AS w_dont_know,
+       barometer.weighted_n(x.dk) AS w_answered
+FROM g
+CROSS JOIN indicator_coding c
+CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k)
+WITH NO DATA;
 \else
 -- Strata and PSUs (R's svydesign(ids = ~address, strata = ~nis, weights =
 -- ~w)): one pass over the respondents, all indicators at once, as above;
@@ -256,6 +282,7 @@ FROM g
 CROSS JOIN indicator_coding c
 CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k)
 WITH NO DATA;
+\endif
 DO $$
 BEGIN
 	ALTER MATERIALIZED VIEW cell_part ALTER COLUMN t SET COMPRESSION lz4;
@@ -264,57 +291,15 @@ EXCEPTION WHEN feature_not_supported THEN
 END $$;
 REFRESH MATERIALIZED VIEW cell_part;
 CREATE UNIQUE INDEX cell_part_key ON cell_part (indicator, edition, nis, origin, age_group, sex);
-\endif
 CREATE UNIQUE INDEX cell_key ON cell (indicator, edition, nis, origin, age_group, sex);
 
 -------------------------------------------------------------------------------
 -- every indicator x breakdown x level x edition, rolled up from the cells
 -------------------------------------------------------------------------------
 CREATE MATERIALIZED VIEW indicator_result AS
-\if :design_weights
-WITH fine AS (
-	-- every level except the municipal ones is a merge of these: province x
-	-- origin x age x sex (merging in two steps does fewer merges)
-	SELECT c.indicator, c.edition, m.province, c.origin, c.age_group, c.sex,
-	       barometer.merge(c.t) AS t,
-	       sum(c.w_dont_know) AS w_dont_know, sum(c.w_answered) AS w_answered
-	FROM cell c
-	JOIN municipality m ON m.nis = c.nis
-	GROUP BY c.indicator, c.edition, m.province, c.origin, c.age_group, c.sex
-), merged AS (
-	SELECT f.indicator, f.edition,
-	       -- GROUPING(...) has a bit set for each column NOT grouped by:
-	       -- province 8, origin 4, age_group 2, sex 1
-	       CASE GROUPING(f.province, f.origin, f.age_group, f.sex)
-		       WHEN 15 THEN 'total'
-		       WHEN 11 THEN 'origin'
-		       WHEN 7 THEN 'province'
-		       WHEN 13 THEN 'age'
-		       WHEN 14 THEN 'sex'
-		       WHEN 10 THEN 'origin_sex'
-		       WHEN 9 THEN 'origin_age'
-		       WHEN 3 THEN 'province_origin' END AS breakdown,
-	       CASE WHEN f.province IS NOT NULL THEN 'province' ELSE 'region' END AS geo_level,
-	       coalesce(f.province, '02000') AS geo_code,
-	       f.origin, f.age_group, f.sex,
-	       barometer.merge(f.t) AS t,
-	       sum(f.w_dont_know) / nullif(sum(f.w_answered), 0) AS dont_know_share
-	FROM fine f
-	GROUP BY f.indicator, f.edition,
-		 GROUPING SETS ((), (f.origin), (f.province), (f.age_group), (f.sex),
-				(f.origin, f.sex), (f.origin, f.age_group), (f.province, f.origin))
-	UNION ALL
-	SELECT c.indicator, c.edition,
-	       CASE WHEN GROUPING(c.origin) = 1 THEN 'municipality' ELSE 'municipality_origin' END,
-	       'municipality', c.nis, c.origin, NULL, NULL,
-	       barometer.merge(c.t),
-	       sum(c.w_dont_know) / nullif(sum(c.w_answered), 0)
-	FROM cell c
-	GROUP BY c.indicator, c.edition, c.nis, GROUPING SETS ((), (c.origin))
-\else
--- strata and PSUs: every level is a merge of cells that hold whole
--- addresses (cell: municipality x origin; cell_part: origin x age group,
--- origin x sex, all municipalities)
+-- every level is a merge of cells (cell: municipality x origin; cell_part:
+-- origin x age group, origin x sex, all municipalities); with strata and
+-- PSUs those are groups that hold whole addresses
 WITH merged AS (
 	SELECT c.indicator, c.edition,
 	       -- GROUPING(...) has a bit set for each column NOT grouped by:
@@ -362,7 +347,6 @@ WITH merged AS (
 	FROM cell_part p
 	WHERE p.sex <> 'all'
 	GROUP BY p.indicator, p.edition, p.sex, GROUPING SETS ((), (p.origin))
-\endif
 ), rolled AS (
 	SELECT * FROM merged
 ), judged AS (
@@ -525,8 +509,5 @@ JOIN origin_detail d ON d.code = c.origin_detail
 CROSS JOIN LATERAL barometer.count_status(c.population, NULL, 'count_threshold_10') AS s;
 
 ANALYZE cell;
-\if :design_weights
-\else
 ANALYZE cell_part;
-\endif
 ANALYZE indicator_result;
