@@ -130,5 +130,10 @@ SELECT scale, respondents, (SELECT count(*) FROM indicator) AS indicators, cells
        step, workers, seconds
 FROM bench_result ORDER BY scale = '10x', ctid;
 \echo
+\echo 'Goal (issue 15): the full refresh under 60 s with strata and PSUs (cluster), under 20 s with weights only'
+SELECT scale, step, workers, seconds, CASE WHEN :'design' = 'cluster' THEN 60 ELSE 20 END AS "goal (s)",
+       CASE WHEN seconds < CASE WHEN :'design' = 'cluster' THEN 60 ELSE 20 END THEN 'met' ELSE 'NOT met' END AS goal
+FROM bench_result WHERE step LIKE 'full refresh%' AND scale = '1x' ORDER BY ctid;
+\echo
 \echo 'Stored size (design:' :design ')'
 SELECT * FROM bench_size;
