@@ -45,7 +45,7 @@ UNIT_SRC = $(sort $(wildcard test/unit/*_test.c))
 UNIT_BIN = $(UNIT_SRC:.c=)
 UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -ffp-contract=off -Isrc/core
 
-test/unit/%_test: test/unit/%_test.c $(CORE_SRC) $(wildcard src/core/*.h)
+test/unit/%_test: test/unit/%_test.c test/unit/tap.h $(CORE_SRC) $(wildcard src/core/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRC) -lRmath -lglpk -lm
 
 .PHONY: unit unit-build bench

@@ -20,18 +20,7 @@
 #include "design_core.h"
 #include "dist.h"
 #include "guard_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 /* a small deterministic generator (xorshift64*) */
 static uint64_t rng_state = 88172645463325252ULL;

@@ -14,18 +14,7 @@
 #include "dd.h"
 #include "dist.h"
 #include "tally_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 static int
 close_rel(double a, double b, double tol)

@@ -21,18 +21,7 @@
 #include <Rmath.h>
 
 #include "dist.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 static const double V[] = {1e-310, 1e-300, 1e-100, 1e-20, 1e-10, 1e-5, 1e-3, 0.01, 0.1, 0.5,
 	1, 2, 30, 1e3, 1e5, 1e7, 1e9, 1e10, 1e11, 1e12, 1e13, 1e15, 1e17, 1e20, 1e30, 1e100, 1e300};

@@ -16,18 +16,7 @@
 #include "distr_core.h"
 #include "stratified_core.h"
 #include "tally_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 static void
 close_to(double got, double want, double tol, const char *what)

@@ -14,18 +14,7 @@
 #include <string.h>
 
 #include "fh_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 static void
 is_close(double got, double want, double tol, const char *what)

@@ -14,18 +14,7 @@
 
 #include "dist.h"
 #include "quantile_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 static double
 rule(const double *x, const double *w, size_t n, double p)

@@ -14,18 +14,7 @@
 #include <string.h>
 
 #include "rank_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 static uint64_t rng_state = 88172645463325252ULL;
 

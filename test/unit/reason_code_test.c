@@ -15,19 +15,9 @@
 
 #include "policy_core.h"
 #include "reason_code.h"
+#include "tap.h"
 
-static int	test_no = 0;
-static int	failures = 0;
 static int	seen_unknown = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
 
 /* every decision must have a code; count the distinct codes met */
 static const char *codes_seen[64];

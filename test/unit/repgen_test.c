@@ -16,18 +16,7 @@
 #include <string.h>
 
 #include "repgen_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 /* an arena: every allocation of a test is freed by arena_free() */
 static void **arena = NULL;

@@ -15,18 +15,7 @@
 
 #include "fh_core.h"
 #include "policy_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 /* the model_cv decision of (estimate, mse, n, areas) under pol */
 static void
