@@ -370,12 +370,13 @@ pub_nchs_rule(const NchsFigures *f, const PolicyRow *pol, PubDecision *d)
 			"effectieve steekproefgrootte niet bepaald (geen variantie of vrijheidsgraden)");
 		return;
 	}
-	num(a, NUMBUF, f->n_eff, 1, false);
-	num(an, NUMBUF, f->n_eff, 1, true);
-	num(b, NUMBUF, pol->min_n, -1, false);
-	num(bn, NUMBUF, pol->min_n, -1, true);
+	/* (the figures are formatted only for the reason that is given) */
 	if (f->n_eff < pol->min_n)
 	{
+		num(a, NUMBUF, f->n_eff, 1, false);
+		num(an, NUMBUF, f->n_eff, 1, true);
+		num(b, NUMBUF, pol->min_n, -1, false);
+		num(bn, NUMBUF, pol->min_n, -1, true);
 		d->status = PUB_SUPPRESS;
 		snprintf(d->reason_en, PUB_REASON_LEN,
 				 "effective sample size too small (n_eff %s < %s)", a, b);
@@ -389,10 +390,10 @@ pub_nchs_rule(const NchsFigures *f, const PolicyRow *pol, PubDecision *d)
 			"betrouwbaarheidsinterval niet bepaald");
 		return;
 	}
-	num(a, NUMBUF, 100 * w, 1, false);
-	num(an, NUMBUF, 100 * w, 1, true);
 	if (w >= pol->max_width)
 	{
+		num(a, NUMBUF, 100 * w, 1, false);
+		num(an, NUMBUF, 100 * w, 1, true);
 		num(b, NUMBUF, 100 * pol->max_width, -1, false);
 		num(bn, NUMBUF, 100 * pol->max_width, -1, true);
 		d->status = PUB_SUPPRESS;
