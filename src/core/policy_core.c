@@ -301,8 +301,8 @@ too_few(PubDecision *d, double min_n)
  * interval is ci.c's Korn-Graubard interval at the policy's level
  * (Clopper-Pearson on the rows of positive weight at p = 0 or 1).
  */
-void
-pub_nchs_figures(const TallySummary *s, const PolicyRow *pol, NchsFigures *f)
+static void
+nchs_n_eff_figures(const TallySummary *s, const PolicyRow *pol, NchsFigures *f)
 {
 	double		alpha = 1.0 - pol->level;
 	double		p = s->estimate;
@@ -328,8 +328,28 @@ pub_nchs_figures(const TallySummary *s, const PolicyRow *pol, NchsFigures *f)
 			(isinf(s->df) ? dist_qnorm(alpha / 2) : dist_qt(alpha / 2, s->df));
 		f->n_eff = raw * adj * adj;
 	}
-	if (!ci_compute(s, pol->level, CI_BETA, s->df, &f->lower, &f->upper))
+}
+
+/* the Korn-Graubard interval of the figures */
+static void
+nchs_interval(const TallySummary *s, const PolicyRow *pol, NchsFigures *f)
+{
+	if (isnan(f->p) || !ci_compute(s, pol->level, CI_BETA, s->df, &f->lower, &f->upper))
 		f->lower = f->upper = NAN;
+}
+
+/* whether pub_nchs_rule decides before it looks at the interval */
+static bool
+nchs_decided_without_interval(const NchsFigures *f, const PolicyRow *pol)
+{
+	return isnan(f->p) || f->n < pol->min_n || isnan(f->n_eff) || f->n_eff < pol->min_n;
+}
+
+void
+pub_nchs_figures(const TallySummary *s, const PolicyRow *pol, NchsFigures *f)
+{
+	nchs_n_eff_figures(s, pol, f);
+	nchs_interval(s, pol, f);
 }
 
 /*
@@ -557,7 +577,10 @@ publication_decide(const TallySummary *s, const PolicyRow *pol, PubDecision *d)
 		case POLICY_NCHS2017:
 			if (s->kind != TALLY_PROPORTION)
 				return false;
-			pub_nchs_figures(s, pol, &f);
+			/* the interval (two qbeta) only when the rule reaches it */
+			nchs_n_eff_figures(s, pol, &f);
+			if (!nchs_decided_without_interval(&f, pol))
+				nchs_interval(s, pol, &f);
 			pub_nchs_rule(&f, pol, d);
 			break;
 		case POLICY_CV_BANDS:
