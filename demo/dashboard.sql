@@ -364,10 +364,15 @@ WITH merged AS (
 							 r.age_group, r.sex)
 		    WHEN b.reference = 'total' OR r.breakdown = 'total' THEN 'total' END AS family,
 	       (b.reference = 'origin' AND r.origin = i.reference_origin) OR r.breakdown = 'total' AS is_reference,
-	       CASE b.reference WHEN 'origin' THEN 'domains' WHEN 'total' THEN 'part' END AS relation
+	       CASE b.reference WHEN 'origin' THEN 'domains' WHEN 'total' THEN 'part' END AS relation,
+	       e.previous
 	FROM rolled r
 	JOIN indicator i ON i.code = r.indicator
 	JOIN breakdown b ON b.code = r.breakdown
+	-- (joined here, before the windows: a join between the two windows
+	-- would lose the first one's order, which lets the second sort each
+	-- indicator's rows apart)
+	JOIN edition e ON e.edition = r.edition
 	-- the publication rule, once per row (a function in FROM is called once;
 	-- (f(x)).a, (f(x)).b in the select list would call it per field)
 	CROSS JOIN LATERAL barometer.publication_status(r.t, i.policy) AS st
@@ -385,12 +390,11 @@ WITH merged AS (
 ), versus_previous AS (
 	-- the previous edition is another sample: independent samples
 	SELECT v.*,
-	       CASE WHEN lag(v.edition) OVER w = e.previous THEN e.previous END AS previous_edition,
-	       CASE WHEN lag(v.edition) OVER w = e.previous
+	       CASE WHEN lag(v.edition) OVER w = v.previous THEN v.previous END AS previous_edition,
+	       CASE WHEN lag(v.edition) OVER w = v.previous
 		    THEN barometer.diff_test(v.t, lag(v.t) OVER w, 'independent') END AS d_previous,
 	       lag(v.status) OVER w AS previous_status
 	FROM versus_reference v
-	JOIN edition e ON e.edition = v.edition
 	WINDOW w AS (PARTITION BY v.indicator, v.breakdown, v.level ORDER BY v.edition)
 )
 SELECT x.indicator, x.edition, x.breakdown, x.level,
