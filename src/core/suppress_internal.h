@@ -108,6 +108,7 @@ extern int	sup_fail(Sup *S, int code, const char *msg, const char *fmt,...)
 extern int	sup_fail(Sup *S, int code, const char *msg, const char *fmt,...);
 #endif
 extern void sup_cell_name(const Sup *S, int c, char *buf, size_t len);
+extern int	sup_find_cell(const Sup *S, const int *key);
 extern bool sup_cancelled(const Sup *S);
 
 /* suppress_protect.c */

@@ -762,17 +762,23 @@ covers(const Sup *S, int d, int a, int b)
 }
 
 /*
- * p and singleton s are one contributor's value: equal values and one
- * aggregates the other (in every dimension its code is the other's or an
- * ancestor of it), so everything else under the larger is zero: s learns
- * nothing about p that is not its own.
+ * p and singleton s are one contributor's value: equal values, in every
+ * dimension one code is the other's or an ancestor of it, and the cell
+ * under both (their meet: the finer code in each dimension) holds that
+ * same value.  Then everything else under p and under s is zero: both are
+ * exactly the units of the meet, s's own, and s learns nothing about p
+ * that is not its own.  One aggregating the other is the case where the
+ * meet is one of them; the meet can also be a third cell, as when a code
+ * has a single child: (m2, O1, s1) and (M1, o2, s1) with M1 -> m2 and
+ * O1 -> o2 are both (m2, o2, s1), and no pattern can keep a singleton
+ * from knowing one from the other.
  */
 static bool
 same_contributor(const Sup *S, int p, int s)
 {
-	int			d;
-	bool		sp = true,
-				ps = true;
+	int			d,
+				m;
+	int			key[SUP_MAXDIM];
 
 	if (S->val[p] != S->val[s])
 		return false;
@@ -781,12 +787,15 @@ same_contributor(const Sup *S, int p, int s)
 		int			a = S->coord[(size_t) s * S->ndim + d],
 					b = S->coord[(size_t) p * S->ndim + d];
 
-		if (!covers(S, d, a, b))
-			sp = false;
-		if (!covers(S, d, b, a))
-			ps = false;
+		if (covers(S, d, a, b))
+			key[d] = b;
+		else if (covers(S, d, b, a))
+			key[d] = a;
+		else
+			return false;
 	}
-	return sp || ps;
+	m = sup_find_cell(S, key);
+	return m >= 0 && S->val[m] == S->val[p];
 }
 
 static double
