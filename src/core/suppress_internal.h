@@ -67,6 +67,8 @@ typedef struct Sup
 	bool		rules;			/* the intruder knows the complement rule */
 	int			intruder;		/* SUP_INTRUDER_* */
 	bool		zeros_ok;		/* construct: zeros as a last resort */
+	bool		construct_rules;	/* construct: with the rule rows on any
+								 * table (a repair) */
 	bool		lp_only;		/* checks against the LP relaxation */
 	double		mip_seconds;	/* limit of one integer program */
 	int			cur_geq;		/* the group equation being checked */

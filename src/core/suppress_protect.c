@@ -419,7 +419,7 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 		 * part is hidden is left to the next check), so that the deviation
 		 * chosen is one the intruder cannot rule out either.
 		 */
-		if (S->rules && (!construct || S->ncell > REG_LARGE) &&
+		if (S->rules && (!construct || S->ncell > REG_LARGE || S->construct_rules) &&
 			S->es[e + 1] - S->es[e] >= 3)
 		{
 			double		T = S->val[S->ec[S->es[e]]],
@@ -1337,12 +1337,38 @@ construct(Sup *S, int p, const Need *nd, bool near, bool whole, bool zeros)
 	return added;
 }
 
+/* hide every non-zero cell within two equations of p; the number hidden */
+static int
+hide_around(Sup *S, int p)
+{
+	int			n = 0,
+				i,
+				added = 0;
+
+	S->zeros_ok = false;
+	add_neighbourhood(S, p, 2, &n, S->ncell);
+	for (i = 0; i < n; i++)
+	{
+		int			c = S->queue[i];
+
+		if (!S->supp[c] && sup_can_move(S, c))
+		{
+			S->supp[c] = 1;
+			added++;
+		}
+	}
+	clear_region_marks(S, n);
+	return added;
+}
+
 /* protect one primary: check, hide the cheapest deviation, again */
 static int
 protect_primary(Sup *S, int p, bool full)
 {
 	int			round,
 				problem;
+	bool		repaired = false,
+				widened = false;
 
 	for (round = 0; round < 64; round++)
 	{
@@ -1369,12 +1395,46 @@ protect_primary(Sup *S, int p, bool full)
 		{
 			int			x = fallback_partner(S, p);
 
-			if (x < 0)
+			if (x >= 0)
 			{
-				S->cf[p] |= CF_GIVEUP;
-				break;
+				S->supp[x] = 1;
+				continue;
 			}
-			S->supp[x] = 1;
+			if (!repaired && S->rules && S->ncell <= REG_LARGE)
+			{
+				/*
+				 * A repair: what the complement rule reveals stands in
+				 * the way (a published part whose complement is at least
+				 * t keeps the hidden parts' sum from falling below t),
+				 * which the construct of a small table does not see; with
+				 * the rule rows it finds the part to hide.
+				 */
+				repaired = true;
+				S->construct_rules = true;
+				added = construct(S, p, &nd, false, true, false);
+				if (added == 0)
+					added = construct(S, p, &nd, false, true, true);
+				S->construct_rules = false;
+				if (added < 0)
+					return -1;
+				if (added > 0)
+					continue;
+			}
+			if (!widened)
+			{
+				/*
+				 * The last resort: every non-zero cell within two
+				 * equations of p (its lines and the lines crossing them);
+				 * the intruder loses those equations' information, and
+				 * the cleanup publishes again what is not needed.
+				 */
+				widened = true;
+				added = hide_around(S, p);
+				if (added > 0)
+					continue;
+			}
+			S->cf[p] |= CF_GIVEUP;
+			break;
 		}
 	}
 	return 0;
