@@ -162,21 +162,31 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 	return 0;
 }
 
-static void
+/*
+ * A cut sum_j a_j y_j >= rhs over binaries y with a_j >= 0 stays valid with
+ * every a_j lowered to rhs (a y_j = 1 with a_j >= rhs meets it either way),
+ * and its LP relaxation is much stronger: a large cell's room no longer
+ * lets a tiny fraction of it count as protection (Fischetti and
+ * Salazar-Gonzalez 2001, the strengthened capacity cuts).
+ */
+static bool
 emit_cut(Opt *O, LpCuts *cuts, double rhs)
 {
 	int			j,
 				n = 0;
 
+	if (rhs <= 1e-9)
+		return false;
 	for (j = 0; j < O->ncand; j++)
 		if (O->acc[j] > 1e-9)
 		{
 			O->cc[n] = j;
-			O->cv[n++] = O->acc[j];
+			O->cv[n++] = fmin(O->acc[j], rhs);
 		}
 	if (n > 0)
 		lp_cut(cuts, n, O->cc, O->cv, rhs);
 	O->S->st->cuts++;
+	return n > 0;
 }
 
 /* the capacity cut(s) of one requirement of p, if violated at y */
@@ -200,12 +210,52 @@ separate_req(Opt *O, int p, int kind, double target, LpCuts *cuts, bool *added)
 		rc = sub_value(O, p, kind, &v1, &k);
 	if (rc != 0)
 		return rc;
-	if (v1 < target - 1e-6)
-	{
-		emit_cut(O, cuts, target - k);
+	if (v1 < target - 1e-6 && emit_cut(O, cuts, target - k))
 		*added = true;
-	}
 	return 0;
+}
+
+/* O->acc[j] = 1 for every candidate outside O->pat that shares an
+ * equation with a cell of p's hidden component under O->pat */
+static void
+nogood_near(Opt *O, int p)
+{
+	Sup		   *S = O->S;
+	int			n = 0,
+				head = 0,
+				i,
+				k,
+				j;
+
+	S->pos[p] = n;
+	S->queue[n++] = p;
+	while (head < n)
+	{
+		int			c = S->queue[head++];
+
+		for (k = S->cs[c]; k < S->cs[c + 1]; k++)
+		{
+			int			e = S->cl[k];
+
+			for (j = S->es[e]; j < S->es[e + 1]; j++)
+			{
+				int			x = S->ec[j];
+
+				if (O->pat[x])
+				{
+					if (S->pos[x] < 0)
+					{
+						S->pos[x] = n;
+						S->queue[n++] = x;
+					}
+				}
+				else if (O->ycol[x] >= 0)
+					O->acc[O->ycol[x]] = 1;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		S->pos[S->queue[i]] = -1;
 }
 
 static void
@@ -308,12 +358,16 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 			if (cut)
 				return;
 		}
-		/* no-good: at least one more cell */
+		/*
+		 * No-good: at least one more cell next to p's hidden component
+		 * (a cell sharing an equation with one of its cells).  The
+		 * intruder's view of p is its component's program: hiding cells
+		 * that share no equation with the component leaves that program
+		 * and its rule rows as they are, so the pattern still fails.
+		 */
 		memset(O->acc, 0, sizeof(double) * O->ncand);
-		for (j = 0; j < O->ncand; j++)
-			if (!O->pat[O->cand[j]])
-				O->acc[j] = 1;
-		emit_cut(O, cuts, 1);
+		nogood_near(O, p);
+		(void) emit_cut(O, cuts, 1);
 		return;
 	}
 }
@@ -351,6 +405,7 @@ sup_optimal(Sup *S)
 	memset(&O, 0, sizeof(O));
 	O.S = S;
 	O.max_level = 1000000;
+	O.intruder_cuts = true;
 	O.t0 = clock();
 	for (c = 0; c < S->ncell; c++)
 	{
