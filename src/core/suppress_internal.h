@@ -115,6 +115,7 @@ extern bool sup_cancelled(const Sup *S);
 
 /* suppress_protect.c */
 extern bool sup_can_move(const Sup *S, int c);
+extern bool sup_same_contributor(const Sup *S, int p, int s);
 extern double sup_lower_bound(const Sup *S, int c);
 extern int	sup_prepare(Sup *S);
 extern int	sup_check_primary(Sup *S, int p, const unsigned char *supp, int *problem,

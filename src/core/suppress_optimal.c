@@ -72,6 +72,9 @@ typedef struct Opt
 	long		sep_calls;
 	int			max_level;		/* deepest fractional node separated */
 	bool		intruder_cuts;
+	int			fixcell;		/* the singleton held fixed in sub, or -1 */
+	int		   *single;			/* the singleton cells */
+	int			nsingle;
 	clock_t		t0;				/* start, for the time limit */
 } Opt;
 
@@ -152,7 +155,7 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 	{
 		double		w = fmax(O->d[2 * c], 0) * O->U[c] + fmax(O->d[2 * c + 1], 0) * O->L[c];
 
-		if (w <= 1e-12)
+		if (w <= 1e-12 || c == O->fixcell)
 			continue;
 		if (S->supp[c])
 			*konst += w;
@@ -309,6 +312,62 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	}
 	if (added || !integral)
 		return;
+	/*
+	 * The singleton intruders (PS2), all at once: for each primary and
+	 * each hidden singleton (not p's own units), the capacity cut of the
+	 * program with the singleton's cell fixed.  Valid for every pattern:
+	 * a singleton knows its cell whether it is hidden or not.  The exact
+	 * check below would find these one per integral solution.
+	 */
+	if (O->intruder_cuts && S->intruder == SUP_INTRUDER_SINGLETON && O->nsingle > 0)
+	{
+		for (p = 0; p < S->ncell; p++)
+		{
+			double		U = S->upl[p],
+						L = S->lpl[p],
+						W = S->spl[p];
+			int			i;
+
+			if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
+				continue;
+			if (sup_cancelled(S))
+			{
+				O->failed = LP_CANCELLED;
+				lp_cuts_abort(cuts);
+				return;
+			}
+			if (S->opt->time_limit > 0 &&
+				(double) (clock() - O->t0) / CLOCKS_PER_SEC > S->opt->time_limit)
+			{
+				O->failed = LP_TIMEOUT;
+				lp_cuts_abort(cuts);
+				return;
+			}
+			for (i = 0; i < O->nsingle; i++)
+			{
+				int			s = O->single[i];
+
+				if (s == p || !(S->supp[s] || (O->ycol[s] >= 0 && y[O->ycol[s]] > 0.5)) ||
+					sup_same_contributor(S, p, s))
+					continue;
+				sub_bounds(O, y, s);
+				O->fixcell = s;
+				if ((U > 0 && separate_req(O, p, RQ_UP, U, cuts, &added) != 0) ||
+					(L > 0 && separate_req(O, p, RQ_DOWN, L, cuts, &added) != 0) ||
+					(W > U + L && separate_req(O, p, RQ_WIDTH, W, cuts, &added) != 0))
+				{
+					O->fixcell = -1;
+					O->failed = LP_TIMEOUT;
+					lp_cuts_abort(cuts);
+					return;
+				}
+				O->fixcell = -1;
+			}
+		}
+		sub_bounds(O, y, -1);
+		if (added)
+			return;
+	}
 	/* every LP cut holds at an integral y: the exact check */
 	for (j = 0; j < S->ncell; j++)
 		O->pat[j] = S->supp[j] || (O->ycol[j] >= 0 && y[O->ycol[j]] > 0.5);
@@ -316,7 +375,8 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	{
 		int			problem,
 					nkind,
-					nfix;
+					nfix,
+					rc;
 		double		ntarget;
 
 		if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
@@ -348,7 +408,10 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 			bool		cut = false;
 
 			sub_bounds(O, y, nfix);
-			if (separate_req(O, p, nkind == 1 ? RQ_UP : RQ_DOWN, ntarget, cuts, &cut) != 0)
+			O->fixcell = nfix;
+			rc = separate_req(O, p, nkind == 1 ? RQ_UP : RQ_DOWN, ntarget, cuts, &cut);
+			O->fixcell = -1;
+			if (rc != 0)
 			{
 				O->failed = LP_FAILED;
 				lp_cuts_abort(cuts);
@@ -406,6 +469,7 @@ sup_optimal(Sup *S)
 	O.S = S;
 	O.max_level = 1000000;
 	O.intruder_cuts = true;
+	O.fixcell = -1;
 	O.t0 = clock();
 	for (c = 0; c < S->ncell; c++)
 	{
@@ -440,6 +504,10 @@ sup_optimal(Sup *S)
 	O.U = NEW(S, double, S->ncell);
 	O.L = NEW(S, double, S->ncell);
 	O.pat = NEW(S, unsigned char, S->ncell);
+	O.single = NEW(S, int, S->ncell);
+	for (c = 0; c < S->ncell; c++)
+		if (S->cf[c] & CF_SINGLE)
+			O.single[O.nsingle++] = c;
 	for (c = 0; c < S->ncell; c++)
 	{
 		O.ycol[c] = -1;

@@ -773,8 +773,8 @@ covers(const Sup *S, int d, int a, int b)
  * O1 -> o2 are both (m2, o2, s1), and no pattern can keep a singleton
  * from knowing one from the other.
  */
-static bool
-same_contributor(const Sup *S, int p, int s)
+bool
+sup_same_contributor(const Sup *S, int p, int s)
 {
 	int			d,
 				m;
@@ -893,7 +893,7 @@ requirement(Sup *S, Reg *R, int p, int kind, double target, Wit *W, Need *fail)
 
 			if (c != p && (S->cf[c] & CF_SINGLE) &&
 				(fabs(R->x[2 * i]) > 1e-9 || fabs(R->x[2 * i + 1]) > 1e-9) &&
-				!same_contributor(S, p, c))
+				!sup_same_contributor(S, p, c))
 				sing[nsing++] = c;
 		}
 		wit_add_solution(S, R, W);
@@ -987,7 +987,7 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 	{
 		int			c = S->queue[i];
 
-		if (c != p && (S->cf[c] & CF_SINGLE) && !same_contributor(S, p, c))
+		if (c != p && (S->cf[c] & CF_SINGLE) && !sup_same_contributor(S, p, c))
 			S->seen[c] = 2;
 	}
 	if (reg_build(S, &R, n, supp, NULL, false, S->grpeq[p]) < 0)
@@ -1277,7 +1277,7 @@ construct(Sup *S, int p, const Need *nd, bool near, bool whole, bool zeros)
 		{
 			int			c = S->queue[i];
 
-			if (c != p && (S->cf[c] & CF_SINGLE) && S->supp[c] && !same_contributor(S, p, c))
+			if (c != p && (S->cf[c] & CF_SINGLE) && S->supp[c] && !sup_same_contributor(S, p, c))
 				S->seen[c] = 2;
 		}
 	if (reg_build(S, &R, n, S->supp, NULL, true, nd->kind == NEED_GROUP ? nd->geq : -1) < 0)
