@@ -91,6 +91,8 @@ typedef struct Reg
  * complement rule (on small tables the component without the rule finds
  * cheaper patterns) */
 #define REG_LARGE 2000
+/* the heuristic tries two orders of the primaries up to this many cells */
+#define HEUR_TWO_ORDERS 500
 
 bool
 sup_cancelled(const Sup *S)
@@ -1184,7 +1186,13 @@ sup_check_primary(Sup *S, int p, const unsigned char *supp, int *problem, bool k
  * --------------------------------------------------------------------- */
 
 static const Sup *order_S;
+static int	order_mode;
 
+/*
+ * The order of the primaries: 0, largest protection levels first; 1, the
+ * other way round; canonical order (by cell) within a tie, so that the
+ * result does not depend on the order of the input.
+ */
 static int
 cmp_primary(const void *a, const void *b)
 {
@@ -1194,7 +1202,7 @@ cmp_primary(const void *a, const void *b)
 				ly = order_S->upl[y] + order_S->lpl[y] + order_S->spl[y];
 
 	if (lx != ly)
-		return lx > ly ? -1 : 1;
+		return (lx > ly) == (order_mode == 0) ? -1 : 1;
 	return x < y ? -1 : (x > y);
 }
 
@@ -1446,18 +1454,20 @@ protect_primary(Sup *S, int p, bool full)
  * still recomputes get more cells (integer checks) until it does not; then
  * the cleanup, with integer checks.
  */
-int
-sup_heuristic(Sup *S)
+static int
+heuristic_pass(Sup *S, int mode)
 {
 	int			np = 0,
 				i,
-				c;
+				c,
+				mark = S->nblk;
 	int		   *prim = NEW(S, int, S->ncell);
 
 	for (c = 0; c < S->ncell; c++)
 		if ((S->cf[c] & CF_PRIMARY) && S->supp[c])
 			prim[np++] = c;
 	order_S = S;
+	order_mode = mode;
 	qsort(prim, np, sizeof(int), cmp_primary);
 	S->lp_only = S->integral;
 	for (i = 0; i < np; i++)
@@ -1477,6 +1487,70 @@ sup_heuristic(Sup *S)
 	}
 	if (S->opt->cleanup && sup_cleanup(S) < 0)
 		return -1;
+	sup_release(S, mark);
+	return 0;
+}
+
+/* a pattern's given-up primaries and cost of its secondaries */
+static void
+pattern_score(const Sup *S, int *giveup, double *cost)
+{
+	int			c;
+
+	*giveup = 0;
+	*cost = 0;
+	for (c = 0; c < S->ncell; c++)
+	{
+		if ((S->cf[c] & CF_PRIMARY) && (S->cf[c] & CF_GIVEUP))
+			(*giveup)++;
+		else if (S->supp[c] && !(S->cf[c] & (CF_PRIMARY | CF_PRESUPP)) && !isinf(S->cost[c]))
+			*cost += S->cost[c];
+	}
+}
+
+/*
+ * The heuristic: the pass below with the primaries largest levels first;
+ * on a small table a second pass the other way round, and the better of
+ * the two patterns (fewer primaries given up, then the lower cost; the
+ * first on a tie).  Each pass: every primary against the LP relaxation of
+ * the intruder (fast), then the integer intruder on every primary, and the
+ * ones it still recomputes get more cells (integer checks) until it does
+ * not; then the cleanup, with integer checks.
+ */
+int
+sup_heuristic(Sup *S)
+{
+	unsigned char *supp0,
+			   *cf0,
+			   *supp1,
+			   *cf1;
+	int			g1,
+				g2;
+	double		k1,
+				k2;
+
+	if (S->ncell > HEUR_TWO_ORDERS)
+		return heuristic_pass(S, 0);
+	supp0 = NEW(S, unsigned char, S->ncell);
+	cf0 = NEW(S, unsigned char, S->ncell);
+	supp1 = NEW(S, unsigned char, S->ncell);
+	cf1 = NEW(S, unsigned char, S->ncell);
+	memcpy(supp0, S->supp, S->ncell);
+	memcpy(cf0, S->cf, S->ncell);
+	if (heuristic_pass(S, 0) < 0)
+		return -1;
+	pattern_score(S, &g1, &k1);
+	memcpy(supp1, S->supp, S->ncell);
+	memcpy(cf1, S->cf, S->ncell);
+	memcpy(S->supp, supp0, S->ncell);
+	memcpy(S->cf, cf0, S->ncell);
+	if (heuristic_pass(S, 1) < 0)
+		return -1;
+	pattern_score(S, &g2, &k2);
+	if (g2 < g1 || (g2 == g1 && k2 < k1 - 1e-9 * fmax(1.0, k1)))
+		return 0;
+	memcpy(S->supp, supp1, S->ncell);
+	memcpy(S->cf, cf1, S->ncell);
 	return 0;
 }
 
