@@ -1428,13 +1428,17 @@ protect_primary(Sup *S, int p, bool full)
 				if (added > 0)
 					continue;
 			}
-			if (!widened)
+			if ((full || S->ncell <= REG_LARGE) && !widened)
 			{
 				/*
 				 * The last resort: every non-zero cell within two
 				 * equations of p (its lines and the lines crossing them);
 				 * the intruder loses those equations' information, and
-				 * the cleanup publishes again what is not needed.
+				 * the cleanup publishes again what is not needed (most
+				 * expensive first: on small tables this often ends
+				 * cheaper than the partners one at a time; on a large
+				 * table the first pass, against the LP intruder, gives up
+				 * instead and leaves it to the integer pass).
 				 */
 				widened = true;
 				added = hide_around(S, p);
