@@ -7,7 +7,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(11);
+SELECT plan(12);
 
 -- geography a1 -> A (a single child), b1, b2 -> B; origin x1 -> X (a
 -- single child), y1, y2 -> Y; (a1, x1) = 1, so (A, x1), (a1, X) and (A, X)
@@ -87,6 +87,12 @@ SELECT is((SELECT count(*) FILTER (WHERE a.protected) FROM barometer.protect_tab
 		ARRAY(SELECT barometer.cell(coords, value, suppressed => status <> 'publish') FROM p105),
 		pg_temp.h105(), method => 'audit') a WHERE a.status = 'primary'), 17::bigint,
 	'the audit of the pattern finds all 17 primaries protected');
+
+SELECT is((SELECT string_agg(p.coords::text || p.status, ' ' ORDER BY p.coords)
+		FROM barometer.protect_table(ARRAY(SELECT barometer.cell(ARRAY[g, o], n) FROM c105 ORDER BY n DESC, o DESC, g DESC),
+			pg_temp.h105()) p),
+	(SELECT string_agg(coords::text || status, ' ' ORDER BY coords) FROM p105),
+	'the repaired pattern does not depend on the input order either');
 
 SELECT * FROM finish();
 ROLLBACK;
