@@ -151,8 +151,8 @@ cmp_rows(const void *a, const void *b)
 	return ra < rb ? -1 : (ra > rb);
 }
 
-static int
-find_cell(const Sup *S, const int *key)
+int
+sup_find_cell(const Sup *S, const int *key)
 {
 	int			lo = 0,
 				hi = S->ncell - 1,
@@ -540,7 +540,7 @@ build_equations(Sup *S)
 				int			j;
 
 				key[d] = S->chl[d][k];
-				j = find_cell(S, key);
+				j = sup_find_cell(S, key);
 				if (j >= 0)
 				{
 					ec[nc++] = j;

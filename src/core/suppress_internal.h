@@ -67,6 +67,8 @@ typedef struct Sup
 	bool		rules;			/* the intruder knows the complement rule */
 	int			intruder;		/* SUP_INTRUDER_* */
 	bool		zeros_ok;		/* construct: zeros as a last resort */
+	bool		construct_rules;	/* construct: with the rule rows on any
+								 * table (a repair) */
 	bool		lp_only;		/* checks against the LP relaxation */
 	double		mip_seconds;	/* limit of one integer program */
 	int			cur_geq;		/* the group equation being checked */
@@ -108,10 +110,12 @@ extern int	sup_fail(Sup *S, int code, const char *msg, const char *fmt,...)
 extern int	sup_fail(Sup *S, int code, const char *msg, const char *fmt,...);
 #endif
 extern void sup_cell_name(const Sup *S, int c, char *buf, size_t len);
+extern int	sup_find_cell(const Sup *S, const int *key);
 extern bool sup_cancelled(const Sup *S);
 
 /* suppress_protect.c */
 extern bool sup_can_move(const Sup *S, int c);
+extern bool sup_same_contributor(const Sup *S, int p, int s);
 extern double sup_lower_bound(const Sup *S, int c);
 extern int	sup_prepare(Sup *S);
 extern int	sup_check_primary(Sup *S, int p, const unsigned char *supp, int *problem,

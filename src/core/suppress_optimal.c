@@ -72,6 +72,9 @@ typedef struct Opt
 	long		sep_calls;
 	int			max_level;		/* deepest fractional node separated */
 	bool		intruder_cuts;
+	int			fixcell;		/* the singleton held fixed in sub, or -1 */
+	int		   *single;			/* the singleton cells */
+	int			nsingle;
 	clock_t		t0;				/* start, for the time limit */
 } Opt;
 
@@ -152,7 +155,7 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 	{
 		double		w = fmax(O->d[2 * c], 0) * O->U[c] + fmax(O->d[2 * c + 1], 0) * O->L[c];
 
-		if (w <= 1e-12)
+		if (w <= 1e-12 || c == O->fixcell)
 			continue;
 		if (S->supp[c])
 			*konst += w;
@@ -162,21 +165,31 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 	return 0;
 }
 
-static void
+/*
+ * A cut sum_j a_j y_j >= rhs over binaries y with a_j >= 0 stays valid with
+ * every a_j lowered to rhs (a y_j = 1 with a_j >= rhs meets it either way),
+ * and its LP relaxation is much stronger: a large cell's room no longer
+ * lets a tiny fraction of it count as protection (Fischetti and
+ * Salazar-Gonzalez 2001, the strengthened capacity cuts).
+ */
+static bool
 emit_cut(Opt *O, LpCuts *cuts, double rhs)
 {
 	int			j,
 				n = 0;
 
+	if (rhs <= 1e-9)
+		return false;
 	for (j = 0; j < O->ncand; j++)
 		if (O->acc[j] > 1e-9)
 		{
 			O->cc[n] = j;
-			O->cv[n++] = O->acc[j];
+			O->cv[n++] = fmin(O->acc[j], rhs);
 		}
 	if (n > 0)
 		lp_cut(cuts, n, O->cc, O->cv, rhs);
 	O->S->st->cuts++;
+	return n > 0;
 }
 
 /* the capacity cut(s) of one requirement of p, if violated at y */
@@ -200,12 +213,52 @@ separate_req(Opt *O, int p, int kind, double target, LpCuts *cuts, bool *added)
 		rc = sub_value(O, p, kind, &v1, &k);
 	if (rc != 0)
 		return rc;
-	if (v1 < target - 1e-6)
-	{
-		emit_cut(O, cuts, target - k);
+	if (v1 < target - 1e-6 && emit_cut(O, cuts, target - k))
 		*added = true;
-	}
 	return 0;
+}
+
+/* O->acc[j] = 1 for every candidate outside O->pat that shares an
+ * equation with a cell of p's hidden component under O->pat */
+static void
+nogood_near(Opt *O, int p)
+{
+	Sup		   *S = O->S;
+	int			n = 0,
+				head = 0,
+				i,
+				k,
+				j;
+
+	S->pos[p] = n;
+	S->queue[n++] = p;
+	while (head < n)
+	{
+		int			c = S->queue[head++];
+
+		for (k = S->cs[c]; k < S->cs[c + 1]; k++)
+		{
+			int			e = S->cl[k];
+
+			for (j = S->es[e]; j < S->es[e + 1]; j++)
+			{
+				int			x = S->ec[j];
+
+				if (O->pat[x])
+				{
+					if (S->pos[x] < 0)
+					{
+						S->pos[x] = n;
+						S->queue[n++] = x;
+					}
+				}
+				else if (O->ycol[x] >= 0)
+					O->acc[O->ycol[x]] = 1;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		S->pos[S->queue[i]] = -1;
 }
 
 static void
@@ -259,6 +312,62 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	}
 	if (added || !integral)
 		return;
+	/*
+	 * The singleton intruders (PS2), all at once: for each primary and
+	 * each hidden singleton (not p's own units), the capacity cut of the
+	 * program with the singleton's cell fixed.  Valid for every pattern:
+	 * a singleton knows its cell whether it is hidden or not.  The exact
+	 * check below would find these one per integral solution.
+	 */
+	if (O->intruder_cuts && S->intruder == SUP_INTRUDER_SINGLETON && O->nsingle > 0)
+	{
+		for (p = 0; p < S->ncell; p++)
+		{
+			double		U = S->upl[p],
+						L = S->lpl[p],
+						W = S->spl[p];
+			int			i;
+
+			if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
+				continue;
+			if (sup_cancelled(S))
+			{
+				O->failed = LP_CANCELLED;
+				lp_cuts_abort(cuts);
+				return;
+			}
+			if (S->opt->time_limit > 0 &&
+				(double) (clock() - O->t0) / CLOCKS_PER_SEC > S->opt->time_limit)
+			{
+				O->failed = LP_TIMEOUT;
+				lp_cuts_abort(cuts);
+				return;
+			}
+			for (i = 0; i < O->nsingle; i++)
+			{
+				int			s = O->single[i];
+
+				if (s == p || !(S->supp[s] || (O->ycol[s] >= 0 && y[O->ycol[s]] > 0.5)) ||
+					sup_same_contributor(S, p, s))
+					continue;
+				sub_bounds(O, y, s);
+				O->fixcell = s;
+				if ((U > 0 && separate_req(O, p, RQ_UP, U, cuts, &added) != 0) ||
+					(L > 0 && separate_req(O, p, RQ_DOWN, L, cuts, &added) != 0) ||
+					(W > U + L && separate_req(O, p, RQ_WIDTH, W, cuts, &added) != 0))
+				{
+					O->fixcell = -1;
+					O->failed = LP_TIMEOUT;
+					lp_cuts_abort(cuts);
+					return;
+				}
+				O->fixcell = -1;
+			}
+		}
+		sub_bounds(O, y, -1);
+		if (added)
+			return;
+	}
 	/* every LP cut holds at an integral y: the exact check */
 	for (j = 0; j < S->ncell; j++)
 		O->pat[j] = S->supp[j] || (O->ycol[j] >= 0 && y[O->ycol[j]] > 0.5);
@@ -266,7 +375,8 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	{
 		int			problem,
 					nkind,
-					nfix;
+					nfix,
+					rc;
 		double		ntarget;
 
 		if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
@@ -298,7 +408,10 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 			bool		cut = false;
 
 			sub_bounds(O, y, nfix);
-			if (separate_req(O, p, nkind == 1 ? RQ_UP : RQ_DOWN, ntarget, cuts, &cut) != 0)
+			O->fixcell = nfix;
+			rc = separate_req(O, p, nkind == 1 ? RQ_UP : RQ_DOWN, ntarget, cuts, &cut);
+			O->fixcell = -1;
+			if (rc != 0)
 			{
 				O->failed = LP_FAILED;
 				lp_cuts_abort(cuts);
@@ -308,12 +421,16 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 			if (cut)
 				return;
 		}
-		/* no-good: at least one more cell */
+		/*
+		 * No-good: at least one more cell next to p's hidden component
+		 * (a cell sharing an equation with one of its cells).  The
+		 * intruder's view of p is its component's program: hiding cells
+		 * that share no equation with the component leaves that program
+		 * and its rule rows as they are, so the pattern still fails.
+		 */
 		memset(O->acc, 0, sizeof(double) * O->ncand);
-		for (j = 0; j < O->ncand; j++)
-			if (!O->pat[O->cand[j]])
-				O->acc[j] = 1;
-		emit_cut(O, cuts, 1);
+		nogood_near(O, p);
+		(void) emit_cut(O, cuts, 1);
 		return;
 	}
 }
@@ -351,6 +468,8 @@ sup_optimal(Sup *S)
 	memset(&O, 0, sizeof(O));
 	O.S = S;
 	O.max_level = 1000000;
+	O.intruder_cuts = true;
+	O.fixcell = -1;
 	O.t0 = clock();
 	for (c = 0; c < S->ncell; c++)
 	{
@@ -385,6 +504,10 @@ sup_optimal(Sup *S)
 	O.U = NEW(S, double, S->ncell);
 	O.L = NEW(S, double, S->ncell);
 	O.pat = NEW(S, unsigned char, S->ncell);
+	O.single = NEW(S, int, S->ncell);
+	for (c = 0; c < S->ncell; c++)
+		if (S->cf[c] & CF_SINGLE)
+			O.single[O.nsingle++] = c;
 	for (c = 0; c < S->ncell; c++)
 	{
 		O.ycol[c] = -1;

@@ -91,6 +91,8 @@ typedef struct Reg
  * complement rule (on small tables the component without the rule finds
  * cheaper patterns) */
 #define REG_LARGE 2000
+/* the heuristic tries two orders of the primaries up to this many cells */
+#define HEUR_TWO_ORDERS 500
 
 bool
 sup_cancelled(const Sup *S)
@@ -419,7 +421,7 @@ reg_build(Sup *S, Reg *R, int n, const unsigned char *supp,
 		 * part is hidden is left to the next check), so that the deviation
 		 * chosen is one the intruder cannot rule out either.
 		 */
-		if (S->rules && (!construct || S->ncell > REG_LARGE) &&
+		if (S->rules && (!construct || S->ncell > REG_LARGE || S->construct_rules) &&
 			S->es[e + 1] - S->es[e] >= 3)
 		{
 			double		T = S->val[S->ec[S->es[e]]],
@@ -762,17 +764,23 @@ covers(const Sup *S, int d, int a, int b)
 }
 
 /*
- * p and singleton s are one contributor's value: equal values and one
- * aggregates the other (in every dimension its code is the other's or an
- * ancestor of it), so everything else under the larger is zero: s learns
- * nothing about p that is not its own.
+ * p and singleton s are one contributor's value: equal values, in every
+ * dimension one code is the other's or an ancestor of it, and the cell
+ * under both (their meet: the finer code in each dimension) holds that
+ * same value.  Then everything else under p and under s is zero: both are
+ * exactly the units of the meet, s's own, and s learns nothing about p
+ * that is not its own.  One aggregating the other is the case where the
+ * meet is one of them; the meet can also be a third cell, as when a code
+ * has a single child: (m2, O1, s1) and (M1, o2, s1) with M1 -> m2 and
+ * O1 -> o2 are both (m2, o2, s1), and no pattern can keep a singleton
+ * from knowing one from the other.
  */
-static bool
-same_contributor(const Sup *S, int p, int s)
+bool
+sup_same_contributor(const Sup *S, int p, int s)
 {
-	int			d;
-	bool		sp = true,
-				ps = true;
+	int			d,
+				m;
+	int			key[SUP_MAXDIM];
 
 	if (S->val[p] != S->val[s])
 		return false;
@@ -781,12 +789,15 @@ same_contributor(const Sup *S, int p, int s)
 		int			a = S->coord[(size_t) s * S->ndim + d],
 					b = S->coord[(size_t) p * S->ndim + d];
 
-		if (!covers(S, d, a, b))
-			sp = false;
-		if (!covers(S, d, b, a))
-			ps = false;
+		if (covers(S, d, a, b))
+			key[d] = b;
+		else if (covers(S, d, b, a))
+			key[d] = a;
+		else
+			return false;
 	}
-	return sp || ps;
+	m = sup_find_cell(S, key);
+	return m >= 0 && S->val[m] == S->val[p];
 }
 
 static double
@@ -884,7 +895,7 @@ requirement(Sup *S, Reg *R, int p, int kind, double target, Wit *W, Need *fail)
 
 			if (c != p && (S->cf[c] & CF_SINGLE) &&
 				(fabs(R->x[2 * i]) > 1e-9 || fabs(R->x[2 * i + 1]) > 1e-9) &&
-				!same_contributor(S, p, c))
+				!sup_same_contributor(S, p, c))
 				sing[nsing++] = c;
 		}
 		wit_add_solution(S, R, W);
@@ -978,7 +989,7 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 	{
 		int			c = S->queue[i];
 
-		if (c != p && (S->cf[c] & CF_SINGLE) && !same_contributor(S, p, c))
+		if (c != p && (S->cf[c] & CF_SINGLE) && !sup_same_contributor(S, p, c))
 			S->seen[c] = 2;
 	}
 	if (reg_build(S, &R, n, supp, NULL, false, S->grpeq[p]) < 0)
@@ -1175,7 +1186,13 @@ sup_check_primary(Sup *S, int p, const unsigned char *supp, int *problem, bool k
  * --------------------------------------------------------------------- */
 
 static const Sup *order_S;
+static int	order_mode;
 
+/*
+ * The order of the primaries: 0, largest protection levels first; 1, the
+ * other way round; canonical order (by cell) within a tie, so that the
+ * result does not depend on the order of the input.
+ */
 static int
 cmp_primary(const void *a, const void *b)
 {
@@ -1185,7 +1202,7 @@ cmp_primary(const void *a, const void *b)
 				ly = order_S->upl[y] + order_S->lpl[y] + order_S->spl[y];
 
 	if (lx != ly)
-		return lx > ly ? -1 : 1;
+		return (lx > ly) == (order_mode == 0) ? -1 : 1;
 	return x < y ? -1 : (x > y);
 }
 
@@ -1268,7 +1285,7 @@ construct(Sup *S, int p, const Need *nd, bool near, bool whole, bool zeros)
 		{
 			int			c = S->queue[i];
 
-			if (c != p && (S->cf[c] & CF_SINGLE) && S->supp[c] && !same_contributor(S, p, c))
+			if (c != p && (S->cf[c] & CF_SINGLE) && S->supp[c] && !sup_same_contributor(S, p, c))
 				S->seen[c] = 2;
 		}
 	if (reg_build(S, &R, n, S->supp, NULL, true, nd->kind == NEED_GROUP ? nd->geq : -1) < 0)
@@ -1328,12 +1345,38 @@ construct(Sup *S, int p, const Need *nd, bool near, bool whole, bool zeros)
 	return added;
 }
 
+/* hide every non-zero cell within two equations of p; the number hidden */
+static int
+hide_around(Sup *S, int p)
+{
+	int			n = 0,
+				i,
+				added = 0;
+
+	S->zeros_ok = false;
+	add_neighbourhood(S, p, 2, &n, S->ncell);
+	for (i = 0; i < n; i++)
+	{
+		int			c = S->queue[i];
+
+		if (!S->supp[c] && sup_can_move(S, c))
+		{
+			S->supp[c] = 1;
+			added++;
+		}
+	}
+	clear_region_marks(S, n);
+	return added;
+}
+
 /* protect one primary: check, hide the cheapest deviation, again */
 static int
 protect_primary(Sup *S, int p, bool full)
 {
 	int			round,
 				problem;
+	bool		repaired = false,
+				widened = false;
 
 	for (round = 0; round < 64; round++)
 	{
@@ -1360,12 +1403,50 @@ protect_primary(Sup *S, int p, bool full)
 		{
 			int			x = fallback_partner(S, p);
 
-			if (x < 0)
+			if (x >= 0)
 			{
-				S->cf[p] |= CF_GIVEUP;
-				break;
+				S->supp[x] = 1;
+				continue;
 			}
-			S->supp[x] = 1;
+			if (!repaired && S->rules && S->ncell <= REG_LARGE)
+			{
+				/*
+				 * A repair: what the complement rule reveals stands in
+				 * the way (a published part whose complement is at least
+				 * t keeps the hidden parts' sum from falling below t),
+				 * which the construct of a small table does not see; with
+				 * the rule rows it finds the part to hide.
+				 */
+				repaired = true;
+				S->construct_rules = true;
+				added = construct(S, p, &nd, false, true, false);
+				if (added == 0)
+					added = construct(S, p, &nd, false, true, true);
+				S->construct_rules = false;
+				if (added < 0)
+					return -1;
+				if (added > 0)
+					continue;
+			}
+			if ((full || S->ncell <= REG_LARGE) && !widened)
+			{
+				/*
+				 * The last resort: every non-zero cell within two
+				 * equations of p (its lines and the lines crossing them);
+				 * the intruder loses those equations' information, and
+				 * the cleanup publishes again what is not needed (most
+				 * expensive first: on small tables this often ends
+				 * cheaper than the partners one at a time; on a large
+				 * table the first pass, against the LP intruder, gives up
+				 * instead and leaves it to the integer pass).
+				 */
+				widened = true;
+				added = hide_around(S, p);
+				if (added > 0)
+					continue;
+			}
+			S->cf[p] |= CF_GIVEUP;
+			break;
 		}
 	}
 	return 0;
@@ -1377,18 +1458,20 @@ protect_primary(Sup *S, int p, bool full)
  * still recomputes get more cells (integer checks) until it does not; then
  * the cleanup, with integer checks.
  */
-int
-sup_heuristic(Sup *S)
+static int
+heuristic_pass(Sup *S, int mode)
 {
 	int			np = 0,
 				i,
-				c;
+				c,
+				mark = S->nblk;
 	int		   *prim = NEW(S, int, S->ncell);
 
 	for (c = 0; c < S->ncell; c++)
 		if ((S->cf[c] & CF_PRIMARY) && S->supp[c])
 			prim[np++] = c;
 	order_S = S;
+	order_mode = mode;
 	qsort(prim, np, sizeof(int), cmp_primary);
 	S->lp_only = S->integral;
 	for (i = 0; i < np; i++)
@@ -1408,6 +1491,70 @@ sup_heuristic(Sup *S)
 	}
 	if (S->opt->cleanup && sup_cleanup(S) < 0)
 		return -1;
+	sup_release(S, mark);
+	return 0;
+}
+
+/* a pattern's given-up primaries and cost of its secondaries */
+static void
+pattern_score(const Sup *S, int *giveup, double *cost)
+{
+	int			c;
+
+	*giveup = 0;
+	*cost = 0;
+	for (c = 0; c < S->ncell; c++)
+	{
+		if ((S->cf[c] & CF_PRIMARY) && (S->cf[c] & CF_GIVEUP))
+			(*giveup)++;
+		else if (S->supp[c] && !(S->cf[c] & (CF_PRIMARY | CF_PRESUPP)) && !isinf(S->cost[c]))
+			*cost += S->cost[c];
+	}
+}
+
+/*
+ * The heuristic: the pass below with the primaries largest levels first;
+ * on a small table a second pass the other way round, and the better of
+ * the two patterns (fewer primaries given up, then the lower cost; the
+ * first on a tie).  Each pass: every primary against the LP relaxation of
+ * the intruder (fast), then the integer intruder on every primary, and the
+ * ones it still recomputes get more cells (integer checks) until it does
+ * not; then the cleanup, with integer checks.
+ */
+int
+sup_heuristic(Sup *S)
+{
+	unsigned char *supp0,
+			   *cf0,
+			   *supp1,
+			   *cf1;
+	int			g1,
+				g2;
+	double		k1,
+				k2;
+
+	if (S->ncell > HEUR_TWO_ORDERS)
+		return heuristic_pass(S, 0);
+	supp0 = NEW(S, unsigned char, S->ncell);
+	cf0 = NEW(S, unsigned char, S->ncell);
+	supp1 = NEW(S, unsigned char, S->ncell);
+	cf1 = NEW(S, unsigned char, S->ncell);
+	memcpy(supp0, S->supp, S->ncell);
+	memcpy(cf0, S->cf, S->ncell);
+	if (heuristic_pass(S, 0) < 0)
+		return -1;
+	pattern_score(S, &g1, &k1);
+	memcpy(supp1, S->supp, S->ncell);
+	memcpy(cf1, S->cf, S->ncell);
+	memcpy(S->supp, supp0, S->ncell);
+	memcpy(S->cf, cf0, S->ncell);
+	if (heuristic_pass(S, 1) < 0)
+		return -1;
+	pattern_score(S, &g2, &k2);
+	if (g2 < g1 || (g2 == g1 && k2 < k1 - 1e-9 * fmax(1.0, k1)))
+		return 0;
+	memcpy(S->supp, supp1, S->ncell);
+	memcpy(S->cf, cf1, S->ncell);
 	return 0;
 }
 
