@@ -214,6 +214,10 @@ def check(cur, cells, parents, cell_sql, edge_sql, method, stats):
         if not prot:
             stats["reported_unprotected"] += 1
         mx, mn = intruder(cells, parents, hidden, p, objective={p: 1.0})
+        # the judge's own sanity: the true value lies in its interval (a
+        # solver that cut it off would call a protected cell recovered)
+        if not (mn - 1e-6 <= cells[p] <= mx + 1e-6):
+            stats["judge_inconsistent"] += 1
         ok = (mx - mn > 0.5 and mx >= v + (upl or 0) - 1e-6 and mn <= v - (lpl or 0) + 1e-6
               and mx - mn >= (spl or 0) - 1e-6)
         for s in singles:
@@ -221,6 +225,8 @@ def check(cur, cells, parents, cell_sql, edge_sql, method, stats):
                     or same_units(s, p, cells, parents)):
                 continue
             mx2, mn2 = intruder(cells, parents, hidden, p, fixed={s}, objective={p: 1.0})
+            if not (mn2 - 1e-6 <= cells[p] <= mx2 + 1e-6):
+                stats["judge_inconsistent"] += 1
             stats["singleton_checks"] += 1
             ok = (mx2 - mn2 > 0.5 and mx2 >= v + (upl or 0) - 1e-6
                   and mn2 <= v - (lpl or 0) + 1e-6 and mx2 - mn2 >= (spl or 0) - 1e-6)
@@ -244,7 +250,7 @@ def main():
     conn = fresh_db(DB)
     cur = conn.cursor()
     stats = {"tables": 0, "primaries": 0, "singleton_checks": 0, "reported_unprotected": 0,
-             "claimed_but_recovered": 0}
+             "claimed_but_recovered": 0, "judge_inconsistent": 0}
     cases = []
     for i in range(24):
         g, pg = hier("m", rng.randint(3, 6), 2)
@@ -255,7 +261,7 @@ def main():
         o, po = hier("o", rng.randint(2, 3), 2)
         s = (["s1", "s2"], {"s1": "T", "s2": "T"})
         cases.append(("3-D" + (" trap" if i % 2 == 0 else ""), [(g, pg), (o, po), s], i % 2 == 0))
-    t = Tap(6)
+    t = Tap(7)
     bad = {"2-D": 0, "3-D": 0, "linked": 0}
     for name, dims, trap in cases:
         cells = make_table(rng, dims, trap)
@@ -291,6 +297,8 @@ def main():
     for k in ("2-D", "3-D", "linked"):
         t.eq(bad[k], 0, f"{k} tables: the independent integer intruder recovers no primary reported protected")
     t.eq(opt_bad, 0, "optimal mode: the independent integer intruder recovers nothing")
+    t.eq(stats["judge_inconsistent"], 0,
+         "the independent intruder's every interval holds the cell's true value (the judge is sound)")
     t.eq(stats["claimed_but_recovered"], 0,
          "no primary that protect_table reports protected is recovered (the audit is sound)")
     t.ok(stats["reported_unprotected"] == 0, "protect_table protects every primary",
