@@ -182,7 +182,9 @@ FROM indicator i;
 -- merge of one or the other.  One pass over the respondents each, all
 -- indicators at once: barometer.recode collapses a respondent's answers
 -- into the indicators' values, the array form of the aggregate gives one
--- tally per indicator, each exactly the tally of that indicator alone.
+-- tally per indicator, each exactly the tally of that indicator alone.  (The
+-- lookup arrays come from scalar subqueries, evaluated once: a join would
+-- carry them, some 3 kB, in every row the grouping sorts.)
 \if :design_weights
 -- Weights only: each cell a domain of its edition's sample (fixed-size
 -- tallies that merge over any groups).
@@ -190,10 +192,11 @@ FROM indicator i;
 CREATE MATERIALIZED VIEW cell AS
 WITH g AS (
 	SELECT r.edition, r.nis, r.origin,
-	       barometer.tally(barometer.recode(r.answers, c.item, c.agrees), r.w, r.n_sample) AS t,
-	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w, r.n_sample) AS dk
+	       barometer.tally(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT agrees FROM indicator_coding)), r.w, r.n_sample) AS t,
+	       barometer.tally(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT dont_know FROM indicator_coding)), r.w, r.n_sample) AS dk
 	FROM respondent_design r
-	CROSS JOIN indicator_coding c
 	GROUP BY r.edition, r.nis, r.origin
 )
 SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, g.nis COLLATE "C" AS nis,
@@ -209,10 +212,11 @@ CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
 CREATE MATERIALIZED VIEW cell_part AS
 WITH g AS (
 	SELECT r.edition, r.origin, coalesce(r.age_group, 'all') AS age_group, coalesce(r.sex, 'all') AS sex,
-	       barometer.tally(barometer.recode(r.answers, c.item, c.agrees), r.w, r.n_sample) AS t,
-	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w, r.n_sample) AS dk
+	       barometer.tally(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT agrees FROM indicator_coding)), r.w, r.n_sample) AS t,
+	       barometer.tally(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT dont_know FROM indicator_coding)), r.w, r.n_sample) AS dk
 	FROM respondent_design r
-	CROSS JOIN indicator_coding c
 	GROUP BY r.edition, r.origin, GROUPING SETS ((r.age_group), (r.sex))
 )
 SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, 'all'::text COLLATE "C" AS nis,
@@ -240,11 +244,12 @@ WITH NO DATA;
 CREATE MATERIALIZED VIEW cell AS
 WITH g AS (
 	SELECT r.edition, r.nis, r.origin,
-	       barometer.tally_psu_sums(barometer.recode(r.answers, c.item, c.agrees), r.w, r.nis, r.address,
+	       barometer.tally_psu_sums(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT agrees FROM indicator_coding)), r.w, r.nis, r.address,
 					r.n_psu::bigint ORDER BY r.address) AS t,
-	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w) AS dk
+	       barometer.tally(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT dont_know FROM indicator_coding)), r.w) AS dk
 	FROM respondent_design r
-	CROSS JOIN indicator_coding c
 	GROUP BY r.edition, r.nis, r.origin
 )
 SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, g.nis COLLATE "C" AS nis,
@@ -266,11 +271,12 @@ CROSS JOIN LATERAL unnest(g.t, g.dk) WITH ORDINALITY AS x(t, dk, k);
 CREATE MATERIALIZED VIEW cell_part AS
 WITH g AS (
 	SELECT r.edition, r.origin, coalesce(r.age_group, 'all') AS age_group, coalesce(r.sex, 'all') AS sex,
-	       barometer.tally_psu_sums(barometer.recode(r.answers, c.item, c.agrees), r.w, r.nis, r.address,
+	       barometer.tally_psu_sums(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT agrees FROM indicator_coding)), r.w, r.nis, r.address,
 					r.n_psu::bigint ORDER BY r.address) AS t,
-	       barometer.tally(barometer.recode(r.answers, c.item, c.dont_know), r.w) AS dk
+	       barometer.tally(barometer.recode(r.answers, (SELECT item FROM indicator_coding),
+						(SELECT dont_know FROM indicator_coding)), r.w) AS dk
 	FROM respondent_design r
-	CROSS JOIN indicator_coding c
 	GROUP BY r.edition, r.origin, GROUPING SETS ((r.age_group), (r.sex))
 )
 SELECT c.code[x.k] COLLATE "C" AS indicator, g.edition, 'all'::text COLLATE "C" AS nis,
