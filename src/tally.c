@@ -358,7 +358,9 @@ tally_pack(TallyAcc *acc, bool finish)
 	SsuRec	   *tmp_q = NULL;
 	char	   *tmp_a = NULL;
 	bool		sorted_tmp = false;
+	bool		bound;
 	bool		from_log;
+	uint32	   *strata_off = NULL;
 	DesignPsuCodec codec;
 	DesignPsuIter it;
 	PsuRec		x;
@@ -367,7 +369,8 @@ tally_pack(TallyAcc *acc, bool finish)
 
 	if (finish && d->log_mode)
 		design_compact(d);		/* the log of PSU records becomes a set */
-	src_psu = d->psu_base > 0 ? NULL : d->psu;	/* NULL: the log (design_psu_iter) */
+	from_log = d->psu_base > 0;
+	src_psu = from_log ? NULL : d->psu; /* NULL: the log (design_psu_iter) */
 	memset(&dh, 0, sizeof(dh));
 	dh.kind = d->kind;
 	dh.lonely = d->lonely;
@@ -375,7 +378,7 @@ tally_pack(TallyAcc *acc, bool finish)
 	dh.nstrata = d->nstrata;
 	dh.npsu = d->npsu;
 	dh.nssu = d->nssu;
-	dh.arena_len = d->arena_len;
+	dh.arena_len = design_full_arena_len(d);
 	if (d->kind == DESIGN_REPLICATE)
 		dh.rep = acc->rep.spec;
 
@@ -394,22 +397,21 @@ tally_pack(TallyAcc *acc, bool finish)
 		sorted_tmp = true;
 	}
 
-	/* the PSU records, with their sums normalised when finishing */
 	/*
-	 * Records in the log of a one-stage accumulation are copied as they are
-	 * encoded when normalising would not change them; the others are
-	 * encoded (again), with their sums normalised when finishing.
+	 * The PSU records, with their sums normalised when finishing.  Those in
+	 * the log of a one-stage accumulation are encoded again (their ids in
+	 * the whole arena, design_psu_iter): when normalising would not change
+	 * them, each takes at most 8 bytes more than in the log (its id's
+	 * offset and length), which bounds the value, its length set once
+	 * written; otherwise they are counted first.
 	 */
-	from_log = src_psu == NULL && (!finish || !d->log_denormal);
+	bound = from_log && src_psu == NULL && (!finish || !d->log_denormal);
 	design_psu_codec_start(&codec);
-	design_psu_iter(d, &it);
-	if (from_log)
-	{
-		stream = d->log_len;
-		codec = d->log_codec;
-		it.next = d->psu_base;
-	}
-	for (i = from_log ? d->psu_base : 0; i < d->npsu; i++)
+	design_psu_iter(d, &it, NULL, NULL);
+	if (bound)
+		stream = d->log_len + (size_t) d->psu_base * 8 +
+			(size_t) (d->npsu - d->psu_base) * DESIGN_PSU_MAX_BYTES;
+	for (i = 0; !bound && i < d->npsu; i++)
 	{
 		if (src_psu != NULL)
 			x = src_psu[i];
@@ -461,6 +463,8 @@ tally_pack(TallyAcc *acc, bool finish)
 		}
 	}
 	na = p;
+	if (from_log && src_psu == NULL && d->nstrata > 0)
+		strata_off = palloc((size_t) d->nstrata * sizeof(uint32));
 	if (sorted_tmp)
 	{
 		memcpy(ns, tmp_s, d->nstrata * sizeof(StratumRec));
@@ -477,21 +481,23 @@ tally_pack(TallyAcc *acc, bool finish)
 		memcpy(nq, d->ssu, (size_t) d->nssu * sizeof(SsuRec));
 		if (tally_nsums(&dh))
 			memcpy(nsum, d->sums, (size_t) tally_nsums(&dh) * sizeof(StratSums));
-		if (d->arena_len)
+		if (d->arena_len && !(from_log && src_psu == NULL))
 			memcpy(na, d->arena, d->arena_len);
 	}
-	p = na + d->arena_len;
+	p = na + dh.arena_len;
 	design_psu_codec_start(&codec);
-	design_psu_iter(d, &it);
-	if (from_log)
+	/* the log's records rebuild the arena as they go */
+	design_psu_iter(d, &it, na, strata_off);
+	for (i = 0; i < d->npsu; i++)
 	{
-		memcpy(p, d->log, d->log_len);
-		p += d->log_len;
-		codec = d->log_codec;
-		it.next = d->psu_base;
-	}
-	for (i = from_log ? d->psu_base : 0; i < d->npsu; i++)
-	{
+		size_t		n;
+
+		/* most records of a log in id order: their bytes but the flag */
+		if (bound && (n = design_psu_iter_copy(&it, &codec, p)) > 0)
+		{
+			p += n;
+			continue;
+		}
 		if (src_psu != NULL)
 			x = src_psu[i];
 		else if (!design_psu_iter_next(&it, &x))
@@ -503,6 +509,16 @@ tally_pack(TallyAcc *acc, bool finish)
 		}
 		p += design_psu_encode(&codec, &x, p);
 	}
+	if (from_log && src_psu == NULL)
+	{
+		(void) design_psu_iter_next(&it, &x);	/* the rest of the arena */
+		for (i = 0; i < d->nstrata; i++)
+			ns[i].id.off = strata_off[i];
+		if (strata_off)
+			pfree(strata_off);
+	}
+	if (bound)
+		SET_VARSIZE(t, p - (char *) t);
 	Assert(p == (char *) t + VARSIZE(t));
 	if (finish)
 	{

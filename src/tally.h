@@ -11,6 +11,11 @@
  *   char arena[arena_len]                             (identifier bytes)
  *   the npsu PSU records, variable length, to the end of the value
  *                                                     (tally.c: "PSU records")
+ * The log of a one-stage accumulation leaves out of its arena the ids that
+ * are the successor of the previous record's integer id (design_core.c
+ * log_flush, PSU_ID_SUCC); tally_pack writes them back in place
+ * (design_psu_iter), so the stored layout, and every stored byte, is the
+ * same as without.
  * Version 2 had fixed PsuRec[npsu] (80 bytes each) between the strata and
  * the SSUs; values of version 2 are still read (tally_view).  The versions
  * of the in-memory layout are not those of the text and binary forms

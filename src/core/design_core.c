@@ -136,6 +136,10 @@ arena_add(Design *d, const char *key, uint32_t len)
  *   bits 5-6 (a): 0 both parts +0; 1 the same bits as b; 2 a.lo is +0,
  *                 then a.hi; 3 a.hi, a.lo
  *   PSU_STAGE2        int64 n_ssu, double popsize2, else both 0 (+0)
+ *   In the log of a one-stage accumulation (codec log), where no record has
+ *   stage 2 counts, the bit means PSU_ID_SUCC instead: the id is the
+ *   previous record's integer id plus one, not in the arena, and no id
+ *   fields follow (log_flush); the stored forms never have it.
  * Bits are compared, never values, so every record (-0, subnormals,
  * unnormalised sums of a partial state) decodes to the same bytes: a PSU
  * with one row of a proportion takes 9 bytes (and 9 in the arena) where the
@@ -148,6 +152,7 @@ arena_add(Design *d, const char *key, uint32_t len)
 #define PSU_B_EXACT 0x10
 #define PSU_A_SHIFT 5
 #define PSU_STAGE2 0x80
+#define PSU_ID_SUCC 0x80
 
 static inline bool
 bits_equal(double x, double y)
@@ -167,6 +172,8 @@ design_psu_codec_start(DesignPsuCodec *c)
 	c->prev_stratum = UINT32_MAX;
 	c->prev_id_end = UINT32_MAX;
 	c->prev_id_len = 0;
+	c->log = false;
+	c->succ_next = false;
 }
 
 #define PUT(dst, v) (memcpy((dst), &(v), sizeof(v)), (dst) += sizeof(v))
@@ -177,12 +184,15 @@ design_psu_encode(DesignPsuCodec *c, const PsuRec *r, char *out)
 	uint8_t		f = 0;
 	size_t		n = 1 + sizeof(double);
 	int			aform;
+	bool		succ = c->log && c->succ_next;
 
 	if (r->stratum == c->prev_stratum)
 		f |= PSU_SAME_STRATUM;
 	else
 		n += sizeof(uint32_t);
-	if (r->id.off == c->prev_id_end && r->id.len == c->prev_id_len)
+	if (succ)
+		f |= PSU_ID_SUCC;
+	else if (r->id.off == c->prev_id_end && r->id.len == c->prev_id_len)
 		f |= PSU_NEXT_ID;
 	else
 		n += 2 * sizeof(uint32_t);
@@ -207,17 +217,21 @@ design_psu_encode(DesignPsuCodec *c, const PsuRec *r, char *out)
 	else
 		aform = 3, n += 2 * sizeof(double);
 	f |= aform << PSU_A_SHIFT;
-	if (r->n_ssu != 0 || !bits_zero(r->popsize2))
+	/* a log's records have no stage 2 counts (one-stage designs only) */
+	if (!c->log && (r->n_ssu != 0 || !bits_zero(r->popsize2)))
 		f |= PSU_STAGE2, n += sizeof(int64_t) + sizeof(double);
 	c->prev_stratum = r->stratum;
-	c->prev_id_end = r->id.off + r->id.len;
-	c->prev_id_len = r->id.len;
+	if (!succ)
+	{
+		c->prev_id_end = r->id.off + r->id.len;
+		c->prev_id_len = r->id.len;
+	}
 	if (out == NULL)
 		return n;
 	*out++ = (char) f;
 	if (!(f & PSU_SAME_STRATUM))
 		PUT(out, r->stratum);
-	if (!(f & PSU_NEXT_ID))
+	if (!succ && !(f & PSU_NEXT_ID))
 	{
 		PUT(out, r->id.off);
 		PUT(out, r->id.len);
@@ -233,7 +247,7 @@ design_psu_encode(DesignPsuCodec *c, const PsuRec *r, char *out)
 		PUT(out, r->a.hi);
 	if (aform == 3)
 		PUT(out, r->a.lo);
-	if (f & PSU_STAGE2)
+	if (!c->log && (f & PSU_STAGE2))
 	{
 		PUT(out, r->n_ssu);
 		PUT(out, r->popsize2);
@@ -264,7 +278,12 @@ design_psu_decode(DesignPsuCodec *c, const char **p, const char *end, PsuRec *r)
 		r->stratum = c->prev_stratum;
 	else
 		GET(r->stratum);
-	if (f & PSU_NEXT_ID)
+	if (c->log && (f & PSU_ID_SUCC))
+	{
+		r->id.off = DESIGN_ID_SUCC;
+		r->id.len = 9;
+	}
+	else if (f & PSU_NEXT_ID)
 	{
 		r->id.off = c->prev_id_end;
 		r->id.len = c->prev_id_len;
@@ -292,25 +311,78 @@ design_psu_decode(DesignPsuCodec *c, const char **p, const char *end, PsuRec *r)
 		GET(r->a.hi);
 	if (aform == 3)
 		GET(r->a.lo);
-	if (f & PSU_STAGE2)
+	if (!c->log && (f & PSU_STAGE2))
 	{
 		GET(r->n_ssu);
 		GET(r->popsize2);
 	}
 	c->prev_stratum = r->stratum;
-	c->prev_id_end = r->id.off + r->id.len;
-	c->prev_id_len = r->id.len;
+	if (r->id.off != DESIGN_ID_SUCC)
+	{
+		c->prev_id_end = r->id.off + r->id.len;
+		c->prev_id_len = r->id.len;
+	}
 	*p = q;
 	return true;
 }
 
-void
-design_psu_iter(const Design *d, DesignPsuIter *it)
+/* an integer identifier's value, as memcmp orders it: 'i' then 8 bytes big-endian */
+static inline bool
+key_is_int(const char *key, uint32_t len)
 {
+	return len == 9 && key[0] == 'i';
+}
+
+static inline uint64_t
+key_uint(const char *key)
+{
+	const unsigned char *b = (const unsigned char *) key + 1;
+	uint64_t	v = 0;
+	int			k;
+
+	for (k = 0; k < 8; k++)
+		v = (v << 8) | b[k];
+	return v;
+}
+
+static inline void
+key_put_uint(char *out, uint64_t v)
+{
+	int			k;
+
+	out[0] = 'i';
+	for (k = 0; k < 8; k++)
+		out[1 + k] = (char) (unsigned char) (v >> (8 * (7 - k)));
+}
+
+void
+design_psu_iter(const Design *d, DesignPsuIter *it, char *na, uint32_t *strata_off)
+{
+	memset(it, 0, sizeof(*it));
 	it->d = d;
 	it->p = d->log;
 	it->next = 0;
+	it->na = na;
+	it->strata_off = strata_off;
 	design_psu_codec_start(&it->c);
+	it->c.log = true;
+}
+
+/* the arena bytes [it->src, to) go to the rebuilt arena, the strata among them too */
+static void
+iter_span(DesignPsuIter *it, uint32_t to)
+{
+	const Design *d = it->d;
+
+	if (to <= it->src)
+		return;
+	if (it->na)
+		memcpy(it->na + it->dst, d->arena + it->src, to - it->src);
+	for (; it->k < d->nstrata && d->strata[it->k].id.off < to; it->k++)
+		if (it->strata_off)
+			it->strata_off[it->k] = d->strata[it->k].id.off - it->src + it->dst;
+	it->dst += to - it->src;
+	it->src = to;
 }
 
 bool
@@ -319,7 +391,18 @@ design_psu_iter_next(DesignPsuIter *it, PsuRec *r)
 	const Design *d = it->d;
 
 	if (it->next >= d->npsu)
+	{
+		if (!it->done)
+		{
+			/* the strata ids after the last record's, every stratum's offset */
+			iter_span(it, d->arena_len);
+			for (; it->k < d->nstrata; it->k++)
+				if (it->strata_off)
+					it->strata_off[it->k] = d->strata[it->k].id.off;
+			it->done = true;
+		}
 		return false;
+	}
 	if (it->next < d->psu_base)
 	{
 		/* the log is written by design_psu only: it always decodes */
@@ -328,8 +411,67 @@ design_psu_iter_next(DesignPsuIter *it, PsuRec *r)
 	}
 	else
 		*r = d->psu[it->next - d->psu_base];
+	if (r->id.off == DESIGN_ID_SUCC)
+	{
+		it->prev_value++;
+		if (it->na)
+			key_put_uint(it->na + it->dst, it->prev_value);
+		r->id.off = it->dst;
+		it->dst += 9;
+	}
+	else
+	{
+		uint32_t	off = r->id.off;
+
+		/* ids in the arena are in record order, strata ids between them */
+		iter_span(it, off + r->id.len);
+		r->id.off = it->dst - r->id.len;
+		if (key_is_int(d->arena + off, r->id.len))
+			it->prev_value = key_uint(d->arena + off);
+	}
 	it->next++;
 	return true;
+}
+
+size_t
+design_psu_iter_copy(DesignPsuIter *it, DesignPsuCodec *c, char *out)
+{
+	const Design *d = it->d;
+	uint8_t		f;
+	size_t		n;
+	int			aform;
+
+	if (it->next >= d->psu_base || it->p >= d->log + d->log_len)
+		return 0;
+	f = (uint8_t) *it->p;
+	/* the id follows the previous record's in the whole arena too */
+	if (!(f & PSU_ID_SUCC) || !(f & PSU_SAME_STRATUM) || c->prev_stratum != it->c.prev_stratum ||
+		c->prev_id_len != 9 || c->prev_id_end != it->dst)
+		return 0;
+	aform = (f >> PSU_A_SHIFT) & 3;
+	n = 1 + sizeof(double);
+	if (!(f & PSU_ONE_ROW))
+		n += sizeof(int64_t);
+	if (!(f & PSU_ALL_POS))
+		n += sizeof(int64_t);
+	if (!(f & PSU_B_EXACT))
+		n += sizeof(double);
+	if (aform >= 2)
+		n += sizeof(double);
+	if (aform == 3)
+		n += sizeof(double);
+	if ((size_t) (d->log + d->log_len - it->p) < n)
+		return 0;
+	memcpy(out, it->p, n);
+	out[0] = (char) ((f & ~PSU_ID_SUCC) | PSU_NEXT_ID);
+	it->p += n;
+	it->next++;
+	it->prev_value++;
+	if (it->na)
+		key_put_uint(it->na + it->dst, it->prev_value);
+	it->dst += 9;
+	c->prev_id_end = it->dst;
+	return n;
 }
 
 /* how many records the array of a log-mode design holds before they move to the log */
@@ -362,7 +504,10 @@ log_flush(Design *d)
 		d->log_cap = ncap;
 	}
 	if (d->log_len == 0)
+	{
 		design_psu_codec_start(&d->log_codec);
+		d->log_codec.log = true;
+	}
 	for (i = 0; i < live; i++)
 	{
 		const PsuRec *r = &d->psu[i];
@@ -378,7 +523,86 @@ log_flush(Design *d)
 			d->log_denormal = !bits_equal(a.hi, r->a.hi) || !bits_equal(a.lo, r->a.lo) ||
 				!bits_equal(b.hi, r->b.hi) || !bits_equal(b.lo, r->b.lo);
 		}
-		d->log_len += design_psu_encode(&d->log_codec, r, d->log + d->log_len);
+	}
+
+	/*
+	 * Which ids are the successor of the previous record's, in the same
+	 * stratum (no stratum id lies between them in the arena); not the last
+	 * record's, which the next flush compares.  Those leave the arena: the
+	 * other ids after log_mark (this chunk's, new strata's) move down.
+	 */
+	{
+		uint8_t		succ[LOG_CHUNK];
+		uint32_t	src = d->log_mark,
+					dst = d->log_mark,
+					k = d->log_mark_strata,
+					at = d->log_mark;
+		uint32_t	prev_stratum = d->psu_base > 0 ? d->log_last.stratum : UINT32_MAX;
+		bool		ordered = live <= LOG_CHUNK && d->log_mark <= d->arena_len &&
+			k <= d->nstrata;
+
+		/*
+		 * What the arena after log_mark holds: the ids of this chunk's
+		 * records and of the strata since, each appended in turn.  Anything
+		 * else (an arena rebuilt without a new mark) keeps every id.
+		 */
+		for (i = 0; i < live && ordered; i++)
+		{
+			ordered = d->psu[i].id.off >= at && d->psu[i].id.len <= d->arena_len - d->psu[i].id.off;
+			at = d->psu[i].id.off + d->psu[i].id.len;
+		}
+		for (at = d->log_mark, i = k; i < d->nstrata && ordered; i++)
+		{
+			ordered = d->strata[i].id.off >= at;
+			at = d->strata[i].id.off + d->strata[i].id.len;
+		}
+		for (i = 0; i < live; i++)
+		{
+			PsuRec	   *r = &d->psu[i];
+			bool		is_int = key_is_int(d->arena + r->id.off, r->id.len);
+			uint64_t	v = is_int ? key_uint(d->arena + r->id.off) : 0;
+
+			if (i < LOG_CHUNK)
+				succ[i] = ordered && is_int && d->log_prev_int && d->log_prev_value != UINT64_MAX &&
+					v == d->log_prev_value + 1 && r->stratum == prev_stratum && i + 1 < live;
+			d->log_prev_int = is_int;
+			d->log_prev_value = v;
+			prev_stratum = r->stratum;
+		}
+		for (i = 0; i <= live && ordered; i++)
+		{
+			uint32_t	to = i < live ? d->psu[i].id.off : d->arena_len;
+
+			/* the bytes before the record's id (strata ids) */
+			if (to > src)
+			{
+				memmove(d->arena + dst, d->arena + src, to - src);
+				for (; k < d->nstrata && d->strata[k].id.off < to; k++)
+					d->strata[k].id.off = d->strata[k].id.off - src + dst;
+				dst += to - src;
+				src = to;
+			}
+			if (i == live)
+				break;
+			src = to + d->psu[i].id.len;
+			if (!succ[i])
+			{
+				memmove(d->arena + dst, d->arena + to, d->psu[i].id.len);
+				d->psu[i].id.off = dst;
+				dst += d->psu[i].id.len;
+			}
+		}
+		if (ordered)
+			d->arena_len = dst;
+		d->log_mark = d->arena_len;
+		d->log_mark_strata = d->nstrata;
+		for (i = 0; i < live; i++)
+		{
+			d->log_codec.succ_next = ordered && succ[i];
+			d->log_len += design_psu_encode(&d->log_codec, &d->psu[i], d->log + d->log_len);
+			d->log_nsucc += d->log_codec.succ_next;
+		}
+		d->log_codec.succ_next = false;
 	}
 	if (live > 0)
 		d->log_last = d->psu[live - 1];
@@ -390,22 +614,30 @@ void
 design_log_materialize(Design *d)
 {
 	PsuRec	   *all;
-	const char *p = d->log;
-	DesignPsuCodec c;
+	DesignPsuIter it;
 	uint32_t	i,
 				tick = 0;
+	uint32_t	alen;
+	char	   *na;
+	uint32_t   *soff;
 
 	if (d->psu_base == 0)
 		return;
 	all = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->npsu + 1) * sizeof(PsuRec));
-	design_psu_codec_start(&c);
-	for (i = 0; i < d->psu_base; i++)
-	{
-		(void) design_psu_decode(&c, &p, d->log + d->log_len, &all[i]);
+	alen = design_full_arena_len(d);
+	na = d->realloc_fn(d->alloc_ctx, NULL, (size_t) alen + 1);
+	soff = d->realloc_fn(d->alloc_ctx, NULL, ((size_t) d->nstrata + 1) * sizeof(uint32_t));
+	design_psu_iter(d, &it, na, soff);
+	for (i = 0; design_psu_iter_next(&it, &all[i]); i++)
 		core_poll(&tick);
-	}
-	if (d->npsu > d->psu_base)
-		memcpy(&all[d->psu_base], d->psu, (size_t) (d->npsu - d->psu_base) * sizeof(PsuRec));
+	(void) design_psu_iter_next(&it, &all[0]);	/* the rest of the arena */
+	for (i = 0; i < d->nstrata; i++)
+		d->strata[i].id.off = soff[i];
+	d->realloc_fn(d->alloc_ctx, soff, 0);
+	d->realloc_fn(d->alloc_ctx, d->arena, 0);
+	d->arena = na;
+	d->arena_len = alen;
+	d->cap_arena = alen + 1;
 	if (d->psu)
 		d->realloc_fn(d->alloc_ctx, d->psu, 0);
 	d->realloc_fn(d->alloc_ctx, d->log, 0);
@@ -416,6 +648,10 @@ design_log_materialize(Design *d)
 	d->psu_base = 0;
 	d->log_unsorted = false;
 	d->log_denormal = false;
+	d->log_prev_int = false;
+	d->log_nsucc = 0;
+	d->log_mark = d->arena_len;
+	d->log_mark_strata = d->nstrata;
 	d->last_psu = 0;
 }
 
@@ -705,6 +941,8 @@ design_merge(Design *a, const Design *b, uint32_t *where)
 	/* PSU records in a log (one-stage accumulations) come back to the arrays */
 	design_log_materialize(a);
 	design_log_materialize((Design *) b);
+	a->log_mark = a->arena_len;
+	a->log_mark_strata = a->nstrata;
 	if (a->nstrata == 0 && a->npsu == 0 && a->nssu == 0)
 	{
 		/* into an empty design: copy the records, index them when needed */
@@ -1027,6 +1265,8 @@ sort_tracking(Design *d, uint32_t *track)
 	d->cap_arena = d->arena_len + 1;
 	d->stale_index = true;
 	d->last_stratum = d->last_psu = d->last_ssu = 0;
+	d->log_mark = d->arena_len;
+	d->log_mark_strata = d->nstrata;
 }
 
 /*
@@ -1114,6 +1354,8 @@ compact_tracking(Design *d, uint32_t *track)
 	d->arena = na;
 	d->cap_arena = d->arena_len + 1;
 	d->arena_len = alen;
+	d->log_mark = alen;
+	d->log_mark_strata = d->nstrata;
 	d->npsu = j;
 	d->npsu_compact = j;
 	d->canonical = true;

@@ -110,7 +110,15 @@ typedef struct DesignPsuCodec
 	uint32_t	prev_stratum;
 	uint32_t	prev_id_end;
 	uint32_t	prev_id_len;
+	bool		log;			/* the log of an accumulation: PSU_ID_SUCC */
+	bool		succ_next;		/* encode: the next record's id is a successor */
 } DesignPsuCodec;
+
+/*
+ * The id of a record decoded from the log that is the successor of the
+ * previous record's integer id: not in the arena (design_psu_iter builds it).
+ */
+#define DESIGN_ID_SUCC UINT32_MAX
 
 #define DESIGN_PSU_MAX_BYTES 77
 
@@ -171,6 +179,11 @@ typedef struct Design
 	uint32_t	psu_base;
 	bool		log_unsorted;	/* the log is not in canonical order */
 	bool		log_denormal;	/* a record in the log has sums dd_norm would change */
+	bool		log_prev_int;	/* the last record in the log has an integer id */
+	uint64_t	log_prev_value; /* its value (as memcmp orders it) */
+	uint32_t	log_nsucc;		/* records of the log whose id is not in the arena */
+	uint32_t	log_mark;		/* arena bytes before it are final (log_flush) */
+	uint32_t	log_mark_strata;	/* strata at log_mark: later ones lie after it */
 	DesignPsuCodec log_codec;
 	PsuRec		log_last;		/* the last record moved to the log */
 	DesignRealloc realloc_fn;
@@ -241,10 +254,41 @@ typedef struct DesignPsuIter
 	const char *p;
 	DesignPsuCodec c;
 	uint32_t	next;
+	/* the whole arena, rebuilt as the records go (design_psu_iter) */
+	char	   *na;
+	uint32_t   *strata_off;
+	uint32_t	src,
+				dst,
+				k;
+	uint64_t	prev_value;
+	bool		done;
 } DesignPsuIter;
 
-extern void design_psu_iter(const Design *d, DesignPsuIter *it);
+/*
+ * The log does not keep in the arena the id of a record whose integer id
+ * is the successor of the previous record's (same stratum): the arena with
+ * every id in its place (the bytes it had before) is
+ * design_full_arena_len(d) bytes long.  design_psu_iter writes it into na
+ * (unless NULL) as the records go, the records' ids pointing into it, and
+ * the strata's offsets in it into strata_off[nstrata] (unless NULL);
+ * design_psu_iter_next writes the rest of it when it returns false.
+ */
+static inline uint32_t
+design_full_arena_len(const Design *d)
+{
+	return d->arena_len + 9 * d->log_nsucc;
+}
+extern void design_psu_iter(const Design *d, DesignPsuIter *it, char *na, uint32_t *strata_off);
 extern bool design_psu_iter_next(DesignPsuIter *it, PsuRec *r);
+
+/*
+ * The next record, when it is in the log with a successor id and codec c
+ * (of the stored form, ids in the whole arena) encodes it as the log does
+ * but for the flag byte: its bytes written at out, their length returned
+ * (the iterator and c advanced); 0 otherwise, nothing consumed.  For
+ * records whose sums are written unchanged only.
+ */
+extern size_t design_psu_iter_copy(DesignPsuIter *it, DesignPsuCodec *c, char *out);
 
 /* every PSU record in d->psu again (d->psu_base 0), the log freed */
 extern void design_log_materialize(Design *d);

@@ -1,0 +1,318 @@
+/*
+ * psu_succ_test.c - C unit tests of the log of a one-stage accumulation
+ * that leaves out of the arena the ids that are the successor of the
+ * previous record's integer id (design_core.c log_flush, PSU_ID_SUCC):
+ * design_psu_iter rebuilds the arena byte for byte as a design that keeps
+ * every id has it, design_log_materialize puts it back, merges and
+ * canonical order are unchanged.  Edges: the unsigned successor across
+ * 0x7fff... (int64 max to min), no successor of 0xffff... (-1), negative
+ * ids, text ids between runs, strata that start in a run.  Prints TAP.
+ *
+ * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "design_core.h"
+#include "tally_core.h"
+
+static int	test_no = 0;
+static int	failures = 0;
+
+static void
+ok(int cond, const char *what)
+{
+	test_no++;
+	if (!cond)
+		failures++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
+}
+
+static void *
+test_realloc(void *ctx, void *ptr, size_t size)
+{
+	(void) ctx;
+	if (size == 0)
+	{
+		free(ptr);
+		return NULL;
+	}
+	return realloc(ptr, size);
+}
+
+/* one row: stratum number, then an integer id (text == 0) or a text id */
+typedef struct Key
+{
+	int			stratum;
+	int			text;
+	uint64_t	v;
+} Key;
+
+static uint32_t
+key_bytes(const Key *k, char *out)
+{
+	int			i;
+
+	if (k->text)
+		return (uint32_t) snprintf(out, 40, "tpsu %llu", (unsigned long long) k->v);
+	out[0] = 'i';
+	for (i = 0; i < 8; i++)
+		out[1 + i] = (char) (unsigned char) (k->v >> (8 * (7 - i)));
+	return 9;
+}
+
+static void
+feed(Design *d, const Key *keys, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		char		key[40];
+		uint32_t	len,
+					st,
+					p;
+		bool		created;
+
+		snprintf(key, sizeof(key), "ts%d", keys[i].stratum);
+		st = design_stratum(d, key, (uint32_t) strlen(key), &created);
+		d->strata[st].n_psu = 100000000;
+		len = key_bytes(&keys[i], key);
+		p = design_psu(d, st, key, len, &created);
+		design_add(d, p, UINT32_MAX, (keys[i].v % 3) == 0, 1.0 + (double) (keys[i].v % 7));
+	}
+}
+
+static bool
+same_records(const Design *a, const char *aarena, const PsuRec *ap,
+			 const Design *b, const char *barena, const PsuRec *bp, uint32_t n)
+{
+	uint32_t	i;
+
+	for (i = 0; i < n; i++)
+		if (ap[i].stratum != bp[i].stratum || ap[i].id.len != bp[i].id.len ||
+			memcmp(aarena + ap[i].id.off, barena + bp[i].id.off, ap[i].id.len) != 0 ||
+			ap[i].n_dom != bp[i].n_dom || memcmp(&ap[i].b, &bp[i].b, sizeof(dd_t)) != 0 ||
+			memcmp(&ap[i].a, &bp[i].a, sizeof(dd_t)) != 0)
+			return false;
+	(void) a;
+	(void) b;
+	return true;
+}
+
+/*
+ * The rows into a design in log mode and one that looks every PSU up
+ * (which keeps every id in the arena, in the order they came): the log's
+ * rebuilt arena, records and strata are those of the other, byte for byte.
+ */
+static void
+check_keys(const char *what, const Key *keys, int n, bool expect_succ)
+{
+	Design		h,
+				l;
+	DesignPsuIter it;
+	PsuRec	   *recs;
+	char	   *na;
+	uint32_t   *soff;
+	uint32_t	i,
+				cnt = 0;
+	bool		same;
+	char		msg[256];
+
+	design_init(&h, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&l, DESIGN_CLUSTER, test_realloc, NULL);
+	l.log_mode = true;
+	feed(&h, keys, n);
+	feed(&l, keys, n);
+	snprintf(msg, sizeof(msg), "%s: the log leaves %s ids out of the arena", what,
+			 expect_succ ? "successor" : "no");
+	ok(expect_succ ? (l.log_nsucc > 0 && l.arena_len + 9 * l.log_nsucc == h.arena_len) :
+	   (l.log_nsucc == 0), msg);
+	snprintf(msg, sizeof(msg), "%s: the whole arena has the length of every id", what);
+	ok(design_full_arena_len(&l) == h.arena_len && l.npsu == h.npsu, msg);
+
+	na = malloc(design_full_arena_len(&l) + 1);
+	soff = malloc(sizeof(uint32_t) * (l.nstrata + 1));
+	recs = malloc(sizeof(PsuRec) * (l.npsu + 1));
+	design_psu_iter(&l, &it, na, soff);
+	while (design_psu_iter_next(&it, &recs[cnt]))
+		cnt++;
+	same = cnt == h.npsu && memcmp(na, h.arena, h.arena_len) == 0;
+	for (i = 0; same && i < h.nstrata; i++)
+		same = soff[i] == h.strata[i].id.off;
+	for (i = 0; same && i < h.npsu; i++)
+		same = recs[i].id.off == h.psu[i].id.off;
+	snprintf(msg, sizeof(msg), "%s: design_psu_iter rebuilds the arena and offsets byte for byte", what);
+	ok(same, msg);
+	snprintf(msg, sizeof(msg), "%s: every record decodes to the same stratum, id and sums", what);
+	ok(same_records(&l, na, recs, &h, h.arena, h.psu, h.npsu), msg);
+
+	/*
+	 * The stored stream as tally_pack writes it (most records copied but
+	 * the flag) = every record of the other design encoded.
+	 */
+	{
+		size_t		cap = (size_t) (h.npsu + 1) * DESIGN_PSU_MAX_BYTES;
+		char	   *want = malloc(cap),
+				   *got = malloc(cap);
+		size_t		nw = 0,
+					ng = 0,
+					copied = 0;
+		DesignPsuCodec cw,
+					cg;
+		PsuRec		x;
+
+		design_psu_codec_start(&cw);
+		for (i = 0; i < h.npsu; i++)
+			nw += design_psu_encode(&cw, &h.psu[i], want + nw);
+		design_psu_codec_start(&cg);
+		design_psu_iter(&l, &it, na, NULL);
+		for (i = 0; i < l.npsu; i++)
+		{
+			size_t		n = design_psu_iter_copy(&it, &cg, got + ng);
+
+			if (n > 0)
+			{
+				ng += n;
+				copied++;
+				continue;
+			}
+			if (!design_psu_iter_next(&it, &x))
+				break;
+			ng += design_psu_encode(&cg, &x, got + ng);
+		}
+		snprintf(msg, sizeof(msg), "%s: the stored stream, %s records copied, is byte for byte the same",
+				 what, copied > 0 ? "successor" : "no");
+		ok(nw == ng && memcmp(want, got, nw) == 0 && (copied > 0) == expect_succ, msg);
+		free(want);
+		free(got);
+	}
+
+	design_log_materialize(&l);
+	same = l.psu_base == 0 && l.arena_len == h.arena_len &&
+		memcmp(l.arena, h.arena, h.arena_len) == 0;
+	for (i = 0; same && i < h.nstrata; i++)
+		same = l.strata[i].id.off == h.strata[i].id.off;
+	snprintf(msg, sizeof(msg), "%s: design_log_materialize puts every id back in place", what);
+	ok(same && same_records(&l, l.arena, l.psu, &h, h.arena, h.psu, h.npsu), msg);
+	free(na);
+	free(soff);
+	free(recs);
+}
+
+/* two logs of interleaved runs merged = the whole in one design, in canonical order */
+static void
+check_merge(void)
+{
+	enum
+	{
+	N = 30000};
+	Key		   *ka = malloc(sizeof(Key) * N),
+			   *kb = malloc(sizeof(Key) * N),
+			   *kw = malloc(sizeof(Key) * 2 * N);
+	Design		a,
+				b,
+				w;
+	uint32_t	where;
+	int			i,
+				na = 0,
+				nb = 0;
+	bool		same;
+
+	for (i = 0; i < 2 * N; i++)
+	{
+		Key			k = {1 + (i >= N), 0, (uint64_t) i};
+
+		/* runs of 5000 to a, 5000 to b, ... */
+		if ((i / 5000) % 2 == 0)
+			ka[na++] = k;
+		else
+			kb[nb++] = k;
+		kw[i] = k;
+	}
+	design_init(&a, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&b, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&w, DESIGN_CLUSTER, test_realloc, NULL);
+	a.log_mode = b.log_mode = true;
+	feed(&a, ka, na);
+	feed(&b, kb, nb);
+	feed(&w, kw, 2 * N);
+	ok(a.log_nsucc > 0 && b.log_nsucc > 0, "merge: both logs have successor ids");
+	a.log_mode = false;			/* as tally_acc_merge does */
+	ok(design_merge(&a, &b, &where) == NULL, "merge: the logs merge");
+	design_sort(&a);
+	design_sort(&w);
+	same = a.npsu == w.npsu && a.arena_len == w.arena_len &&
+		memcmp(a.arena, w.arena, w.arena_len) == 0 &&
+		same_records(&a, a.arena, a.psu, &w, w.arena, w.psu, w.npsu);
+	ok(same, "merge: interleaved runs give the whole sample's canonical records");
+	/* more rows after the merge, looked up */
+	{
+		Key			more[6000];
+
+		for (i = 0; i < 6000; i++)
+			more[i] = (Key) {3, 0, (uint64_t) (100000 + i)};
+		feed(&a, more, 6000);
+		feed(&w, more, 6000);
+		design_compact(&a);
+		design_compact(&w);
+		design_log_materialize(&a);
+		design_log_materialize(&w);
+		same = a.npsu == w.npsu && a.arena_len == w.arena_len &&
+			memcmp(a.arena, w.arena, w.arena_len) == 0 &&
+			same_records(&a, a.arena, a.psu, &w, w.arena, w.psu, w.npsu);
+		ok(same, "merge: rows after the merge keep every id");
+	}
+	free(ka);
+	free(kb);
+	free(kw);
+}
+
+int
+main(void)
+{
+	enum
+	{
+	M = 20000};
+	Key		   *k = malloc(sizeof(Key) * M);
+	int			i;
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1, 0, (uint64_t) i};
+	check_keys("consecutive ids", k, M, true);
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1, 0, UINT64_C(0x7fffffffffffffff) - 5000 + (uint64_t) i};
+	check_keys("across 0x7fff...ff to 0x8000...00", k, M, true);
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1, 0, UINT64_C(0xffffffffffffffff) - (M - 1 - 4096) + (uint64_t) i};
+	check_keys("up to 0xffff...ff, then wrapped to 0 (no successor)", k, M, true);
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1, 0, (uint64_t) (int64_t) (i - M)};
+	check_keys("negative ids -20000..-1", k, M, true);
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1 + i / 3001, (i % 1000) == 999, (uint64_t) i};
+	check_keys("text ids between runs, strata starting in a run", k, M, true);
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1 + (i % 7 == 0), 0, (uint64_t) i};
+	check_keys("strata alternating", k, M, true);
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1, 0, (uint64_t) (2 * i)};
+	check_keys("ids with gaps", k, M, false);
+
+	for (i = 0; i < M; i++)
+		k[i] = (Key) {1, 1, (uint64_t) i};
+	check_keys("text ids only", k, M, false);
+
+	check_merge();
+	free(k);
+	printf("1..%d\n", test_no);
+	return failures ? 1 : 0;
+}
