@@ -17,18 +17,7 @@
 
 #include "design_core.h"
 #include "tally_core.h"
-
-static int	test_no = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *what)
-{
-	test_no++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", test_no, what);
-}
+#include "tap.h"
 
 static void *
 test_realloc(void *ctx, void *ptr, size_t size)
