@@ -261,6 +261,21 @@ nogood_near(Opt *O, int p)
 		S->pos[S->queue[i]] = -1;
 }
 
+/* a cancel or the time limit during the separation: record it, drop the cuts */
+static bool
+separation_stopped(Opt *O, Sup *S, LpCuts *cuts)
+{
+	if (sup_cancelled(S))
+		O->failed = LP_CANCELLED;
+	else if (S->opt->time_limit > 0 &&
+			 (double) (clock() - O->t0) / CLOCKS_PER_SEC > S->opt->time_limit)
+		O->failed = LP_TIMEOUT;
+	else
+		return false;
+	lp_cuts_abort(cuts);
+	return true;
+}
+
 static void
 separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 {
@@ -330,19 +345,8 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 
 			if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
 				continue;
-			if (sup_cancelled(S))
-			{
-				O->failed = LP_CANCELLED;
-				lp_cuts_abort(cuts);
+			if (separation_stopped(O, S, cuts))
 				return;
-			}
-			if (S->opt->time_limit > 0 &&
-				(double) (clock() - O->t0) / CLOCKS_PER_SEC > S->opt->time_limit)
-			{
-				O->failed = LP_TIMEOUT;
-				lp_cuts_abort(cuts);
-				return;
-			}
 			for (i = 0; i < O->nsingle; i++)
 			{
 				int			s = O->single[i];
@@ -381,19 +385,8 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 
 		if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
 			continue;
-		if (sup_cancelled(S))
-		{
-			O->failed = LP_CANCELLED;
-			lp_cuts_abort(cuts);
+		if (separation_stopped(O, S, cuts))
 			return;
-		}
-		if (S->opt->time_limit > 0 &&
-			(double) (clock() - O->t0) / CLOCKS_PER_SEC > S->opt->time_limit)
-		{
-			O->failed = LP_TIMEOUT;
-			lp_cuts_abort(cuts);
-			return;
-		}
 		if (sup_check_primary_need(S, p, O->pat, &problem, &nkind, &ntarget, &nfix) < 0)
 		{
 			O->failed = LP_FAILED;
