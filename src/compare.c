@@ -13,6 +13,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -61,6 +62,8 @@ typedef struct DiffCache
 {
 	TupleDesc	desc;
 	Tally	   *b;				/* copy of the last b, or NULL */
+	Size		last_len;		/* the previous b's length and first bytes' hash */
+	uint32		last_print;
 	TallySummary sb;
 	bool		have_whole;
 	StratWhole	whole;
@@ -90,23 +93,35 @@ diff_cache(FunctionCallInfo fcinfo)
 	return c;
 }
 
-/* whether b is the cached b, byte for byte; if not, it becomes it */
+/*
+ * Whether b is the cached b, byte for byte.  A b that differs replaces the
+ * copy only when it comes back: its length and the hash of its first bytes
+ * equal the previous call's (a window's reference, the same whole for a
+ * family), so a call site whose b changes every row (the previous edition)
+ * pays a short hash, not a copy.
+ */
+#define DIFF_CACHE_PRINT_BYTES 256
+
 static bool
 diff_cache_same_b(FunctionCallInfo fcinfo, DiffCache *c, const Tally *b)
 {
 	Size		len = VARSIZE(b);
+	uint32		print;
 
 	if (c->b != NULL && VARSIZE(c->b) == len && memcmp(c->b, b, len) == 0)
 		return true;
+	print = hash_bytes((const unsigned char *) b, (int) Min(len, DIFF_CACHE_PRINT_BYTES));
 	if (c->b != NULL)
 		pfree(c->b);
 	c->b = NULL;
 	c->have_whole = false;
-	if (len <= DIFF_CACHE_MAX_BYTES)
+	if (len <= DIFF_CACHE_MAX_BYTES && len == c->last_len && print == c->last_print)
 	{
 		c->b = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len);
 		memcpy(c->b, b, len);
 	}
+	c->last_len = len;
+	c->last_print = print;
 	return false;
 }
 

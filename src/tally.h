@@ -112,6 +112,7 @@ extern void tally_report_values(FunctionCallInfo fcinfo, Datum *values, bool *nu
 /* tally_agg.c */
 extern double tally_arg_weight(FunctionCallInfo fcinfo, int argno);
 extern double tally_arg_value(FunctionCallInfo fcinfo, int argno);
+extern double tally_arg_ratio_x(FunctionCallInfo fcinfo, int argno);
 
 /* tally_design.c */
 extern int64 tally_arg_count(FunctionCallInfo fcinfo, int argno, const char *what, bool is64);

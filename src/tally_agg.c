@@ -73,6 +73,21 @@ tally_arg_value(FunctionCallInfo fcinfo, int argno)
 	return y;
 }
 
+/* a ratio's denominator x: a value as tally_arg_value, never negative */
+double
+tally_arg_ratio_x(FunctionCallInfo fcinfo, int argno)
+{
+	double		x = tally_arg_value(fcinfo, argno);
+
+	if (x < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the denominator x of a ratio must not be negative"),
+				 errdetail("x is %g.", x),
+				 errhint("A ratio of totals needs x >= 0 (areas, counts, amounts); use NULL for a missing value.")));
+	return x;
+}
+
 /*
  * The working state of the weights-only aggregates: a compact struct (not
  * the stored tally), so that a GROUP BY with many groups and indicators keeps

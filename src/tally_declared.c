@@ -188,15 +188,9 @@ decl_trans(FunctionCallInfo fcinfo, int off)
 	has_y = !PG_ARGISNULL(1) && !(off && PG_ARGISNULL(2));
 	if (has_y && off)
 	{
-		/* a ratio's row, checked as tally_design.c's row_y checks it */
+		/* a ratio's row, checked as the explicit forms check it */
 		y = tally_arg_value(fcinfo, 1);
-		x = tally_arg_value(fcinfo, 2);
-		if (x < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the denominator x of a ratio must not be negative"),
-					 errdetail("x is %g.", x),
-					 errhint("A ratio of totals needs x >= 0 (areas, counts, amounts); use NULL for a missing value.")));
+		x = tally_arg_ratio_x(fcinfo, 2);
 	}
 	else if (has_y)
 	{

@@ -107,13 +107,7 @@ row_y(FunctionCallInfo fcinfo, TransCache *c, double *y, int off, double *x)
 		if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 			return false;
 		*y = tally_arg_value(fcinfo, 1);
-		*x = tally_arg_value(fcinfo, 2);
-		if (*x < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the denominator x of a ratio must not be negative"),
-					 errdetail("x is %g.", *x),
-					 errhint("A ratio of totals needs x >= 0 (areas, counts, amounts); use NULL for a missing value.")));
+		*x = tally_arg_ratio_x(fcinfo, 2);
 		return true;
 	}
 	if (PG_ARGISNULL(1))

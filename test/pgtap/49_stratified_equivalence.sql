@@ -11,7 +11,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(23);
+SELECT plan(24);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN a IS NULL AND b IS NULL THEN 0 WHEN a IS NULL OR b IS NULL THEN 'Infinity'
@@ -242,6 +242,30 @@ SELECT ok((SELECT bool_and(pg_temp.rel(barometer.se(p.t), barometer.se(s.t)) <= 
 	'parallel = serial (estimate, df, n exactly; se within 1e-12), whole sample and six domains');
 SELECT cmp_ok((SELECT pg_column_size(t) FROM big_serial WHERE dom = -1), '<', 5000,
 	'200,000 rows in 40 strata take under 5 kB (40 x 120 bytes and the identifiers)');
+
+-- diff_test keeps the whole's terms while the same whole comes back: one
+-- statement over runs of parts against repeated and alternating wholes
+-- gives the bits of a fresh call site (EXECUTE) for every pair
+CREATE FUNCTION pg_temp.fresh_diff(a barometer.tally, b barometer.tally, rel text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+	EXECUTE 'SELECT barometer.diff_test($1, $2, $3)::text' INTO r USING a, b, rel;
+	RETURN r;
+END $$;
+CREATE TEMP TABLE cache_pairs AS
+SELECT row_number() OVER (ORDER BY w.variable, w.fpc, w.policy, a.dom, k) AS o,
+       a.s AS part, CASE WHEN k = 3 THEN a.s ELSE w.s END AS whole, k
+FROM eq a JOIN eq w ON w.dom = 'all' AND (w.variable, w.fpc, w.policy) = (a.variable, a.fpc, a.policy),
+     generate_series(1, 3) k
+WHERE a.dom <> 'all' AND a.policy <> 'fail';
+SELECT is((SELECT count(*) FROM (SELECT o, barometer.diff_test(part, whole, 'part')::text AS dp,
+					 barometer.diff_test(part, whole, 'independent')::text AS di
+				  FROM (SELECT * FROM cache_pairs ORDER BY o OFFSET 0) q) x
+	   JOIN cache_pairs p USING (o)
+	   WHERE x.dp IS DISTINCT FROM pg_temp.fresh_diff(p.part, p.whole, 'part')
+	      OR x.di IS DISTINCT FROM pg_temp.fresh_diff(p.part, p.whole, 'independent')),
+	  0::bigint, 'diff_test in one statement (the whole cached while it repeats) = a fresh call per pair, part and independent');
 
 SELECT * FROM finish();
 ROLLBACK;
