@@ -30,6 +30,10 @@ extern void guard_bytes(size_t bytes, const char *what);
  */
 extern void *guard_realloc(void *ctx, void *ptr, size_t size);
 
+/* the GUC barometer.huge_page_hint, and the hint for a large allocation */
+extern bool barometer_huge_page_hint;
+extern void guard_hugepage_hint(void *ptr, size_t size);
+
 /* a cancel or termination is pending (never the other interrupt reasons) */
 extern bool guard_cancel_pending(void);
 

@@ -166,6 +166,7 @@ view_parts(const Tally *t, Design *d, RepAcc *r, bool decode)
 
 		guard_bytes((size_t) d->npsu * sizeof(PsuRec), "the PSU records of a tally");
 		d->psu = palloc_extended((size_t) d->npsu * sizeof(PsuRec), MCXT_ALLOC_HUGE);
+		guard_hugepage_hint(d->psu, (size_t) d->npsu * sizeof(PsuRec));
 		tally_psu_cursor(t, &c);
 		while (tally_psu_next(&c, &d->psu[i]))
 		{
@@ -431,6 +432,7 @@ tally_pack(TallyAcc *acc, bool finish)
 	 */
 	guard_bytes(tally_fixed_size(&dh) + stream, "the stored tally");
 	t = (Tally *) palloc_extended(tally_fixed_size(&dh) + stream, MCXT_ALLOC_HUGE);
+	guard_hugepage_hint(t, tally_fixed_size(&dh) + stream);
 	memset(t, 0, sizeof(Tally));
 	SET_VARSIZE(t, tally_fixed_size(&dh) + stream);
 	t->version = TALLY_VERSION;
