@@ -225,11 +225,16 @@ CREATE TABLE bench.numbers_rep (
 -- the planner picks Gather + Partial Aggregate even for 1M rows (the table
 -- carries parallel_workers = 2).  work_mem is large enough that every
 -- GROUP BY hashes in memory; jit is off so that compile time does not blur
--- the comparison of the aggregates themselves.
+-- the comparison of the aggregates themselves.  synchronize_seqscans is off:
+-- a scan of a table larger than shared_buffers / 4 otherwise starts where an
+-- interrupted scan of it stopped, so "rows in row order" (tests e, g) would
+-- come rotated after any cancelled query, and test g would time the sort of
+-- a log that is out of order (1.5x-4x slower here) instead of the ordered case.
 CREATE FUNCTION bench.set_mode(mode text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM set_config('jit', 'off', false);
+	PERFORM set_config('synchronize_seqscans', 'off', false);
 	PERFORM set_config('work_mem', '256MB', false);
 	IF mode = 'serial' THEN
 		PERFORM set_config('max_parallel_workers_per_gather', '0', false);

@@ -388,12 +388,26 @@ design_psu_iter(const Design *d, DesignPsuIter *it, char *na, uint32_t *strata_o
 {
 	memset(it, 0, sizeof(*it));
 	it->d = d;
-	it->p = d->log;
+	it->seg = d->log;
+	it->p = d->log ? d->log->data : NULL;
+	it->end = d->log ? d->log->data + d->log->len : NULL;
 	it->next = 0;
 	it->na = na;
 	it->strata_off = strata_off;
 	design_psu_codec_start(&it->c);
 	it->c.log = true;
+}
+
+/* at the end of a log segment's records: the next segment */
+static inline void
+iter_seg(DesignPsuIter *it)
+{
+	while (it->p == it->end && it->seg != NULL && it->seg->next != NULL)
+	{
+		it->seg = it->seg->next;
+		it->p = it->seg->data;
+		it->end = it->seg->data + it->seg->len;
+	}
 }
 
 /* the arena bytes [it->src, to) go to the rebuilt arena, the strata among them too */
@@ -434,7 +448,8 @@ design_psu_iter_next(DesignPsuIter *it, PsuRec *r)
 	if (it->next < d->psu_base)
 	{
 		/* the log is written by design_psu only: it always decodes */
-		if (!design_psu_decode(&it->c, &it->p, d->log + d->log_len, r))
+		iter_seg(it);
+		if (!design_psu_decode(&it->c, &it->p, it->end, r))
 			return false;
 	}
 	else
@@ -469,7 +484,10 @@ design_psu_iter_copy(DesignPsuIter *it, DesignPsuCodec *c, char *out)
 	size_t		n;
 	int			aform;
 
-	if (it->next >= d->psu_base || it->p >= d->log + d->log_len)
+	if (it->next >= d->psu_base)
+		return 0;
+	iter_seg(it);
+	if (it->p == NULL || it->p >= it->end)
 		return 0;
 	f = (uint8_t) *it->p;
 	/* the id follows the previous record's in the whole arena too */
@@ -488,7 +506,7 @@ design_psu_iter_copy(DesignPsuIter *it, DesignPsuCodec *c, char *out)
 		n += sizeof(double);
 	if (aform == 3)
 		n += sizeof(double);
-	if ((size_t) (d->log + d->log_len - it->p) < n)
+	if ((size_t) (it->end - it->p) < n)
 		return 0;
 	memcpy(out, it->p, n);
 	out[0] = (char) ((f & ~PSU_ID_SUCC) | PSU_NEXT_ID);
@@ -504,6 +522,10 @@ design_psu_iter_copy(DesignPsuIter *it, DesignPsuCodec *c, char *out)
 
 /* how many records the array of a log-mode design holds before they move to the log */
 #define LOG_CHUNK 4096
+
+/* the first log segment holds a chunk of the largest records; at most 8 MB */
+#define LOG_SEG_FIRST ((size_t) 512 * 1024)
+#define LOG_SEG_MAX ((size_t) 8 * 1024 * 1024)
 
 static int cmp_id(const Design *d, IdRef x, IdRef y);
 
@@ -522,14 +544,33 @@ log_flush(Design *d)
 	uint32_t	live = d->npsu - d->psu_base,
 				i;
 
-	if (d->log_cap - d->log_len < (size_t) live * DESIGN_PSU_MAX_BYTES)
+	if (d->log_tail == NULL || d->log_tail->cap - d->log_tail->len < (size_t) live * DESIGN_PSU_MAX_BYTES)
 	{
-		size_t		ncap = d->log_cap ? d->log_cap : 65536;
+		size_t		ncap = d->log_tail ? d->log_tail->cap * 2 : LOG_SEG_FIRST;
+		DesignLogSeg *seg;
 
-		while (ncap - d->log_len < (size_t) live * DESIGN_PSU_MAX_BYTES)
+		if (ncap > LOG_SEG_MAX)
+			ncap = LOG_SEG_MAX;
+		while (ncap < (size_t) live * DESIGN_PSU_MAX_BYTES)
 			ncap *= 2;
-		d->log = d->realloc_fn(d->alloc_ctx, d->log, ncap);
-		d->log_cap = ncap;
+
+		/*
+		 * The log as a whole stays within the host's limit: past it, ask
+		 * for all of it at once, which the host's allocator refuses with
+		 * its error (guard_core.h).
+		 */
+		if (!core_within_limit(d->log_cap + ncap + sizeof(DesignLogSeg)))
+			(void) d->realloc_fn(d->alloc_ctx, NULL, d->log_cap + ncap + sizeof(DesignLogSeg));
+		seg = d->realloc_fn(d->alloc_ctx, NULL, sizeof(DesignLogSeg) + ncap);
+		seg->next = NULL;
+		seg->len = 0;
+		seg->cap = ncap;
+		if (d->log_tail)
+			d->log_tail->next = seg;
+		else
+			d->log = seg;
+		d->log_tail = seg;
+		d->log_cap += ncap;
 	}
 	if (d->log_len == 0)
 	{
@@ -627,7 +668,13 @@ log_flush(Design *d)
 		for (i = 0; i < live; i++)
 		{
 			d->log_codec.succ_next = ordered && succ[i];
-			d->log_len += design_psu_encode(&d->log_codec, &d->psu[i], d->log + d->log_len);
+		{
+			size_t		n = design_psu_encode(&d->log_codec, &d->psu[i],
+											  d->log_tail->data + d->log_tail->len);
+
+			d->log_tail->len += n;
+			d->log_len += n;
+		}
 			d->log_nsucc += d->log_codec.succ_next;
 		}
 		d->log_codec.succ_next = false;
@@ -668,7 +715,14 @@ design_log_materialize(Design *d)
 	d->cap_arena = alen + 1;
 	if (d->psu)
 		d->realloc_fn(d->alloc_ctx, d->psu, 0);
-	d->realloc_fn(d->alloc_ctx, d->log, 0);
+	while (d->log != NULL)
+	{
+		DesignLogSeg *next = d->log->next;
+
+		d->realloc_fn(d->alloc_ctx, d->log, 0);
+		d->log = next;
+	}
+	d->log_tail = NULL;
 	d->psu = all;
 	d->cap_psu = d->npsu + 1;
 	d->log = NULL;

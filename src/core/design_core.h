@@ -131,6 +131,15 @@ extern bool design_psu_decode(DesignPsuCodec *c, const char **p, const char *end
 /* realloc-like allocator: (ctx, NULL, size) allocates, never returns NULL */
 typedef void *(*DesignRealloc) (void *ctx, void *ptr, size_t size);
 
+/* a segment of the log of a one-stage accumulation (Design.log) */
+typedef struct DesignLogSeg
+{
+	struct DesignLogSeg *next;
+	size_t		len,			/* bytes of records */
+				cap;			/* bytes of data */
+	char		data[];
+} DesignLogSeg;
+
 typedef struct Design
 {
 	int32_t		kind;			/* DesignKind */
@@ -169,13 +178,16 @@ typedef struct Design
 	uint32_t	last_ssu;
 
 	/*
-	 * Log mode: the PSU records before psu_base are encoded in log (rows in
-	 * PSU order seldom come back to a PSU), d->psu[i] holds PSU psu_base +
-	 * i; 0 and NULL otherwise.
+	 * Log mode: the PSU records before psu_base are encoded in the log (rows
+	 * in PSU order seldom come back to a PSU), d->psu[i] holds PSU psu_base
+	 * + i; 0 and NULL otherwise.  The log is a list of segments, each new
+	 * one twice the last (512 kB to 8 MB): it grows without copying, and no
+	 * record spans two segments.
 	 */
-	char	   *log;
-	size_t		log_len,
-				log_cap;
+	DesignLogSeg *log,			/* the first segment */
+			   *log_tail;
+	size_t		log_len,		/* bytes of records in all segments */
+				log_cap;		/* bytes allocated to them */
 	uint32_t	psu_base;
 	bool		log_unsorted;	/* the log is not in canonical order */
 	bool		log_denormal;	/* a record in the log has sums dd_norm would change */
@@ -251,7 +263,9 @@ extern void design_compact(Design *d);
 typedef struct DesignPsuIter
 {
 	const Design *d;
-	const char *p;
+	const DesignLogSeg *seg;	/* the log segment p is in */
+	const char *p,
+			   *end;			/* the end of seg's records */
 	DesignPsuCodec c;
 	uint32_t	next;
 	/* the whole arena, rebuilt as the records go (design_psu_iter) */

@@ -6,7 +6,8 @@
  * every id has it, design_log_materialize puts it back, merges and
  * canonical order are unchanged.  Edges: the unsigned successor across
  * 0x7fff... (int64 max to min), no successor of 0xffff... (-1), negative
- * ids, text ids between runs, strata that start in a run.  Prints TAP.
+ * ids, text ids between runs, strata that start in a run, a log of several
+ * segments.  Prints TAP.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -302,6 +303,37 @@ main(void)
 
 	check_merge();
 	free(k);
+
+	/*
+	 * A log of several segments (512 kB, 1, 2, 4 MB): records on both sides
+	 * of every segment boundary decode, copy and materialize the same.
+	 */
+	{
+		enum
+		{
+		L = 400000};
+		Key		   *kl = malloc(sizeof(Key) * L);
+		Design		l;
+		uint32_t	nseg = 0;
+		size_t		len = 0;
+		const DesignLogSeg *g;
+
+		for (i = 0; i < L; i++)
+			kl[i] = (Key) {1 + i / 150001, 0, (uint64_t) (i + i / 977)};	/* a gap every 977 */
+		design_init(&l, DESIGN_CLUSTER, test_realloc, NULL);
+		l.log_mode = true;
+		feed(&l, kl, L);
+		for (g = l.log; g != NULL; g = g->next)
+		{
+			nseg++;
+			len += g->len;
+		}
+		ok(nseg >= 3 && len == l.log_len && l.log_cap >= l.log_len,
+		   "a log of 400,000 records spans several segments whose records add up to its length");
+		design_log_materialize(&l);
+		check_keys("400,000 records over several log segments", kl, L, true);
+		free(kl);
+	}
 	printf("1..%d\n", test_no);
 	return failures ? 1 : 0;
 }
