@@ -925,6 +925,62 @@ requirement(Sup *S, Reg *R, int p, int kind, double target, Wit *W, Need *fail)
 }
 
 /*
+ * The cleanup's guide: the cells of a primary's certificates before a
+ * secondary was published (the cells that moved; -1 between two).  A new
+ * certificate usually runs next to the old one, around the published cell.
+ */
+static const int *guide_cells;
+static int	guide_n;
+
+/* p, the hidden cells of the guide and the hidden cells one equation from
+ * them (at most cap) */
+static void
+add_guided(Sup *S, const unsigned char *supp, int p, int *n, int cap)
+{
+	int			i,
+				k,
+				j,
+				lvl;
+
+	if (S->pos[p] < 0)
+	{
+		S->pos[p] = *n;
+		S->queue[(*n)++] = p;
+	}
+	for (i = 0; i < guide_n && *n < cap; i++)
+	{
+		int			c = guide_cells[i];
+
+		if (c >= 0 && supp[c] && S->pos[c] < 0)
+		{
+			S->pos[c] = *n;
+			S->queue[(*n)++] = c;
+		}
+	}
+	lvl = *n;
+	for (i = 0; i < lvl; i++)
+	{
+		int			c = S->queue[i];
+
+		for (k = S->cs[c]; k < S->cs[c + 1]; k++)
+		{
+			int			e = S->cl[k];
+
+			for (j = S->es[e]; j < S->es[e + 1]; j++)
+			{
+				int			x = S->ec[j];
+
+				if (supp[x] && S->pos[x] < 0 && *n < cap)
+				{
+					S->pos[x] = *n;
+					S->queue[(*n)++] = x;
+				}
+			}
+		}
+	}
+}
+
+/*
  * Whether primary p is protected under pattern supp: 0 with *problem
  * (SUP_OK or SUP_P_*) and, when protected and keep, its witnesses in
  * S->wit[p]; *need (if not NULL) the first requirement that fails.
@@ -942,6 +998,15 @@ static int
 check_primary(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 			  Need *need, bool full)
 {
+	/* the cleanup's guide first: the hidden cells of p's last certificates
+	 * and those one equation from them */
+	if (guide_n > 0)
+	{
+		if (check_region(S, p, supp, problem, keep, need, 3) < 0)
+			return -1;
+		if (*problem == SUP_OK)
+			return 0;
+	}
 	/* the hidden cells two equations away (where a rectangle or a cube
 	 * closes), then three, then the whole component */
 	if (check_region(S, p, supp, problem, keep, need, 1) < 0)
@@ -983,8 +1048,21 @@ check_region(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 		*problem = SUP_P_EXACT;
 		return 0;
 	}
-	if (local == 1)
+	if (local == 3)
+		add_guided(S, supp, p, &n, 400);
+	else if (local == 1)
+	{
 		add_hidden_near(S, supp, p, 2, &n, REG_SMALL);
+		if (n >= REG_SMALL)
+		{
+			/* cut off: the next region starts with the same cells (the
+			 * same search from p), so a check here only repeats a part of
+			 * it (on a large table it always failed) */
+			clear_pos(S, n);
+			*problem = SUP_P_NARROW;
+			return 0;
+		}
+	}
 	else if (local)
 		add_hidden_near(S, supp, p, 3, &n, 400);
 	else if (add_component(S, supp, p, &n, S->ncell) < 0)
@@ -1784,6 +1862,7 @@ sup_cleanup(Sup *S)
 	int		  **oldw = NEW(S, int *, S->ncell);
 	double	  **oldd = NEW(S, double *, S->ncell);
 	int		   *oldn = NEW(S, int, S->ncell);
+	int			rc;
 
 	for (c = 0; c < S->ncell; c++)
 	{
@@ -1853,7 +1932,15 @@ sup_cleanup(Sup *S)
 			S->wit[p] = NULL;
 			S->wdev[p] = NULL;
 			S->nwit[p] = 0;
-			if (check_primary(S, p, S->supp, &problem, true, NULL, true) < 0)
+			if (S->ncell > REG_LARGE)
+			{
+				guide_cells = oldw[p];
+				guide_n = oldn[p];
+			}
+			rc = check_primary(S, p, S->supp, &problem, true, NULL, true);
+			guide_cells = NULL;
+			guide_n = 0;
+			if (rc < 0)
 				return -1;
 			if (problem != SUP_OK)
 			{
