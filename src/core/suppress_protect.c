@@ -97,7 +97,7 @@ typedef struct Reg
  * secondary */
 #define HEUR_SWAP 500
 #define HEUR_SWAP_TRIALS 3
-#define HEUR_SWAP_WORK 4
+#define HEUR_SWAP_WORK 2
 
 bool
 sup_cancelled(const Sup *S)
