@@ -42,7 +42,11 @@
  * intruder's check passes.  Hiding more never helps the intruder, so one
  * pass suffices.  Then the cleanup: secondaries in decreasing cost, each
  * published again when every primary still has a witness without it
- * (only the primaries whose witnesses touch it are checked again).
+ * (only the primaries whose witnesses touch it are checked again).  On a
+ * small table the swap search follows (a local search: a secondary
+ * published and barred, the primaries re-protected without it, the
+ * cleanup again, kept when cheaper), bounded by a count of linear
+ * programs so that the result does not depend on the machine.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
