@@ -33,6 +33,7 @@
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,29 @@ enum
 	RQ_WIDTH,
 	RQ_GROUP
 };
+
+/*
+ * Every cut found, for every node: GLPK keeps a row added at a node for
+ * that node's subtree only, so without the pool each subtree solved the
+ * same intruder programs again to find the same cut.  Every cut here is
+ * valid for every pattern (capacity cuts, the singletons' capacity cuts,
+ * no-goods), so a node first takes the pool's cuts its y violates and
+ * solves programs only when there are none.  Plain malloc (the separation
+ * must not use the host's allocator); a pool that cannot grow stops
+ * growing, nothing else.
+ */
+typedef struct Pool
+{
+	int			n,
+				cap;
+	size_t		nz,
+				capz;
+	size_t	   *start;			/* n + 1 */
+	double	   *rhs;
+	int		   *col;
+	double	   *coef;
+	bool		full;
+} Pool;
 
 typedef struct Opt
 {
@@ -76,7 +100,117 @@ typedef struct Opt
 	int		   *single;			/* the singleton cells */
 	int			nsingle;
 	clock_t		t0;				/* start, for the time limit */
+	Pool		pool;
+	long		pool_hits;		/* cuts taken from the pool */
+	long		nodes_int;		/* separations at integral y */
+	double		sep_seconds;	/* time in the intruder programs */
 } Opt;
+
+static void
+pool_free(Pool *P)
+{
+	free(P->start);
+	free(P->rhs);
+	free(P->col);
+	free(P->coef);
+	memset(P, 0, sizeof(*P));
+}
+
+static void
+pool_add(Pool *P, int n, const int *col, const double *coef, double rhs)
+{
+	if (P->full)
+		return;
+	if (P->n + 1 >= P->cap)
+	{
+		int			cap = P->cap ? 2 * P->cap : 1024;
+		size_t	   *st;
+		double	   *r;
+
+		if (!core_within_limit(core_array_bytes((uint64_t) cap, sizeof(size_t) + sizeof(double))))
+		{
+			P->full = true;
+			return;
+		}
+		st = realloc(P->start, sizeof(size_t) * ((size_t) cap + 1));
+		if (st == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->start = st;
+		r = realloc(P->rhs, sizeof(double) * (size_t) cap);
+		if (r == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->rhs = r;
+		if (P->cap == 0)
+			P->start[0] = 0;
+		P->cap = cap;
+	}
+	if (P->nz + (size_t) n > P->capz)
+	{
+		size_t		capz = P->capz ? 2 * P->capz : 65536;
+		int		   *c;
+		double	   *v;
+
+		while (capz < P->nz + (size_t) n)
+			capz *= 2;
+		if (!core_within_limit(core_array_bytes((uint64_t) capz, sizeof(int) + sizeof(double))))
+		{
+			P->full = true;
+			return;
+		}
+		c = realloc(P->col, sizeof(int) * capz);
+		if (c == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->col = c;
+		v = realloc(P->coef, sizeof(double) * capz);
+		if (v == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->coef = v;
+		P->capz = capz;
+	}
+	memcpy(P->col + P->nz, col, sizeof(int) * (size_t) n);
+	memcpy(P->coef + P->nz, coef, sizeof(double) * (size_t) n);
+	P->nz += (size_t) n;
+	P->rhs[P->n] = rhs;
+	P->start[++P->n] = P->nz;
+}
+
+/* the pool's cuts that y violates, into cuts; how many */
+static int
+pool_separate(Opt *O, const double *y, LpCuts *cuts)
+{
+	Pool	   *P = &O->pool;
+	int			i,
+				added = 0;
+
+	for (i = 0; i < P->n; i++)
+	{
+		double		lhs = 0;
+		size_t		k;
+
+		for (k = P->start[i]; k < P->start[i + 1]; k++)
+			lhs += P->coef[k] * y[P->col[k]];
+		if (lhs < P->rhs[i] - 1e-6)
+		{
+			lp_cut(cuts, (int) (P->start[i + 1] - P->start[i]), P->col + P->start[i],
+				   P->coef + P->start[i], P->rhs[i]);
+			added++;
+		}
+	}
+	O->pool_hits += added;
+	return added;
+}
 
 /* the sub-LP's bounds for the master's y (fixed cells held at zero) */
 static void
@@ -187,7 +321,10 @@ emit_cut(Opt *O, LpCuts *cuts, double rhs)
 			O->cv[n++] = fmin(O->acc[j], rhs);
 		}
 	if (n > 0)
+	{
 		lp_cut(cuts, n, O->cc, O->cv, rhs);
+		pool_add(&O->pool, n, O->cc, O->cv, rhs);
+	}
 	O->S->st->cuts++;
 	return n > 0;
 }
@@ -301,6 +438,11 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	}
 	/* fractional nodes deep in the tree: branching is cheaper */
 	if (!integral && lp_cuts_level(cuts) > O->max_level)
+		return;
+	if (integral)
+		O->nodes_int++;
+	/* the cuts found elsewhere in the tree first */
+	if (pool_separate(O, y, cuts) > 0)
 		return;
 	sub_bounds(O, y, -1);
 	for (p = 0; p < S->ncell; p++)
@@ -616,6 +758,12 @@ sup_optimal(Sup *S)
 	}
 	lp_free(master);
 	lp_free(O.sub);
+#ifdef SUP_OPTIMAL_DEBUG
+	fprintf(stderr, "optimal: %d cells %.2f s rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld\n",
+				S->ncell, (double) (clock() - O.t0) / CLOCKS_PER_SEC, rc, O.failed,
+				O.sep_calls, O.nodes_int, S->st->lps, S->st->cuts, O.pool.n, O.pool_hits);
+#endif
+	pool_free(&O.pool);
 	if (O.failed == LP_TIMEOUT)
 		rc = LP_TIMEOUT;
 	else if (O.failed == LP_CANCELLED || rc == LP_CANCELLED)
