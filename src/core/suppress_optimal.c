@@ -100,6 +100,8 @@ typedef struct Opt
 	int		   *single;			/* the singleton cells */
 	int			nsingle;
 	clock_t		t0;				/* start, for the time limit */
+	const double *ycur;			/* the y being separated */
+	double	   *sorted;			/* ncand scratch */
 	Pool		pool;
 	long		pool_hits;		/* cuts taken from the pool */
 	long		nodes_int;		/* separations at integral y */
@@ -299,6 +301,48 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 	return 0;
 }
 
+static int
+cmp_desc(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * The cardinality cut of a capacity cut sum_j a_j y_j >= r (binaries,
+ * 0 < a_j <= r): when the k - 1 largest a_j together stay below r, every
+ * pattern that meets it hides at least k of its cells, sum_j y_j >= k.
+ * For k >= 2 the LP relaxation of the capacity cut does not imply it
+ * (y_j = 1/2 on two cells of a_j = r meets the one and not the other).
+ * Added, and pooled, when y violates it.
+ */
+static void
+cardinality_cut(Opt *O, LpCuts *cuts, int n, double rhs)
+{
+	int			i,
+				k;
+	double		sum = 0,
+				lhs = 0;
+
+	memcpy(O->sorted, O->cv, sizeof(double) * (size_t) n);
+	qsort(O->sorted, (size_t) n, sizeof(double), cmp_desc);
+	for (k = 0; k < n && sum < rhs - 1e-9; k++)
+		sum += O->sorted[k];
+	if (k < 2 || sum < rhs - 1e-9)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		O->sorted[i] = 1;
+		lhs += O->ycur[O->cc[i]];
+	}
+	if (lhs >= k - 1e-6)
+		return;
+	lp_cut(cuts, n, O->cc, O->sorted, k);
+	pool_add(&O->pool, n, O->cc, O->sorted, k);
+}
+
 /*
  * A cut sum_j a_j y_j >= rhs over binaries y with a_j >= 0 stays valid with
  * every a_j lowered to rhs (a y_j = 1 with a_j >= rhs meets it either way),
@@ -324,6 +368,7 @@ emit_cut(Opt *O, LpCuts *cuts, double rhs)
 	{
 		lp_cut(cuts, n, O->cc, O->cv, rhs);
 		pool_add(&O->pool, n, O->cc, O->cv, rhs);
+		cardinality_cut(O, cuts, n, rhs);
 	}
 	O->S->st->cuts++;
 	return n > 0;
@@ -414,9 +459,8 @@ separation_stopped(Opt *O, Sup *S, LpCuts *cuts)
 }
 
 static void
-separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
+separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 {
-	Opt		   *O = ctx;
 	Sup		   *S = O->S;
 	int			p,
 				j;
@@ -537,14 +581,33 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 		}
 		if (problem == SUP_OK)
 			continue;
-		/* a singleton intruder: the capacity cut with its cell fixed */
+		/*
+		 * A singleton intruder: the capacity cuts of p's levels with its
+		 * cell fixed.  Only the levels themselves: the check's failing
+		 * target may be one way of reaching a sliding width (all of it
+		 * up, all down, or a split), which is not required by itself;
+		 * a cut on it cut off protected patterns (a 126-cell table's
+		 * "optimum" came out 966 with one branching rule, 953 with
+		 * another).  Up to U, down to L and the width W with the cell
+		 * fixed are each required of every protected pattern.
+		 */
+		(void) ntarget;
 		if (O->intruder_cuts && nfix >= 0 && (nkind == 1 || nkind == 2))
 		{
+			double		U = S->upl[p],
+						L = S->lpl[p],
+						W = S->spl[p];
 			bool		cut = false;
 
 			sub_bounds(O, y, nfix);
 			O->fixcell = nfix;
-			rc = separate_req(O, p, nkind == 1 ? RQ_UP : RQ_DOWN, ntarget, cuts, &cut);
+			rc = 0;
+			if (U > 0)
+				rc = separate_req(O, p, RQ_UP, U, cuts, &cut);
+			if (rc == 0 && L > 0)
+				rc = separate_req(O, p, RQ_DOWN, L, cuts, &cut);
+			if (rc == 0 && W > U + L)
+				rc = separate_req(O, p, RQ_WIDTH, W, cuts, &cut);
 			O->fixcell = -1;
 			if (rc != 0)
 			{
@@ -568,6 +631,17 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 		(void) emit_cut(O, cuts, 1);
 		return;
 	}
+}
+
+static void
+separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
+{
+	Opt		   *O = ctx;
+	clock_t		c0 = clock();
+
+	O->ycur = y;
+	separate_at(O, y, integral, cuts);
+	O->sep_seconds += (double) (clock() - c0) / CLOCKS_PER_SEC;
 }
 
 int
@@ -603,6 +677,18 @@ sup_optimal(Sup *S)
 	memset(&O, 0, sizeof(O));
 	O.S = S;
 	O.max_level = 1000000;
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		FILE	   *f = fopen("/tmp/h1_maxlevel", "r");
+
+		if (f)
+		{
+			if (fscanf(f, "%d", &O.max_level) != 1)
+				O.max_level = 1000000;
+			fclose(f);
+		}
+	}
+#endif
 	O.intruder_cuts = true;
 	O.fixcell = -1;
 	O.t0 = clock();
@@ -680,6 +766,7 @@ sup_optimal(Sup *S)
 	O.cc = NEW(S, int, O.ncand + 1);
 	O.cv = NEW(S, double, O.ncand + 1);
 	O.acc = NEW(S, double, O.ncand + 1);
+	O.sorted = NEW(S, double, O.ncand + 1);
 	{
 		double	   *slo = NEW(S, double, 2 * S->ncell),
 				   *shi = NEW(S, double, 2 * S->ncell);
@@ -759,9 +846,51 @@ sup_optimal(Sup *S)
 	lp_free(master);
 	lp_free(O.sub);
 #ifdef SUP_OPTIMAL_DEBUG
-	fprintf(stderr, "optimal: %d cells %.2f s rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld\n",
-				S->ncell, (double) (clock() - O.t0) / CLOCKS_PER_SEC, rc, O.failed,
+	fprintf(stderr, "optimal: %d cells %.2f s (sep %.2f) rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld\n",
+				S->ncell, (double) (clock() - O.t0) / CLOCKS_PER_SEC, O.sep_seconds, rc, O.failed,
 				O.sep_calls, O.nodes_int, S->st->lps, S->st->cuts, O.pool.n, O.pool_hits);
+#endif
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		/* the master with every cut found, for glpsol and cbc */
+		char		fn[64];
+		FILE	   *f;
+
+		snprintf(fn, sizeof(fn), "/tmp/h1_sol_%d_%g.txt", S->ncell, found ? value : -1);
+		f = fopen(fn, "w");
+		if (f)
+		{
+			for (k = 0; k < O.ncand; k++)
+				fprintf(f, "%d %g\n", k, x[k]);
+			fclose(f);
+		}
+		snprintf(fn, sizeof(fn), "/tmp/h1_master_%d_%g.lp", S->ncell, found ? value : -1);
+		f = fopen(fn, "w");
+		if (f)
+		{
+			int			i;
+
+			fprintf(f, "Minimize\n obj:");
+			for (k = 0; k < O.ncand; k++)
+				fprintf(f, " + %.17g y%d%s", obj[k], k, k % 8 == 7 ? "\n" : "");
+			fprintf(f, "\nSubject To\n");
+			for (i = 0; i < O.pool.n; i++)
+			{
+				size_t		z;
+
+				fprintf(f, " c%d:", i);
+				for (z = O.pool.start[i]; z < O.pool.start[i + 1]; z++)
+					fprintf(f, " + %.17g y%d%s", O.pool.coef[z], O.pool.col[z],
+							(z - O.pool.start[i]) % 8 == 7 ? "\n" : "");
+				fprintf(f, " >= %.17g\n", O.pool.rhs[i]);
+			}
+			fprintf(f, "Binary\n");
+			for (k = 0; k < O.ncand; k++)
+				fprintf(f, " y%d\n", k);
+			fprintf(f, "End\n");
+			fclose(f);
+		}
+	}
 #endif
 	pool_free(&O.pool);
 	if (O.failed == LP_TIMEOUT)
