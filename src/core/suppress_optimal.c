@@ -101,6 +101,9 @@ typedef struct Opt
 	int			nsingle;
 	clock_t		t0;				/* start, for the time limit */
 	const double *ycur;			/* the y being separated */
+	unsigned char *moved;		/* per cell: moved by the last programs
+								 * solved with track_moves */
+	bool		track_moves;
 	double	   *sorted;			/* ncand scratch */
 	Pool		pool;
 	long		pool_hits;		/* cuts taken from the pool */
@@ -277,8 +280,13 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 		O->ov[1] = kind == RQ_DOWN ? 1 : -1;
 		n = 2;
 	}
-	rc = lp_optimize(O->sub, n, O->oc, O->ov, true, LP_RELAX, 0, value, NULL);
+	rc = lp_optimize(O->sub, n, O->oc, O->ov, true, LP_RELAX, 0, value,
+					 O->track_moves ? O->x : NULL);
 	S->st->lps++;
+	if (rc == LP_OK && O->track_moves)
+		for (c = 0; c < S->ncell; c++)
+			if (fabs(O->x[2 * c]) > 1e-9 || fabs(O->x[2 * c + 1]) > 1e-9)
+				O->moved[c] = 1;
 	if (rc == LP_UNBOUNDED)
 	{
 		*value = INFINITY;
@@ -518,7 +526,11 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 	 * each hidden singleton (not p's own units), the capacity cut of the
 	 * program with the singleton's cell fixed.  Valid for every pattern:
 	 * a singleton knows its cell whether it is hidden or not.  The exact
-	 * check below would find these one per integral solution.
+	 * check below would find these one per integral solution.  Only the
+	 * singletons that p's own programs move (at their optimum, without a
+	 * singleton) can fall short: fixing a cell an optimum leaves alone
+	 * keeps that optimum.  (All hidden singletons, each with its own
+	 * program, took most of the time on tables of 300 cells and more.)
 	 */
 	if (O->intruder_cuts && S->intruder == SUP_INTRUDER_SINGLETON && O->nsingle > 0)
 	{
@@ -526,18 +538,37 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 		{
 			double		U = S->upl[p],
 						L = S->lpl[p],
-						W = S->spl[p];
-			int			i;
+						W = S->spl[p],
+						v = 0,
+						k = 0;
+			int			i,
+						rc = 0;
 
 			if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
 				continue;
 			if (separation_stopped(O, S, cuts))
 				return;
+			/* the cells p's programs move */
+			memset(O->moved, 0, S->ncell);
+			O->track_moves = true;
+			memset(O->acc, 0, sizeof(double) * O->ncand);
+			if (U > 0 || W > U + L)
+				rc = sub_value(O, p, RQ_UP, &v, &k);
+			if (rc == 0 && (L > 0 || W > U + L))
+				rc = sub_value(O, p, RQ_DOWN, &v, &k);
+			O->track_moves = false;
+			if (rc != 0)
+			{
+				O->failed = LP_TIMEOUT;
+				lp_cuts_abort(cuts);
+				return;
+			}
 			for (i = 0; i < O->nsingle; i++)
 			{
 				int			s = O->single[i];
 
-				if (s == p || !(S->supp[s] || (O->ycol[s] >= 0 && y[O->ycol[s]] > 0.5)) ||
+				if (s == p || !O->moved[s] ||
+					!(S->supp[s] || (O->ycol[s] >= 0 && y[O->ycol[s]] > 0.5)) ||
 					sup_same_contributor(S, p, s))
 					continue;
 				sub_bounds(O, y, s);
@@ -552,6 +583,7 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 					return;
 				}
 				O->fixcell = -1;
+				sub_bounds(O, y, -1);
 			}
 		}
 		sub_bounds(O, y, -1);
@@ -767,6 +799,7 @@ sup_optimal(Sup *S)
 	O.cv = NEW(S, double, O.ncand + 1);
 	O.acc = NEW(S, double, O.ncand + 1);
 	O.sorted = NEW(S, double, O.ncand + 1);
+	O.moved = NEW(S, unsigned char, S->ncell);
 	{
 		double	   *slo = NEW(S, double, 2 * S->ncell),
 				   *shi = NEW(S, double, 2 * S->ncell);
