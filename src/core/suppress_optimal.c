@@ -73,6 +73,23 @@ typedef struct Pool
 	bool		full;
 } Pool;
 
+/*
+ * A witness: a deviation of the table (cells and amounts, up as 2c, down
+ * as 2c + 1) that an intruder's program reached at some y, and the value
+ * it gave.  The equations are homogeneous, so at another y the witness
+ * scaled by the least ratio of a column's bound to its deviation is
+ * feasible, and the program's optimum is at least that share of value.
+ */
+#define OPT_NWIT 3
+typedef struct OptWit
+{
+	int			n,
+				cap;
+	int		   *col;
+	double	   *dev;
+	double		value;
+} OptWit;
+
 typedef struct Opt
 {
 	Sup		   *S;
@@ -101,6 +118,10 @@ typedef struct Opt
 	int			nsingle;
 	clock_t		t0;				/* start, for the time limit */
 	const double *ycur;			/* the y being separated */
+	OptWit	   *wit;			/* (cell, kind) x OPT_NWIT, kinds UP, DOWN,
+								 * GROUP; only primaries' slots used */
+	int		   *witnext;		/* (cell, kind): the slot to replace */
+	long		wit_hits;		/* programs a witness made unneeded */
 	unsigned char *moved;		/* per cell: moved by the last programs
 								 * solved with track_moves */
 	bool		track_moves;
@@ -217,6 +238,100 @@ pool_separate(Opt *O, const double *y, LpCuts *cuts)
 	return added;
 }
 
+/* a cell's share of its room at y (fixed hidden cells 1) */
+static inline double
+opt_share(const Opt *O, const double *y, int c)
+{
+	if (O->S->supp[c])
+		return 1;
+	if (O->ycol[c] >= 0)
+		return fmax(0.0, fmin(1.0, y[O->ycol[c]]));
+	return 0;
+}
+
+/* the best value p's witnesses of kind guarantee at y */
+static double
+wit_value(const Opt *O, const double *y, int p, int kind)
+{
+	double		best = 0;
+	int			i;
+
+	for (i = 0; i < OPT_NWIT; i++)
+	{
+		const OptWit *w = &O->wit[((size_t) p * 3 + (kind == RQ_GROUP ? 2 : kind)) * OPT_NWIT + i];
+		double		a = 1;
+		int			k;
+
+		if (w->n == 0 || w->value <= best)
+			continue;
+		for (k = 0; k < w->n && a > 0; k++)
+		{
+			int			col = w->col[k],
+						c = col / 2;
+			double		room = (col % 2 == 0 ? O->U[c] : O->L[c]) * opt_share(O, y, c);
+
+			if (w->dev[k] > room)
+				a = fmin(a, room / w->dev[k]);
+		}
+		best = fmax(best, a * w->value);
+	}
+	return best;
+}
+
+/* keep the program's solution in O->x (value v) as a witness of (p, kind) */
+static void
+wit_keep(Opt *O, int p, int kind, double v)
+{
+	Sup		   *S = O->S;
+	size_t		slot = (size_t) p * 3 + (kind == RQ_GROUP ? 2 : kind);
+	OptWit	   *w = &O->wit[slot * OPT_NWIT + O->witnext[slot]];
+	int			c,
+				n = 0;
+
+	if (!(v > 1e-9) || isinf(v))
+		return;
+	for (c = 0; c < 2 * S->ncell; c++)
+		if (O->x[c] > 1e-9)
+			n++;
+	if (n > w->cap)
+	{
+		int		   *col = realloc(w->col, sizeof(int) * (size_t) n);
+		double	   *dev;
+
+		if (col == NULL)
+			return;
+		w->col = col;
+		dev = realloc(w->dev, sizeof(double) * (size_t) n);
+		if (dev == NULL)
+			return;
+		w->dev = dev;
+		w->cap = n;
+	}
+	w->n = 0;
+	for (c = 0; c < 2 * S->ncell; c++)
+		if (O->x[c] > 1e-9)
+		{
+			w->col[w->n] = c;
+			w->dev[w->n++] = O->x[c];
+		}
+	w->value = v;
+	O->witnext[slot] = (O->witnext[slot] + 1) % OPT_NWIT;
+}
+
+static void
+wit_free_all(Opt *O)
+{
+	size_t		i;
+
+	if (O->wit == NULL)
+		return;
+	for (i = 0; i < (size_t) O->S->ncell * 3 * OPT_NWIT; i++)
+	{
+		free(O->wit[i].col);
+		free(O->wit[i].dev);
+	}
+}
+
 /* the sub-LP's bounds for the master's y (fixed cells held at zero) */
 static void
 sub_bounds(Opt *O, const double *y, int fix)
@@ -281,8 +396,10 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 		n = 2;
 	}
 	rc = lp_optimize(O->sub, n, O->oc, O->ov, true, LP_RELAX, 0, value,
-					 O->track_moves ? O->x : NULL);
+					 O->track_moves || O->fixcell < 0 ? O->x : NULL);
 	S->st->lps++;
+	if (rc == LP_OK && O->fixcell < 0)
+		wit_keep(O, p, kind, *value);
 	if (rc == LP_OK && O->track_moves)
 		for (c = 0; c < S->ncell; c++)
 			if (fabs(O->x[2 * c]) > 1e-9 || fabs(O->x[2 * c + 1]) > 1e-9)
@@ -391,6 +508,15 @@ separate_req(Opt *O, int p, int kind, double target, LpCuts *cuts, bool *added)
 				k = 0;
 	int			rc;
 
+	/* a witness kept from another y may show the level is reached */
+	if (O->fixcell < 0 &&
+		(kind == RQ_WIDTH ?
+		 wit_value(O, O->ycur, p, RQ_UP) + wit_value(O, O->ycur, p, RQ_DOWN) :
+		 wit_value(O, O->ycur, p, kind)) >= target - 1e-9)
+	{
+		O->wit_hits++;
+		return 0;
+	}
 	memset(O->acc, 0, sizeof(double) * O->ncand);
 	if (kind == RQ_WIDTH)
 	{
@@ -800,6 +926,10 @@ sup_optimal(Sup *S)
 	O.acc = NEW(S, double, O.ncand + 1);
 	O.sorted = NEW(S, double, O.ncand + 1);
 	O.moved = NEW(S, unsigned char, S->ncell);
+	O.wit = NEW(S, OptWit, (size_t) S->ncell * 3 * OPT_NWIT);
+	memset(O.wit, 0, sizeof(OptWit) * (size_t) S->ncell * 3 * OPT_NWIT);
+	O.witnext = NEW(S, int, (size_t) S->ncell * 3);
+	memset(O.witnext, 0, sizeof(int) * (size_t) S->ncell * 3);
 	{
 		double	   *slo = NEW(S, double, 2 * S->ncell),
 				   *shi = NEW(S, double, 2 * S->ncell);
@@ -879,9 +1009,9 @@ sup_optimal(Sup *S)
 	lp_free(master);
 	lp_free(O.sub);
 #ifdef SUP_OPTIMAL_DEBUG
-	fprintf(stderr, "optimal: %d cells %.2f s (sep %.2f) rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld\n",
+	fprintf(stderr, "optimal: %d cells %.2f s (sep %.2f) rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld wit %ld\n",
 				S->ncell, (double) (clock() - O.t0) / CLOCKS_PER_SEC, O.sep_seconds, rc, O.failed,
-				O.sep_calls, O.nodes_int, S->st->lps, S->st->cuts, O.pool.n, O.pool_hits);
+				O.sep_calls, O.nodes_int, S->st->lps, S->st->cuts, O.pool.n, O.pool_hits, O.wit_hits);
 #endif
 #ifdef SUP_OPTIMAL_DEBUG
 	{
@@ -926,6 +1056,7 @@ sup_optimal(Sup *S)
 	}
 #endif
 	pool_free(&O.pool);
+	wit_free_all(&O);
 	if (O.failed == LP_TIMEOUT)
 		rc = LP_TIMEOUT;
 	else if (O.failed == LP_CANCELLED || rc == LP_CANCELLED)
