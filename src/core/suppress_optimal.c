@@ -219,8 +219,12 @@ pool_separate(Opt *O, const double *y, LpCuts *cuts)
 	Pool	   *P = &O->pool;
 	int			i,
 				added = 0;
+	size_t		nz = 0;
 
-	for (i = 0; i < P->n; i++)
+	/* at most half of what one round of lp_cut takes (lp.c: 4 ncols +
+	 * 1024 rows, 64 ncols + 65536 nonzeros); the rest come next round */
+	for (i = 0; i < P->n && added < 2 * O->ncand + 512 &&
+		 nz < (size_t) 32 * O->ncand + 32768 - (size_t) O->ncand; i++)
 	{
 		double		lhs = 0;
 		size_t		k;
@@ -231,6 +235,7 @@ pool_separate(Opt *O, const double *y, LpCuts *cuts)
 		{
 			lp_cut(cuts, (int) (P->start[i + 1] - P->start[i]), P->col + P->start[i],
 				   P->coef + P->start[i], P->rhs[i]);
+			nz += P->start[i + 1] - P->start[i];
 			added++;
 		}
 	}
@@ -1025,6 +1030,19 @@ sup_optimal(Sup *S)
 		{
 			for (k = 0; k < O.ncand; k++)
 				fprintf(f, "%d %g\n", k, x[k]);
+			fclose(f);
+		}
+		snprintf(fn, sizeof(fn), "/tmp/h1_cand_%d.txt", S->ncell);
+		f = fopen(fn, "w");
+		if (f)
+		{
+			char		nm[256];
+
+			for (k = 0; k < O.ncand; k++)
+			{
+				sup_cell_name(S, O.cand[k], nm, sizeof(nm));
+				fprintf(f, "%d\t%s\n", k, nm);
+			}
 			fclose(f);
 		}
 		snprintf(fn, sizeof(fn), "/tmp/h1_master_%d_%g.lp", S->ncell, found ? value : -1);
