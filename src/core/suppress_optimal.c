@@ -840,18 +840,6 @@ sup_optimal(Sup *S)
 	memset(&O, 0, sizeof(O));
 	O.S = S;
 	O.max_level = 1000000;
-#ifdef SUP_OPTIMAL_DEBUG
-	{
-		FILE	   *f = fopen("/tmp/h1_maxlevel", "r");
-
-		if (f)
-		{
-			if (fscanf(f, "%d", &O.max_level) != 1)
-				O.max_level = 1000000;
-			fclose(f);
-		}
-	}
-#endif
 	O.intruder_cuts = true;
 	O.fixcell = -1;
 	O.t0 = clock();
@@ -1024,7 +1012,7 @@ sup_optimal(Sup *S)
 		char		fn[64];
 		FILE	   *f;
 
-		snprintf(fn, sizeof(fn), "/tmp/h1_sol_%d_%g.txt", S->ncell, found ? value : -1);
+		snprintf(fn, sizeof(fn), "/tmp/barometer_optimal_sol_%d_%g.txt", S->ncell, found ? value : -1);
 		f = fopen(fn, "w");
 		if (f)
 		{
@@ -1032,7 +1020,7 @@ sup_optimal(Sup *S)
 				fprintf(f, "%d %g\n", k, x[k]);
 			fclose(f);
 		}
-		snprintf(fn, sizeof(fn), "/tmp/h1_cand_%d.txt", S->ncell);
+		snprintf(fn, sizeof(fn), "/tmp/barometer_optimal_cand_%d.txt", S->ncell);
 		f = fopen(fn, "w");
 		if (f)
 		{
@@ -1045,7 +1033,7 @@ sup_optimal(Sup *S)
 			}
 			fclose(f);
 		}
-		snprintf(fn, sizeof(fn), "/tmp/h1_master_%d_%g.lp", S->ncell, found ? value : -1);
+		snprintf(fn, sizeof(fn), "/tmp/barometer_optimal_master_%d_%g.lp", S->ncell, found ? value : -1);
 		f = fopen(fn, "w");
 		if (f)
 		{
