@@ -685,7 +685,7 @@ bc_inner(void *arg)
 	/*
 	 * Pseudocost branching: each node costs a separation (intruder
 	 * programs), so fewer nodes pay for its strong-branching start.  A
-	 * 360-cell 3-D suppression master: 41-47 s (default Driebeck-Tomlin
+	 * 360-cell 3-D suppression master: 41-54 s (default Driebeck-Tomlin
 	 * 52-70 s, most fractional 96 s); smaller ones alike within the noise.
 	 */
 	parm.br_tech = GLP_BR_PCH;

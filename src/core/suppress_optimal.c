@@ -1078,6 +1078,20 @@ sup_optimal(Sup *S)
 		sup_release(S, mark);
 		return 0;
 	}
+	if (rc == LP_TIMEOUT && found && S->opt->fallback)
+	{
+		/*
+		 * The best pattern the branch and cut holds: the heuristic's
+		 * (its first incumbent) or a cheaper one that passed the exact
+		 * check; not proven optimal, hence the notice.
+		 */
+		for (k = 0; k < O.ncand; k++)
+			if (x[k] > 0.5)
+				S->supp[O.cand[k]] = 1;
+		S->st->fell_back = true;
+		sup_release(S, mark);
+		return 0;
+	}
 	sup_release(S, mark);
 	if (rc == LP_TIMEOUT || rc == LP_NOMEM)
 	{
