@@ -618,8 +618,8 @@ suppress_run(FunctionCallInfo fcinfo, int api)
 			 st.mips, st.cuts, st.unprotected);
 	if (st.fell_back)
 		ereport(NOTICE,
-				(errmsg("optimal suppression stopped at its limit; the heuristic's pattern is returned"),
-				 errdetail("The branch and cut did not prove an optimum within %g s (or the table has more than %d primary x cells).",
+				(errmsg("optimal suppression stopped at its limit; the best pattern found is returned"),
+				 errdetail("The branch and cut did not prove an optimum within %g s (or the table has more than %d primary x cells); the pattern returned is the best it found, at worst the heuristic's.",
 						   opt.time_limit, opt.max_optimal),
 				 errhint("Raise time_limit for the optimum.")));
 

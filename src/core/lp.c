@@ -682,6 +682,13 @@ bc_inner(void *arg)
 	parm.mir_cuts = GLP_OFF;
 	parm.cov_cuts = GLP_OFF;
 	parm.clq_cuts = GLP_OFF;
+	/*
+	 * Pseudocost branching: each node costs a separation (intruder
+	 * programs), so fewer nodes pay for its strong-branching start.  A
+	 * 360-cell 3-D suppression master: 41-54 s (default Driebeck-Tomlin
+	 * 52-70 s, most fractional 96 s); smaller ones alike within the noise.
+	 */
+	parm.br_tech = GLP_BR_PCH;
 	if (a->time_limit > 0)
 		parm.tm_lim = (int) fmin(a->time_limit * 1000.0, 2e9);
 	rc = glp_intopt(m->P, &parm);

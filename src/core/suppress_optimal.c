@@ -33,6 +33,7 @@
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,46 @@ enum
 	RQ_WIDTH,
 	RQ_GROUP
 };
+
+/*
+ * Every cut found, for every node: GLPK keeps a row added at a node for
+ * that node's subtree only, so without the pool each subtree solved the
+ * same intruder programs again to find the same cut.  Every cut here is
+ * valid for every pattern (capacity cuts, the singletons' capacity cuts,
+ * no-goods), so a node first takes the pool's cuts its y violates and
+ * solves programs only when there are none.  Plain malloc (the separation
+ * must not use the host's allocator); a pool that cannot grow stops
+ * growing, nothing else.
+ */
+typedef struct Pool
+{
+	int			n,
+				cap;
+	size_t		nz,
+				capz;
+	size_t	   *start;			/* n + 1 */
+	double	   *rhs;
+	int		   *col;
+	double	   *coef;
+	bool		full;
+} Pool;
+
+/*
+ * A witness: a deviation of the table (cells and amounts, up as 2c, down
+ * as 2c + 1) that an intruder's program reached at some y, and the value
+ * it gave.  The equations are homogeneous, so at another y the witness
+ * scaled by the least ratio of a column's bound to its deviation is
+ * feasible, and the program's optimum is at least that share of value.
+ */
+#define OPT_NWIT 3
+typedef struct OptWit
+{
+	int			n,
+				cap;
+	int		   *col;
+	double	   *dev;
+	double		value;
+} OptWit;
 
 typedef struct Opt
 {
@@ -76,7 +117,225 @@ typedef struct Opt
 	int		   *single;			/* the singleton cells */
 	int			nsingle;
 	clock_t		t0;				/* start, for the time limit */
+	const double *ycur;			/* the y being separated */
+	OptWit	   *wit;			/* (cell, kind) x OPT_NWIT, kinds UP, DOWN,
+								 * GROUP; only primaries' slots used */
+	int		   *witnext;		/* (cell, kind): the slot to replace */
+	long		wit_hits;		/* programs a witness made unneeded */
+	unsigned char *moved;		/* per cell: moved by the last programs
+								 * solved with track_moves */
+	bool		track_moves;
+	double	   *sorted;			/* ncand scratch */
+	Pool		pool;
+	long		pool_hits;		/* cuts taken from the pool */
+	long		nodes_int;		/* separations at integral y */
+	double		sep_seconds;	/* time in the intruder programs */
 } Opt;
+
+static void
+pool_free(Pool *P)
+{
+	free(P->start);
+	free(P->rhs);
+	free(P->col);
+	free(P->coef);
+	memset(P, 0, sizeof(*P));
+}
+
+static void
+pool_add(Pool *P, int n, const int *col, const double *coef, double rhs)
+{
+	if (P->full)
+		return;
+	if (P->n + 1 >= P->cap)
+	{
+		int			cap = P->cap ? 2 * P->cap : 1024;
+		size_t	   *st;
+		double	   *r;
+
+		if (!core_within_limit(core_array_bytes((uint64_t) cap, sizeof(size_t) + sizeof(double))))
+		{
+			P->full = true;
+			return;
+		}
+		st = realloc(P->start, sizeof(size_t) * ((size_t) cap + 1));
+		if (st == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->start = st;
+		r = realloc(P->rhs, sizeof(double) * (size_t) cap);
+		if (r == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->rhs = r;
+		if (P->cap == 0)
+			P->start[0] = 0;
+		P->cap = cap;
+	}
+	if (P->nz + (size_t) n > P->capz)
+	{
+		size_t		capz = P->capz ? 2 * P->capz : 65536;
+		int		   *c;
+		double	   *v;
+
+		while (capz < P->nz + (size_t) n)
+			capz *= 2;
+		if (!core_within_limit(core_array_bytes((uint64_t) capz, sizeof(int) + sizeof(double))))
+		{
+			P->full = true;
+			return;
+		}
+		c = realloc(P->col, sizeof(int) * capz);
+		if (c == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->col = c;
+		v = realloc(P->coef, sizeof(double) * capz);
+		if (v == NULL)
+		{
+			P->full = true;
+			return;
+		}
+		P->coef = v;
+		P->capz = capz;
+	}
+	memcpy(P->col + P->nz, col, sizeof(int) * (size_t) n);
+	memcpy(P->coef + P->nz, coef, sizeof(double) * (size_t) n);
+	P->nz += (size_t) n;
+	P->rhs[P->n] = rhs;
+	P->start[++P->n] = P->nz;
+}
+
+/* the pool's cuts that y violates, into cuts; how many */
+static int
+pool_separate(Opt *O, const double *y, LpCuts *cuts)
+{
+	Pool	   *P = &O->pool;
+	int			i,
+				added = 0;
+	size_t		nz = 0;
+
+	/* at most half of what one round of lp_cut takes (lp.c: 4 ncols +
+	 * 1024 rows, 64 ncols + 65536 nonzeros); the rest come next round */
+	for (i = 0; i < P->n && added < 2 * O->ncand + 512 &&
+		 nz < (size_t) 32 * O->ncand + 32768 - (size_t) O->ncand; i++)
+	{
+		double		lhs = 0;
+		size_t		k;
+
+		for (k = P->start[i]; k < P->start[i + 1]; k++)
+			lhs += P->coef[k] * y[P->col[k]];
+		if (lhs < P->rhs[i] - 1e-6)
+		{
+			lp_cut(cuts, (int) (P->start[i + 1] - P->start[i]), P->col + P->start[i],
+				   P->coef + P->start[i], P->rhs[i]);
+			nz += P->start[i + 1] - P->start[i];
+			added++;
+		}
+	}
+	O->pool_hits += added;
+	return added;
+}
+
+/* a cell's share of its room at y (fixed hidden cells 1) */
+static inline double
+opt_share(const Opt *O, const double *y, int c)
+{
+	if (O->S->supp[c])
+		return 1;
+	if (O->ycol[c] >= 0)
+		return fmax(0.0, fmin(1.0, y[O->ycol[c]]));
+	return 0;
+}
+
+/* the best value p's witnesses of kind guarantee at y */
+static double
+wit_value(const Opt *O, const double *y, int p, int kind)
+{
+	double		best = 0;
+	int			i;
+
+	for (i = 0; i < OPT_NWIT; i++)
+	{
+		const OptWit *w = &O->wit[((size_t) p * 3 + (kind == RQ_GROUP ? 2 : kind)) * OPT_NWIT + i];
+		double		a = 1;
+		int			k;
+
+		if (w->n == 0 || w->value <= best)
+			continue;
+		for (k = 0; k < w->n && a > 0; k++)
+		{
+			int			col = w->col[k],
+						c = col / 2;
+			double		room = (col % 2 == 0 ? O->U[c] : O->L[c]) * opt_share(O, y, c);
+
+			if (w->dev[k] > room)
+				a = fmin(a, room / w->dev[k]);
+		}
+		best = fmax(best, a * w->value);
+	}
+	return best;
+}
+
+/* keep the program's solution in O->x (value v) as a witness of (p, kind) */
+static void
+wit_keep(Opt *O, int p, int kind, double v)
+{
+	Sup		   *S = O->S;
+	size_t		slot = (size_t) p * 3 + (kind == RQ_GROUP ? 2 : kind);
+	OptWit	   *w = &O->wit[slot * OPT_NWIT + O->witnext[slot]];
+	int			c,
+				n = 0;
+
+	if (!(v > 1e-9) || isinf(v))
+		return;
+	for (c = 0; c < 2 * S->ncell; c++)
+		if (O->x[c] > 1e-9)
+			n++;
+	if (n > w->cap)
+	{
+		int		   *col = realloc(w->col, sizeof(int) * (size_t) n);
+		double	   *dev;
+
+		if (col == NULL)
+			return;
+		w->col = col;
+		dev = realloc(w->dev, sizeof(double) * (size_t) n);
+		if (dev == NULL)
+			return;
+		w->dev = dev;
+		w->cap = n;
+	}
+	w->n = 0;
+	for (c = 0; c < 2 * S->ncell; c++)
+		if (O->x[c] > 1e-9)
+		{
+			w->col[w->n] = c;
+			w->dev[w->n++] = O->x[c];
+		}
+	w->value = v;
+	O->witnext[slot] = (O->witnext[slot] + 1) % OPT_NWIT;
+}
+
+static void
+wit_free_all(Opt *O)
+{
+	size_t		i;
+
+	if (O->wit == NULL)
+		return;
+	for (i = 0; i < (size_t) O->S->ncell * 3 * OPT_NWIT; i++)
+	{
+		free(O->wit[i].col);
+		free(O->wit[i].dev);
+	}
+}
 
 /* the sub-LP's bounds for the master's y (fixed cells held at zero) */
 static void
@@ -141,8 +400,15 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 		O->ov[1] = kind == RQ_DOWN ? 1 : -1;
 		n = 2;
 	}
-	rc = lp_optimize(O->sub, n, O->oc, O->ov, true, LP_RELAX, 0, value, NULL);
+	rc = lp_optimize(O->sub, n, O->oc, O->ov, true, LP_RELAX, 0, value,
+					 O->track_moves || O->fixcell < 0 ? O->x : NULL);
 	S->st->lps++;
+	if (rc == LP_OK && O->fixcell < 0)
+		wit_keep(O, p, kind, *value);
+	if (rc == LP_OK && O->track_moves)
+		for (c = 0; c < S->ncell; c++)
+			if (fabs(O->x[2 * c]) > 1e-9 || fabs(O->x[2 * c + 1]) > 1e-9)
+				O->moved[c] = 1;
 	if (rc == LP_UNBOUNDED)
 	{
 		*value = INFINITY;
@@ -163,6 +429,48 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 			O->acc[O->ycol[c]] += w;
 	}
 	return 0;
+}
+
+static int
+cmp_desc(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * The cardinality cut of a capacity cut sum_j a_j y_j >= r (binaries,
+ * 0 < a_j <= r): when the k - 1 largest a_j together stay below r, every
+ * pattern that meets it hides at least k of its cells, sum_j y_j >= k.
+ * For k >= 2 the LP relaxation of the capacity cut does not imply it
+ * (y_j = 1/2 on two cells of a_j = r meets the one and not the other).
+ * Added, and pooled, when y violates it.
+ */
+static void
+cardinality_cut(Opt *O, LpCuts *cuts, int n, double rhs)
+{
+	int			i,
+				k;
+	double		sum = 0,
+				lhs = 0;
+
+	memcpy(O->sorted, O->cv, sizeof(double) * (size_t) n);
+	qsort(O->sorted, (size_t) n, sizeof(double), cmp_desc);
+	for (k = 0; k < n && sum < rhs - 1e-9; k++)
+		sum += O->sorted[k];
+	if (k < 2 || sum < rhs - 1e-9)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		O->sorted[i] = 1;
+		lhs += O->ycur[O->cc[i]];
+	}
+	if (lhs >= k - 1e-6)
+		return;
+	lp_cut(cuts, n, O->cc, O->sorted, k);
+	pool_add(&O->pool, n, O->cc, O->sorted, k);
 }
 
 /*
@@ -187,7 +495,11 @@ emit_cut(Opt *O, LpCuts *cuts, double rhs)
 			O->cv[n++] = fmin(O->acc[j], rhs);
 		}
 	if (n > 0)
+	{
 		lp_cut(cuts, n, O->cc, O->cv, rhs);
+		pool_add(&O->pool, n, O->cc, O->cv, rhs);
+		cardinality_cut(O, cuts, n, rhs);
+	}
 	O->S->st->cuts++;
 	return n > 0;
 }
@@ -201,6 +513,15 @@ separate_req(Opt *O, int p, int kind, double target, LpCuts *cuts, bool *added)
 				k = 0;
 	int			rc;
 
+	/* a witness kept from another y may show the level is reached */
+	if (O->fixcell < 0 &&
+		(kind == RQ_WIDTH ?
+		 wit_value(O, O->ycur, p, RQ_UP) + wit_value(O, O->ycur, p, RQ_DOWN) :
+		 wit_value(O, O->ycur, p, kind)) >= target - 1e-9)
+	{
+		O->wit_hits++;
+		return 0;
+	}
 	memset(O->acc, 0, sizeof(double) * O->ncand);
 	if (kind == RQ_WIDTH)
 	{
@@ -277,9 +598,8 @@ separation_stopped(Opt *O, Sup *S, LpCuts *cuts)
 }
 
 static void
-separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
+separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 {
-	Opt		   *O = ctx;
 	Sup		   *S = O->S;
 	int			p,
 				j;
@@ -301,6 +621,11 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	}
 	/* fractional nodes deep in the tree: branching is cheaper */
 	if (!integral && lp_cuts_level(cuts) > O->max_level)
+		return;
+	if (integral)
+		O->nodes_int++;
+	/* the cuts found elsewhere in the tree first */
+	if (pool_separate(O, y, cuts) > 0)
 		return;
 	sub_bounds(O, y, -1);
 	for (p = 0; p < S->ncell; p++)
@@ -332,7 +657,11 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	 * each hidden singleton (not p's own units), the capacity cut of the
 	 * program with the singleton's cell fixed.  Valid for every pattern:
 	 * a singleton knows its cell whether it is hidden or not.  The exact
-	 * check below would find these one per integral solution.
+	 * check below would find these one per integral solution.  Only the
+	 * singletons that p's own programs move (at their optimum, without a
+	 * singleton) can fall short: fixing a cell an optimum leaves alone
+	 * keeps that optimum.  (All hidden singletons, each with its own
+	 * program, took most of the time on tables of 300 cells and more.)
 	 */
 	if (O->intruder_cuts && S->intruder == SUP_INTRUDER_SINGLETON && O->nsingle > 0)
 	{
@@ -340,18 +669,37 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 		{
 			double		U = S->upl[p],
 						L = S->lpl[p],
-						W = S->spl[p];
-			int			i;
+						W = S->spl[p],
+						v = 0,
+						k = 0;
+			int			i,
+						rc = 0;
 
 			if (!(S->cf[p] & CF_PRIMARY) || (S->cf[p] & CF_GIVEUP))
 				continue;
 			if (separation_stopped(O, S, cuts))
 				return;
+			/* the cells p's programs move */
+			memset(O->moved, 0, S->ncell);
+			O->track_moves = true;
+			memset(O->acc, 0, sizeof(double) * O->ncand);
+			if (U > 0 || W > U + L)
+				rc = sub_value(O, p, RQ_UP, &v, &k);
+			if (rc == 0 && (L > 0 || W > U + L))
+				rc = sub_value(O, p, RQ_DOWN, &v, &k);
+			O->track_moves = false;
+			if (rc != 0)
+			{
+				O->failed = LP_TIMEOUT;
+				lp_cuts_abort(cuts);
+				return;
+			}
 			for (i = 0; i < O->nsingle; i++)
 			{
 				int			s = O->single[i];
 
-				if (s == p || !(S->supp[s] || (O->ycol[s] >= 0 && y[O->ycol[s]] > 0.5)) ||
+				if (s == p || !O->moved[s] ||
+					!(S->supp[s] || (O->ycol[s] >= 0 && y[O->ycol[s]] > 0.5)) ||
 					sup_same_contributor(S, p, s))
 					continue;
 				sub_bounds(O, y, s);
@@ -366,6 +714,7 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 					return;
 				}
 				O->fixcell = -1;
+				sub_bounds(O, y, -1);
 			}
 		}
 		sub_bounds(O, y, -1);
@@ -395,14 +744,33 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 		}
 		if (problem == SUP_OK)
 			continue;
-		/* a singleton intruder: the capacity cut with its cell fixed */
+		/*
+		 * A singleton intruder: the capacity cuts of p's levels with its
+		 * cell fixed.  Only the levels themselves: the check's failing
+		 * target may be one way of reaching a sliding width (all of it
+		 * up, all down, or a split), which is not required by itself;
+		 * a cut on it cut off protected patterns (a 126-cell table's
+		 * "optimum" came out 966 with one branching rule, 953 with
+		 * another).  Up to U, down to L and the width W with the cell
+		 * fixed are each required of every protected pattern.
+		 */
+		(void) ntarget;
 		if (O->intruder_cuts && nfix >= 0 && (nkind == 1 || nkind == 2))
 		{
+			double		U = S->upl[p],
+						L = S->lpl[p],
+						W = S->spl[p];
 			bool		cut = false;
 
 			sub_bounds(O, y, nfix);
 			O->fixcell = nfix;
-			rc = separate_req(O, p, nkind == 1 ? RQ_UP : RQ_DOWN, ntarget, cuts, &cut);
+			rc = 0;
+			if (U > 0)
+				rc = separate_req(O, p, RQ_UP, U, cuts, &cut);
+			if (rc == 0 && L > 0)
+				rc = separate_req(O, p, RQ_DOWN, L, cuts, &cut);
+			if (rc == 0 && W > U + L)
+				rc = separate_req(O, p, RQ_WIDTH, W, cuts, &cut);
 			O->fixcell = -1;
 			if (rc != 0)
 			{
@@ -426,6 +794,17 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 		(void) emit_cut(O, cuts, 1);
 		return;
 	}
+}
+
+static void
+separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
+{
+	Opt		   *O = ctx;
+	clock_t		c0 = clock();
+
+	O->ycur = y;
+	separate_at(O, y, integral, cuts);
+	O->sep_seconds += (double) (clock() - c0) / CLOCKS_PER_SEC;
 }
 
 int
@@ -538,6 +917,12 @@ sup_optimal(Sup *S)
 	O.cc = NEW(S, int, O.ncand + 1);
 	O.cv = NEW(S, double, O.ncand + 1);
 	O.acc = NEW(S, double, O.ncand + 1);
+	O.sorted = NEW(S, double, O.ncand + 1);
+	O.moved = NEW(S, unsigned char, S->ncell);
+	O.wit = NEW(S, OptWit, (size_t) S->ncell * 3 * OPT_NWIT);
+	memset(O.wit, 0, sizeof(OptWit) * (size_t) S->ncell * 3 * OPT_NWIT);
+	O.witnext = NEW(S, int, (size_t) S->ncell * 3);
+	memset(O.witnext, 0, sizeof(int) * (size_t) S->ncell * 3);
 	{
 		double	   *slo = NEW(S, double, 2 * S->ncell),
 				   *shi = NEW(S, double, 2 * S->ncell);
@@ -616,6 +1001,68 @@ sup_optimal(Sup *S)
 	}
 	lp_free(master);
 	lp_free(O.sub);
+#ifdef SUP_OPTIMAL_DEBUG
+	fprintf(stderr, "optimal: %d cells %.2f s (sep %.2f) rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld wit %ld\n",
+				S->ncell, (double) (clock() - O.t0) / CLOCKS_PER_SEC, O.sep_seconds, rc, O.failed,
+				O.sep_calls, O.nodes_int, S->st->lps, S->st->cuts, O.pool.n, O.pool_hits, O.wit_hits);
+#endif
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		/* the master with every cut found, for glpsol and cbc */
+		char		fn[64];
+		FILE	   *f;
+
+		snprintf(fn, sizeof(fn), "/tmp/barometer_optimal_sol_%d_%g.txt", S->ncell, found ? value : -1);
+		f = fopen(fn, "w");
+		if (f)
+		{
+			for (k = 0; k < O.ncand; k++)
+				fprintf(f, "%d %g\n", k, x[k]);
+			fclose(f);
+		}
+		snprintf(fn, sizeof(fn), "/tmp/barometer_optimal_cand_%d.txt", S->ncell);
+		f = fopen(fn, "w");
+		if (f)
+		{
+			char		nm[256];
+
+			for (k = 0; k < O.ncand; k++)
+			{
+				sup_cell_name(S, O.cand[k], nm, sizeof(nm));
+				fprintf(f, "%d\t%s\n", k, nm);
+			}
+			fclose(f);
+		}
+		snprintf(fn, sizeof(fn), "/tmp/barometer_optimal_master_%d_%g.lp", S->ncell, found ? value : -1);
+		f = fopen(fn, "w");
+		if (f)
+		{
+			int			i;
+
+			fprintf(f, "Minimize\n obj:");
+			for (k = 0; k < O.ncand; k++)
+				fprintf(f, " + %.17g y%d%s", obj[k], k, k % 8 == 7 ? "\n" : "");
+			fprintf(f, "\nSubject To\n");
+			for (i = 0; i < O.pool.n; i++)
+			{
+				size_t		z;
+
+				fprintf(f, " c%d:", i);
+				for (z = O.pool.start[i]; z < O.pool.start[i + 1]; z++)
+					fprintf(f, " + %.17g y%d%s", O.pool.coef[z], O.pool.col[z],
+							(z - O.pool.start[i]) % 8 == 7 ? "\n" : "");
+				fprintf(f, " >= %.17g\n", O.pool.rhs[i]);
+			}
+			fprintf(f, "Binary\n");
+			for (k = 0; k < O.ncand; k++)
+				fprintf(f, " y%d\n", k);
+			fprintf(f, "End\n");
+			fclose(f);
+		}
+	}
+#endif
+	pool_free(&O.pool);
+	wit_free_all(&O);
 	if (O.failed == LP_TIMEOUT)
 		rc = LP_TIMEOUT;
 	else if (O.failed == LP_CANCELLED || rc == LP_CANCELLED)
@@ -628,6 +1075,20 @@ sup_optimal(Sup *S)
 			if (x[k] > 0.5)
 				S->supp[O.cand[k]] = 1;
 		S->st->optimal = true;
+		sup_release(S, mark);
+		return 0;
+	}
+	if (rc == LP_TIMEOUT && found && S->opt->fallback)
+	{
+		/*
+		 * The best pattern the branch and cut holds: the heuristic's
+		 * (its first incumbent) or a cheaper one that passed the exact
+		 * check; not proven optimal, hence the notice.
+		 */
+		for (k = 0; k < O.ncand; k++)
+			if (x[k] > 0.5)
+				S->supp[O.cand[k]] = 1;
+		S->st->fell_back = true;
 		sup_release(S, mark);
 		return 0;
 	}
