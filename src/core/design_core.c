@@ -557,10 +557,11 @@ log_flush(Design *d)
 		/*
 		 * The log as a whole stays within the host's limit: past it, ask
 		 * for all of it at once, which the host's allocator refuses with
-		 * its error (guard_core.h).
+		 * its error (guard_core.h); were it granted, it is freed again.
 		 */
 		if (!core_within_limit(d->log_cap + ncap + sizeof(DesignLogSeg)))
-			(void) d->realloc_fn(d->alloc_ctx, NULL, d->log_cap + ncap + sizeof(DesignLogSeg));
+			d->realloc_fn(d->alloc_ctx,
+						  d->realloc_fn(d->alloc_ctx, NULL, d->log_cap + ncap + sizeof(DesignLogSeg)), 0);
 		seg = d->realloc_fn(d->alloc_ctx, NULL, sizeof(DesignLogSeg) + ncap);
 		seg->next = NULL;
 		seg->len = 0;

@@ -90,6 +90,10 @@ typedef struct Sup
 	int		  **wit;			/* certificates: cells, -1 between two */
 	double	  **wdev;			/* their deviations */
 	int		   *nwit;
+	/* the cleanup's guide while one primary is checked (check_primary):
+	 * the cells of its certificates before a secondary was published */
+	const int  *guide_cells;
+	int			guide_n;
 
 	/* scratch, ncell each */
 	int		   *pos;			/* region index of a cell, or -1 */

@@ -1069,26 +1069,20 @@ sup_optimal(Sup *S)
 		return sup_fail(S, SUP_E_CANCEL, "cancelled", "The optimal suppression was cancelled.");
 	else if (O.failed)
 		return sup_lp_status(S, O.failed, "optimal suppression");
-	if (rc == LP_OK && found)
+	/*
+	 * The optimum; or at the time limit the best pattern the branch and
+	 * cut holds: the heuristic's (its first incumbent) or a cheaper one
+	 * that passed the exact check, not proven optimal (hence the notice).
+	 */
+	if (found && (rc == LP_OK || (rc == LP_TIMEOUT && S->opt->fallback)))
 	{
 		for (k = 0; k < O.ncand; k++)
 			if (x[k] > 0.5)
 				S->supp[O.cand[k]] = 1;
-		S->st->optimal = true;
-		sup_release(S, mark);
-		return 0;
-	}
-	if (rc == LP_TIMEOUT && found && S->opt->fallback)
-	{
-		/*
-		 * The best pattern the branch and cut holds: the heuristic's
-		 * (its first incumbent) or a cheaper one that passed the exact
-		 * check; not proven optimal, hence the notice.
-		 */
-		for (k = 0; k < O.ncand; k++)
-			if (x[k] > 0.5)
-				S->supp[O.cand[k]] = 1;
-		S->st->fell_back = true;
+		if (rc == LP_OK)
+			S->st->optimal = true;
+		else
+			S->st->fell_back = true;
 		sup_release(S, mark);
 		return 0;
 	}

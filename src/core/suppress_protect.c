@@ -201,6 +201,39 @@ add_component(Sup *S, const unsigned char *supp, int p, int *n, int cap)
 }
 
 /*
+ * The hidden cells one equation from queue[lo, hi) that are not queued yet,
+ * appended to the queue (at most cap in all).
+ */
+static void
+add_hidden_next(Sup *S, const unsigned char *supp, int lo, int hi, int *n, int cap)
+{
+	int			i,
+				k,
+				j;
+
+	for (i = lo; i < hi; i++)
+	{
+		int			c = S->queue[i];
+
+		for (k = S->cs[c]; k < S->cs[c + 1]; k++)
+		{
+			int			e = S->cl[k];
+
+			for (j = S->es[e]; j < S->es[e + 1]; j++)
+			{
+				int			x = S->ec[j];
+
+				if (supp[x] && S->pos[x] < 0 && *n < cap)
+				{
+					S->pos[x] = *n;
+					S->queue[(*n)++] = x;
+				}
+			}
+		}
+	}
+}
+
+/*
  * The hidden cells within depth equations of p (at most cap): a witness
  * found there is a witness for the whole table (the cells outside do not
  * move), so most checks need no more than this.
@@ -210,10 +243,7 @@ add_hidden_near(Sup *S, const unsigned char *supp, int p, int depth, int *n, int
 {
 	int			lvl_lo,
 				lvl_hi,
-				level,
-				i,
-				k,
-				j;
+				level;
 
 	if (S->pos[p] < 0)
 	{
@@ -224,26 +254,7 @@ add_hidden_near(Sup *S, const unsigned char *supp, int p, int depth, int *n, int
 	lvl_hi = lvl_lo + 1;
 	for (level = 0; level < depth; level++)
 	{
-		for (i = lvl_lo; i < lvl_hi; i++)
-		{
-			int			c = S->queue[i];
-
-			for (k = S->cs[c]; k < S->cs[c + 1]; k++)
-			{
-				int			e = S->cl[k];
-
-				for (j = S->es[e]; j < S->es[e + 1]; j++)
-				{
-					int			x = S->ec[j];
-
-					if (supp[x] && S->pos[x] < 0 && *n < cap)
-					{
-						S->pos[x] = *n;
-						S->queue[(*n)++] = x;
-					}
-				}
-			}
-		}
+		add_hidden_next(S, supp, lvl_lo, lvl_hi, n, cap);
 		lvl_lo = lvl_hi;
 		lvl_hi = *n;
 	}
@@ -929,31 +940,26 @@ requirement(Sup *S, Reg *R, int p, int kind, double target, Wit *W, Need *fail)
 }
 
 /*
- * The cleanup's guide: the cells of a primary's certificates before a
- * secondary was published (the cells that moved; -1 between two).  A new
- * certificate usually runs next to the old one, around the published cell.
+ * The cleanup's guide (S->guide_cells): the cells of a primary's
+ * certificates before a secondary was published (the cells that moved; -1
+ * between two).  A new certificate usually runs next to the old one, around
+ * the published cell.
  */
-static const int *guide_cells;
-static int	guide_n;
-
 /* p, the hidden cells of the guide and the hidden cells one equation from
  * them (at most cap) */
 static void
 add_guided(Sup *S, const unsigned char *supp, int p, int *n, int cap)
 {
-	int			i,
-				k,
-				j,
-				lvl;
+	int			i;
 
 	if (S->pos[p] < 0)
 	{
 		S->pos[p] = *n;
 		S->queue[(*n)++] = p;
 	}
-	for (i = 0; i < guide_n && *n < cap; i++)
+	for (i = 0; i < S->guide_n && *n < cap; i++)
 	{
-		int			c = guide_cells[i];
+		int			c = S->guide_cells[i];
 
 		if (c >= 0 && supp[c] && S->pos[c] < 0)
 		{
@@ -961,27 +967,7 @@ add_guided(Sup *S, const unsigned char *supp, int p, int *n, int cap)
 			S->queue[(*n)++] = c;
 		}
 	}
-	lvl = *n;
-	for (i = 0; i < lvl; i++)
-	{
-		int			c = S->queue[i];
-
-		for (k = S->cs[c]; k < S->cs[c + 1]; k++)
-		{
-			int			e = S->cl[k];
-
-			for (j = S->es[e]; j < S->es[e + 1]; j++)
-			{
-				int			x = S->ec[j];
-
-				if (supp[x] && S->pos[x] < 0 && *n < cap)
-				{
-					S->pos[x] = *n;
-					S->queue[(*n)++] = x;
-				}
-			}
-		}
-	}
+	add_hidden_next(S, supp, 0, *n, n, cap);
 }
 
 /*
@@ -1004,7 +990,7 @@ check_primary(Sup *S, int p, const unsigned char *supp, int *problem, bool keep,
 {
 	/* the cleanup's guide first: the hidden cells of p's last certificates
 	 * and those one equation from them */
-	if (guide_n > 0)
+	if (S->guide_n > 0)
 	{
 		if (check_region(S, p, supp, problem, keep, need, 3) < 0)
 			return -1;
@@ -1940,12 +1926,12 @@ sup_cleanup(Sup *S)
 			S->nwit[p] = 0;
 			if (S->ncell > REG_LARGE)
 			{
-				guide_cells = oldw[p];
-				guide_n = oldn[p];
+				S->guide_cells = oldw[p];
+				S->guide_n = oldn[p];
 			}
 			rc = check_primary(S, p, S->supp, &problem, true, NULL, true);
-			guide_cells = NULL;
-			guide_n = 0;
+			S->guide_cells = NULL;
+			S->guide_n = 0;
 			if (rc < 0)
 				return -1;
 			if (problem != SUP_OK)
@@ -2098,12 +2084,12 @@ sup_evaluate(Sup *S, const unsigned char *supp, unsigned char *prob)
 		 * (a fresh check all the same, only on fewer cells) */
 		if (S->ncell > REG_LARGE && S->wit[c] && S->nwit[c] > 0)
 		{
-			guide_cells = S->wit[c];
-			guide_n = S->nwit[c];
+			S->guide_cells = S->wit[c];
+			S->guide_n = S->nwit[c];
 		}
 		rc = check_primary(S, c, supp, &problem, false, NULL, true);
-		guide_cells = NULL;
-		guide_n = 0;
+		S->guide_cells = NULL;
+		S->guide_n = 0;
 		if (rc < 0)
 			return -1;
 		prob[c] = problem;

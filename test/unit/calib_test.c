@@ -27,18 +27,6 @@ is_close(double got, double want, double tol, const char *what)
 		printf("#   got %.17g, want %.17g\n", got, want);
 }
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 /* a small sample: 2 margins (3 and 2 levels), one number */
 enum
 {
@@ -136,13 +124,13 @@ main(void)
 		p.lev = lev1;
 		p.nlev = &nl;
 		p.pop_lev = pop;
-		cal_solve(&p, &res, test_realloc, NULL);
+		cal_solve(&p, &res, tap_realloc, NULL);
 		ok(res.status == CAL_OK, "poststratify: status ok");
 		is_close(res.g[0], 70.0 / s[0], 1e-15, "poststratify: g = T / N-hat in level 0");
 		is_close(res.g[1], 80.0 / s[1], 1e-15, "poststratify: g = T / N-hat in level 1");
 		/* linear calibration on the same margin is the same */
 		p.method = CAL_LINEAR;
-		cal_solve(&p, &res2, test_realloc, NULL);
+		cal_solve(&p, &res2, tap_realloc, NULL);
 		is_close(res2.w[5], res.w[5], 1e-14, "linear calibration on one margin is post-stratification");
 	}
 
@@ -161,7 +149,7 @@ main(void)
 			sdxx += d0[i] * x0[i] * x0[i];
 		}
 		lam = (xtot - sdx) / sdxx;
-		cal_solve(&in, &res, test_realloc, NULL);
+		cal_solve(&in, &res, tap_realloc, NULL);
 		is_close(res.g[3], 1 + x0[3] * lam, 1e-14, "linear on x: g = 1 + x (T - t) / sum d x^2");
 		is_close(res.g[9], 1 + x0[9] * lam, 1e-14, "linear on x: another row");
 	}
@@ -183,7 +171,7 @@ main(void)
 		}
 		if (m == CAL_RAKE)
 			in.epsilon = 1e-9;
-		cal_solve(&in, &res, test_realloc, NULL);
+		cal_solve(&in, &res, tap_realloc, NULL);
 		snprintf(what, sizeof(what), "%s: status ok", cal_method_name(m));
 		ok(res.status == CAL_OK, what);
 		snprintf(what, sizeof(what), "%s: the calibrated totals equal the totals", cal_method_name(m));
@@ -204,11 +192,11 @@ main(void)
 
 	/* raking (Newton) equals rake (iterative proportional fitting) */
 	setup(&in, CAL_RAKING, 2, 0);
-	cal_solve(&in, &res, test_realloc, NULL);
+	cal_solve(&in, &res, tap_realloc, NULL);
 	setup(&in, CAL_RAKE, 2, 0);
 	in.epsilon = 1e-12;
 	in.maxit = 10000;
-	cal_solve(&in, &res2, test_realloc, NULL);
+	cal_solve(&in, &res2, tap_realloc, NULL);
 	{
 		double		worst = 0;
 
@@ -238,7 +226,7 @@ main(void)
 	setup(&in, CAL_LINEAR, 2, 1);
 	for (i = 0; i < N; i++)
 		u[i] = lev0[i * 2] == 1 ? 1.0 : 0.0;
-	ok(cal_residual(&in, 1, u, e, test_realloc, NULL), "residual: model has columns");
+	ok(cal_residual(&in, 1, u, e, tap_realloc, NULL), "residual: model has columns");
 	{
 		double		worst = 0;
 
@@ -248,7 +236,7 @@ main(void)
 	}
 	for (i = 0; i < N; i++)
 		u[i] = sin((double) i) * 3 + x0[i];
-	cal_residual(&in, 1, u, e, test_realloc, NULL);
+	cal_residual(&in, 1, u, e, tap_realloc, NULL);
 	{
 		double		sx = 0,
 					s1 = 0,
@@ -271,7 +259,7 @@ main(void)
 	memcpy(pop_bad, pop0, sizeof(pop_bad));
 	pop_bad[4] += 10;
 	in.pop_lev = pop_bad;
-	cal_solve(&in, &res, test_realloc, NULL);
+	cal_solve(&in, &res, tap_realloc, NULL);
 	ok(res.status == CAL_INCONSISTENT && res.margin == 1, "margins with different sums: CAL_INCONSISTENT, margin 2");
 	{
 		uint32_t	nl[2] = {4, 2};
@@ -290,7 +278,7 @@ main(void)
 				lv[i * 2 + 1] = lev0[i * 2 + 1];
 			}
 			in.lev = lv;
-			cal_solve(&in, &res, test_realloc, NULL);
+			cal_solve(&in, &res, tap_realloc, NULL);
 			ok(res.status == CAL_EMPTY_LEVEL && res.margin == 0 && res.level == 3,
 			   "a level with a total and no rows: CAL_EMPTY_LEVEL, margin 1 level 4");
 		}
@@ -299,7 +287,7 @@ main(void)
 	in.lower = 0.98;
 	in.upper = 1.02;
 	in.maxit = 20;
-	cal_solve(&in, &res, test_realloc, NULL);
+	cal_solve(&in, &res, tap_realloc, NULL);
 	ok(res.status == CAL_NO_CONVERGENCE && res.iterations == 21,
 	   "bounds too tight: CAL_NO_CONVERGENCE after maxit + 1 (R's count)");
 	{
@@ -333,7 +321,7 @@ main(void)
 		in.epsilon = 1.0;
 		in.maxit = 10;
 		in.post_w = pw;
-		cal_solve(&in, &res, test_realloc, NULL);
+		cal_solve(&in, &res, tap_realloc, NULL);
 		sweeps = res.iterations;
 		ok(res.status == CAL_OK && sweeps > 1, "rake: converges in several sweeps");
 		for (i = 0; i < N; i++)
@@ -350,7 +338,7 @@ main(void)
 			x1[i] = x[i];
 			sc = fmax(sc, fabs(x[i]));
 		}
-		cal_rake_backfit(&in, pw, 1, x, test_realloc, NULL);
+		cal_rake_backfit(&in, pw, 1, x, tap_realloc, NULL);
 		for (i = 0; i < N; i++)
 		{
 			mlast[lev0[i * 2 + 1]] += x[i] / pw[N + i];
@@ -376,7 +364,7 @@ main(void)
 			p.nlev = &nl;
 			p.pop_lev = pop;
 			p.post_w = pw1;
-			cal_solve(&p, &res2, test_realloc, NULL);
+			cal_solve(&p, &res2, tap_realloc, NULL);
 			for (i = 0; i < N; i++)
 			{
 				x1[i] = res2.w[i] * (x0[i] - 2.5) / 150.0;
@@ -385,7 +373,7 @@ main(void)
 			}
 			for (i = 0; i < N; i++)
 				x[i] = x1[i];
-			cal_rake_backfit(&p, pw1, 1, x, test_realloc, NULL);
+			cal_rake_backfit(&p, pw1, 1, x, tap_realloc, NULL);
 			worst = 0;
 			for (i = 0; i < N; i++)
 				worst = fmax(worst, fabs(x[i] - (x1[i] - res2.w[i] * m1[lev1[i]] / c1[lev1[i]])));
@@ -409,10 +397,10 @@ main(void)
 		}
 		setup(&in, m == 0 ? CAL_LINEAR : CAL_RAKING, 2, 1);
 		in.pop_x = &xtot;
-		cal_solve(&in, &res, test_realloc, NULL);
+		cal_solve(&in, &res, tap_realloc, NULL);
 		memcpy(wref, res.w, sizeof(wref));
 		in.sigma2 = s2;
-		cal_solve(&in, &res, test_realloc, NULL);
+		cal_solve(&in, &res, tap_realloc, NULL);
 		snprintf(what, sizeof(what), "%s with variance: the totals are met",
 				 cal_method_name(in.method));
 		ok(res.status == CAL_OK && misfit(&in, res.w, xtot) < 1e-8, what);
@@ -422,7 +410,7 @@ main(void)
 				 cal_method_name(in.method));
 		ok(worst > 1e-6, what);
 		in.sigma2 = s2c;
-		cal_solve(&in, &res, test_realloc, NULL);
+		cal_solve(&in, &res, tap_realloc, NULL);
 		worst = 0;
 		for (i = 0; i < N; i++)
 			worst = fmax(worst, fabs(res.w[i] - wref[i]) / wref[i]);

@@ -27,18 +27,6 @@ is_close(double got, double want, double tol, const char *what)
 		printf("#   got %.17g, want %.17g\n", got, want);
 }
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 typedef struct Row
 {
 	int			stratum;
@@ -104,21 +92,21 @@ test_simple(void)
 	TallyCore	c;
 	DesignVariance v;
 
-	design_init(&d, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&d, DESIGN_CLUSTER, tap_realloc, NULL);
 	tally_core_init(&c, TALLY_PROPORTION);
 	load(&d, &c, rows, 3, 3, 0, 0, 0);
 	design_variance(&d, &c, &v);
 	is_close(v.variance, 1.0 / 9, 1e-15, "three one-row PSUs: V = 1/9");
 	ok(v.df == 2, "df = PSUs - strata = 2");
 
-	design_init(&d, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&d, DESIGN_CLUSTER, tap_realloc, NULL);
 	tally_core_init(&c, TALLY_PROPORTION);
 	load(&d, &c, rows, 3, 3, 6, 0, 0);
 	design_variance(&d, &c, &v);
 	is_close(v.variance, 1.0 / 18, 1e-15, "fpc N = 6 halves the variance");
 
 	/* a domain: only the two TRUE rows, but the stratum has 3 PSUs */
-	design_init(&d, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&d, DESIGN_CLUSTER, tap_realloc, NULL);
 	tally_core_init(&c, TALLY_PROPORTION);
 	load(&d, &c, rows + 1, 2, 3, 0, 0, 0);
 	design_variance(&d, &c, &v);
@@ -128,7 +116,7 @@ test_simple(void)
 	{
 		Row			r2[] = {{1, 2, 0, 2, 1}, {1, 3, 0, 4, 1}};
 
-		design_init(&d, DESIGN_CLUSTER, test_realloc, NULL);
+		design_init(&d, DESIGN_CLUSTER, tap_realloc, NULL);
 		tally_core_init(&c, TALLY_MEAN);
 		load(&d, &c, r2, 2, 3, 0, 0, 0);
 		design_variance(&d, &c, &v);
@@ -160,7 +148,7 @@ test_lonely(void)
 		char		key[9];
 		bool		created;
 
-		design_init(&d, DESIGN_CLUSTER, test_realloc, NULL);
+		design_init(&d, DESIGN_CLUSTER, tap_realloc, NULL);
 		d.lonely = pol;
 		tally_core_init(&c, TALLY_PROPORTION);
 		for (i = 0; i < 3; i++)
@@ -218,7 +206,7 @@ test_two_stage(void)
 	/* PSU 1: SSU scores a, b; PSU 2: both a (no spread) */
 	double		stage2 = 2.0 / 4 * (0.5 * 2 * ((a - mab) * (a - mab) + (b - mab) * (b - mab)));
 
-	design_init(&d, DESIGN_CLUSTER2, test_realloc, NULL);
+	design_init(&d, DESIGN_CLUSTER2, tap_realloc, NULL);
 	tally_core_init(&c, TALLY_PROPORTION);
 	load(&d, &c, rows, 4, 2, 4, 2, 4);
 	design_variance(&d, &c, &v);
@@ -241,9 +229,9 @@ test_merge(void)
 				vw;
 	uint32_t	where;
 
-	design_init(&a, DESIGN_CLUSTER, test_realloc, NULL);
-	design_init(&b, DESIGN_CLUSTER, test_realloc, NULL);
-	design_init(&whole, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&a, DESIGN_CLUSTER, tap_realloc, NULL);
+	design_init(&b, DESIGN_CLUSTER, tap_realloc, NULL);
+	design_init(&whole, DESIGN_CLUSTER, tap_realloc, NULL);
 	tally_core_init(&ca, TALLY_PROPORTION);
 	tally_core_init(&cb, TALLY_PROPORTION);
 	tally_core_init(&cw, TALLY_PROPORTION);
@@ -297,8 +285,8 @@ check_log_mode(const char *what, int n, int order, bool text_ids)
 		rows[i].y = (seed >> 4) % 7 < 3;
 		rows[i].w = 0.5 + (seed % 1000) / 250.0;
 	}
-	design_init(&h, DESIGN_CLUSTER, test_realloc, NULL);
-	design_init(&l, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&h, DESIGN_CLUSTER, tap_realloc, NULL);
+	design_init(&l, DESIGN_CLUSTER, tap_realloc, NULL);
 	l.log_mode = true;
 	tally_core_init(&ch, TALLY_PROPORTION);
 	tally_core_init(&cl, TALLY_PROPORTION);
@@ -452,7 +440,7 @@ test_check_linear(void)
 		rows[i].y = i % 2;
 		rows[i].w = 1.0;
 	}
-	design_init(&d, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&d, DESIGN_CLUSTER, tap_realloc, NULL);
 	tally_core_init(&core, TALLY_PROPORTION);
 	load(&d, &core, rows, n, n, 0, 0, 0);
 	tally_core_finish(&core);

@@ -28,18 +28,6 @@ close_to(double got, double want, double tol, const char *what)
 		printf("#   got %.17g, want %.17g\n", got, want);
 }
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 static void
 key_of(int v, char *key)
 {
@@ -94,7 +82,7 @@ load_cluster(Dist *x, int g)
 	for (k = 0; k < K; k++)
 	{
 		tally_core_init(&x->core[k], TALLY_PROPORTION);
-		design_init(&x->d[k], DESIGN_CLUSTER, test_realloc, NULL);
+		design_init(&x->d[k], DESIGN_CLUSTER, tap_realloc, NULL);
 		for (i = 0; i < NROW; i++)
 		{
 			uint32_t	h,
@@ -210,7 +198,7 @@ test_cluster(void)
 	load_cluster(&x, -1);
 	ok(distr_check(x.parts, K) == NULL, "cluster: the category tallies form a distribution");
 	g[0] = x.parts;
-	distr_cov(g, 1, K, V, &cv, test_realloc, NULL);
+	distr_cov(g, 1, K, V, &cv, tap_realloc, NULL);
 	hand_cluster(1, &all, H);
 	ok(cv.status == DESIGN_OK, "cluster: covariance defined");
 	for (a = 0; a < K; a++)
@@ -255,7 +243,7 @@ test_groups(void)
 	load_cluster(&x1, 1);
 	g[0] = x0.parts;
 	g[1] = x1.parts;
-	distr_cov(g, 2, K, V, &cv, test_realloc, NULL);
+	distr_cov(g, 2, K, V, &cv, tap_realloc, NULL);
 	hand_cluster(2, groups, H);
 	for (a = 0; a < 4 * K * K; a++)
 		if (!(fabs(V[a] - H[a]) <= 1e-13 * fabs(H[a]) + 1e-18))
@@ -285,7 +273,7 @@ test_weights(void)
 	for (k = 0; k < K; k++)
 	{
 		tally_core_init(&x.core[k], TALLY_PROPORTION);
-		design_init(&x.d[k], DESIGN_WEIGHTS, test_realloc, NULL);
+		design_init(&x.d[k], DESIGN_WEIGHTS, tap_realloc, NULL);
 		for (i = 0; i < NROW; i++)
 			if (rows[i].cat < 0)
 				tally_core_add_missing(&x.core[k]);
@@ -297,7 +285,7 @@ test_weights(void)
 		x.parts[k].r = &x.r[k];
 	}
 	g[0] = x.parts;
-	distr_cov(g, 1, K, V, &cv, test_realloc, NULL);
+	distr_cov(g, 1, K, V, &cv, tap_realloc, NULL);
 	props(-1, p, &W);
 	for (a = 0; a < K; a++)
 		for (b = 0; b < K; b++)
@@ -348,9 +336,9 @@ test_stratified(void)
 	for (k = 0; k < K; k++)
 	{
 		tally_core_init(&x.core[k], TALLY_PROPORTION);
-		design_init(&x.d[k], DESIGN_STRATIFIED, test_realloc, NULL);
+		design_init(&x.d[k], DESIGN_STRATIFIED, tap_realloc, NULL);
 		tally_core_init(&c.core[k], TALLY_PROPORTION);
-		design_init(&c.d[k], DESIGN_CLUSTER, test_realloc, NULL);
+		design_init(&c.d[k], DESIGN_CLUSTER, tap_realloc, NULL);
 		for (i = 0; i < NROW; i++)
 		{
 			uint32_t	h,
@@ -384,9 +372,9 @@ test_stratified(void)
 		c.parts[k] = (DistrPart) {&c.core[k], &c.d[k], &c.r[k]};
 	}
 	g[0] = x.parts;
-	distr_cov(g, 1, K, V, &cv, test_realloc, NULL);
+	distr_cov(g, 1, K, V, &cv, tap_realloc, NULL);
 	g[0] = c.parts;
-	distr_cov(g, 1, K, C, &cc, test_realloc, NULL);
+	distr_cov(g, 1, K, C, &cc, tap_realloc, NULL);
 	for (a = 0; a < K * K; a++)
 		if (!(fabs(V[a] - C[a]) <= 1e-13 * fabs(C[a])))
 			bad++;
@@ -442,7 +430,7 @@ test_replicates(void)
 	for (k = 0; k < K; k++)
 	{
 		tally_core_init(&x.core[k], TALLY_PROPORTION);
-		design_init(&x.d[k], DESIGN_REPLICATE, test_realloc, NULL);
+		design_init(&x.d[k], DESIGN_REPLICATE, tap_realloc, NULL);
 		for (i = 0; i < NROW; i++)
 			if (rows[i].cat >= 0)
 				tally_core_add_prop(&x.core[k], rows[i].cat == k, rows[i].w);
@@ -458,7 +446,7 @@ test_replicates(void)
 		x.parts[k] = (DistrPart) {&x.core[k], &x.d[k], &x.r[k]};
 	}
 	g[0] = x.parts;
-	distr_cov(g, 1, K, V, &cv, test_realloc, NULL);
+	distr_cov(g, 1, K, V, &cv, tap_realloc, NULL);
 	for (k = 0; k < K; k++)
 		for (r = 0; r < 4; r++)
 			mean[k] += rep_theta_hand(r, k) / 4;

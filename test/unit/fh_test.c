@@ -26,18 +26,6 @@ is_close(double got, double want, double tol, const char *what)
 		printf("#   got %.17g, want %.17g\n", got, want);
 }
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 static void
 equal_variances(int method, double spread, const char *name)
 {
@@ -81,7 +69,7 @@ equal_variances(int method, double spread, const char *name)
 	in.method = method;
 	in.tol = 1e-14;
 	in.maxiter = 1000;
-	fh_fit(&in, &f, test_realloc, NULL);
+	fh_fit(&in, &f, tap_realloc, NULL);
 	snprintf(msg, sizeof(msg), "%s: converged", name);
 	ok(f.status == FH_OK && f.m == M, msg);
 	snprintf(msg, sizeof(msg), "%s: area variance %s", name,

@@ -20,18 +20,6 @@
 #include "tally_core.h"
 #include "tap.h"
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 /* one row: stratum number, then an integer id (text == 0) or a text id */
 typedef struct Key
 {
@@ -111,8 +99,8 @@ check_keys(const char *what, const Key *keys, int n, bool expect_succ)
 	bool		same;
 	char		msg[256];
 
-	design_init(&h, DESIGN_CLUSTER, test_realloc, NULL);
-	design_init(&l, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&h, DESIGN_CLUSTER, tap_realloc, NULL);
+	design_init(&l, DESIGN_CLUSTER, tap_realloc, NULL);
 	l.log_mode = true;
 	feed(&h, keys, n);
 	feed(&l, keys, n);
@@ -222,9 +210,9 @@ check_merge(void)
 			kb[nb++] = k;
 		kw[i] = k;
 	}
-	design_init(&a, DESIGN_CLUSTER, test_realloc, NULL);
-	design_init(&b, DESIGN_CLUSTER, test_realloc, NULL);
-	design_init(&w, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&a, DESIGN_CLUSTER, tap_realloc, NULL);
+	design_init(&b, DESIGN_CLUSTER, tap_realloc, NULL);
+	design_init(&w, DESIGN_CLUSTER, tap_realloc, NULL);
 	a.log_mode = b.log_mode = true;
 	feed(&a, ka, na);
 	feed(&b, kb, nb);
@@ -320,7 +308,7 @@ main(void)
 
 		for (i = 0; i < L; i++)
 			kl[i] = (Key) {1 + i / 150001, 0, (uint64_t) (i + i / 977)};	/* a gap every 977 */
-		design_init(&l, DESIGN_CLUSTER, test_realloc, NULL);
+		design_init(&l, DESIGN_CLUSTER, tap_realloc, NULL);
 		l.log_mode = true;
 		feed(&l, kl, L);
 		for (g = l.log; g != NULL; g = g->next)

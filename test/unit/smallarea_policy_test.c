@@ -88,18 +88,6 @@ test_policy(void)
 	ok(!publication_model(&m, &other, &d), "a cv_bands policy does not judge a model");
 }
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 /*
  * 37 areas whose REML root lies at 1.49e-4, between 0 and the first step
  * (3.0e-4): truncated scoring went 0 -> 3.0e-4 -> below 0 -> 0 for ever.
@@ -138,7 +126,7 @@ test_boundary_cycle(void)
 	in.method = FH_REML;
 	in.tol = 1e-12;
 	in.maxiter = 1000;
-	fh_fit(&in, &f, test_realloc, NULL);
+	fh_fit(&in, &f, tap_realloc, NULL);
 	ok(f.status == FH_OK && f.iterations < 100, "REML near the boundary converges (safeguarded scoring)");
 	ok(fabs(f.A / 0.00014906384453267389 - 1) < 1e-9, "REML root equals metafor's");
 	if (fabs(f.A / 0.00014906384453267389 - 1) >= 1e-9)

@@ -37,18 +37,6 @@ is_close(double got, double want, double tol, const char *what)
 		printf("#   got %.17g, want %.17g\n", got, want);
 }
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 static void
 design_free(Design *d)
 {
@@ -92,7 +80,7 @@ load_strat(Design *d, TallyCore *c, int kind, const Row *rows, int n, const int6
 	char		key[9];
 	bool		created;
 
-	design_init(d, DESIGN_STRATIFIED, test_realloc, NULL);
+	design_init(d, DESIGN_STRATIFIED, tap_realloc, NULL);
 	d->lonely = lonely;
 	tally_core_init(c, kind);
 	for (i = 0; i < n; i++)
@@ -118,7 +106,7 @@ load_clus(Design *d, TallyCore *c, int kind, const Row *rows, int n, const int64
 	char		key[9];
 	bool		created;
 
-	design_init(d, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(d, DESIGN_CLUSTER, tap_realloc, NULL);
 	d->lonely = lonely;
 	tally_core_init(c, kind);
 	for (i = 0; i < n; i++)
@@ -420,7 +408,7 @@ test_against_clustered(void)
 				if (memcmp(&p2, &ps, sizeof(PairCov)) != 0 || memcmp(&self, &self2, sizeof(PairCov)) != 0)
 					whole_same = 0;
 			}
-			design_pair_cov(&dac, &cac, &dc, &cc, test_realloc, NULL, &pc);
+			design_pair_cov(&dac, &cac, &dc, &cc, tap_realloc, NULL, &pc);
 			if (ps.conflict != NULL || ps.status != pc.status || ps.df_union != pc.df_union ||
 				ps.nlonely != pc.nlonely)
 			{

@@ -39,18 +39,6 @@ is_close(double got, double want, double tol, const char *what)
 		printf("#   got %.17g, want %.17g\n", got, want);
 }
 
-static void *
-test_realloc(void *ctx, void *ptr, size_t size)
-{
-	(void) ctx;
-	if (size == 0)
-	{
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
 static void
 design_free(Design *d)
 {
@@ -94,7 +82,7 @@ load_strat(Design *d, TallyCore *c, int kind, const Row *rows, int n, const int6
 	char		key[9];
 	bool		created;
 
-	design_init(d, DESIGN_STRATIFIED, test_realloc, NULL);
+	design_init(d, DESIGN_STRATIFIED, tap_realloc, NULL);
 	d->lonely = lonely;
 	tally_core_init(c, kind);
 	for (i = 0; i < n; i++)
@@ -120,7 +108,7 @@ load_clus(Design *d, TallyCore *c, int kind, const Row *rows, int n, const int64
 	char		key[9];
 	bool		created;
 
-	design_init(d, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(d, DESIGN_CLUSTER, tap_realloc, NULL);
 	d->lonely = lonely;
 	tally_core_init(c, kind);
 	for (i = 0; i < n; i++)
@@ -163,7 +151,7 @@ test_weights(void)
 	is_close(dd_to_double(c.s[S_WY]), 13, 0, "weights only: total 13");
 	is_close(total_weights_variance(&c, 4), 91.0 / 3, 1e-15, "weights only: V = 91/3");
 	ok(isnan(total_weights_variance(&c, 1)), "one PSU: undefined");
-	design_init(&d, DESIGN_WEIGHTS_DOMAIN, test_realloc, NULL);
+	design_init(&d, DESIGN_WEIGHTS_DOMAIN, tap_realloc, NULL);
 	d.n_sample = 10;
 	total_design_variance(&d, &c, &v);
 	ok(v.status == DESIGN_OK && v.df == 2, "domain of 10 rows: defined, df 2");
@@ -335,8 +323,8 @@ test_ratio(void)
 	is_close(s.variance, sm.variance, 1e-15, "x = 1: variance of the mean");
 
 	/* the same rows in two strata as sums and as one-row PSUs */
-	design_init(&ds, DESIGN_STRATIFIED, test_realloc, NULL);
-	design_init(&dc, DESIGN_CLUSTER, test_realloc, NULL);
+	design_init(&ds, DESIGN_STRATIFIED, tap_realloc, NULL);
+	design_init(&dc, DESIGN_CLUSTER, tap_realloc, NULL);
 	tally_core_init(&cs, TALLY_RATIO);
 	tally_core_init(&cc, TALLY_RATIO);
 	for (i = 0; i < 4; i++)
