@@ -48,7 +48,8 @@ idkey_arg(FunctionCallInfo fcinfo, IdKey *ik, int argno)
 		unsigned char *k;
 		int			i;
 
-		enlargeStringInfo(&ik->buf, 9);
+		if (ik->buf.maxlen < 10)	/* once: the key and its NUL fit after */
+			enlargeStringInfo(&ik->buf, 9);
 		k = (unsigned char *) ik->buf.data;
 		k[0] = 'i';
 		for (i = 0; i < 8; i++)

@@ -100,6 +100,10 @@ tally_psu_cursor(const Tally *t, TallyPsuCursor *c)
 		c->p = psu_stream(t);
 		c->end = (const char *) t + VARSIZE(t);
 		design_psu_codec_start(&c->codec);
+		/* version 4: a one-stage design's records may have successor ids */
+		c->codec.log = t->version >= 4 && t->dh.kind == DESIGN_CLUSTER;
+		c->arena = c->p - t->dh.arena_len;
+		c->arena_len = t->dh.arena_len;
 	}
 }
 
@@ -116,6 +120,25 @@ tally_psu_next(TallyPsuCursor *c, PsuRec *r)
 		*r = c->fixed[c->next];
 	else if (!design_psu_decode(&c->codec, &c->p, c->end, r))
 		psu_corrupted();
+	else if (c->codec.log)
+	{
+		/* a successor follows an integer id of its stratum (tally_pack) */
+		if (r->id.off == DESIGN_ID_SUCC)
+		{
+			if (c->next == 0 || !c->prev_int || r->stratum != c->prev_stratum ||
+				c->prev_value == PG_UINT64_MAX)
+				psu_corrupted();
+			c->prev_value++;
+		}
+		else
+		{
+			c->prev_int = r->id.off <= c->arena_len && r->id.len <= c->arena_len - r->id.off &&
+				design_key_is_int(c->arena + r->id.off, r->id.len);
+			if (c->prev_int)
+				c->prev_value = design_key_uint(c->arena + r->id.off);
+		}
+		c->prev_stratum = r->stratum;
+	}
 	c->next++;
 	return true;
 }
@@ -163,6 +186,8 @@ view_parts(const Tally *t, Design *d, RepAcc *r, bool decode)
 	{
 		TallyPsuCursor c;
 		uint32		i = 0;
+		uint64	   *succ = NULL;	/* the successor ids' values, in record order */
+		uint32		nsucc = 0;
 
 		guard_bytes((size_t) d->npsu * sizeof(PsuRec), "the PSU records of a tally");
 		d->psu = palloc_extended((size_t) d->npsu * sizeof(PsuRec), MCXT_ALLOC_HUGE);
@@ -172,7 +197,45 @@ view_parts(const Tally *t, Design *d, RepAcc *r, bool decode)
 		{
 			if ((i & 65535) == 0)
 				CHECK_FOR_INTERRUPTS();
+			if (d->psu[i].id.off == DESIGN_ID_SUCC)
+			{
+				if (succ == NULL)
+				{
+					guard_bytes((size_t) d->npsu * sizeof(uint64), "the PSU ids of a tally");
+					succ = palloc_extended((size_t) d->npsu * sizeof(uint64), MCXT_ALLOC_HUGE);
+				}
+				succ[nsucc++] = c.prev_value;
+			}
 			i++;
+		}
+
+		/*
+		 * Version 4's successor ids: appended to a copy of the arena, so
+		 * that every reader finds every id where its record says.
+		 */
+		if (nsucc > 0)
+		{
+			size_t		len = (size_t) d->arena_len + (size_t) nsucc * 9;
+			char	   *na;
+			uint32		k = 0;
+
+			if (len > PG_UINT32_MAX)
+				psu_corrupted();
+			guard_bytes(len, "the PSU ids of a tally");
+			na = palloc_extended(len, MCXT_ALLOC_HUGE);
+			memcpy(na, d->arena, d->arena_len);
+			for (i = 0; i < d->npsu; i++)
+				if (d->psu[i].id.off == DESIGN_ID_SUCC)
+				{
+					if ((k & 65535) == 0)
+						CHECK_FOR_INTERRUPTS();
+					d->psu[i].id.off = d->arena_len + 9 * k;
+					design_key_put_uint(na + d->psu[i].id.off, succ[k]);
+					k++;
+				}
+			d->arena = na;
+			d->arena_len = (uint32) len;
+			pfree(succ);
 		}
 	}
 }
@@ -195,7 +258,7 @@ tally_upgrade(Tally *t)
 {
 	Tally	   *r;
 
-	if (t->version == TALLY_VERSION || t->version == 2)
+	if (t->version == TALLY_VERSION || t->version == 3 || t->version == 2)
 		return t;
 	if (t->version != 1 || VARSIZE(t) != sizeof(TallyV1))
 		ereport(ERROR,
@@ -335,12 +398,78 @@ tally_acc_merge(TallyAcc *a, TallyAcc *b)
 }
 
 /*
+ * The records of a one-stage accumulation's log as version 4 stores them
+ * (the log's codec, the log's arena): the log's bytes as they are, or, when
+ * finishing changes sums, each record again with normalised sums; then the
+ * records still in the array, after them.  Their length when out is NULL.
+ */
+static size_t
+pack_log_records(const Design *d, bool finish, char *out)
+{
+	bool		renorm = finish && d->log_denormal;
+	DesignPsuCodec rd,
+				wr;
+	const DesignLogSeg *seg;
+	PsuRec		x;
+	size_t		n = 0;
+	uint32		i = 0;
+
+	design_psu_codec_start(&rd);
+	rd.log = true;
+	design_psu_codec_start(&wr);
+	wr.log = true;
+	for (seg = d->log; seg != NULL; seg = seg->next)
+	{
+		const char *q = seg->data,
+				   *end = seg->data + seg->len;
+
+		if (!renorm)
+		{
+			if (out)
+				memcpy(out + n, seg->data, seg->len);
+			n += seg->len;
+			continue;
+		}
+		while (q < end)
+		{
+			if ((++i & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
+			/* the log is written by design_psu only: it always decodes */
+			if (!design_psu_decode(&rd, &q, end, &x))
+				elog(ERROR, "the log of PSU records is malformed");
+			x.a = dd_norm(x.a);
+			x.b = dd_norm(x.b);
+			wr.succ_next = x.id.off == DESIGN_ID_SUCC;
+			n += design_psu_encode(&wr, &x, out ? out + n : NULL);
+		}
+	}
+	/* the array's records continue the log (the log's codec, no successors) */
+	wr = d->log_codec;
+	wr.succ_next = false;
+	for (i = 0; i < d->npsu - d->psu_base; i++)
+	{
+		x = d->psu[i];
+		if (finish)
+		{
+			x.a = dd_norm(x.a);
+			x.b = dd_norm(x.b);
+		}
+		n += design_psu_encode(&wr, &x, out ? out + n : NULL);
+	}
+	return n;
+}
+
+/*
  * The stored form of an accumulator.  With finish (the aggregates' final
  * and serial steps), clustered designs are written in canonical order and
  * the core's and the units' sums are normalised, leaving the accumulator
  * as it was (a window aggregate goes on adding to it); without, records are
  * copied as they are (text and binary input, which tally_validate then
- * checks).
+ * checks).  The log of a one-stage accumulation is stored as it is, with
+ * its arena (version 4: the successor ids stay out of both).  A one-stage
+ * PSU with SSU counts, which only a malformed binary input gives (and
+ * tally_validate then refuses), makes a value of version 3, whose codec
+ * carries them, so that the check names the problem.
  */
 Tally *
 tally_pack(TallyAcc *acc, bool finish)
@@ -359,19 +488,20 @@ tally_pack(TallyAcc *acc, bool finish)
 	SsuRec	   *tmp_q = NULL;
 	char	   *tmp_a = NULL;
 	bool		sorted_tmp = false;
-	bool		bound;
 	bool		from_log;
-	uint32	   *strata_off = NULL;
 	DesignPsuCodec codec;
-	DesignPsuIter it;
 	PsuRec		x;
 	size_t		stream = 0;
 	uint32		i;
+	int32		version = TALLY_VERSION;
+	const double zero = 0.0;
 
 	if (finish && d->log_mode)
 		design_compact(d);		/* the log of PSU records becomes a set */
 	from_log = d->psu_base > 0;
-	src_psu = from_log ? NULL : d->psu; /* NULL: the log (design_psu_iter) */
+	if (from_log && d->kind != DESIGN_CLUSTER)
+		elog(ERROR, "a log of PSU records in a design of kind %d", d->kind);
+	src_psu = from_log ? NULL : d->psu;
 	memset(&dh, 0, sizeof(dh));
 	dh.kind = d->kind;
 	dh.lonely = d->lonely;
@@ -379,13 +509,15 @@ tally_pack(TallyAcc *acc, bool finish)
 	dh.nstrata = d->nstrata;
 	dh.npsu = d->npsu;
 	dh.nssu = d->nssu;
-	dh.arena_len = design_full_arena_len(d);
+	dh.arena_len = d->arena_len;
 	if (d->kind == DESIGN_REPLICATE)
 		dh.rep = acc->rep.spec;
 
 	/* a clustered design not in canonical order: sorted into scratch arrays */
 	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
 	{
+		if (from_log)
+			elog(ERROR, "a log of PSU records not in canonical order");
 		guard_bytes((size_t) d->npsu * sizeof(PsuRec) + (size_t) d->nssu * sizeof(SsuRec) +
 					(size_t) d->nstrata * sizeof(StratumRec) + d->arena_len,
 					"the stored tally");
@@ -398,32 +530,25 @@ tally_pack(TallyAcc *acc, bool finish)
 		sorted_tmp = true;
 	}
 
-	/*
-	 * The PSU records, with their sums normalised when finishing.  Those in
-	 * the log of a one-stage accumulation are encoded again (their ids in
-	 * the whole arena, design_psu_iter): when normalising would not change
-	 * them, each takes at most 8 bytes more than in the log (its id's
-	 * offset and length), which bounds the value, its length set once
-	 * written; otherwise they are counted first.
-	 */
-	bound = from_log && src_psu == NULL && (!finish || !d->log_denormal);
-	design_psu_codec_start(&codec);
-	design_psu_iter(d, &it, NULL, NULL);
-	if (bound)
-		stream = d->log_len + (size_t) d->psu_base * 8 +
-			(size_t) (d->npsu - d->psu_base) * DESIGN_PSU_MAX_BYTES;
-	for (i = 0; !bound && i < d->npsu; i++)
+	/* the PSU records' length, with their sums normalised when finishing */
+	if (from_log)
+		stream = pack_log_records(d, finish, NULL);
+	else
 	{
-		if (src_psu != NULL)
-			x = src_psu[i];
-		else if (!design_psu_iter_next(&it, &x))
-			elog(ERROR, "PSU record %u of an accumulator is missing", i);
-		if (finish)
+		design_psu_codec_start(&codec);
+		for (i = 0; i < d->npsu; i++)
 		{
-			x.a = dd_norm(x.a);
-			x.b = dd_norm(x.b);
+			x = src_psu[i];
+			if (finish)
+			{
+				x.a = dd_norm(x.a);
+				x.b = dd_norm(x.b);
+			}
+			stream += design_psu_encode(&codec, &x, NULL);
+			/* what an input gave a one-stage PSU only version 3 can carry */
+			if (d->kind == DESIGN_CLUSTER && (x.n_ssu != 0 || memcmp(&x.popsize2, &zero, sizeof(double)) != 0))
+				version = 3;
 		}
-		stream += design_psu_encode(&codec, &x, NULL);
 	}
 
 	/*
@@ -435,7 +560,7 @@ tally_pack(TallyAcc *acc, bool finish)
 	guard_hugepage_hint(t, tally_fixed_size(&dh) + stream);
 	memset(t, 0, sizeof(Tally));
 	SET_VARSIZE(t, tally_fixed_size(&dh) + stream);
-	t->version = TALLY_VERSION;
+	t->version = version;
 	t->core = acc->core;
 	if (finish)
 		tally_core_finish(&t->core);
@@ -465,8 +590,6 @@ tally_pack(TallyAcc *acc, bool finish)
 		}
 	}
 	na = p;
-	if (from_log && src_psu == NULL && d->nstrata > 0)
-		strata_off = palloc((size_t) d->nstrata * sizeof(uint32));
 	if (sorted_tmp)
 	{
 		memcpy(ns, tmp_s, d->nstrata * sizeof(StratumRec));
@@ -483,45 +606,31 @@ tally_pack(TallyAcc *acc, bool finish)
 		memcpy(nq, d->ssu, (size_t) d->nssu * sizeof(SsuRec));
 		if (tally_nsums(&dh))
 			memcpy(nsum, d->sums, (size_t) tally_nsums(&dh) * sizeof(StratSums));
-		if (d->arena_len && !(from_log && src_psu == NULL))
+		if (d->arena_len)
 			memcpy(na, d->arena, d->arena_len);
 	}
 	p = na + dh.arena_len;
-	design_psu_codec_start(&codec);
-	/* the log's records rebuild the arena as they go */
-	design_psu_iter(d, &it, na, strata_off);
-	for (i = 0; i < d->npsu; i++)
+	if (from_log)
+		p += pack_log_records(d, finish, p);
+	else
 	{
-		size_t		n;
-
-		/* most records of a log in id order: their bytes but the flag */
-		if (bound && (n = design_psu_iter_copy(&it, &codec, p)) > 0)
+		design_psu_codec_start(&codec);
+		for (i = 0; i < d->npsu; i++)
 		{
-			p += n;
-			continue;
-		}
-		if (src_psu != NULL)
+			if ((i & 65535) == 0)
+				CHECK_FOR_INTERRUPTS();
 			x = src_psu[i];
-		else if (!design_psu_iter_next(&it, &x))
-			elog(ERROR, "PSU record %u of an accumulator is missing", i);
-		if (finish)
-		{
-			x.a = dd_norm(x.a);
-			x.b = dd_norm(x.b);
+			if (finish)
+			{
+				x.a = dd_norm(x.a);
+				x.b = dd_norm(x.b);
+			}
+			p += design_psu_encode(&codec, &x, p);
 		}
-		p += design_psu_encode(&codec, &x, p);
 	}
-	if (from_log && src_psu == NULL)
-	{
-		(void) design_psu_iter_next(&it, &x);	/* the rest of the arena */
-		for (i = 0; i < d->nstrata; i++)
-			ns[i].id.off = strata_off[i];
-		if (strata_off)
-			pfree(strata_off);
-	}
-	if (bound)
-		SET_VARSIZE(t, p - (char *) t);
 	Assert(p == (char *) t + VARSIZE(t));
+	if (p != (char *) t + VARSIZE(t))
+		elog(ERROR, "the PSU records of a stored tally changed length");
 	if (finish)
 	{
 		for (i = 0; i < d->nssu; i++)
@@ -614,6 +723,8 @@ tally_range_problem(const Tally *t, const Design *d, const RepAcc *r, int parts)
 static const char *
 id_problem(const Design *d, IdRef id)
 {
+	if (id.off == DESIGN_ID_SUCC)
+		return NULL;			/* an integer (tally_psu_next) */
 	if (id.len < 1 || id.off > d->arena_len || id.len > d->arena_len - id.off)
 		return "An identifier lies outside the value.";
 	if (d->arena[id.off] == 't')

@@ -3,7 +3,7 @@
  * TallyCore and, for designs with strata or replicates, the design section;
  * and the helpers its glue files share.
  *
- * Stored layout (version 3), 8-byte aligned:
+ * Stored layout (versions 3 and 4), 8-byte aligned:
  *   Tally header (length, version, core, design header)
  *   StratumRec[nstrata], SsuRec[nssu]                 (canonical order)
  *   StratSums[nstrata]          (design kind stratified only; npsu = nssu = 0)
@@ -11,11 +11,16 @@
  *   char arena[arena_len]                             (identifier bytes)
  *   the npsu PSU records, variable length, to the end of the value
  *                                                     (tally.c: "PSU records")
- * The log of a one-stage accumulation leaves out of its arena the ids that
- * are the successor of the previous record's integer id (design_core.c
- * log_flush, PSU_ID_SUCC); tally_pack writes them back in place
- * (design_psu_iter), so the stored layout, and every stored byte, is the
- * same as without.
+ * Version 4 (0.2) differs from 3 in one point: the PSU records of a
+ * one-stage design (kind cluster) use the log's codec, where an id that is
+ * the successor of the previous record's integer id in the same stratum is
+ * not in the arena (design_core.c: PSU_ID_SUCC).  The log of a one-stage
+ * accumulation is stored as it is: a PSU with one row, its id one more than
+ * the previous PSU's, takes 9 bytes where version 3 took 18.  Readers
+ * rebuild those ids: the cursor gives their values (TallyPsuCursor), the
+ * whole view appends them to a copy of the arena.  Values that do not come
+ * from a log (inputs, merges, unsorted rows) have no such records.
+ * Version 3 values (0.2 development builds) are still read.
  * Version 2 had fixed PsuRec[npsu] (80 bytes each) between the strata and
  * the SSUs; values of version 2 are still read (tally_view).  The versions
  * of the in-memory layout are not those of the text and binary forms
@@ -39,7 +44,7 @@
 #include "rep_core.h"
 #include "tally_core.h"
 
-#define TALLY_VERSION 3
+#define TALLY_VERSION 4
 
 /* the version the text and binary forms write (they read 1 and 2) */
 #define TALLY_FORM_VERSION 2
@@ -83,17 +88,25 @@ typedef struct TallyAcc
 
 /*
  * The PSU records of a stored tally, one at a time (any version): a PSU
- * with one row takes 18 bytes in version 3, where a reader that views the
- * whole design (tally_view) decodes every record.
+ * with one row takes 18 bytes in version 3 (9 in version 4 when its id
+ * is a successor), where a reader that views the whole design (tally_view)
+ * decodes every record.  A record whose id is a successor has the id
+ * DESIGN_ID_SUCC and its value in prev_value.
  */
 typedef struct TallyPsuCursor
 {
-	const char *p;				/* version 3: the next record */
+	const char *p;				/* versions 3, 4: the next record */
 	const char *end;
 	const PsuRec *fixed;		/* version 2: the records */
 	uint32		next,
 				count;
-	DesignPsuCodec codec;		/* version 3 */
+	DesignPsuCodec codec;		/* versions 3, 4 */
+	/* version 4: the previous record's integer id (prev_int) */
+	const char *arena;
+	uint32		arena_len;
+	uint32		prev_stratum;
+	bool		prev_int;
+	uint64		prev_value;		/* and the value of a successor id just read */
 } TallyPsuCursor;
 /* tally_read.c: report()'s row and what report_detail adds to it */
 typedef struct TallyReport

@@ -164,10 +164,12 @@ arena_add(Design *d, const char *key, uint32_t len)
  *   bits 5-6 (a): 0 both parts +0; 1 the same bits as b; 2 a.lo is +0,
  *                 then a.hi; 3 a.hi, a.lo
  *   PSU_STAGE2        int64 n_ssu, double popsize2, else both 0 (+0)
- *   In the log of a one-stage accumulation (codec log), where no record has
- *   stage 2 counts, the bit means PSU_ID_SUCC instead: the id is the
- *   previous record's integer id plus one, not in the arena, and no id
- *   fields follow (log_flush); the stored forms never have it.
+ *   In the log of a one-stage accumulation and the records of a stored
+ *   one-stage tally of version 4 (codec log), where no record has stage 2
+ *   counts, the bit means PSU_ID_SUCC instead: the id is the previous
+ *   record's integer id plus one, in the same stratum, not in the arena,
+ *   and no id fields follow (log_flush; tally_pack stores the log's
+ *   records as they are).
  * Bits are compared, never values, so every record (-0, subnormals,
  * unnormalised sums of a partial state) decodes to the same bytes: a PSU
  * with one row of a proportion takes 9 bytes (and 9 in the arena) where the
@@ -354,35 +356,6 @@ design_psu_decode(DesignPsuCodec *c, const char **p, const char *end, PsuRec *r)
 	return true;
 }
 
-/* an integer identifier's value, as memcmp orders it: 'i' then 8 bytes big-endian */
-static inline bool
-key_is_int(const char *key, uint32_t len)
-{
-	return len == 9 && key[0] == 'i';
-}
-
-static inline uint64_t
-key_uint(const char *key)
-{
-	const unsigned char *b = (const unsigned char *) key + 1;
-	uint64_t	v = 0;
-	int			k;
-
-	for (k = 0; k < 8; k++)
-		v = (v << 8) | b[k];
-	return v;
-}
-
-static inline void
-key_put_uint(char *out, uint64_t v)
-{
-	int			k;
-
-	out[0] = 'i';
-	for (k = 0; k < 8; k++)
-		out[1 + k] = (char) (unsigned char) (v >> (8 * (7 - k)));
-}
-
 void
 design_psu_iter(const Design *d, DesignPsuIter *it, char *na, uint32_t *strata_off)
 {
@@ -458,7 +431,7 @@ design_psu_iter_next(DesignPsuIter *it, PsuRec *r)
 	{
 		it->prev_value++;
 		if (it->na)
-			key_put_uint(it->na + it->dst, it->prev_value);
+			design_key_put_uint(it->na + it->dst, it->prev_value);
 		r->id.off = it->dst;
 		it->dst += 9;
 	}
@@ -469,55 +442,11 @@ design_psu_iter_next(DesignPsuIter *it, PsuRec *r)
 		/* ids in the arena are in record order, strata ids between them */
 		iter_span(it, off + r->id.len);
 		r->id.off = it->dst - r->id.len;
-		if (key_is_int(d->arena + off, r->id.len))
-			it->prev_value = key_uint(d->arena + off);
+		if (design_key_is_int(d->arena + off, r->id.len))
+			it->prev_value = design_key_uint(d->arena + off);
 	}
 	it->next++;
 	return true;
-}
-
-size_t
-design_psu_iter_copy(DesignPsuIter *it, DesignPsuCodec *c, char *out)
-{
-	const Design *d = it->d;
-	uint8_t		f;
-	size_t		n;
-	int			aform;
-
-	if (it->next >= d->psu_base)
-		return 0;
-	iter_seg(it);
-	if (it->p == NULL || it->p >= it->end)
-		return 0;
-	f = (uint8_t) *it->p;
-	/* the id follows the previous record's in the whole arena too */
-	if (!(f & PSU_ID_SUCC) || !(f & PSU_SAME_STRATUM) || c->prev_stratum != it->c.prev_stratum ||
-		c->prev_id_len != 9 || c->prev_id_end != it->dst)
-		return 0;
-	aform = (f >> PSU_A_SHIFT) & 3;
-	n = 1 + sizeof(double);
-	if (!(f & PSU_ONE_ROW))
-		n += sizeof(int64_t);
-	if (!(f & PSU_ALL_POS))
-		n += sizeof(int64_t);
-	if (!(f & PSU_B_EXACT))
-		n += sizeof(double);
-	if (aform >= 2)
-		n += sizeof(double);
-	if (aform == 3)
-		n += sizeof(double);
-	if ((size_t) (it->end - it->p) < n)
-		return 0;
-	memcpy(out, it->p, n);
-	out[0] = (char) ((f & ~PSU_ID_SUCC) | PSU_NEXT_ID);
-	it->p += n;
-	it->next++;
-	it->prev_value++;
-	if (it->na)
-		key_put_uint(it->na + it->dst, it->prev_value);
-	it->dst += 9;
-	c->prev_id_end = it->dst;
-	return n;
 }
 
 /* how many records the array of a log-mode design holds before they move to the log */
@@ -629,8 +558,8 @@ log_flush(Design *d)
 		for (i = 0; i < live; i++)
 		{
 			PsuRec	   *r = &d->psu[i];
-			bool		is_int = key_is_int(d->arena + r->id.off, r->id.len);
-			uint64_t	v = is_int ? key_uint(d->arena + r->id.off) : 0;
+			bool		is_int = design_key_is_int(d->arena + r->id.off, r->id.len);
+			uint64_t	v = is_int ? design_key_uint(d->arena + r->id.off) : 0;
 
 			if (i < LOG_CHUNK)
 				succ[i] = ordered && is_int && d->log_prev_int && d->log_prev_value != UINT64_MAX &&
@@ -1513,6 +1442,8 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 				prev;
 	uint32_t	i,
 				tick = 0;
+	uint64_t	prev_value = 0;
+	bool		succ;
 	int64_t		n_dom = 0,
 				n_pos = 0,
 				in_stratum = 0;
@@ -1568,17 +1499,41 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 			return "The PSU records are malformed.";
 		/* nothing is allocated here: the host may stop us (guard_core.h) */
 		core_poll(&tick);
-		if (p->stratum >= d->nstrata || !id_ok(d, p->id))
+		succ = p->id.off == DESIGN_ID_SUCC;
+		if (p->stratum >= d->nstrata || (succ ? next == NULL : !id_ok(d, p->id)))
 			return "A PSU refers to a missing stratum or has a malformed identifier.";
 		if (i > 0)
 		{
 			const PsuRec *q = &prev;
 			int			c;
 
-			c = q->stratum != p->stratum ? (q->stratum < p->stratum ? -1 : 1) : cmp_id(d, q->id, p->id);
+			/*
+			 * A successor id (a stored tally's records, decoded one at a
+			 * time: the host has checked that it follows an integer id in
+			 * the same stratum) is the previous id plus one; after one,
+			 * the next id is compared with its value.
+			 */
+			if (q->stratum != p->stratum)
+				c = q->stratum < p->stratum ? -1 : 1;
+			else if (succ)
+				c = -1;
+			else if (q->id.off != DESIGN_ID_SUCC)
+				c = cmp_id(d, q->id, p->id);
+			else if (design_key_is_int(d->arena + p->id.off, p->id.len))
+			{
+				uint64_t	v = design_key_uint(d->arena + p->id.off);
+
+				c = prev_value < v ? -1 : (prev_value > v ? 1 : 0);
+			}
+			else
+				c = (unsigned char) 'i' < (unsigned char) d->arena[p->id.off] ? -1 : 1;
 			if (c >= 0)
 				return "PSUs are not in canonical order or repeat.";
 		}
+		if (succ)
+			prev_value++;
+		else if (design_key_is_int(d->arena + p->id.off, p->id.len))
+			prev_value = design_key_uint(d->arena + p->id.off);
 		/* PSUs of a stratum are adjacent (checked above): count them as we go */
 		in_stratum = (i > 0 && prev.stratum == p->stratum) ? in_stratum + 1 : 1;
 		if (in_stratum > d->strata[p->stratum].n_psu)

@@ -101,26 +101,59 @@ typedef struct StratSums
 } StratSums;
 
 /*
- * The variable-length encoding of PSU records (the stored tally's version
- * 3 and the log of a one-stage accumulation): each record relative to the
- * previous one (design_core.c: "PSU records").
+ * The variable-length encoding of PSU records (the stored tally's versions
+ * 3 and 4 and the log of a one-stage accumulation): each record relative to
+ * the previous one (design_core.c: "PSU records").
  */
 typedef struct DesignPsuCodec
 {
 	uint32_t	prev_stratum;
 	uint32_t	prev_id_end;
 	uint32_t	prev_id_len;
-	bool		log;			/* the log of an accumulation: PSU_ID_SUCC */
+	bool		log;			/* the log, or a stored one-stage tally of
+								 * version 4: PSU_ID_SUCC */
 	bool		succ_next;		/* encode: the next record's id is a successor */
 } DesignPsuCodec;
 
 /*
- * The id of a record decoded from the log that is the successor of the
- * previous record's integer id: not in the arena (design_psu_iter builds it).
+ * The id of a record decoded with a codec of the log kind (the log of a
+ * one-stage accumulation, the PSU records of a stored one-stage tally of
+ * version 4) that is the successor of the previous record's integer id in
+ * the same stratum: not in the arena (design_psu_iter builds it, a stored
+ * tally's cursor gives its value).
  */
 #define DESIGN_ID_SUCC UINT32_MAX
 
 #define DESIGN_PSU_MAX_BYTES 77
+
+/* an integer identifier's key, as memcmp orders it: 'i' then 8 bytes big-endian */
+static inline bool
+design_key_is_int(const char *key, uint32_t len)
+{
+	return len == 9 && key[0] == 'i';
+}
+
+static inline uint64_t
+design_key_uint(const char *key)
+{
+	const unsigned char *b = (const unsigned char *) key + 1;
+	uint64_t	v = 0;
+	int			k;
+
+	for (k = 0; k < 8; k++)
+		v = (v << 8) | b[k];
+	return v;
+}
+
+static inline void
+design_key_put_uint(char *out, uint64_t v)
+{
+	int			k;
+
+	out[0] = 'i';
+	for (k = 0; k < 8; k++)
+		out[1 + k] = (char) (unsigned char) (v >> (8 * (7 - k)));
+}
 
 extern void design_psu_codec_start(DesignPsuCodec *c);
 /* the encoded length of r; written at out unless NULL */
@@ -295,15 +328,6 @@ design_full_arena_len(const Design *d)
 extern void design_psu_iter(const Design *d, DesignPsuIter *it, char *na, uint32_t *strata_off);
 extern bool design_psu_iter_next(DesignPsuIter *it, PsuRec *r);
 
-/*
- * The next record, when it is in the log with a successor id and codec c
- * (of the stored form, ids in the whole arena) encodes it as the log does
- * but for the flag byte: its bytes written at out, their length returned
- * (the iterator and c advanced); 0 otherwise, nothing consumed.  For
- * records whose sums are written unchanged only.
- */
-extern size_t design_psu_iter_copy(DesignPsuIter *it, DesignPsuCodec *c, char *out);
-
 /* every PSU record in d->psu again (d->psu_base 0), the log freed */
 extern void design_log_materialize(Design *d);
 
@@ -352,7 +376,9 @@ extern const char *design_check(const Design *d, const TallyCore *core);
 /*
  * The same with the PSU records from next (d->psu unused), which yields
  * d->npsu records in order and false when none is left; one-stage designs
- * only.
+ * only.  A record from next may have the id DESIGN_ID_SUCC (a stored
+ * tally's successor id: the previous record's integer id plus one, which
+ * next has checked follows an integer id in the same stratum).
  */
 typedef bool (*DesignPsuNext) (void *arg, PsuRec *out);
 extern const char *design_check_iter(const Design *d, const TallyCore *core,

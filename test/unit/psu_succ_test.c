@@ -4,7 +4,10 @@
  * previous record's integer id (design_core.c log_flush, PSU_ID_SUCC):
  * design_psu_iter rebuilds the arena byte for byte as a design that keeps
  * every id has it, design_log_materialize puts it back, merges and
- * canonical order are unchanged.  Edges: the unsigned successor across
+ * canonical order are unchanged, and the stored stream of version 4 (the
+ * log as it is, then the array's records) reads back every record under
+ * the stored cursor's rule (a successor follows an integer id of its
+ * stratum).  Edges: the unsigned successor across
  * 0x7fff... (int64 max to min), no successor of 0xffff... (-1), negative
  * ids, text ids between runs, strata that start in a run, a log of several
  * segments.  Prints TAP.
@@ -128,44 +131,75 @@ check_keys(const char *what, const Key *keys, int n, bool expect_succ)
 	ok(same_records(&l, na, recs, &h, h.arena, h.psu, h.npsu), msg);
 
 	/*
-	 * The stored stream as tally_pack writes it (most records copied but
-	 * the flag) = every record of the other design encoded.
+	 * The stored stream of version 4 as tally_pack writes it (the log's
+	 * bytes, then the array's records with the log's codec), read as the
+	 * stored tally's cursor reads it (tally_psu_next: a successor follows an
+	 * integer id in its stratum, its value the previous plus one, the other
+	 * ids in the log's arena): the same records as the other design's.
 	 */
 	{
-		size_t		cap = (size_t) (h.npsu + 1) * DESIGN_PSU_MAX_BYTES;
-		char	   *want = malloc(cap),
-				   *got = malloc(cap);
-		size_t		nw = 0,
-					ng = 0,
-					copied = 0;
+		size_t		cap = l.log_len + (size_t) (l.npsu - l.psu_base + 1) * DESIGN_PSU_MAX_BYTES;
+		char	   *st = malloc(cap);
+		size_t		ns = 0;
+		const DesignLogSeg *seg;
 		DesignPsuCodec cw,
-					cg;
+					cr;
+		const char *q;
 		PsuRec		x;
+		uint32_t	k,
+					nsucc = 0;
+		uint32_t	prev_stratum = 0;
+		uint64_t	prev_value = 0;
+		bool		prev_int = false,
+					rules = true,
+					ids = true;
 
-		design_psu_codec_start(&cw);
-		for (i = 0; i < h.npsu; i++)
-			nw += design_psu_encode(&cw, &h.psu[i], want + nw);
-		design_psu_codec_start(&cg);
-		design_psu_iter(&l, &it, na, NULL);
-		for (i = 0; i < l.npsu; i++)
+		for (seg = l.log; seg != NULL; seg = seg->next)
 		{
-			size_t		n = design_psu_iter_copy(&it, &cg, got + ng);
-
-			if (n > 0)
-			{
-				ng += n;
-				copied++;
-				continue;
-			}
-			if (!design_psu_iter_next(&it, &x))
-				break;
-			ng += design_psu_encode(&cg, &x, got + ng);
+			memcpy(st + ns, seg->data, seg->len);
+			ns += seg->len;
 		}
-		snprintf(msg, sizeof(msg), "%s: the stored stream, %s records copied, is byte for byte the same",
-				 what, copied > 0 ? "successor" : "no");
-		ok(nw == ng && memcmp(want, got, nw) == 0 && (copied > 0) == expect_succ, msg);
-		free(want);
-		free(got);
+		cw = l.log_codec;
+		cw.succ_next = false;
+		for (k = 0; k < l.npsu - l.psu_base; k++)
+			ns += design_psu_encode(&cw, &l.psu[k], st + ns);
+		design_psu_codec_start(&cr);
+		cr.log = true;
+		q = st;
+		for (i = 0; i < h.npsu && ids; i++)
+		{
+			char		key[9];
+			const char *kb;
+
+			if (!design_psu_decode(&cr, &q, st + ns, &x))
+			{
+				ids = false;
+				break;
+			}
+			if (x.id.off == DESIGN_ID_SUCC)
+			{
+				rules = rules && i > 0 && prev_int && x.stratum == prev_stratum && prev_value != UINT64_MAX;
+				design_key_put_uint(key, ++prev_value);
+				kb = key;
+				nsucc++;
+			}
+			else
+			{
+				kb = l.arena + x.id.off;
+				prev_int = x.id.off + x.id.len <= l.arena_len && design_key_is_int(kb, x.id.len);
+				if (prev_int)
+					prev_value = design_key_uint(kb);
+			}
+			prev_stratum = x.stratum;
+			ids = x.stratum == h.psu[i].stratum && x.id.len == h.psu[i].id.len &&
+				memcmp(kb, h.arena + h.psu[i].id.off, x.id.len) == 0 &&
+				memcmp(&x.b, &h.psu[i].b, sizeof(dd_t)) == 0 && x.n_dom == h.psu[i].n_dom;
+		}
+		snprintf(msg, sizeof(msg), "%s: the stored stream reads back every record, ids from the log's arena or successors", what);
+		ok(ids && i == h.npsu && q == st + ns, msg);
+		snprintf(msg, sizeof(msg), "%s: every successor follows an integer id of its stratum (%u successors)", what, nsucc);
+		ok(rules && nsucc == l.log_nsucc && (nsucc > 0) == expect_succ, msg);
+		free(st);
 	}
 
 	design_log_materialize(&l);
