@@ -9,7 +9,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 
 -- 30,000 rows in 3 strata (12,000, 12,000, 6,000): mostly one row per PSU
 -- and ids one apart; every 97th PSU has two rows (weights 0.1 and 0.2),
@@ -120,6 +120,34 @@ SELECT throws_ok($$SELECT barometer.tally(true, 1.0::float8, 7, i, 9000, NULL) F
 SELECT throws_ok($$SELECT barometer.se(barometer.tally(true, 1.0::float8, i / 5000, i, CASE WHEN i / 5000 = 2 THEN 1 ELSE 5000 END, NULL, 'fail')) FROM generate_series(0, 10000) i$$,
 	'22023', 'stratum with only one PSU: 2',
 	'a lonely PSU after a run of successors: 22023 naming the stratum');
+
+-- a binary one-stage PSU with SSU counts (the last 16 bytes of a one-PSU
+-- value: n_ssu, popsize2), which version 4's records cannot carry, is still
+-- refused with 22P03 and the check's own reason
+CREATE TEMP TABLE bin_in (t barometer.tally);
+CREATE FUNCTION pg_temp.copy_error(payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+	path text := '/tmp/barometer_pgtap_48c_' || pg_backend_pid() || '.bin';
+	oid_ oid;
+	st text;
+	det text;
+BEGIN
+	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
+		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
+	PERFORM lo_export(oid_, path);
+	PERFORM lo_unlink(oid_);
+	EXECUTE format('COPY bin_in FROM %L (FORMAT binary)', path);
+	RETURN 'accepted';
+EXCEPTION WHEN others THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, det = PG_EXCEPTION_DETAIL;
+	RETURN st || ': ' || det;
+END $f$;
+SELECT is(pg_temp.copy_error(set_byte(b, length(b) - 9, 1)),
+          '22P03: A one-stage design has no SSU counts (n_ssu and popsize2 are 0).',
+	'a binary one-stage PSU with an SSU count: 22P03 and its reason')
+FROM (SELECT barometer.tally_send(barometer.tally(true, 1.0::float8, 1, 1, 2, NULL)) AS b) x;
+SELECT is(pg_temp.copy_error(b), 'accepted', 'the same value unchanged loads')
+FROM (SELECT barometer.tally_send(barometer.tally(true, 1.0::float8, 1, 1, 2, NULL)) AS b) x;
 
 SELECT * FROM finish();
 ROLLBACK;
