@@ -467,9 +467,8 @@ pack_log_records(const Design *d, bool finish, char *out)
  * copied as they are (text and binary input, which tally_validate then
  * checks).  The log of a one-stage accumulation is stored as it is, with
  * its arena (version 4: the successor ids stay out of both).  A one-stage
- * PSU with SSU counts, which only a malformed binary input gives (and
- * tally_validate then refuses), makes a value of version 3, whose codec
- * carries them, so that the check names the problem.
+ * PSU has no SSU counts: version 4's records cannot carry them (the binary
+ * input refuses them before).
  */
 Tally *
 tally_pack(TallyAcc *acc, bool finish)
@@ -493,7 +492,6 @@ tally_pack(TallyAcc *acc, bool finish)
 	PsuRec		x;
 	size_t		stream = 0;
 	uint32		i;
-	int32		version = TALLY_VERSION;
 	const double zero = 0.0;
 
 	if (finish && d->log_mode)
@@ -545,9 +543,9 @@ tally_pack(TallyAcc *acc, bool finish)
 				x.b = dd_norm(x.b);
 			}
 			stream += design_psu_encode(&codec, &x, NULL);
-			/* what an input gave a one-stage PSU only version 3 can carry */
+			/* the binary input refuses them first (22P03) */
 			if (d->kind == DESIGN_CLUSTER && (x.n_ssu != 0 || memcmp(&x.popsize2, &zero, sizeof(double)) != 0))
-				version = 3;
+				elog(ERROR, "a one-stage PSU record with SSU counts");
 		}
 	}
 
@@ -560,7 +558,7 @@ tally_pack(TallyAcc *acc, bool finish)
 	guard_hugepage_hint(t, tally_fixed_size(&dh) + stream);
 	memset(t, 0, sizeof(Tally));
 	SET_VARSIZE(t, tally_fixed_size(&dh) + stream);
-	t->version = version;
+	t->version = TALLY_VERSION;
 	t->core = acc->core;
 	if (finish)
 		tally_core_finish(&t->core);

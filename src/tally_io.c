@@ -937,6 +937,9 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 			r->b = get_dd(&rd, "a PSU's sums");
 			r->n_ssu = stored_get_i64(&rd, "a PSU's SSU count");
 			r->popsize2 = stored_get_f8(&rd, "a PSU's population size");
+			/* the stored records of a one-stage design have no room for them */
+			if (d->kind == DESIGN_CLUSTER && (r->n_ssu != 0 || r->popsize2 != 0 || signbit(r->popsize2)))
+				stored_binary_error(&rd, "A one-stage design has no SSU counts (n_ssu and popsize2 are 0).");
 		}
 		for (i = 0; i < nssu; i++)
 		{
