@@ -1438,8 +1438,8 @@ design_check(const Design *d, const TallyCore *core)
 const char *
 design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, void *arg)
 {
-	PsuRec		cur,
-				prev;
+	PsuRec		buf[2];
+	const PsuRec *prev = &buf[1];
 	uint32_t	i,
 				tick = 0;
 	uint64_t	prev_value = 0;
@@ -1486,15 +1486,16 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 	}
 	if (next != NULL && d->kind == DESIGN_CLUSTER2)
 		return "A two-stage design is checked with its PSU records at hand.";
-	memset(&prev, 0, sizeof(prev));
+	memset(buf, 0, sizeof(buf));
 	for (i = 0; i < d->npsu; i++)
 	{
 		const PsuRec *p;
 
+		/* records from next alternate between two buffers: prev stays */
 		if (next == NULL)
 			p = &d->psu[i];
-		else if (next(arg, &cur))
-			p = &cur;
+		else if (next(arg, &buf[i & 1]))
+			p = &buf[i & 1];
 		else
 			return "The PSU records are malformed.";
 		/* nothing is allocated here: the host may stop us (guard_core.h) */
@@ -1504,7 +1505,7 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 			return "A PSU refers to a missing stratum or has a malformed identifier.";
 		if (i > 0)
 		{
-			const PsuRec *q = &prev;
+			const PsuRec *q = prev;
 			int			c;
 
 			/*
@@ -1535,7 +1536,7 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 		else if (design_key_is_int(d->arena + p->id.off, p->id.len))
 			prev_value = design_key_uint(d->arena + p->id.off);
 		/* PSUs of a stratum are adjacent (checked above): count them as we go */
-		in_stratum = (i > 0 && prev.stratum == p->stratum) ? in_stratum + 1 : 1;
+		in_stratum = (i > 0 && prev->stratum == p->stratum) ? in_stratum + 1 : 1;
 		if (in_stratum > d->strata[p->stratum].n_psu)
 			return "A stratum has more PSUs than its PSU count.";
 		if (p->n_dom < 1 || p->n_pos < 0 || p->n_pos > p->n_dom || p->n_dom > core->n)
@@ -1556,7 +1557,7 @@ design_check_iter(const Design *d, const TallyCore *core, DesignPsuNext next, vo
 		n_dom = tally_count_add(n_dom, p->n_dom);
 		n_pos = tally_count_add(n_pos, p->n_pos);
 		wsum += p->b.hi;
-		prev = *p;
+		prev = p;
 		core_poll(&tick);
 	}
 	if (n_dom != core->n || n_pos != core->n_pos)
