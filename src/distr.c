@@ -94,7 +94,8 @@ distr_tallies(const Distribution *d, const Tally **t)
 
 	for (k = 0; k < d->K; k++)
 	{
-		t[k] = (const Tally *) ((const char *) d + off);
+		/* a category tally stored before version 4 is read as tally_upgrade has it */
+		t[k] = tally_upgrade((Tally *) ((const char *) d + off));
 		off += TYPEALIGN(8, VARSIZE(t[k]));
 	}
 }

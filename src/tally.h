@@ -3,11 +3,13 @@
  * TallyCore and, for designs with strata or replicates, the design section;
  * and the helpers its glue files share.
  *
- * Stored layout (version 3), 8-byte aligned:
+ * Stored layout (version 4), 8-byte aligned:
  *   Tally header (length, version, core, design header)
  *   StratumRec[nstrata], SsuRec[nssu]                 (canonical order)
  *   StratSums[nstrata]          (design kind stratified only; npsu = nssu = 0)
  *   double rscales[nrep], dd_t rep_a[nrep], dd_t rep_b[nrep]
+ *   double gram[nrep (nrep + 1) / 2]   (replicates whose rank is tracked and
+ *                                       below nrep: rep_rank_core.h)
  *   char arena[arena_len]                             (identifier bytes)
  *   the npsu PSU records, variable length, to the end of the value
  *                                                     (tally.c: "PSU records")
@@ -16,6 +18,10 @@
  * log_flush, PSU_ID_SUCC); tally_pack writes them back in place
  * (design_psu_iter), so the stored layout, and every stored byte, is the
  * same as without.
+ * Version 4 added the core's count of TRUE answers (n_true) and the
+ * replicate rank (design header, gram); version 3 had neither, and is
+ * read by tally_upgrade, which moves it into the version 4 header (the
+ * count unknown, the rank not tracked: df R - 1 as before).
  * Version 2 had fixed PsuRec[npsu] (80 bytes each) between the strata and
  * the SSUs; values of version 2 are still read (tally_view).  The versions
  * of the in-memory layout are not those of the text and binary forms
@@ -39,10 +45,10 @@
 #include "rep_core.h"
 #include "tally_core.h"
 
-#define TALLY_VERSION 3
+#define TALLY_VERSION 4
 
-/* the version the text and binary forms write (they read 1 and 2) */
-#define TALLY_FORM_VERSION 2
+/* the version the text and binary forms write (they read 1, 2 and 3) */
+#define TALLY_FORM_VERSION 3
 
 /* the most replicates a tally holds (its text and binary inputs check it) */
 #define TALLY_MAX_REPLICATES 100000
@@ -57,6 +63,8 @@ typedef struct TallyDesignHdr
 	uint32		nssu;
 	uint32		arena_len;
 	RepSpec		rep;			/* DESIGN_REPLICATE; zero otherwise */
+	int32		rep_rank_state; /* RepRankState (NONE or KNOWN), version 4 */
+	int32		rep_rank;		/* REP_RANK_KNOWN: the rank */
 } TallyDesignHdr;
 
 typedef struct Tally
