@@ -184,6 +184,43 @@ rep_rank_compute(const RepAcc *r, double *work)
 	return rep_rank_gram(G, (int) R, REP_RANK_TOL, L);
 }
 
+static bool
+rank_full(const RepAcc *r)
+{
+	return r->rank_state == REP_RANK_KNOWN && r->rank == (int32_t) r->spec.nrep;
+}
+
+bool
+rep_rank_union_needs(const RepAcc *a, const RepAcc *b)
+{
+	return isnan(a->spec.df) && a->rank_state == REP_RANK_KNOWN && b->rank_state == REP_RANK_KNOWN &&
+		!rank_full(a) && !rank_full(b) && a->gram != NULL && b->gram != NULL;
+}
+
+double
+rep_df_union(const RepAcc *a, const RepAcc *b, double *work)
+{
+	RepAcc		u;
+	size_t		i,
+				n = rep_gram_len(a->spec.nrep);
+	int			rank;
+
+	if (!isnan(a->spec.df))
+		return a->spec.df;
+	if (a->rank_state != REP_RANK_KNOWN || b->rank_state != REP_RANK_KNOWN)
+		return (double) a->spec.nrep - 1;
+	if (rank_full(a) || rank_full(b))
+		return (double) a->spec.nrep - 1;
+	if (!rep_rank_union_needs(a, b))
+		return (double) a->spec.nrep - 1;
+	u = *a;
+	u.gram = work;
+	for (i = 0; i < n; i++)
+		work[i] = a->gram[i] + b->gram[i];
+	rank = rep_rank_compute(&u, work + n);
+	return rank > 1 ? (double) rank - 1 : 0.0;
+}
+
 const char *
 rep_rank_problem(const RepAcc *r, double *work)
 {

@@ -45,6 +45,18 @@ extern bool rep_rank_merge(RepAcc *into, RepAcc *from);
 extern int	rep_rank_compute(const RepAcc *r, double *work);
 
 /*
+ * The default df of a comparison of two domains of one replicate design
+ * (diff_test): R's svyttest on the two-domain subset has degf(subset) - 1,
+ * the subset's rank from G_a + G_b (the rows of both; a part inside the
+ * whole gives the whole's rank).  Returns the df before the - 1: the
+ * spec's df, else rank(G_a + G_b) - 1 when both ranks are tracked, else
+ * R - 1.  work: R(R+1)/2 + 2 R^2 doubles, used when both keep a Gram
+ * matrix (the caller may pass NULL otherwise: see rep_rank_union_needs).
+ */
+extern bool rep_rank_union_needs(const RepAcc *a, const RepAcc *b);
+extern double rep_df_union(const RepAcc *a, const RepAcc *b, double *work);
+
+/*
  * Whether a stored rank section is one the aggregates produce (NULL, or a
  * sentence); work: 2 R^2 doubles when r has a gram.
  */
