@@ -94,9 +94,11 @@ distr_tallies(const Distribution *d, const Tally **t)
 
 	for (k = 0; k < d->K; k++)
 	{
+		Tally	   *raw = (Tally *) ((const char *) d + off);
+
+		off += TYPEALIGN(8, VARSIZE(raw));
 		/* a category tally stored before version 4 is read as tally_upgrade has it */
-		t[k] = tally_upgrade((Tally *) ((const char *) d + off));
-		off += TYPEALIGN(8, VARSIZE(t[k]));
+		t[k] = tally_upgrade(raw);
 	}
 }
 

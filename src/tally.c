@@ -346,6 +346,7 @@ tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep)
 	acc->rep.gram = NULL;
 	if (nrep <= REP_GRAM_MAX_R)
 	{
+		guard_array(rep_gram_len(nrep) + nrep, sizeof(double), "the replicate Gram matrix of a tally");
 		acc->rep.gram = MemoryContextAllocZero(cxt, rep_gram_len(nrep) * sizeof(double));
 		acc->rep.run = MemoryContextAllocZero(cxt, nrep * sizeof(double));
 		rep_rank_open(&acc->rep);
