@@ -13,7 +13,7 @@
 \pset pager off
 \set QUIET 1
 BEGIN;
-SELECT plan(317);
+SELECT plan(325);
 
 CREATE TEMP TABLE v3rep (design text, id int, dom text, y boolean, w float8, repw float8[]);
 \copy v3rep FROM 'test/fixtures/stored_v3_rep.csv' WITH (FORMAT csv, HEADER true)
@@ -85,6 +85,18 @@ SELECT ok((SELECT barometer.ci_lower(t, 0.95, 'mean', 7) = barometer.ci_lower(
           'the reader''s df argument wins over the rank (= a tally with spec df)');
 SELECT ok((SELECT barometer.ci_lower(t, 0.95, 'mean', 'Infinity') > barometer.ci_lower(t, 0.95, 'mean')
            FROM cells WHERE design = 'jkn' AND domain = 'a'), 'df => Infinity still gives the normal quantile');
+
+-- diff_test of two domains: R's svyttest df, degf of the two-domain subset - 1
+SELECT is((barometer.diff_test(b.t, c.t, 'domains')).df, e.value - 1,
+          b.design || ': diff_test(b, c, domains) df = degf(subset b + c) - 1 = ' || (e.value - 1))
+FROM cells b JOIN cells c ON c.design = b.design AND c.domain = 'c'
+     JOIN v3exp e ON e.design = b.design AND e.domain = 'bc' AND e.what = 'degf'
+WHERE b.domain = 'b' ORDER BY b.design;
+SELECT is((barometer.diff_test(b.t, a.t, 'part')).df, e.value - 1,
+          b.design || ': diff_test(b, all, part) df = degf(all) - 1 = ' || (e.value - 1))
+FROM cells b JOIN cells a ON a.design = b.design AND a.domain = 'all'
+     JOIN v3exp e ON e.design = b.design AND e.domain = 'all' AND e.what = 'degf'
+WHERE b.domain = 'b' ORDER BY b.design;
 
 -- ---- merge() and tally_combine: the same df and count as one pass
 SELECT ok((SELECT barometer.df(m) = barometer.df(a.t) AND barometer.replicate_rank(m) IS NOT DISTINCT FROM barometer.replicate_rank(a.t)
