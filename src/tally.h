@@ -26,7 +26,8 @@
  * the SSUs; values of version 2 are still read (tally_view).  The versions
  * of the in-memory layout are not those of the text and binary forms
  * (TALLY_FORM_VERSION, tally_io.c), which carry the records field by field
- * and are still version 2.
+ * and are version 3 (with the count of TRUE answers and the replicate
+ * rank; layout 4).
  * Version 1 (the first release of the text and binary forms) had no design
  * header; its forms are still read, as weights-only tallies.  The design
  * kind stratified (tally_stratified) was added in 0.2 without a new

@@ -33,7 +33,10 @@
  * \\ escaped); popsize 0 means no fpc.  So text and binary round-trip
  * exactly.  Versions 1 (no design section) and 2 (no true=, no rank) are
  * still read: a proportion's count of TRUE answers is then unknown, and
- * the replicate rank not tracked (df R - 1, as they had).  Binary: the same
+ * the replicate rank not tracked (df R - 1, as they had).  Binary version
+ * 3 adds int64 n_true (-1: unknown) after the positive row count, int32
+ * rank (-1: none) after a replicate section's df, and the R(R+1)/2 float8
+ * of the Gram matrix after the replicate records when the rank is below R.  Binary: the same
  * fields in the same order, integers and float8 in network order,
  * identifiers as int32 length + bytes (a stratified design: the header's
  * PSU and SSU counts are 0, and each stratum record carries its sums).  Both inputs check every count
