@@ -88,6 +88,7 @@ UNION ALL SELECT 'replicate fay', barometer.tally(agree, w, repw, barometer.repl
 UNION ALL SELECT 'replicate bootstrap real', barometer.tally(income, w, repw::real[], barometer.replicates('bootstrap'::text)) FROM design_rows
 UNION ALL SELECT 'replicate sdr', barometer.tally(agree, w, repw, barometer.replicates('sdr'::text)) FROM design_rows
 UNION ALL SELECT 'replicate other', barometer.tally(income, w, repw, barometer.replicates('other', scale => 0.2, rho => '-0')) FROM design_rows
+UNION ALL SELECT 'replicate rank 2 of 4 (Gram matrix stored)', barometer.tally(agree, w, ARRAY[w, 2 * w, w * (i % 2), 0]::float8[], barometer.replicates('jk1'::text)) FROM design_rows
 UNION ALL SELECT 'merged', barometer.merge(t) FROM (SELECT barometer.tally(agree, w, stratum, psu, n_psu, 40.0, 'adjust') AS t FROM design_rows GROUP BY edition) g
 UNION ALL SELECT 'stratified fpc', barometer.tally_stratified(agree, w, stratum, n_stratum, 0.3, 'adjust') FROM design_rows
 UNION ALL SELECT 'stratified text ids', barometer.tally_stratified(income, w, origin, 1000::bigint, NULL, 'certainty') FROM design_rows

@@ -7,7 +7,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(43);
+SELECT plan(45);
 
 CREATE TEMP TABLE sv_rows AS
 SELECT i, 1 + (i % 3) AS stratum, 'p' || (i % 7) AS psu, i % 5 AS ssu,
@@ -28,6 +28,8 @@ INSERT INTO sv (name, t) SELECT 'wdomain', barometer.tally(y, w, n_sample) FROM 
 INSERT INTO sv (name, t) SELECT 'cluster', barometer.tally(y, w, 'é"' || stratum, psu, n_psu, 30.0) FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, t) SELECT 'stratified', barometer.tally_stratified(x, w, 'é"' || stratum, 50::bigint, 100.0, 'adjust') FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, t) SELECT 'replicate', barometer.tally(y, w, repw, barometer.replicates('jkn', rscales => '{0.5,0.5,0.5}')) FROM sv_d WHERE i <= 20;
+-- a replicate tally whose rank (2) is below R (3): its Gram matrix is stored (form version 3)
+INSERT INTO sv (name, t) SELECT 'replicate_gram', barometer.tally(y, w, ARRAY[w, 2 * w, w * (i % 2)]::float8[], barometer.replicates('jk1')) FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, m) SELECT 'magnitude', barometer.magnitude(x, 3) FROM sv_d;
 INSERT INTO sv (name, p) SELECT 'plan', barometer.replicate_plan('jkn', stratum, psu) FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, r) VALUES ('replicates', barometer.replicates('fay', rho => 0.5, rscales => '{1,1}', df => 4));
@@ -69,6 +71,7 @@ SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'ev
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a clustered tally: 22P03') FROM sv WHERE name = 'cluster';
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a replicate tally: 22P03') FROM sv WHERE name = 'replicate';
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 2), '22P03', 'every truncation of a stratified tally: 22P03') FROM sv WHERE name = 'stratified';
+SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a replicate tally with its Gram matrix: 22P03') FROM sv WHERE name = 'replicate_gram';
 SELECT is(pg_temp.truncations('bin_m', barometer.magnitude_send(m)), '22P03', 'every truncation of a magnitude: 22P03') FROM sv WHERE name = 'magnitude';
 SELECT is(pg_temp.truncations('bin_p', barometer.replicate_plan_send(p)), '22P03', 'every truncation of a plan: 22P03') FROM sv WHERE name = 'plan';
 SELECT is(pg_temp.truncations('bin_r', barometer.replicates_send(r)), '22P03', 'every truncation of a replicates: 22P03') FROM sv WHERE name = 'replicates';
