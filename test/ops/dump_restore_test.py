@@ -303,7 +303,7 @@ def main():
         cur.execute(f"SET ROLE {OWNER}")
         cur.execute("CREATE EXTENSION barometer")
         cur.execute(DATA)
-    t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 29,
+    t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 30,
          "the source holds a tally of every design kind and the extremes")
     t.eq(scalar(src, "SELECT string_agg(name || ' ' || kind || ' ' || materialized, ', ' ORDER BY name) "
                      "FROM barometer.designs"),
