@@ -44,7 +44,7 @@ SELECT 'v1 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 
 -- malformed literals: each is rejected with a reason
 SELECT ''::barometer.tally;
 -- a later version or design kind (a newer release wrote it): refused with a hint
-SELECT 'v3 proportion n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0 design=weights'::barometer.tally;
+SELECT 'v4 proportion n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0 design=weights'::barometer.tally;
 SELECT 'v2 proportion n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0 design=declared'::barometer.tally;
 -- version 2 needs its design section
 SELECT 'v2 proportion n=0 missing=0 positive=0 sw=0:0 swy=0:0 swyy=0:0 sww=0:0 swwy=0:0 swwyy=0:0'::barometer.tally;

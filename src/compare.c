@@ -22,6 +22,7 @@
 
 #include "compare_core.h"
 #include "guard.h"
+#include "rep_rank_core.h"
 #include "stratified_core.h"
 #include "tally.h"
 
@@ -289,7 +290,17 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 				var_a = pc.var_a;
 				var_b = pc.var_b;
 				cov = pc.cov;
-				df = rep_df(&ra) - 1;
+				/* R's svyttest: degf of the two-domain subset - 1 */
+				{
+					double	   *work = NULL;
+
+					if (rep_rank_union_needs(&ra, &rb))
+						work = palloc((rep_gram_len(ra.spec.nrep) +
+									   (size_t) 2 * ra.spec.nrep * ra.spec.nrep) * sizeof(double));
+					df = rep_df_union(&ra, &rb, work) - 1;
+					if (work)
+						pfree(work);
+				}
 				break;
 			default:
 				design_pair_cov(&da, &a->core, &db, &b->core, guard_realloc,

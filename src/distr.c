@@ -94,8 +94,11 @@ distr_tallies(const Distribution *d, const Tally **t)
 
 	for (k = 0; k < d->K; k++)
 	{
-		t[k] = (const Tally *) ((const char *) d + off);
-		off += TYPEALIGN(8, VARSIZE(t[k]));
+		Tally	   *raw = (Tally *) ((const char *) d + off);
+
+		off += TYPEALIGN(8, VARSIZE(raw));
+		/* a category tally stored before version 5 is read as tally_upgrade has it */
+		t[k] = tally_upgrade(raw);
 	}
 }
 

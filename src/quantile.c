@@ -744,6 +744,9 @@ indicator_summary(QuantAcc *q, double qhat, TallySummary *s)
 	/* the copy below takes every PSU record from the array */
 	design_log_materialize(&q->acc->design);
 	t = *q->acc;
+	/* the rank is the quantile's own (replicate_df): the Gram matrix stays q's */
+	t.rep.rank_state = REP_RANK_NONE;
+	t.rep.gram = NULL;
 	tally_core_init(&t.core, TALLY_PROPORTION);
 	t.core.n_missing = q->acc->core.n_missing;
 	if (d->npsu)

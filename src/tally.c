@@ -14,17 +14,58 @@
 #include "utils/memutils.h"
 
 #include "guard.h"
+#include "rep_rank_core.h"
 #include "stored.h"
 #include "stratified_core.h"
 #include "tally.h"
+
+/* the core and design header of versions 1 to 3: no n_true, no rank */
+typedef struct TallyCoreV3
+{
+	int32		kind;
+	int32		reserved;
+	int64		n;
+	int64		n_missing;
+	int64		n_pos;
+	dd_t		s[TALLY_NSUMS];
+} TallyCoreV3;
+
+typedef struct TallyDesignHdrV3
+{
+	int32		kind;
+	int32		lonely;
+	int64		n_sample;
+	uint32		nstrata;
+	uint32		npsu;
+	uint32		nssu;
+	uint32		arena_len;
+	RepSpec		rep;
+} TallyDesignHdrV3;
 
 /* the version 1 header: no design section */
 typedef struct TallyV1
 {
 	int32		vl_len_;
 	int32		version;
-	TallyCore	core;
+	TallyCoreV3 core;
 } TallyV1;
+
+/* the header of versions 2 and 3 */
+typedef struct TallyV3
+{
+	int32		vl_len_;
+	int32		version;
+	TallyCoreV3 core;
+	TallyDesignHdrV3 dh;
+} TallyV3;
+
+/* whether the replicate section carries the Gram matrix */
+static inline bool
+tally_has_gram(const TallyDesignHdr *dh)
+{
+	return dh->rep_rank_state == REP_RANK_KNOWN && dh->rep_rank >= 0 &&
+		dh->rep_rank < (int32) dh->rep.nrep;
+}
 
 /* the sums records of a stratified design: one per stratum */
 static inline uint32
@@ -42,6 +83,7 @@ tally_fixed_size(const TallyDesignHdr *dh)
 		(size_t) dh->nssu * sizeof(SsuRec) +
 		(size_t) tally_nsums(dh) * sizeof(StratSums) +
 		(size_t) dh->rep.nrep * (sizeof(double) + 2 * sizeof(dd_t)) +
+		(tally_has_gram(dh) ? rep_gram_len(dh->rep.nrep) * sizeof(double) : 0) +
 		dh->arena_len;
 }
 
@@ -181,6 +223,14 @@ view_parts(const Tally *t, Design *d, RepAcc *r, bool decode)
 	p += r->spec.nrep * sizeof(dd_t);
 	r->b = (dd_t *) p;
 	p += r->spec.nrep * sizeof(dd_t);
+	r->rank_state = t->dh.rep_rank_state;
+	r->rank = t->dh.rep_rank;
+	r->run_j0 = -1;
+	if (tally_has_gram(&t->dh))
+	{
+		r->gram = (double *) p;
+		p += rep_gram_len(r->spec.nrep) * sizeof(double);
+	}
 	d->arena = (char *) p;
 	if (t->version != 2 && d->npsu > 0 && decode)
 	{
@@ -252,23 +302,87 @@ tally_view_lazy(const Tally *t, Design *d, RepAcc *r)
 	view_parts(t, d, r, false);
 }
 
-/* a stored tally of an earlier version, in a layout tally_view reads */
+/* a core of versions 1 to 3: its count of TRUE answers is unknown */
+static void
+core_from_v3(TallyCore *c, const TallyCoreV3 *o)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = o->kind;
+	c->reserved = o->reserved;
+	c->n = o->n;
+	c->n_missing = o->n_missing;
+	c->n_pos = o->n_pos;
+	c->n_true = o->kind == TALLY_PROPORTION ? TALLY_N_TRUE_UNKNOWN : 0;
+	memcpy(c->s, o->s, sizeof(c->s));
+}
+
+/*
+ * A stored tally of an earlier version, in the layout of this one.
+ * Versions 3 and 4 differ only in their header: the header is rewritten
+ * (the count of TRUE answers unknown, the replicate rank not tracked: df
+ * R - 1, as it was) and the rest copied.  Version 2 (fixed PSU records) is rewritten
+ * through an accumulator; version 1 has no design section.
+ */
 Tally *
 tally_upgrade(Tally *t)
 {
 	Tally	   *r;
+	const TallyV3 *o = (const TallyV3 *) t;
+	size_t		body;
 
-	if (t->version == TALLY_VERSION || t->version == 3 || t->version == 2)
+	if (t->version == TALLY_VERSION)
 		return t;
-	if (t->version != 1 || VARSIZE(t) != sizeof(TallyV1))
+	if (t->version == 1 && VARSIZE(t) == sizeof(TallyV1))
+	{
+		r = (Tally *) palloc0(sizeof(Tally));
+		SET_VARSIZE(r, sizeof(Tally));
+		r->version = TALLY_VERSION;
+		core_from_v3(&r->core, &((TallyV1 *) t)->core);
+		return r;
+	}
+	if (t->version < 2 || t->version > 4 || VARSIZE(t) < sizeof(TallyV3))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("stored barometer.tally has an unknown version %d", t->version)));
-	r = (Tally *) palloc0(sizeof(Tally));
-	SET_VARSIZE(r, sizeof(Tally));
-	r->version = TALLY_VERSION;
-	r->core = ((TallyV1 *) t)->core;
-	return r;
+	body = VARSIZE(t) - sizeof(TallyV3);
+	r = (Tally *) palloc_extended(sizeof(Tally) + body, MCXT_ALLOC_HUGE);
+	memset(r, 0, sizeof(Tally));
+	SET_VARSIZE(r, sizeof(Tally) + body);
+	r->version = t->version;
+	core_from_v3(&r->core, &o->core);
+	r->dh.kind = o->dh.kind;
+	r->dh.lonely = o->dh.lonely;
+	r->dh.n_sample = o->dh.n_sample;
+	r->dh.nstrata = o->dh.nstrata;
+	r->dh.npsu = o->dh.npsu;
+	r->dh.nssu = o->dh.nssu;
+	r->dh.arena_len = o->dh.arena_len;
+	r->dh.rep = o->dh.rep;
+	r->dh.rep_rank_state = REP_RANK_NONE;
+	memcpy((char *) r + sizeof(Tally), (const char *) t + sizeof(TallyV3), body);
+	/*
+	 * Versions 3 and 4: the body as it is.  Version 4's PSU records (a
+	 * one-stage design's successor ids) are this version's; version 3's
+	 * one-stage records never have the bit that now means a successor (it
+	 * meant SSU counts, which a one-stage design has not).
+	 */
+	if (t->version == 3 || t->version == 4)
+	{
+		r->version = TALLY_VERSION;
+		return r;
+	}
+	/* version 2: its PSU records encoded as this version has them */
+	{
+		TallyAcc	acc;
+		Tally	   *v;
+
+		memset(&acc, 0, sizeof(acc));
+		tally_view(r, &acc.design, &acc.rep);
+		acc.core = r->core;
+		v = tally_pack(&acc, false);
+		pfree(r);
+		return v;
+	}
 }
 
 TallyAcc *
@@ -296,6 +410,16 @@ tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep)
 		acc->rep.rscales[i] = 1.0;
 	memset(acc->rep.a, 0, nrep * sizeof(dd_t));
 	memset(acc->rep.b, 0, nrep * sizeof(dd_t));
+	/* R's rank df: the Gram matrix of the replicate weights, up to 100 */
+	acc->rep.rank_state = REP_RANK_NONE;
+	acc->rep.gram = NULL;
+	if (nrep <= REP_GRAM_MAX_R)
+	{
+		guard_array(rep_gram_len(nrep) + nrep, sizeof(double), "the replicate Gram matrix of a tally");
+		acc->rep.gram = MemoryContextAllocZero(cxt, rep_gram_len(nrep) * sizeof(double));
+		acc->rep.run = MemoryContextAllocZero(cxt, nrep * sizeof(double));
+		rep_rank_open(&acc->rep);
+	}
 }
 
 char *
@@ -376,7 +500,15 @@ acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAc
 												   d->strata[where].id.len)));
 	}
 	if (d->kind == DESIGN_REPLICATE)
+	{
 		rep_merge(&a->rep, r);
+		if (rep_rank_merge(&a->rep, (RepAcc *) r))
+		{
+			a->rep.gram = MemoryContextAllocZero((MemoryContext) a->design.alloc_ctx,
+												 rep_gram_len(a->rep.spec.nrep) * sizeof(double));
+			(void) rep_rank_merge(&a->rep, (RepAcc *) r);
+		}
+	}
 }
 
 void
@@ -509,7 +641,23 @@ tally_pack(TallyAcc *acc, bool finish)
 	dh.nssu = d->nssu;
 	dh.arena_len = d->arena_len;
 	if (d->kind == DESIGN_REPLICATE)
+	{
 		dh.rep = acc->rep.spec;
+		dh.rep_rank_state = acc->rep.rank_state;
+		dh.rep_rank = acc->rep.rank;
+		/* an accumulator's Gram matrix: its rank now (a given df needs none) */
+		if (acc->rep.rank_state == REP_RANK_OPEN && !isnan(acc->rep.spec.df))
+			dh.rep_rank_state = REP_RANK_NONE, dh.rep_rank = 0;
+		else if (acc->rep.rank_state == REP_RANK_OPEN)
+		{
+			double	   *work = palloc((size_t) 2 * dh.rep.nrep * dh.rep.nrep * sizeof(double));
+
+			rep_rank_flush(&acc->rep);
+			dh.rep_rank_state = REP_RANK_KNOWN;
+			dh.rep_rank = rep_rank_compute(&acc->rep, work);
+			pfree(work);
+		}
+	}
 
 	/* a clustered design not in canonical order: sorted into scratch arrays */
 	if (finish && (d->kind == DESIGN_CLUSTER || d->kind == DESIGN_CLUSTER2) && !d->canonical)
@@ -585,6 +733,11 @@ tally_pack(TallyAcc *acc, bool finish)
 			dd_t		x = finish ? dd_norm(acc->rep.b[i]) : acc->rep.b[i];
 
 			memcpy(p, &x, sizeof(dd_t));
+		}
+		if (tally_has_gram(&dh))
+		{
+			memcpy(p, acc->rep.gram, rep_gram_len(dh.rep.nrep) * sizeof(double));
+			p += rep_gram_len(dh.rep.nrep) * sizeof(double);
 		}
 	}
 	na = p;
@@ -850,7 +1003,7 @@ one_stage_problem(const Tally *t, const Design *d, const RepAcc *r, bool *range)
 	problem = tally_core_check(&t->core);
 	if (problem != NULL)
 		return problem;
-	if (t->dh.rep.nrep || t->dh.rep.method)
+	if (t->dh.rep.nrep || t->dh.rep.method || t->dh.rep_rank_state || t->dh.rep_rank)
 		return "A linearization tally has no replicates.";
 	if (dproblem != NULL)
 		return dproblem;
@@ -896,7 +1049,8 @@ tally_problem(const Tally *t, bool *range)
 	{
 		case DESIGN_WEIGHTS:
 			if (t->dh.nstrata || t->dh.npsu || t->dh.nssu || t->dh.arena_len ||
-				t->dh.rep.nrep || t->dh.n_sample || t->dh.lonely)
+				t->dh.rep.nrep || t->dh.n_sample || t->dh.lonely || t->dh.rep_rank_state ||
+				t->dh.rep_rank)
 				return "A weights-only tally has no design section.";
 			return NULL;
 		case DESIGN_REPLICATE:
@@ -906,9 +1060,18 @@ tally_problem(const Tally *t, bool *range)
 			problem = rep_check(&r, &t->core);
 			if (problem == NULL && isnan(r.spec.df) && !stored_nan_canonical(r.spec.df))
 				problem = "The df of a replicate design is a number, or NaN (default) in its one canonical form.";
+			if (problem == NULL && tally_has_gram(&t->dh) && t->dh.rep.nrep <= REP_GRAM_MAX_R)
+			{
+				double	   *work = palloc((size_t) 2 * t->dh.rep.nrep * t->dh.rep.nrep * sizeof(double));
+
+				problem = rep_rank_problem(&r, work);
+				pfree(work);
+			}
+			else if (problem == NULL)
+				problem = rep_rank_problem(&r, NULL);
 			return problem;
 		default:
-			if (t->dh.rep.nrep || t->dh.rep.method)
+			if (t->dh.rep.nrep || t->dh.rep.method || t->dh.rep_rank_state || t->dh.rep_rank)
 				return "A linearization tally has no replicates.";
 			problem = design_check(&d, &t->core);
 			if (problem == NULL)

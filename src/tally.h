@@ -3,29 +3,36 @@
  * TallyCore and, for designs with strata or replicates, the design section;
  * and the helpers its glue files share.
  *
- * Stored layout (versions 3 and 4), 8-byte aligned:
+ * Stored layout (version 5), 8-byte aligned:
  *   Tally header (length, version, core, design header)
  *   StratumRec[nstrata], SsuRec[nssu]                 (canonical order)
  *   StratSums[nstrata]          (design kind stratified only; npsu = nssu = 0)
  *   double rscales[nrep], dd_t rep_a[nrep], dd_t rep_b[nrep]
+ *   double gram[nrep (nrep + 1) / 2]   (replicates whose rank is tracked and
+ *                                       below nrep: rep_rank_core.h)
  *   char arena[arena_len]                             (identifier bytes)
  *   the npsu PSU records, variable length, to the end of the value
  *                                                     (tally.c: "PSU records")
- * Version 4 (0.2) differs from 3 in one point: the PSU records of a
- * one-stage design (kind cluster) use the log's codec, where an id that is
- * the successor of the previous record's integer id in the same stratum is
- * not in the arena (design_core.c: PSU_ID_SUCC).  The log of a one-stage
- * accumulation is stored as it is: a PSU with one row, its id one more than
- * the previous PSU's, takes 9 bytes where version 3 took 18.  Readers
- * rebuild those ids: the cursor gives their values (TallyPsuCursor), the
- * whole view appends them to a copy of the arena.  Values that do not come
- * from a log (inputs, merges, unsorted rows) have no such records.
- * Version 3 values (0.2 development builds) are still read.
+ * Version 5 (0.2) added the core's count of TRUE answers (n_true) and
+ * the replicate rank (design header, gram); versions 3 and 4 had neither,
+ * and tally_upgrade moves them into the version 5 header (the count
+ * unknown, the rank not tracked: df R - 1 as before).
+ * Since version 4 (0.2) the PSU records of a one-stage design (kind
+ * cluster) use the log's codec, where an id that is the successor of the
+ * previous record's integer id in the same stratum is not in the arena
+ * (design_core.c: PSU_ID_SUCC).  The log of a one-stage accumulation is
+ * stored as it is: a PSU with one row, its id one more than the previous
+ * PSU's, takes 9 bytes where version 3 took 18.  Readers rebuild those
+ * ids: the cursor gives their values (TallyPsuCursor), the whole view
+ * appends them to a copy of the arena.  Values that do not come from a log
+ * (inputs, merges, unsorted rows) have no such records.  Version 3's
+ * one-stage records never set the bit (it meant SSU counts).
  * Version 2 had fixed PsuRec[npsu] (80 bytes each) between the strata and
  * the SSUs; values of version 2 are still read (tally_view).  The versions
  * of the in-memory layout are not those of the text and binary forms
  * (TALLY_FORM_VERSION, tally_io.c), which carry the records field by field
- * and are still version 2.
+ * and are version 3 (with the count of TRUE answers and the replicate
+ * rank; layout 5).
  * Version 1 (the first release of the text and binary forms) had no design
  * header; its forms are still read, as weights-only tallies.  The design
  * kind stratified (tally_stratified) was added in 0.2 without a new
@@ -44,10 +51,10 @@
 #include "rep_core.h"
 #include "tally_core.h"
 
-#define TALLY_VERSION 4
+#define TALLY_VERSION 5
 
-/* the version the text and binary forms write (they read 1 and 2) */
-#define TALLY_FORM_VERSION 2
+/* the version the text and binary forms write (they read 1, 2 and 3) */
+#define TALLY_FORM_VERSION 3
 
 /* the most replicates a tally holds (its text and binary inputs check it) */
 #define TALLY_MAX_REPLICATES 100000
@@ -62,6 +69,8 @@ typedef struct TallyDesignHdr
 	uint32		nssu;
 	uint32		arena_len;
 	RepSpec		rep;			/* DESIGN_REPLICATE; zero otherwise */
+	int32		rep_rank_state; /* RepRankState (NONE or KNOWN), version 5 */
+	int32		rep_rank;		/* REP_RANK_KNOWN: the rank */
 } TallyDesignHdr;
 
 typedef struct Tally

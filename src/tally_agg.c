@@ -102,6 +102,7 @@ typedef struct LiteAcc
 	int64		n;
 	int64		n_missing;
 	int64		n_pos;
+	int64		n_true;			/* proportion: rows with y TRUE */
 	dd_t		s[FLEXIBLE_ARRAY_MEMBER];	/* proportion: W, WY, WW, WWY */
 } LiteAcc;
 
@@ -144,6 +145,7 @@ barometer_tally_trans_bool(PG_FUNCTION_ARGS)
 	{
 		/* tally_core_add_prop on the compact layout */
 		a->n++;
+		a->n_true += PG_GETARG_BOOL(1);
 		if (w != 0.0)
 		{
 			dd_t		ww = dd_two_sqr(w);
@@ -196,6 +198,7 @@ lite_to_core(const LiteAcc *a, TallyCore *c)
 	c->n_pos = a->n_pos;
 	if (a->kind == TALLY_PROPORTION)
 	{
+		c->n_true = a->n_true;
 		c->s[S_W] = a->s[0];
 		c->s[S_WY] = a->s[1];
 		c->s[S_WW] = a->s[2];
@@ -228,6 +231,7 @@ barometer_tally_lite_combine(PG_FUNCTION_ARGS)
 	a->n += b->n;
 	a->n_missing += b->n_missing;
 	a->n_pos += b->n_pos;
+	a->n_true += b->n_true;
 	for (i = 0; i < a->nsums; i++)
 		a->s[i] = dd_add(a->s[i], b->s[i]);
 	PG_RETURN_POINTER(a);

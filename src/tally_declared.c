@@ -30,6 +30,7 @@
 #include "design_handle.h"
 #include "guard.h"
 #include "ratio_core.h"
+#include "rep_rank_core.h"
 #include "replicates.h"
 #include "stored.h"
 #include "stratified_core.h"
@@ -368,6 +369,10 @@ decl_trans(FunctionCallInfo fcinfo, int off)
 						else
 							rep_add(&acc->rep, y, c->repw);
 					}
+					if (f4)
+						rep_rank_add_f4(&acc->rep, (float *) c->repw);
+					else
+						rep_rank_add(&acc->rep, c->repw);
 				}
 				else
 					tally_core_add_missing(&acc->core);

@@ -31,6 +31,7 @@
 #include "guard.h"
 #include "stored.h"
 #include "ratio_core.h"
+#include "rep_rank_core.h"
 #include "stratified_core.h"
 #include "tally.h"
 
@@ -580,8 +581,16 @@ trans_rep(FunctionCallInfo fcinfo, int off)
 					 errdetail("Replicate %d has weight %g.", i + 1, r)));
 	}
 	if (!row_y(fcinfo, c, &y, off, &x))
+	{
 		tally_core_add_missing(&acc->core);
-	else if (off)
+		PG_RETURN_POINTER(acc);
+	}
+	/* R's rank df: the domain's answered rows (rep_rank_core.c) */
+	if (f4)
+		rep_rank_add_f4(&acc->rep, (float *) ARR_DATA_PTR(a));
+	else
+		rep_rank_add(&acc->rep, (double *) ARR_DATA_PTR(a));
+	if (off)
 	{
 		ratio_core_add(&acc->core, y, x, w);
 		if (f4)

@@ -1,10 +1,13 @@
 /*
  * tally_io.c - text and binary forms of barometer.tally.
  *
- * Text (version 2), one line:
+ * Text (version 3), one line:
  *
- *   v2 proportion n=5 missing=1 positive=5 sw=12.5:0 swy=... swyy=...
- *      sww=... swwy=... swwyy=... design=weights
+ *   v3 proportion n=5 missing=1 positive=5 true=3 sw=12.5:0 swy=...
+ *      swyy=... sww=... swwy=... swwyy=... design=weights
+ *
+ * (true=: a proportion's count of TRUE answers, or "unknown" for a value
+ * stored before version 3; a mean or ratio has none.)
  *
  * followed, by design, by
  *   design=weights_domain sample=N
@@ -13,7 +16,10 @@
  *   design=cluster2 ... ; p STRATUM# ID n_dom n_pos a b n_ssu popsize2; ...;
  *      q PSU# ID n_dom a b; ...
  *   design=replicate method=M replicates=R scale=S rho=X mse=B df=D|default
- *      rscales=given|none; r rscale a b; ...
+ *      rscales=given|none rank=K|none; r rscale a b; ...; g G_ii ... G_iR; ...
+ *      (rank: the qr rank of the domain's replicate weights, "none" when
+ *      not tracked; when below R, R "g" records follow, row i of the upper
+ *      triangle of their Gram matrix W'W from the diagonal on)
  *   design=stratified lonely=P strata=K; s ID n_stratum popsize n_dom n_pos
  *      a b ww wwy wwyy; ...   (a = sum w y, b = sum w, ww = sum w^2,
  *      wwy = sum w^2 y, wwyy = sum w^2 y^2 over the stratum's domain rows)
@@ -25,7 +31,12 @@
  * shortest decimal that reads back to the same bits (subnormals and -0
  * included; stored.h); identifiers as i123 (integers) or t"text" (\" and
  * \\ escaped); popsize 0 means no fpc.  So text and binary round-trip
- * exactly.  Version 1 (no design section) is still read.  Binary: the same
+ * exactly.  Versions 1 (no design section) and 2 (no true=, no rank) are
+ * still read: a proportion's count of TRUE answers is then unknown, and
+ * the replicate rank not tracked (df R - 1, as they had).  Binary version
+ * 3 adds int64 n_true (-1: unknown) after the positive row count, int32
+ * rank (-1: none) after a replicate section's df, and the R(R+1)/2 float8
+ * of the Gram matrix after the replicate records when the rank is below R.  Binary: the same
  * fields in the same order, integers and float8 in network order,
  * identifiers as int32 length + bytes (a stratified design: the header's
  * PSU and SSU counts are 0, and each stratum record carries its sums).  Both inputs check every count
@@ -50,6 +61,7 @@
 #include "utils/memutils.h"
 
 #include "guard.h"
+#include "rep_rank_core.h"
 #include "stored.h"
 #include "stratified_core.h"
 #include "tally.h"
@@ -348,9 +360,9 @@ read_stratified(Parser *ps, Design *d, int64 nstrata)
 	}
 }
 
-/* the design section of version 2, into an accumulator */
+/* the design section of versions 2 and 3, into an accumulator */
 static void
-read_design(Parser *ps, TallyAcc *acc)
+read_design(Parser *ps, TallyAcc *acc, int version)
 {
 	char		name[32];
 	Design	   *d = &acc->design;
@@ -422,6 +434,22 @@ read_design(Parser *ps, TallyAcc *acc)
 			syntax_error(ps, "The value of \"rscales\" must be given or none.");
 		tally_acc_rep_alloc(acc, s.nrep);
 		acc->rep.spec = s;
+		acc->rep.rank_state = REP_RANK_NONE;
+		acc->rep.rank = 0;
+		if (version >= 3)
+		{
+			expect_key(ps, "rank");
+			if (strncmp(ps->p, "none", 4) == 0)
+				ps->p += 4;
+			else
+			{
+				i = read_count(ps, "rank");
+				if (i > s.nrep || s.nrep > REP_GRAM_MAX_R)
+					syntax_error(ps, "The rank must lie in [0, replicates], and is kept for at most 100 replicates.");
+				acc->rep.rank_state = REP_RANK_KNOWN;
+				acc->rep.rank = (int32) i;
+			}
+		}
 		for (r = 0; r < s.nrep; r++)
 		{
 			CHECK_FOR_INTERRUPTS();
@@ -431,6 +459,23 @@ read_design(Parser *ps, TallyAcc *acc)
 			acc->rep.a[r] = read_dd(ps, "replicate sum");
 			expect_space(ps);
 			acc->rep.b[r] = read_dd(ps, "replicate weight");
+		}
+		if (acc->rep.rank_state == REP_RANK_KNOWN && acc->rep.rank < (int32) s.nrep)
+		{
+			double	   *g = acc->rep.gram;
+			uint32		j;
+
+			for (r = 0; r < s.nrep; r++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				expect_record(ps, 'g');
+				for (j = r; j < s.nrep; j++)
+				{
+					if (j > r)
+						expect_space(ps);
+					*g++ = read_double(ps, "Gram matrix entry");
+				}
+			}
 		}
 		return;
 	}
@@ -545,18 +590,20 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 
 		if (stored_read_int64(input + 1, &end, &v, false) == STORED_NUM_OK &&
 			(*end == ' ' || *end == '\0') && v > TALLY_FORM_VERSION)
-			newer_error(&ps, psprintf("Version " INT64_FORMAT " is not known; this build reads versions 1 and 2.", v));
+			newer_error(&ps, psprintf("Version " INT64_FORMAT " is not known; this build reads versions 1, 2 and 3.", v));
 	}
 	if (strncmp(input, "v1", 2) == 0)
 		version = 1;
-	else
+	else if (strncmp(input, "v2", 2) == 0)
 		version = 2;
-	expect_word(&ps, version == 1 ? "v1" : "v2");
+	else
+		version = 3;
+	expect_word(&ps, version == 1 ? "v1" : version == 2 ? "v2" : "v3");
 	if (strncmp(ps.p, " proportion", 11) == 0)
 		tally_core_init(&acc->core, TALLY_PROPORTION), ps.p += 11;
 	else if (strncmp(ps.p, " mean", 5) == 0)
 		tally_core_init(&acc->core, TALLY_MEAN), ps.p += 5;
-	else if (strncmp(ps.p, " ratio", 6) == 0 && version == 2)
+	else if (strncmp(ps.p, " ratio", 6) == 0 && version >= 2)
 		tally_core_init(&acc->core, TALLY_RATIO), ps.p += 6;
 	else
 		syntax_error(&ps, version == 1 ? "The kind must be \"proportion\" or \"mean\"." :
@@ -568,13 +615,27 @@ barometer_tally_in(PG_FUNCTION_ARGS)
 	acc->core.n_missing = read_count(&ps, "missing");
 	expect_key(&ps, "positive");
 	acc->core.n_pos = read_count(&ps, "positive");
+	/* a proportion's count of TRUE answers: unknown before version 3 */
+	if (acc->core.kind == TALLY_PROPORTION && version < 3)
+		acc->core.n_true = TALLY_N_TRUE_UNKNOWN;
+	else if (acc->core.kind == TALLY_PROPORTION)
+	{
+		expect_key(&ps, "true");
+		if (strncmp(ps.p, "unknown", 7) == 0)
+		{
+			acc->core.n_true = TALLY_N_TRUE_UNKNOWN;
+			ps.p += 7;
+		}
+		else
+			acc->core.n_true = read_count(&ps, "true");
+	}
 	for (i = 0; i < TALLY_NSUMS; i++)
 	{
 		expect_key(&ps, sum_names[i]);
 		acc->core.s[i] = read_dd(&ps, sum_names[i]);
 	}
-	if (version == 2)
-		read_design(&ps, acc);
+	if (version >= 2)
+		read_design(&ps, acc, version);
 	if (*ps.p != '\0')
 		syntax_error(&ps, psprintf("Unexpected text at the end: \"%s\".", stored_clip(ps.p, 20, false)));
 	{
@@ -638,6 +699,10 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "v%d %s n=" INT64_FORMAT " missing=" INT64_FORMAT " positive=" INT64_FORMAT,
 					 TALLY_FORM_VERSION, tally_kind_name(t->core.kind),
 					 (int64) t->core.n, (int64) t->core.n_missing, (int64) t->core.n_pos);
+	if (t->core.kind == TALLY_PROPORTION && t->core.n_true < 0)
+		appendStringInfoString(&buf, " true=unknown");
+	else if (t->core.kind == TALLY_PROPORTION)
+		appendStringInfo(&buf, " true=" INT64_FORMAT, (int64) t->core.n_true);
 	for (i = 0; i < TALLY_NSUMS; i++)
 	{
 		appendStringInfo(&buf, " %s=", sum_names[i]);
@@ -664,6 +729,10 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 			else
 				append_double(&buf, r.spec.df);
 			appendStringInfo(&buf, " rscales=%s", r.spec.has_rscales ? "given" : "none");
+			if (r.rank_state == REP_RANK_KNOWN)
+				appendStringInfo(&buf, " rank=%d", r.rank);
+			else
+				appendStringInfoString(&buf, " rank=none");
 			for (i = 0; i < r.spec.nrep; i++)
 			{
 				appendStringInfoString(&buf, "; r ");
@@ -672,6 +741,22 @@ barometer_tally_out(PG_FUNCTION_ARGS)
 				append_dd(&buf, r.a[i]);
 				appendStringInfoChar(&buf, ' ');
 				append_dd(&buf, r.b[i]);
+			}
+			if (r.gram != NULL)
+			{
+				const double *g = r.gram;
+				uint32		j;
+
+				for (i = 0; i < r.spec.nrep; i++)
+				{
+					CHECK_FOR_INTERRUPTS();
+					appendStringInfoString(&buf, "; g");
+					for (j = i; j < r.spec.nrep; j++)
+					{
+						appendStringInfoChar(&buf, ' ');
+						append_double(&buf, *g++);
+					}
+				}
 			}
 			break;
 		case DESIGN_STRATIFIED:
@@ -809,10 +894,10 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary value for type barometer.tally"),
-				 errdetail("Version %d is not known; this build reads versions 1 and 2.", version),
+				 errdetail("Version %d is not known; this build reads versions 1, 2 and 3.", version),
 				 errhint(NEWER_HINT)));
-	if (version != 1 && version != 2)
-		stored_binary_error(&rd, psprintf("Version %d is not known; this build reads versions 1 and 2.", version));
+	if (version < 1)
+		stored_binary_error(&rd, psprintf("Version %d is not known; this build reads versions 1, 2 and 3.", version));
 	acc->core.kind = stored_get_i32(&rd, "the kind");
 	/* the ratio kind is new in version 2 (0.2) */
 	if (version == 1 && acc->core.kind == TALLY_RATIO)
@@ -821,9 +906,13 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 	acc->core.n = stored_get_i64(&rd, "the row count");
 	acc->core.n_missing = stored_get_i64(&rd, "the missing row count");
 	acc->core.n_pos = stored_get_i64(&rd, "the positive row count");
+	if (version >= 3)
+		acc->core.n_true = stored_get_i64(&rd, "the count of TRUE answers");
+	else if (acc->core.kind == TALLY_PROPORTION)
+		acc->core.n_true = TALLY_N_TRUE_UNKNOWN;
 	for (i = 0; i < TALLY_NSUMS; i++)
 		acc->core.s[i] = get_dd(&rd, "the sums");
-	if (version == 2)
+	if (version >= 2)
 	{
 		d->kind = stored_get_i32(&rd, "the design kind");
 		d->lonely = stored_get_i32(&rd, "the lonely PSU policy");
@@ -861,12 +950,35 @@ barometer_tally_recv(PG_FUNCTION_ARGS)
 			s.nrep = (uint32) i;
 			tally_acc_rep_alloc(acc, s.nrep);
 			acc->rep.spec = s;
+			acc->rep.rank_state = REP_RANK_NONE;
+			acc->rep.rank = 0;
+			if (version >= 3)
+			{
+				int32		k = stored_get_i32(&rd, "the rank");
+
+				if (k < -1 || k > (int32) s.nrep || (k >= 0 && s.nrep > REP_GRAM_MAX_R))
+					stored_binary_error(&rd, "The rank must be -1 (none) or lie in [0, replicates], and is kept for at most 100 replicates.");
+				if (k >= 0)
+				{
+					acc->rep.rank_state = REP_RANK_KNOWN;
+					acc->rep.rank = k;
+				}
+			}
 			for (r = 0; r < s.nrep; r++)
 			{
 				CHECK_FOR_INTERRUPTS();
 				acc->rep.rscales[r] = stored_get_f8(&rd, "a replicate scale");
 				acc->rep.a[r] = get_dd(&rd, "a replicate's sums");
 				acc->rep.b[r] = get_dd(&rd, "a replicate's sums");
+			}
+			if (acc->rep.rank_state == REP_RANK_KNOWN && acc->rep.rank < (int32) s.nrep)
+			{
+				size_t		k,
+							n = rep_gram_len(s.nrep);
+
+				stored_check_count(&rd, n, 8, sizeof(double), "Gram matrix entries");
+				for (k = 0; k < n; k++)
+					acc->rep.gram[k] = stored_get_f8(&rd, "a Gram matrix entry");
 			}
 		}
 		initStringInfo(&id);
@@ -985,6 +1097,7 @@ barometer_tally_send(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, t->core.n);
 	pq_sendint64(&buf, t->core.n_missing);
 	pq_sendint64(&buf, t->core.n_pos);
+	pq_sendint64(&buf, t->core.n_true);
 	for (i = 0; i < TALLY_NSUMS; i++)
 		put_dd(&buf, t->core.s[i]);
 	pq_sendint32(&buf, d.kind);
@@ -1002,11 +1115,20 @@ barometer_tally_send(PG_FUNCTION_ARGS)
 		pq_sendfloat8(&buf, r.spec.scale);
 		pq_sendfloat8(&buf, r.spec.rho);
 		pq_sendfloat8(&buf, r.spec.df);
+		pq_sendint32(&buf, r.rank_state == REP_RANK_KNOWN ? r.rank : -1);
 		for (i = 0; i < r.spec.nrep; i++)
 		{
 			pq_sendfloat8(&buf, r.rscales[i]);
 			put_dd(&buf, r.a[i]);
 			put_dd(&buf, r.b[i]);
+		}
+		if (r.gram != NULL)
+		{
+			size_t		k,
+						n = rep_gram_len(r.spec.nrep);
+
+			for (k = 0; k < n; k++)
+				pq_sendfloat8(&buf, r.gram[k]);
 		}
 	}
 	for (i = 0; i < d.nstrata; i++)

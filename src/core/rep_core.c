@@ -257,8 +257,17 @@ rep_variance_logit(const RepAcc *r, double estimate)
 	return rep_spread(r, log(estimate / (1 - estimate)), true);
 }
 
+/*
+ * The df: the spec's when given; else R's degf, the rank of the domain's
+ * replicate weights minus 1 (0 for a rank of 0 or 1: no t-based interval),
+ * when tracked (rep_rank_core.c); else R - 1.
+ */
 double
 rep_df(const RepAcc *r)
 {
-	return isnan(r->spec.df) ? (double) r->spec.nrep - 1 : r->spec.df;
+	if (!isnan(r->spec.df))
+		return r->spec.df;
+	if (r->rank_state == REP_RANK_KNOWN)
+		return r->rank > 1 ? (double) r->rank - 1 : 0.0;
+	return (double) r->spec.nrep - 1;
 }

@@ -40,6 +40,22 @@ typedef struct RepSpec
 	double		df;				/* design df; NaN = R - 1 */
 } RepSpec;
 
+/*
+ * R's df of the domain, the qr rank of its replicate weights minus 1
+ * (rep_rank_core.c).  Zero-initialised: not tracked, df R - 1.
+ */
+typedef enum RepRankState
+{
+	REP_RANK_NONE = 0,			/* not tracked: df R - 1 (values stored
+								 * before 0.2, R > REP_GRAM_MAX_R, a df
+								 * given in the spec) */
+	REP_RANK_KNOWN = 1,			/* rank known; gram kept while rank < R */
+	REP_RANK_OPEN = 2			/* an accumulator summing gram */
+} RepRankState;
+
+/* the most replicates for which the Gram matrix is kept */
+#define REP_GRAM_MAX_R 100
+
 /* the per-replicate sums of a domain */
 typedef struct RepAcc
 {
@@ -47,6 +63,13 @@ typedef struct RepAcc
 	double	   *rscales;		/* nrep entries (1 when not given) */
 	dd_t	   *a;				/* sum w_r y */
 	dd_t	   *b;				/* sum w_r */
+	int32_t		rank_state;		/* RepRankState */
+	int32_t		rank;			/* REP_RANK_KNOWN: the rank, 0 to nrep */
+	double	   *gram;			/* R(R+1)/2: the upper triangle of W'W row
+								 * by row (REP_RANK_OPEN, or KNOWN below R) */
+	double	   *run;			/* REP_RANK_OPEN: a run of proportional rows */
+	double		run_ss;
+	int32_t		run_j0;			/* first non-zero of run; -1: no run */
 } RepAcc;
 
 extern int	rep_method_parse(const char *name);

@@ -43,6 +43,8 @@ stratified_add(TallyCore *core, StratSums *s, double y, double w)
 
 	core->n++;
 	s->n_dom++;
+	if (core->kind == TALLY_PROPORTION && y != 0.0)
+		core->n_true++;
 	if (w == 0.0)
 		return;
 	core->n_pos++;

@@ -111,6 +111,11 @@ tally_core_merge(TallyCore *into, const TallyCore *from)
 	into->n = tally_count_add(into->n, from->n);
 	into->n_missing = tally_count_add(into->n_missing, from->n_missing);
 	into->n_pos = tally_count_add(into->n_pos, from->n_pos);
+	/* a count unknown on either side (a value stored before 0.2) stays unknown */
+	if (into->n_true < 0 || from->n_true < 0)
+		into->n_true = TALLY_N_TRUE_UNKNOWN;
+	else
+		into->n_true = tally_count_add(into->n_true, from->n_true);
 	for (i = 0; i < TALLY_NSUMS; i++)
 		into->s[i] = dd_add(into->s[i], from->s[i]);
 }
@@ -276,6 +281,32 @@ ratio_check(const TallyCore *t, const double *v, const double *e)
 }
 
 /*
+ * The count of TRUE answers: a proportion's is unknown (-1) or in [0, n],
+ * and at its ends agrees with the sums: no TRUE row has no sum w y, and
+ * when every row is TRUE the sums of w y and w^2 y are those of w and w^2,
+ * bit for bit (the aggregates add the same terms to both).  A mean or a
+ * ratio counts none.
+ */
+static const char *
+n_true_problem(const TallyCore *t)
+{
+	if (t->kind != TALLY_PROPORTION)
+		return t->n_true == 0 ? NULL : "A mean or a ratio has no count of TRUE answers.";
+	if (t->n_true == TALLY_N_TRUE_UNKNOWN)
+		return NULL;
+	if (t->n_true < 0 || t->n_true > t->n)
+		return "The count of TRUE answers must lie in [0, n] (or be unknown).";
+	if (t->n_true == 0 &&
+		(t->s[S_WY].hi != 0 || t->s[S_WY].lo != 0 || t->s[S_WWY].hi != 0 || t->s[S_WWY].lo != 0))
+		return "A proportion without TRUE answers must have zero sums of w y.";
+	if (t->n_true == t->n && t->n > 0 &&
+		(t->s[S_WY].hi != t->s[S_W].hi || t->s[S_WY].lo != t->s[S_W].lo ||
+		 t->s[S_WWY].hi != t->s[S_WW].hi || t->s[S_WWY].lo != t->s[S_WW].lo))
+		return "A proportion whose answers are all TRUE must have sums of w y equal to those of w.";
+	return NULL;
+}
+
+/*
  * Consistency of a stored tally (text or binary input, or any state that
  * came from outside).  Returns NULL when the state could have been produced
  * by the aggregates, otherwise a sentence saying what is wrong.
@@ -296,6 +327,8 @@ tally_core_check(const TallyCore *t)
 		return "Row counts must not be negative.";
 	if (t->n_pos > t->n)
 		return "The count of rows with positive weight exceeds the count of rows.";
+	if ((problem = n_true_problem(t)) != NULL)
+		return problem;
 	problem = tally_core_range_check(t);
 	if (problem)
 		return problem;

@@ -39,8 +39,14 @@ typedef struct TallyCore
 	int64_t		n;				/* rows with non-missing y (any weight) */
 	int64_t		n_missing;		/* rows with missing y */
 	int64_t		n_pos;			/* rows with non-missing y and w > 0 */
+	int64_t		n_true;			/* a proportion's rows with y TRUE (any
+								 * weight); TALLY_N_TRUE_UNKNOWN for values
+								 * stored before it was counted; 0 for a
+								 * mean or ratio */
 	dd_t		s[TALLY_NSUMS];
 } TallyCore;
+
+#define TALLY_N_TRUE_UNKNOWN (-1)
 
 /* everything a reader needs, derived once from a TallyCore */
 typedef struct TallySummary
@@ -102,6 +108,7 @@ tally_core_add_prop(TallyCore *t, bool y, double w)
 	dd_t		ww;
 
 	t->n++;
+	t->n_true += y;
 	if (w == 0.0)
 		return;
 	t->n_pos++;

@@ -89,6 +89,7 @@ UNION ALL SELECT 'replicate bootstrap real', barometer.tally(income, w, repw::re
 UNION ALL SELECT 'replicate sdr', barometer.tally(agree, w, repw, barometer.replicates('sdr'::text)) FROM design_rows
 UNION ALL SELECT 'replicate other', barometer.tally(income, w, repw, barometer.replicates('other', scale => 0.2, rho => '-0')) FROM design_rows
 UNION ALL SELECT 'cluster psu = row id (successor ids)', barometer.tally(i % 3 = 0, 1.0 + i % 5, i / 5000, i, 5000, NULL) FROM generate_series(0, 9999) i
+UNION ALL SELECT 'replicate rank 2 of 4 (Gram matrix stored)', barometer.tally(agree, w, ARRAY[w, 2 * w, w * (i % 2), 0]::float8[], barometer.replicates('jk1'::text)) FROM design_rows
 UNION ALL SELECT 'merged', barometer.merge(t) FROM (SELECT barometer.tally(agree, w, stratum, psu, n_psu, 40.0, 'adjust') AS t FROM design_rows GROUP BY edition) g
 UNION ALL SELECT 'stratified fpc', barometer.tally_stratified(agree, w, stratum, n_stratum, 0.3, 'adjust') FROM design_rows
 UNION ALL SELECT 'stratified text ids', barometer.tally_stratified(income, w, origin, 1000::bigint, NULL, 'certainty') FROM design_rows
@@ -303,7 +304,7 @@ def main():
         cur.execute(f"SET ROLE {OWNER}")
         cur.execute("CREATE EXTENSION barometer")
         cur.execute(DATA)
-    t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 30,
+    t.eq(scalar(src, "SELECT count(*) FROM stored_tally WHERE t IS NOT NULL"), 31,
          "the source holds a tally of every design kind and the extremes")
     t.eq(scalar(src, "SELECT string_agg(name || ' ' || kind || ' ' || materialized, ', ' ORDER BY name) "
                      "FROM barometer.designs"),

@@ -563,7 +563,7 @@ CREATE FOREIGN TABLE peer_cells (shard int, indicator text, origin int, t barome
         # ---- forms this build does not know (written by a newer barometer)
         execute(sconn[0], """
 CREATE VIEW future AS
-SELECT 1 AS k, 'v3 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 swwy=9:0 swwyy=9:0 design=weights'::text AS t
+SELECT 1 AS k, 'v4 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 swwy=9:0 swwyy=9:0 design=weights'::text AS t
 UNION ALL
 SELECT 2, 'v2 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10:0 swwy=9:0 swwyy=9:0 design=declared strata=1'
 UNION ALL
@@ -571,7 +571,7 @@ SELECT 3, 'v2 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10
         execute(coord, "CREATE FOREIGN TABLE future (k int, t barometer.tally) SERVER shard1 OPTIONS (table_name 'future')")
         e_ver = error_of(coord, "SELECT barometer.estimate(t) FROM future WHERE k = 1")
         e_kind = error_of(coord, "SELECT barometer.estimate(t) FROM future WHERE k = 2")
-        t.ok(e_ver is not None and e_ver[0] == "22P02" and "Version 3" in e_ver[2],
+        t.ok(e_ver is not None and e_ver[0] == "22P02" and "Version 4" in e_ver[2],
              "a newer stored version shipped as text: 22P02 naming the version", e_ver)
         t.ok(e_kind is not None and e_kind[0] == "22P02" and '"declared"' in e_kind[2],
              "a new design kind shipped as text: 22P02 naming the kind", e_kind)
@@ -579,12 +579,12 @@ SELECT 3, 'v2 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10
              "...while a known form from the same foreign table reads")
         print(f"#   {e_ver}\n#   {e_kind}", flush=True)
 
-        # binary (COPY BINARY, binary clients): the same tally with version 3,
-        # and with an unknown design kind
+        # binary (COPY BINARY, binary clients): the same tally with version 4,
+        # and with an unknown design kind (form version 3: n_true after n_pos)
         good = bytes(scalar(coord, "SELECT barometer.tally_send(t) FROM shard_cells "
                                    "WHERE indicator = 'weights' AND shard = 1 AND origin = 0"))
-        v3 = struct.pack("!i", 3) + good[4:]
-        kind_at = 4 + 4 + 4 + 3 * 8 + 6 * 16
+        v4 = struct.pack("!i", 4) + good[4:]
+        kind_at = 4 + 4 + 4 + 4 * 8 + 6 * 16
         kind9 = good[:kind_at] + struct.pack("!i", 9) + good[kind_at + 4:]
         execute(coord, "CREATE TABLE copied (t barometer.tally)")
 
@@ -601,12 +601,12 @@ SELECT 3, 'v2 proportion n=2 missing=0 positive=2 sw=4:0 swy=3:0 swyy=3:0 sww=10
                 except psycopg2.Error as e:
                     return (e.pgcode, e.diag.message_primary, e.diag.message_detail)
         ok_copy = copy_binary(good)
-        b_ver = copy_binary(v3)
+        b_ver = copy_binary(v4)
         b_kind = copy_binary(kind9)
         t.ok(ok_copy is None and scalar(coord, "SELECT count(*) FROM copied") == 1
-             and b_ver is not None and b_ver[0] == "22P03" and "Version 3" in (b_ver[2] or "")
+             and b_ver is not None and b_ver[0] == "22P03" and "Version 4" in (b_ver[2] or "")
              and b_kind is not None and b_kind[0] == "22P03" and "kind 9" in (b_kind[2] or ""),
-             "binary: the known form copies in; version 3 and design kind 9 are 22P03 naming them",
+             "binary: the known form copies in; version 4 and design kind 9 are 22P03 naming them",
              (ok_copy, b_ver, b_kind))
         print(f"#   {b_ver}\n#   {b_kind}", flush=True)
 

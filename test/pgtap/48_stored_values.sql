@@ -7,7 +7,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(43);
+SELECT plan(45);
 
 CREATE TEMP TABLE sv_rows AS
 SELECT i, 1 + (i % 3) AS stratum, 'p' || (i % 7) AS psu, i % 5 AS ssu,
@@ -28,6 +28,8 @@ INSERT INTO sv (name, t) SELECT 'wdomain', barometer.tally(y, w, n_sample) FROM 
 INSERT INTO sv (name, t) SELECT 'cluster', barometer.tally(y, w, 'é"' || stratum, psu, n_psu, 30.0) FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, t) SELECT 'stratified', barometer.tally_stratified(x, w, 'é"' || stratum, 50::bigint, 100.0, 'adjust') FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, t) SELECT 'replicate', barometer.tally(y, w, repw, barometer.replicates('jkn', rscales => '{0.5,0.5,0.5}')) FROM sv_d WHERE i <= 20;
+-- a replicate tally whose rank (2) is below R (3): its Gram matrix is stored (form version 3)
+INSERT INTO sv (name, t) SELECT 'replicate_gram', barometer.tally(y, w, ARRAY[w, 2 * w, w * (i % 2)]::float8[], barometer.replicates('jk1')) FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, m) SELECT 'magnitude', barometer.magnitude(x, 3) FROM sv_d;
 INSERT INTO sv (name, p) SELECT 'plan', barometer.replicate_plan('jkn', stratum, psu) FROM sv_d WHERE i <= 20;
 INSERT INTO sv (name, r) VALUES ('replicates', barometer.replicates('fay', rho => 0.5, rscales => '{1,1}', df => 4));
@@ -69,6 +71,7 @@ SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'ev
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a clustered tally: 22P03') FROM sv WHERE name = 'cluster';
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a replicate tally: 22P03') FROM sv WHERE name = 'replicate';
 SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 2), '22P03', 'every truncation of a stratified tally: 22P03') FROM sv WHERE name = 'stratified';
+SELECT is(pg_temp.truncations('bin_t', barometer.tally_send(t), 3), '22P03', 'every truncation of a replicate tally with its Gram matrix: 22P03') FROM sv WHERE name = 'replicate_gram';
 SELECT is(pg_temp.truncations('bin_m', barometer.magnitude_send(m)), '22P03', 'every truncation of a magnitude: 22P03') FROM sv WHERE name = 'magnitude';
 SELECT is(pg_temp.truncations('bin_p', barometer.replicate_plan_send(p)), '22P03', 'every truncation of a plan: 22P03') FROM sv WHERE name = 'plan';
 SELECT is(pg_temp.truncations('bin_r', barometer.replicates_send(r)), '22P03', 'every truncation of a replicates: 22P03') FROM sv WHERE name = 'replicates';
@@ -78,48 +81,48 @@ SELECT is(pg_temp.load('bin_m', barometer.magnitude_send(m)), NULL, 'the unalter
 SELECT is(pg_temp.load('bin_p', barometer.replicate_plan_send(p)), NULL, 'the unaltered plan loads') FROM sv WHERE name = 'plan';
 SELECT is(pg_temp.load('bin_r', barometer.replicates_send(r)), NULL, 'the unaltered replicates loads') FROM sv WHERE name = 'replicates';
 
--- fields the text form cannot carry (offsets 1-based: the core takes 132
--- bytes; then design kind 133, lonely 137, n_sample 141, counts 149..160;
--- a replicate section: method 161, replicates 165, mse 169, rscales flag
--- 173, scale 177, rho 185, df 193)
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(3) FROM 137 FOR 4)), '22P03',
+-- fields the text form cannot carry (offsets 1-based, version 3: the core
+-- takes 140 bytes (n_true at 37); then design kind 141, lonely 145, n_sample
+-- 149, counts 157..168; a replicate section: method 169, replicates 173,
+-- mse 177, rscales flag 181, scale 185, rho 193, df 201, rank 209)
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(3) FROM 145 FOR 4)), '22P03',
 	'a weights_domain tally with a lonely PSU policy (the text form has none)') FROM sv WHERE name = 'wdomain';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(2) FROM 173 FOR 4)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(2) FROM 181 FOR 4)), '22P03',
 	'a replicate tally with an rscales flag of 2') FROM sv WHERE name = 'replicate';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(2) FROM 169 FOR 4)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(2) FROM 177 FOR 4)), '22P03',
 	'a replicate tally with an mse flag of 2') FROM sv WHERE name = 'replicate';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000001'::bytea FROM 193 FOR 8)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000001'::bytea FROM 201 FOR 8)), '22P03',
 	'a replicate tally whose df is a NaN with a payload') FROM sv WHERE name = 'replicate';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\xfff8000000000000'::bytea FROM 193 FOR 8)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\xfff8000000000000'::bytea FROM 201 FOR 8)), '22P03',
 	'a replicate tally whose df is a negative NaN') FROM sv WHERE name = 'replicate';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000000'::bytea FROM 193 FOR 8)), NULL,
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000000'::bytea FROM 201 FOR 8)), NULL,
 	'the canonical NaN is df default') FROM sv WHERE name = 'replicate';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000000'::bytea FROM 177 FOR 8)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000000'::bytea FROM 185 FOR 8)), '22P03',
 	'a replicate tally whose scale is NaN (the stored scale is always completed)') FROM sv WHERE name = 'replicate';
--- identifiers: the first stratum id follows the 160-byte header; 'é"1' is
+-- identifiers: the first stratum id follows the 168-byte header; 'é"1' is
 -- int4 length 5 + 't' + c3 a9 22 31
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x00'::bytea FROM 166 FOR 1)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x00'::bytea FROM 174 FOR 1)), '22P03',
 	'a stratum id with a NUL byte') FROM sv WHERE name = 'cluster';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\xff'::bytea FROM 166 FOR 1)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\xff'::bytea FROM 174 FOR 1)), '22P03',
 	'a stratum id with invalid UTF-8') FROM sv WHERE name = 'cluster';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x78'::bytea FROM 165 FOR 1)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x78'::bytea FROM 173 FOR 1)), '22P03',
 	'an identifier with an unknown tag') FROM sv WHERE name = 'cluster';
--- a stratified tally: its header's PSU count (153) is 0; the first stratum
--- (after the 160-byte header: id 'é"1' as int4 5 + 't' + 4 bytes, then
--- n_stratum, popsize, n_dom, n_pos, and the sums from 202)
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(1) FROM 153 FOR 4)), '22P03',
+-- a stratified tally: its header's PSU count (161) is 0; the first stratum
+-- (after the 168-byte header: id 'é"1' as int4 5 + 't' + 4 bytes, then
+-- n_stratum, popsize, n_dom, n_pos, and the sums from 210)
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(1) FROM 161 FOR 4)), '22P03',
 	'a stratified tally announcing a PSU') FROM sv WHERE name = 'stratified';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x00'::bytea FROM 166 FOR 1)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x00'::bytea FROM 174 FOR 1)), '22P03',
 	'a stratified tally''s stratum id with a NUL byte') FROM sv WHERE name = 'stratified';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000000'::bytea FROM 202 FOR 8)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x7ff8000000000000'::bytea FROM 210 FOR 8)), '22P03',
 	'a stratum''s sum of NaN') FROM sv WHERE name = 'stratified';
 -- a one-stage PSU's popsize2 of -0 (the text form writes no popsize2)
 -- the 1-based offset of the first PSU's popsize2 (get_byte counts from 0)
 CREATE FUNCTION pg_temp.first_popsize2(b bytea) RETURNS int LANGUAGE plpgsql AS $f$
-DECLARE pos int := 160; k int; idlen int;
+DECLARE pos int := 168; k int; idlen int;
 BEGIN
-	-- strata: id, int64 n_psu, float8 popsize; the stratum count is at 148
-	FOR k IN 1 .. get_byte(b, 150) * 256 + get_byte(b, 151) LOOP
+	-- strata: id, int64 n_psu, float8 popsize; the stratum count is at 156
+	FOR k IN 1 .. get_byte(b, 158) * 256 + get_byte(b, 159) LOOP
 		idlen := (get_byte(b, pos + 1) << 16) + (get_byte(b, pos + 2) << 8) + get_byte(b, pos + 3);
 		pos := pos + 4 + idlen + 16;
 	END LOOP;
@@ -134,9 +137,9 @@ SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING '\x00000
 	FROM pg_temp.first_popsize2(barometer.tally_send(t)) FOR 8)), NULL,
 	'and with its popsize2 of 0 it loads') FROM sv WHERE name = 'cluster';
 -- counts in headers are checked against the bytes left before anything is allocated
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(100000) FROM 165 FOR 4)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(100000) FROM 173 FOR 4)), '22P03',
 	'a replicate count the value cannot hold') FROM sv WHERE name = 'replicate';
-SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(99999999) FROM 149 FOR 4)), '22P03',
+SELECT is(pg_temp.load('bin_t', overlay(barometer.tally_send(t) PLACING int4send(99999999) FROM 157 FOR 4)), '22P03',
 	'a stratum count the value cannot hold') FROM sv WHERE name = 'cluster';
 SELECT is(pg_temp.load('bin_m', overlay(barometer.magnitude_send(m) PLACING int4send(1000) FROM 33 FOR 4)), '22P03',
 	'a magnitude announcing more kept contributions than it holds') FROM sv WHERE name = 'magnitude';
@@ -190,7 +193,8 @@ SELECT is((SELECT barometer.se(t)::text FROM sv_hint WHERE hint = 'on'),
 RESET barometer.huge_page_hint;
 
 -- values of version 1 (the first release) still load
-SELECT is(pg_temp.load('bin_t', int4send(1) || substr(barometer.tally_send(t), 5, 128)), NULL,
+-- (version 1: the core without n_true, no design section)
+SELECT is(pg_temp.load('bin_t', int4send(1) || substr(barometer.tally_send(t), 5, 32) || substr(barometer.tally_send(t), 45, 96)), NULL,
 	'a version 1 binary tally loads') FROM sv WHERE name = 'weights';
 
 SELECT * FROM finish();

@@ -1,4 +1,4 @@
--- the stored tally of version 4: a one-stage design accumulated PSU by PSU
+-- the stored tally since layout 4: a one-stage design accumulated PSU by PSU
 -- in id order (psu = row id, the README's form for a stratified sample
 -- without clusters) stores its log as it is, the ids that are the successor
 -- of the previous PSU's integer id left out (9 bytes a PSU, not 18); every

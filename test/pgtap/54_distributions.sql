@@ -422,8 +422,8 @@ SELECT throws_ok($$SELECT 'v1 categories={1,2} excluded={} {v2 proportion n=1 mi
 SELECT throws_ok($$SELECT 'v1 categories={1,2} excluded={} {v2 proportion n=2 missing=0 positive=2 sw=2:0 swy=1:0 swyy=1:0 sww=2:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=1 missing=0 positive=1 sw=1:0 swy=1:0 swyy=1:0 sww=1:0 swwy=1:0 swwyy=1:0 design=weights}'::barometer.distribution$$,
                  '22P02', 'invalid input syntax for type barometer.distribution', 'category tallies of different rows');
 SELECT is('v1 categories={1,2} excluded={9} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=1:0 swyy=1:0 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=2:0 swyy=2:0 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}'::barometer.distribution::text,
-          'v1 categories={1,2} excluded={9} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=1:0 swyy=1:0 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=2 missing=1 positive=2 sw=3:0 swy=2:0 swyy=2:0 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}',
-          'a hand-written distribution reads back as written');
+          'v1 categories={1,2} excluded={9} {v3 proportion n=2 missing=1 positive=2 true=unknown sw=3:0 swy=1:0 swyy=1:0 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v3 proportion n=2 missing=1 positive=2 true=unknown sw=3:0 swy=2:0 swyy=2:0 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}',
+          'a hand-written distribution of version 2 tallies reads back with version 3 tallies (count of TRUE unknown)');
 
 -- malformed text: 22P02 for every one of these
 SELECT is(string_agg(DISTINCT st, ','), '22P02', 'every malformed text literal: 22P02')
@@ -441,7 +441,7 @@ SELECT is(string_agg(DISTINCT st, ','), '22P02', 'every malformed text literal: 
           ]) lit) x;
 -- extremes read back: -0 and subnormal low parts, a zero-weight row
 SELECT is(d::text, lit, 'a distribution with -0 and subnormal low parts reads back as written')
-  FROM (SELECT 'v1 categories={7,-1} excluded={0} {v2 proportion n=3 missing=1 positive=2 sw=3:-0 swy=1:5e-324 swyy=1:5e-324 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v2 proportion n=3 missing=1 positive=2 sw=3:-0 swy=2:-5e-324 swyy=2:-5e-324 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}'::text AS lit) l,
+  FROM (SELECT 'v1 categories={7,-1} excluded={0} {v3 proportion n=3 missing=1 positive=2 true=1 sw=3:-0 swy=1:5e-324 swyy=1:5e-324 sww=5:0 swwy=1:0 swwyy=1:0 design=weights} {v3 proportion n=3 missing=1 positive=2 true=2 sw=3:-0 swy=2:-5e-324 swyy=2:-5e-324 sww=5:0 swwy=4:0 swwyy=4:0 design=weights}'::text AS lit) l,
        LATERAL (SELECT l.lit::barometer.distribution AS d) y;
 -- binary: a version, a count and a tally that are wrong: 22P03
 SELECT is(pg_temp.load('\x00000002'::bytea || substr(barometer.distribution_send(d), 5)), '22P03', 'binary: an unknown version')

@@ -159,8 +159,8 @@ SELECT is((SELECT barometer.ci_lower(barometer.tally(y::boolean, w, repw, barome
            FROM rr, rcells c WHERE rr.design = 'bootstrap' AND c.design = 'bootstrap' AND c.domain = 'all' GROUP BY c.degf),
           (SELECT barometer.ci_lower(c.t, 0.95, 'logit', c.degf) FROM rcells c WHERE c.design = 'bootstrap' AND c.domain = 'all'),
           'bootstrap: spec df => replicate_degf equals the reader''s df argument');
-SELECT is((SELECT barometer.df(c.t) FROM rcells c WHERE c.design = 'bootstrap' AND c.domain = 'all'), 49::float8,
-          'bootstrap: the default df is still R - 1 (49; R''s degf is 15)');
+SELECT is((SELECT barometer.df(c.t) FROM rcells c WHERE c.design = 'bootstrap' AND c.domain = 'all'), 15::float8,
+          'bootstrap: the default df is R''s degf (15; R - 1 = 49 before 0.2)');
 SELECT throws_ok($$SELECT barometer.replicate_degf(a) FROM (VALUES (ARRAY[1.0, 2.0]::float8[]), (ARRAY[1.0, 2.0, 3.0]::float8[])) v(a)$$,
           '22023', NULL, 'replicate_degf: rows of different lengths');
 SELECT is((SELECT barometer.replicate_degf(a) FROM (VALUES (ARRAY[1.0, 1.0, 1.0]::float8[]), (ARRAY[2.0, 2.0, 2.0]::float8[])) v(a)),
