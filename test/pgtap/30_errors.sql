@@ -46,16 +46,10 @@ SELECT throws_ok($$SELECT 'v1 mean n=1 missing=0 positive=1 sw=1:0 swy=0:0 swyy=
 
 -- malformed binary states (22P03), fed through COPY ... (FORMAT binary)
 CREATE TEMP TABLE bin_in (t barometer.tally);
+\ir ../lib/binary_copy.sql
 CREATE FUNCTION pg_temp.bad_copy(payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-	path text := '/tmp/barometer_pgtap_' || pg_backend_pid() || '.bin';
-	oid_ oid;
 BEGIN
-	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-	PERFORM lo_export(oid_, path);
-	PERFORM lo_unlink(oid_);
-	RETURN format('COPY bin_in FROM %L (FORMAT binary)', path);
+	RETURN pg_temp.binary_copy('bin_in', payload);
 END $f$;
 SELECT lives_ok(pg_temp.bad_copy(barometer.tally_send(tb)), 'a valid binary value loads') FROM e;
 SELECT throws_ok(pg_temp.bad_copy(set_byte(barometer.tally_send(tb), 3, 9)), '22P03', NULL, 'unknown binary version') FROM e;

@@ -196,16 +196,10 @@ SELECT is((SELECT length(barometer.tally_send(t)) - length(barometer.tally_send(
            WHERE c.design = 'bootstrap' AND c.domain = 'b'), 8 * 60 * 61 / 2,
           'bootstrap of 60: the binary form carries 60 x 61 / 2 doubles for the Gram matrix (14,640 bytes)');
 CREATE TEMP TABLE bin_t (v barometer.tally);
+\ir ../lib/binary_copy.sql
 CREATE FUNCTION pg_temp.load(payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-	path text := '/tmp/barometer_pgtap_v3_' || pg_backend_pid() || '.bin';
-	oid_ oid;
 BEGIN
-	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-	PERFORM lo_export(oid_, path);
-	PERFORM lo_unlink(oid_);
-	EXECUTE format('COPY bin_t FROM %L (FORMAT binary)', path);
+	EXECUTE pg_temp.binary_copy('bin_t', payload);
 	RETURN NULL;
 EXCEPTION WHEN OTHERS THEN
 	RETURN SQLSTATE;

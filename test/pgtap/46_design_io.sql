@@ -76,16 +76,10 @@ SELECT throws_ok($$SELECT regexp_replace(t::text, '; s i2 134 ', '; s i2 13 ')::
 
 -- malformed binary design sections, through COPY BINARY
 CREATE TEMP TABLE bin_in (t barometer.tally);
+\ir ../lib/binary_copy.sql
 CREATE FUNCTION pg_temp.bad_copy(payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-	path text := '/tmp/barometer_pgtap_d_' || pg_backend_pid() || '.bin';
-	oid_ oid;
 BEGIN
-	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-	PERFORM lo_export(oid_, path);
-	PERFORM lo_unlink(oid_);
-	RETURN format('COPY bin_in FROM %L (FORMAT binary)', path);
+	RETURN pg_temp.binary_copy('bin_in', payload);
 END $f$;
 SELECT throws_ok(pg_temp.bad_copy(substr(barometer.tally_send(t), 1, length(barometer.tally_send(t)) - 3)),
 	'22P03', NULL, 'a truncated binary design section') FROM io_t WHERE name = 'cluster2';

@@ -39,16 +39,10 @@ CREATE TEMP TABLE bin_t (v barometer.tally);
 CREATE TEMP TABLE bin_m (v barometer.magnitude);
 CREATE TEMP TABLE bin_p (v barometer.replicate_plan);
 CREATE TEMP TABLE bin_r (v barometer.replicates);
+\ir ../lib/binary_copy.sql
 CREATE FUNCTION pg_temp.copy_cmd(tbl text, payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-	path text := '/tmp/barometer_pgtap_sv_' || pg_backend_pid() || '.bin';
-	oid_ oid;
 BEGIN
-	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-	PERFORM lo_export(oid_, path);
-	PERFORM lo_unlink(oid_);
-	RETURN format('COPY %I FROM %L (FORMAT binary)', tbl, path);
+	RETURN pg_temp.binary_copy(tbl, payload);
 END $f$;
 -- the SQLSTATE of loading payload (NULL: accepted)
 CREATE FUNCTION pg_temp.load(tbl text, payload bytea) RETURNS text LANGUAGE plpgsql AS $f$

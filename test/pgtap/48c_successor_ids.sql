@@ -125,18 +125,13 @@ SELECT throws_ok($$SELECT barometer.se(barometer.tally(true, 1.0::float8, i / 50
 -- value: n_ssu, popsize2), which version 4's records cannot carry, is still
 -- refused with 22P03 and the check's own reason
 CREATE TEMP TABLE bin_in (t barometer.tally);
+\ir ../lib/binary_copy.sql
 CREATE FUNCTION pg_temp.copy_error(payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
 DECLARE
-	path text := '/tmp/barometer_pgtap_48c_' || pg_backend_pid() || '.bin';
-	oid_ oid;
 	st text;
 	det text;
 BEGIN
-	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-	PERFORM lo_export(oid_, path);
-	PERFORM lo_unlink(oid_);
-	EXECUTE format('COPY bin_in FROM %L (FORMAT binary)', path);
+	EXECUTE pg_temp.binary_copy('bin_in', payload);
 	RETURN 'accepted';
 EXCEPTION WHEN others THEN
 	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, det = PG_EXCEPTION_DETAIL;

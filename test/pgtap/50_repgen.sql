@@ -206,16 +206,10 @@ FROM rg_boot WHERE method = 'bootstrap';
 SELECT ok(bool_and(p::text::barometer.replicate_plan::text = p::text), 'every plan''s text form reads back to itself')
 FROM rg_plan;
 CREATE TEMP TABLE rg_bin (p barometer.replicate_plan);
+\ir ../lib/binary_copy.sql
 CREATE FUNCTION pg_temp.bin_copy(payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-	path text := '/tmp/barometer_repgen_' || pg_backend_pid() || '.bin';
-	oid_ oid;
 BEGIN
-	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-	PERFORM lo_export(oid_, path);
-	PERFORM lo_unlink(oid_);
-	RETURN format('COPY rg_bin FROM %L (FORMAT binary)', path);
+	RETURN pg_temp.binary_copy('rg_bin', payload);
 END $f$;
 CREATE FUNCTION pg_temp.load_all() RETURNS void LANGUAGE plpgsql AS $f$
 DECLARE r record;

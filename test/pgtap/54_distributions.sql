@@ -281,16 +281,10 @@ SELECT is(count(*) FILTER (WHERE d::text::barometer.distribution::text IS DISTIN
   FROM got;
 -- binary: COPY ... FROM a binary file holding one row with one field
 CREATE TEMP TABLE bin_d (v barometer.distribution);
+\ir ../lib/binary_copy.sql
 CREATE FUNCTION pg_temp.load(payload bytea) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE
-	path text := '/tmp/barometer_pgtap_distr_' || pg_backend_pid() || '.bin';
-	oid_ oid;
 BEGIN
-	oid_ := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-		|| '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-	PERFORM lo_export(oid_, path);
-	PERFORM lo_unlink(oid_);
-	EXECUTE format('COPY bin_d FROM %L (FORMAT binary)', path);
+	EXECUTE pg_temp.binary_copy('bin_d', payload);
 	RETURN NULL;
 EXCEPTION WHEN OTHERS THEN
 	RETURN SQLSTATE;
