@@ -2,10 +2,11 @@
  * replicate_degf.c - replicate_degf(repw): R's degrees of freedom of a
  * replicate-weight (sub)design, qr rank of its analysis weights minus 1
  * (survey 4.1.1 degf.svyrep.design; `[.svyrep.design` recomputes it on a
- * subset, so under GROUP BY it is the domain's).  The state is the Gram
- * matrix of the replicate columns (R^2 doubles, whatever the rows), summed
- * row by row and across parallel workers; the rank follows in
- * core/rank_core.c.
+ * subset, so under GROUP BY it is the domain's).  The state is the packed
+ * Gram matrix of the replicate columns (R(R+1)/2 doubles, whatever the
+ * rows), summed row by row and across parallel workers, as a replicate
+ * tally keeps it (core/rep_rank_core.c: runs of proportional rows, the
+ * rank at tolerance 1e-5).
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -21,92 +22,34 @@
 #include "utils/builtins.h"
 
 #include "guard.h"
-#include "rank_core.h"
+#include "rep_rank_core.h"
+#include "stored.h"
 #include "tally.h"
 
 /*
- * The working state.  Rows of one PSU carry proportional replicate weights
- * (w times the PSU's factors) and usually arrive together, so a run of
- * proportional rows x = s p is kept as its first row p and the sum of s^2,
- * and added to G as (sum s^2) p p' when the run ends: O(R) per row instead
- * of O(R^2).  The serialized form is the flushed state: R, n, G.
+ * The working state: the rows' count and a replicate accumulator that sums
+ * only the Gram matrix (rep_rank_core.h).  The serialized form is the
+ * flushed state: R, n, the packed Gram matrix.
  */
 typedef struct DegfState
 {
-	int32		R;
-	int32		pad;
 	int64		n;
-	double	   *run;			/* the run's first row (R doubles), or NULL */
-	double		run_ss;			/* sum of s^2 over the run */
-	int32		run_j0;			/* first non-zero index of run */
-	MemoryContext cxt;
-	double		G[FLEXIBLE_ARRAY_MEMBER];	/* R x R, upper triangle used */
+	RepAcc		acc;
 } DegfState;
-
-#define DEGF_HDR offsetof(DegfState, G)
 
 static DegfState *
 degf_new(MemoryContext cxt, int R)
 {
 	DegfState  *s;
 
-	guard_array((uint64) R * (uint64) R + R, sizeof(double), "the replicate Gram matrix");
-	s = MemoryContextAllocZero(cxt, DEGF_HDR + (size_t) R * R * sizeof(double));
-	s->R = R;
-	s->cxt = cxt;
-	s->run = MemoryContextAllocZero(cxt, (size_t) R * sizeof(double));
-	s->run_j0 = -1;
+	guard_array(rep_gram_len((uint32) R) + R, sizeof(double), "the replicate Gram matrix");
+	s = MemoryContextAllocZero(cxt, sizeof(DegfState));
+	s->acc.spec.nrep = (uint32) R;
+	s->acc.spec.df = stored_nan();		/* the default df: the rank is summed */
+	s->acc.gram = MemoryContextAllocZero(cxt, rep_gram_len((uint32) R) * sizeof(double));
+	s->acc.run = MemoryContextAllocZero(cxt, (size_t) R * sizeof(double));
+	rep_rank_open(&s->acc);
 	return s;
-}
-
-/* G += c x x' (upper triangle) */
-static void
-degf_add(DegfState *s, const double *x, double c)
-{
-	int			R = s->R,
-				i,
-				j;
-
-	for (i = 0; i < R; i++)
-	{
-		double		xi = c * x[i];
-		double	   *g = s->G + (size_t) i * R;
-
-		if (xi == 0)
-			continue;
-		for (j = i; j < R; j++)
-			g[j] += xi * x[j];
-	}
-}
-
-static void
-degf_flush(DegfState *s)
-{
-	if (s->run_j0 >= 0)
-		degf_add(s, s->run, s->run_ss);
-	s->run_j0 = -1;
-	s->run_ss = 0;
-}
-
-/* whether x = t run, t = x[j0] / run[j0], to 1e-13 in every element */
-static bool
-degf_in_run(const DegfState *s, const double *x, double *t)
-{
-	int			j;
-	double		r;
-
-	if (s->run_j0 < 0)
-		return false;
-	r = x[s->run_j0] / s->run[s->run_j0];
-	for (j = 0; j < s->R; j++)
-	{
-		double		e = r * s->run[j];
-
-		if ((x[j] == 0) != (s->run[j] == 0) || fabs(x[j] - e) > 1e-13 * (fabs(x[j]) + fabs(e)))
-			return false;
-	}
-	*t = r;
-	return true;
 }
 
 PG_FUNCTION_INFO_V1(barometer_replicate_degf_trans);
@@ -118,8 +61,7 @@ barometer_replicate_degf_trans(PG_FUNCTION_ARGS)
 	ArrayType  *a;
 	double	   *x;
 	int			R,
-				i,
-				j;
+				i;
 
 	if (!AggCheckCallContext(fcinfo, &cxt))
 		elog(ERROR, "replicate_degf_trans called in a non-aggregate context");
@@ -138,11 +80,11 @@ barometer_replicate_degf_trans(PG_FUNCTION_ARGS)
 				 errdetail("The array has %d elements.", R)));
 	if (s == NULL)
 		s = degf_new(cxt, R);
-	else if (s->R != R)
+	else if (s->acc.spec.nrep != (uint32) R)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("every row needs the same number of replicate weights"),
-				 errdetail("A row has %d, an earlier row %d.", R, s->R)));
+				 errdetail("A row has %d, an earlier row %u.", R, s->acc.spec.nrep)));
 	x = (double *) ARR_DATA_PTR(a);
 	for (i = 0; i < R; i++)
 		if (!isfinite(x[i]))
@@ -151,24 +93,7 @@ barometer_replicate_degf_trans(PG_FUNCTION_ARGS)
 					 errmsg("replicate weights must be finite"),
 					 errdetail("Element %d is %g.", i + 1, x[i])));
 	s->n++;
-	{
-		double		t;
-
-		if (degf_in_run(s, x, &t))
-		{
-			s->run_ss += t * t;
-			PG_RETURN_POINTER(s);
-		}
-	}
-	degf_flush(s);
-	for (i = 0, j = -1; i < R; i++)
-		if (x[i] != 0 && j < 0)
-			j = i;
-	if (j < 0)
-		PG_RETURN_POINTER(s);	/* a row of zeros adds nothing */
-	memcpy(s->run, x, R * sizeof(double));
-	s->run_j0 = j;
-	s->run_ss = 1;
+	rep_rank_add(&s->acc, x);
 	PG_RETURN_POINTER(s);
 }
 
@@ -179,28 +104,20 @@ barometer_replicate_degf_combine(PG_FUNCTION_ARGS)
 	MemoryContext cxt;
 	DegfState  *a = PG_ARGISNULL(0) ? NULL : (DegfState *) PG_GETARG_POINTER(0);
 	DegfState  *b = PG_ARGISNULL(1) ? NULL : (DegfState *) PG_GETARG_POINTER(1);
-	size_t		i;
 
 	if (!AggCheckCallContext(fcinfo, &cxt))
 		elog(ERROR, "replicate_degf_combine called in a non-aggregate context");
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
-	degf_flush(b);
 	if (a == NULL)
-	{
-		a = degf_new(cxt, b->R);
-		a->n = b->n;
-		memcpy(a->G, b->G, (size_t) b->R * b->R * sizeof(double));
-		PG_RETURN_POINTER(a);
-	}
-	degf_flush(a);
-	if (a->R != b->R)
+		a = degf_new(cxt, (int) b->acc.spec.nrep);
+	if (a->acc.spec.nrep != b->acc.spec.nrep)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("every row needs the same number of replicate weights"),
-				 errdetail("A row has %d, an earlier row %d.", b->R, a->R)));
-	for (i = 0; i < (size_t) a->R * a->R; i++)
-		a->G[i] += b->G[i];
+				 errdetail("A row has %u, an earlier row %u.", b->acc.spec.nrep, a->acc.spec.nrep)));
+	/* both sum their Gram matrices: they add */
+	(void) rep_rank_merge(&a->acc, &b->acc);
 	a->n += b->n;
 	PG_RETURN_POINTER(a);
 }
@@ -210,16 +127,16 @@ Datum
 barometer_replicate_degf_serialize(PG_FUNCTION_ARGS)
 {
 	DegfState  *s = (DegfState *) PG_GETARG_POINTER(0);
-	size_t		len = 2 * sizeof(int64) + (size_t) s->R * s->R * sizeof(double);
-	bytea	   *b = palloc(VARHDRSZ + len);
+	size_t		glen = rep_gram_len(s->acc.spec.nrep) * sizeof(double);
+	bytea	   *b = palloc(VARHDRSZ + 2 * sizeof(int64) + glen);
 	int64		hdr[2];
 
-	degf_flush(s);
-	hdr[0] = s->R;
+	rep_rank_flush(&s->acc);
+	hdr[0] = s->acc.spec.nrep;
 	hdr[1] = s->n;
-	SET_VARSIZE(b, VARHDRSZ + len);
+	SET_VARSIZE(b, VARHDRSZ + sizeof(hdr) + glen);
 	memcpy(VARDATA(b), hdr, sizeof(hdr));
-	memcpy(VARDATA(b) + sizeof(hdr), s->G, (size_t) s->R * s->R * sizeof(double));
+	memcpy(VARDATA(b) + sizeof(hdr), s->acc.gram, glen);
 	PG_RETURN_BYTEA_P(b);
 }
 
@@ -238,11 +155,11 @@ barometer_replicate_degf_deserialize(PG_FUNCTION_ARGS)
 		elog(ERROR, "malformed replicate_degf state");
 	memcpy(hdr, VARDATA_ANY(b), sizeof(hdr));
 	if (hdr[0] < 2 || hdr[0] > TALLY_MAX_REPLICATES ||
-		VARSIZE_ANY_EXHDR(b) != sizeof(hdr) + (size_t) hdr[0] * hdr[0] * sizeof(double))
+		VARSIZE_ANY_EXHDR(b) != sizeof(hdr) + rep_gram_len((uint32) hdr[0]) * sizeof(double))
 		elog(ERROR, "malformed replicate_degf state");
 	s = degf_new(cxt, (int) hdr[0]);
 	s->n = hdr[1];
-	memcpy(s->G, VARDATA_ANY(b) + sizeof(hdr), (size_t) hdr[0] * hdr[0] * sizeof(double));
+	memcpy(s->acc.gram, VARDATA_ANY(b) + sizeof(hdr), rep_gram_len((uint32) hdr[0]) * sizeof(double));
 	PG_RETURN_POINTER(s);
 }
 
@@ -251,23 +168,14 @@ Datum
 barometer_replicate_degf_final(PG_FUNCTION_ARGS)
 {
 	DegfState  *s = PG_ARGISNULL(0) ? NULL : (DegfState *) PG_GETARG_POINTER(0);
-	double	   *G,
-			   *work;
-	int			R,
-				i,
-				j;
+	uint32		R;
+	double	   *work;
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	degf_flush(s);
-	R = s->R;
-	G = palloc((size_t) R * R * sizeof(double));
-	work = palloc((size_t) R * R * sizeof(double));
-	for (i = 0; i < R; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (j = i; j < R; j++)
-			G[(size_t) i * R + j] = G[(size_t) j * R + i] = s->G[(size_t) i * R + j];
-	}
-	PG_RETURN_FLOAT8((double) rep_rank_gram(G, R, REP_RANK_TOL, work) - 1.0);
+	rep_rank_flush(&s->acc);
+	R = s->acc.spec.nrep;
+	guard_array((uint64) 2 * R * R, sizeof(double), "the replicate Gram matrix");
+	work = palloc_extended((size_t) 2 * R * R * sizeof(double), MCXT_ALLOC_HUGE);
+	PG_RETURN_FLOAT8((double) rep_rank_compute(&s->acc, work) - 1.0);
 }
