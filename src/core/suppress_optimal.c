@@ -149,6 +149,10 @@ typedef struct Opt
 	long		ex_prob[8];		/* debug: exact check outcomes by problem */
 	long		ex_fixcut, ex_nogood, ex_ok;
 	double		ph_last;
+	long		lvl_calls[4];	/* debug: separations at level 0, 1-5, 6-15, deeper */
+	long		lvl_cuts[4];
+	double		root_bound;
+	const double *obj;
 } Opt;
 
 #ifdef SUP_OPTIMAL_DEBUG
@@ -1101,6 +1105,16 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 		return;
 	}
 	O->ex_ok++;
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		double		cst = 0;
+
+		for (j = 0; j < O->ncand; j++)
+			cst += O->obj[j] * y[j];
+		fprintf(stderr, "optimal: accepted %g at %.2f s, call %ld\n", cst,
+				(double) (clock() - O->t0) / CLOCKS_PER_SEC, O->sep_calls);
+	}
+#endif
 	PH(O, 3);
 }
 
@@ -1111,7 +1125,26 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	clock_t		c0 = clock();
 
 	O->ycur = y;
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		int			lv = lp_cuts_level(cuts),
+					b = lv == 0 ? 0 : lv <= 5 ? 1 : lv <= 15 ? 2 : 3;
+		long		c0 = O->S->st->cuts + O->pool_hits;
+		int			j;
+
+		if (lv == 0)
+		{
+			O->root_bound = 0;
+			for (j = 0; j < O->ncand; j++)
+				O->root_bound += O->obj[j] * y[j];
+		}
+		separate_at(O, y, integral, cuts);
+		O->lvl_calls[b]++;
+		O->lvl_cuts[b] += O->S->st->cuts + O->pool_hits - c0;
+	}
+#else
 	separate_at(O, y, integral, cuts);
+#endif
 	O->sep_seconds += (double) (clock() - c0) / CLOCKS_PER_SEC;
 }
 
@@ -1149,6 +1182,7 @@ sup_optimal(Sup *S)
 	memset(&O, 0, sizeof(O));
 	O.S = S;
 	O.max_level = 1000000;
+	O.obj = NULL;
 	O.intruder_cuts = true;
 	O.fixcell = -1;
 	O.t0 = clock();
@@ -1205,6 +1239,7 @@ sup_optimal(Sup *S)
 	chi = NEW(S, double, O.ncand + 1);
 	isint = NEW(S, bool, O.ncand + 1);
 	x = NEW(S, double, O.ncand + 1);
+	O.obj = obj;
 	for (k = 0; k < O.ncand; k++)
 	{
 		c = O.cand[k];
@@ -1348,7 +1383,8 @@ sup_optimal(Sup *S)
 			O.ph_seconds[0], O.ph_calls[0], O.ph_seconds[1], O.ph_calls[1], O.ph_seconds[2], O.ph_calls[2], O.ph_seconds[3], O.ph_calls[3]);
 	fprintf(stderr, "exact: ok %ld fixcut %ld nogood %ld problems %ld %ld %ld %ld %ld %ld %ld\n", O.ex_ok, O.ex_fixcut, O.ex_nogood,
 			O.ex_prob[1], O.ex_prob[2], O.ex_prob[3], O.ex_prob[4], O.ex_prob[5], O.ex_prob[6], O.ex_prob[7]);
-	fprintf(stderr, "rules: %d rows\n", O.nrule);
+	fprintf(stderr, "rules: %d rows; root bound %g; levels calls/cuts %ld/%ld %ld/%ld %ld/%ld %ld/%ld\n", O.nrule, O.root_bound,
+			O.lvl_calls[0], O.lvl_cuts[0], O.lvl_calls[1], O.lvl_cuts[1], O.lvl_calls[2], O.lvl_cuts[2], O.lvl_calls[3], O.lvl_cuts[3]);
 #endif
 #ifdef SUP_OPTIMAL_DEBUG
 	{
