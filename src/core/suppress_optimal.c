@@ -258,19 +258,26 @@ pool_add(Pool *P, int n, const int *col, const double *coef, double rhs)
 	P->start[++P->n] = P->nz;
 }
 
-/* the pool's cuts that y violates, into cuts; how many */
+/*
+ * The pool's cuts that y violates, into cuts: the first OPT_POOL_ROUND in
+ * the pool's order (older cuts first); the others stay in the pool for the
+ * next round or node.  Adding every violated pool cut made a node's
+ * program grow with the pool (over 1,000 cuts on a 360-cell table) and its
+ * re-solves slow: that table 15-17 s, with this 11-12 s (the most violated
+ * 20 instead: 35-44 s; the tree search is chaotic, so this was measured
+ * over all 17 tables of bench/protect_optimal.py, the smaller ones a few
+ * tenths of a second either way).  Returns how many.
+ */
+#define OPT_POOL_ROUND 20
+
 static int
 pool_separate(Opt *O, const double *y, LpCuts *cuts)
 {
 	Pool	   *P = &O->pool;
 	int			i,
 				added = 0;
-	size_t		nz = 0;
 
-	/* at most half of what one round of lp_cut takes (lp.c: 4 ncols +
-	 * 1024 rows, 64 ncols + 65536 nonzeros); the rest come next round */
-	for (i = 0; i < P->n && added < 2 * O->ncand + 512 &&
-		 nz < (size_t) 32 * O->ncand + 32768 - (size_t) O->ncand; i++)
+	for (i = 0; i < P->n && added < OPT_POOL_ROUND; i++)
 	{
 		double		lhs = 0;
 		size_t		k;
@@ -281,7 +288,6 @@ pool_separate(Opt *O, const double *y, LpCuts *cuts)
 		{
 			lp_cut(cuts, (int) (P->start[i + 1] - P->start[i]), P->col + P->start[i],
 				   P->coef + P->start[i], P->rhs[i]);
-			nz += P->start[i + 1] - P->start[i];
 			added++;
 		}
 	}
