@@ -76,7 +76,7 @@ SELECT is((SELECT count(*) FILTER (WHERE NOT a.protected) FROM barometer.protect
 		pg_temp.edges(4, 3), method => 'audit') a WHERE a.status = 'primary'), 0::bigint,
 	'the audit of the optimal pattern finds every primary protected');
 
--- 360 cells (9 x 7 x 2), proven in 41-54 s: at a 3 s limit the run
+-- 360 cells (9 x 7 x 2), proven in 12-16 s: at a 3 s limit the run
 -- returns the best pattern it holds (the heuristic's, or a cheaper one
 -- that passed the exact check) with a NOTICE; either way no costlier than
 -- the heuristic's and every primary protected

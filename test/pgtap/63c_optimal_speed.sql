@@ -4,7 +4,7 @@
 -- or quick enough for the suite (0.5-3 s each).  The optima are those
 -- found before the complement rule's rows entered the optimal mode's
 -- intruder program (doc/protection_speed.md): the rows make it faster
--- (t360: 41-54 s down to 11-20 s), and must not change an optimum.  Each
+-- (t360: 41-60 s down to 12-16 s), and must not change an optimum.  Each
 -- table: the optimum pinned (a run stopped at its limit returns a pattern
 -- no cheaper than the optimum and, here, costlier), strictly below the
 -- heuristic's pattern, every primary protected and the audit agreeing.
