@@ -637,7 +637,8 @@ add_rule_rows(Opt *O, bool fill, int *nrow, int *nz, int *rs, int *col, double *
 	int			e,
 				k,
 				i,
-				n = 0;
+				n = 0,
+				budget = *nz + 2 * S->es[S->neq] + 1024;
 
 	if (!S->rules)
 		return 0;
@@ -646,12 +647,14 @@ add_rule_rows(Opt *O, bool fill, int *nrow, int *nz, int *rs, int *col, double *
 		double		T = S->val[S->ec[S->es[e]]],
 					sum = 0,
 					sumL = 0,
-					sumU = 0;
+					sumU = 0,
+					maxbad = -INFINITY;
+		int			len = S->es[e + 1] - S->es[e] - 1;
 		bool		ok = true;
 
 		if (fill)
 			O->erule[e] = n;
-		if (S->es[e + 1] - S->es[e] < 3)
+		if (len < 2)
 			continue;
 		for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
 		{
@@ -662,6 +665,9 @@ add_rule_rows(Opt *O, bool fill, int *nrow, int *nz, int *rs, int *col, double *
 			sum += S->val[c];
 			sumL += O->L[c];
 			sumU += O->U[c];
+			/* a part that could be published with a complement in (0, t) */
+			if (!S->supp[c] && T - S->val[c] > 0 && T - S->val[c] < t)
+				maxbad = fmax(maxbad, S->val[c]);
 		}
 		if (!ok || sum != T || !(T > 0))
 			continue;
@@ -680,25 +686,20 @@ add_rule_rows(Opt *O, bool fill, int *nrow, int *nz, int *rs, int *col, double *
 			{
 				double		rest = T - S->val[x];
 
-				if (rest < t)
-					continue;
-				/* a larger part that could be published with a
-				 * complement in (0, t): no row at such patterns */
-				for (i = S->es[e] + 1; i < S->es[e + 1]; i++)
-				{
-					int			w = S->ec[i];
-
-					if (w != x && S->val[w] >= S->val[x] && !S->supp[w] &&
-						T - S->val[w] < t)
-						break;
-				}
-				if (i < S->es[e + 1])
+				/* no row when x's complement is small or a part at least
+				 * as large could be published with a small one (the check
+				 * then adds none) */
+				if (rest < t || S->val[x] <= maxbad)
 					continue;
 				r = t - rest;
 				M = r + sumL - O->L[x];
 			}
 			if (!(M > 1e-9))
 				continue;	/* the bounds imply the row */
+			/* at most as many non-zeros as the equations have, plus a
+			 * little: fewer rows leave a weaker, still valid, relaxation */
+			if (*nz + 2 * (len - 1) > budget)
+				continue;
 			if (fill)
 			{
 				int			z = *nz;
@@ -724,7 +725,7 @@ add_rule_rows(Opt *O, bool fill, int *nrow, int *nz, int *rs, int *col, double *
 				*nz = z;
 			}
 			else
-				*nz += 2 * (S->es[e + 1] - S->es[e] - 2);
+				*nz += 2 * (len - 1);
 			n++;
 		}
 	}
