@@ -565,6 +565,17 @@ lp_reduced_costs(LpModel *m, double *d)
 		d[j] = glp_get_col_dual(m->P, j + 1);
 }
 
+void
+lp_row_duals(LpModel *m, int first, int n, double *pi)
+{
+	int			r;
+
+	if (!alive(m))
+		return;
+	for (r = 0; r < n; r++)
+		pi[r] = glp_get_row_dual(m->P, first + r + 1);
+}
+
 /* ---------------------------------------------------------------------
  * branch and cut
  * --------------------------------------------------------------------- */

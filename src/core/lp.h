@@ -102,6 +102,13 @@ extern int	lp_optimize(LpModel *m, int nobj, const int *objcol, const double *ob
 extern void lp_reduced_costs(LpModel *m, double *d);
 
 /*
+ * Dual values of rows first .. first + n - 1 of the last LP solve (the
+ * derivative of the optimum in the row's active bound), for Benders cuts
+ * of rows whose bounds depend on the master's variables.
+ */
+extern void lp_row_duals(LpModel *m, int first, int n, double *pi);
+
+/*
  * Branch and cut: minimize obj'x over the integer columns of m with lazy
  * rows from sep.  sep is called at every node with the LP solution x
  * (integral: whether every integer column is integral) and adds rows

@@ -126,11 +126,57 @@ typedef struct Opt
 								 * solved with track_moves */
 	bool		track_moves;
 	double	   *sorted;			/* ncand scratch */
+	/* what the complement rule reveals, as rows of sub after the
+	 * equations (see add_rule_rows): rule j is about equation re[j] and
+	 * its part rx[j], in force while rx[j] is published */
+	int			nrule;
+	int		   *rx;
+	double	   *rr;				/* lower rows: the bound with rx published */
+	double	   *rM;				/* how far hiding rx relaxes the row */
+	unsigned char *rup;			/* 1: an upper row (a part is the total) */
+	int		   *erule;			/* equation e: rules erule[e] .. erule[e+1]-1 */
+	double	   *rpi;			/* their dual values, nrule */
+	double	   *cdev;			/* scratch: a witness's deviation per cell */
+	double	   *edev;			/* and per equation (its parts') */
+	int		   *etouch;
+	unsigned char *emark;
 	Pool		pool;
 	long		pool_hits;		/* cuts taken from the pool */
 	long		nodes_int;		/* separations at integral y */
 	double		sep_seconds;	/* time in the intruder programs */
+	double		ph_seconds[4];	/* debug: pool, capacity, singletons, exact */
+	long		ph_calls[4];
+	long		ex_prob[8];		/* debug: exact check outcomes by problem */
+	long		ex_fixcut, ex_nogood, ex_ok;
+	double		ph_last;
+	long		lvl_calls[4];	/* debug: separations at level 0, 1-5, 6-15, deeper */
+	long		lvl_cuts[4];
+	double		root_bound;
+	const double *obj;
 } Opt;
+
+#ifdef SUP_OPTIMAL_DEBUG
+/* the separation's phases, timed (CPU) */
+static double
+opt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+#define PH(O, i) \
+	do { \
+		double		n_ = opt_now(); \
+		(O)->ph_seconds[i] += n_ - (O)->ph_last; \
+		(O)->ph_calls[i]++; \
+		(O)->ph_last = n_; \
+	} while (0)
+#define PH_START(O) ((O)->ph_last = opt_now())
+#else
+#define PH(O, i) ((void) 0)
+#define PH_START(O) ((void) 0)
+#endif
 
 static void
 pool_free(Pool *P)
@@ -212,19 +258,26 @@ pool_add(Pool *P, int n, const int *col, const double *coef, double rhs)
 	P->start[++P->n] = P->nz;
 }
 
-/* the pool's cuts that y violates, into cuts; how many */
+/*
+ * The pool's cuts that y violates, into cuts: the first OPT_POOL_ROUND in
+ * the pool's order (older cuts first); the others stay in the pool for the
+ * next round or node.  Adding every violated pool cut made a node's
+ * program grow with the pool (over 1,000 cuts on a 360-cell table): there
+ * 1,360 separations and 77,042 intruder programs before, 1,129 and 60,949
+ * with this (the 20 most violated instead: 35-44 s against 12-16 s; the
+ * tree search is chaotic, a 390-cell table took 12% more programs).
+ * Returns how many.
+ */
+#define OPT_POOL_ROUND 20
+
 static int
 pool_separate(Opt *O, const double *y, LpCuts *cuts)
 {
 	Pool	   *P = &O->pool;
 	int			i,
 				added = 0;
-	size_t		nz = 0;
 
-	/* at most half of what one round of lp_cut takes (lp.c: 4 ncols +
-	 * 1024 rows, 64 ncols + 65536 nonzeros); the rest come next round */
-	for (i = 0; i < P->n && added < 2 * O->ncand + 512 &&
-		 nz < (size_t) 32 * O->ncand + 32768 - (size_t) O->ncand; i++)
+	for (i = 0; i < P->n && added < OPT_POOL_ROUND; i++)
 	{
 		double		lhs = 0;
 		size_t		k;
@@ -235,7 +288,6 @@ pool_separate(Opt *O, const double *y, LpCuts *cuts)
 		{
 			lp_cut(cuts, (int) (P->start[i + 1] - P->start[i]), P->col + P->start[i],
 				   P->coef + P->start[i], P->rhs[i]);
-			nz += P->start[i + 1] - P->start[i];
 			added++;
 		}
 	}
@@ -254,9 +306,76 @@ opt_share(const Opt *O, const double *y, int c)
 	return 0;
 }
 
+/* a rule row's bound at y: a lower row r - M y_x, an upper row M y_x */
+static inline double
+rule_bound(const Opt *O, const double *y, int j)
+{
+	double		s = opt_share(O, y, O->rx[j]);
+
+	return O->rup[j] ? O->rM[j] * s : O->rr[j] - O->rM[j] * s;
+}
+
+/*
+ * The largest share a <= 1 of witness w that meets the rule rows at y (its
+ * deviations scaled by a; a row's bound is <= 0 for a lower row and >= 0
+ * for an upper one, so a share of a solution meets it when a is small
+ * enough).
+ */
+static double
+wit_rule_share(Opt *O, const double *y, const OptWit *w)
+{
+	Sup		   *S = O->S;
+	double		a = 1;
+	int			nt = 0,
+				k,
+				i,
+				j;
+
+	for (k = 0; k < w->n; k++)
+		O->cdev[w->col[k] / 2] += w->col[k] % 2 == 0 ? w->dev[k] : -w->dev[k];
+	for (k = 0; k < w->n; k++)
+	{
+		int			c = w->col[k] / 2;
+
+		if (k > 0 && w->col[k - 1] / 2 == c)
+			continue;
+		for (i = S->cs[c]; i < S->cs[c + 1]; i++)
+		{
+			int			e = S->cl[i];
+
+			if (S->ec[S->es[e]] == c || O->erule[e] == O->erule[e + 1])
+				continue;
+			O->edev[e] += O->cdev[c];
+			if (!O->emark[e])
+			{
+				O->emark[e] = 1;
+				O->etouch[nt++] = e;
+			}
+		}
+	}
+	for (i = 0; i < nt; i++)
+	{
+		int			e = O->etouch[i];
+
+		for (j = O->erule[e]; j < O->erule[e + 1]; j++)
+		{
+			double		g = O->edev[e] - O->cdev[O->rx[j]],
+						b = rule_bound(O, y, j);
+
+			if (O->rup[j] ? g > 1e-12 : g < -1e-12)
+				a = fmin(a, fmax(0.0, b / g));
+		}
+		O->edev[e] = 0;
+		O->emark[e] = 0;
+	}
+	for (k = 0; k < w->n; k++)
+		O->cdev[w->col[k] / 2] = 0;
+	return a;
+}
+
 /* the best value p's witnesses of kind guarantee at y */
 static double
-wit_value(const Opt *O, const double *y, int p, int kind)
+wit_value(Opt *O, const double *y, int p, int kind)
 {
 	double		best = 0;
 	int			i;
@@ -278,6 +397,8 @@ wit_value(const Opt *O, const double *y, int p, int kind)
 			if (w->dev[k] > room)
 				a = fmin(a, room / w->dev[k]);
 		}
+		if (a * w->value > best && O->nrule > 0)
+			a = fmin(a, wit_rule_share(O, y, w));
 		best = fmax(best, a * w->value);
 	}
 	return best;
@@ -359,6 +480,15 @@ sub_bounds(Opt *O, const double *y, int fix)
 		lp_set_col_bounds(O->sub, 2 * c, 0, O->U[c] * yy);
 		lp_set_col_bounds(O->sub, 2 * c + 1, 0, O->L[c] * yy);
 	}
+	for (c = 0; c < O->nrule; c++)
+	{
+		double		b = rule_bound(O, y, c);
+
+		if (O->rup[c])
+			lp_set_row_bounds(O->sub, S->neq + c, -INFINITY, b);
+		else
+			lp_set_row_bounds(O->sub, S->neq + c, b, INFINITY);
+	}
 }
 
 /*
@@ -428,7 +558,180 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 		else if (O->ycol[c] >= 0)
 			O->acc[O->ycol[c]] += w;
 	}
+	/*
+	 * The rule rows: a lower row's dual mu = -pi >= 0 (a maximum) adds
+	 * mu (M y_x - r) to the dual objective, an upper row's mu = pi >= 0
+	 * adds mu M y_x.
+	 */
+	if (O->nrule > 0)
+	{
+		int			j;
+
+		lp_row_duals(O->sub, S->neq, O->nrule, O->rpi);
+		for (j = 0; j < O->nrule; j++)
+		{
+			double		mu = O->rup[j] ? fmax(O->rpi[j], 0) : fmax(-O->rpi[j], 0);
+			int			x = O->rx[j];
+
+			if (mu <= 1e-12)
+				continue;
+			if (!O->rup[j])
+				*konst -= mu * O->rr[j];
+			if (O->ycol[x] >= 0)
+				O->acc[O->ycol[x]] += mu * O->rM[j];
+		}
+	}
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		/* strong duality at y: the dual objective is the optimum */
+		double		dual = 0;
+		int			j;
+
+		for (c = 0; c < S->ncell; c++)
+		{
+			double		yy = c == O->fixcell ? 0 : opt_share(O, O->ycur, c);
+
+			if (S->cf[c] & CF_SINGLE && O->fixcell == -2)
+				continue;
+			dual += (fmax(O->d[2 * c], 0) * O->U[c] + fmax(O->d[2 * c + 1], 0) * O->L[c]) * yy;
+		}
+		for (j = 0; j < O->nrule; j++)
+			dual += O->rpi[j] * rule_bound(O, O->ycur, j);
+		if (fabs(dual - *value) > 1e-6 * (1 + fabs(*value)))
+			fprintf(stderr, "optimal: duality gap %g vs %g (kind %d)\n", dual, *value, kind);
+	}
+#endif
 	return 0;
+}
+
+/*
+ * What the complement rule reveals (suppress_protect.c, reg_build), for
+ * every pattern at once.  In an equation T = sum of parts (non-negative,
+ * adding up exactly), the check adds for the largest published part x > 0
+ * with complement T - x >= t (t = top + 1) the row
+ *     sum of the hidden parts' deviations >= t - (T - x),
+ * and, when a published part is the total, sum <= 0.  Here each part x
+ * that can be published has its row over the other parts' deviations
+ * (published ones do not move), in force while x is published:
+ *     lower: sum_{i != x} dev_i >= r_x - M_x y_x,  r_x = t - (T - x) <= 0,
+ *            M_x = r_x + sum_{i != x} L_i (hiding x leaves what the
+ *            bounds allow);
+ *     upper: sum_{i != x} dev_i <= M_x y_x,  M_x = sum_{i != x} U_i.
+ * At a pattern with x published, the check's row is that of the largest
+ * published part, which implies x's (its bound is at least r_x); a part
+ * x is left out when a larger part with a complement in (0, t) could be
+ * published (the check then adds no row).  So every deviation the check's
+ * intruder may take meets these rows: the program stays a relaxation of
+ * the exact check, and its Benders cuts (with the rows' duals on y_x)
+ * stay valid.  Without these rows most integral patterns failed the exact
+ * check on the rule alone and got a no-good cut each (894 of 899 on a
+ * 360-cell table).  Returns the rows appended (rows from *nrow, non-zeros
+ * from *nz), or with fill false only counts them.
+ */
+static int
+add_rule_rows(Opt *O, bool fill, int *nrow, int *nz, int *rs, int *col, double *coef,
+			  double *rlo, double *rhi)
+{
+	Sup		   *S = O->S;
+	double		t = S->top + 1;
+	int			e,
+				k,
+				i,
+				n = 0,
+				budget = *nz + 2 * S->es[S->neq] + 1024;
+
+	if (!S->rules)
+		return 0;
+	for (e = 0; e < S->neq; e++)
+	{
+		double		T = S->val[S->ec[S->es[e]]],
+					sum = 0,
+					sumL = 0,
+					sumU = 0,
+					maxbad = -INFINITY;
+		int			len = S->es[e + 1] - S->es[e] - 1;
+		bool		ok = true;
+
+		if (fill)
+			O->erule[e] = n;
+		if (len < 2)
+			continue;
+		for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
+		{
+			int			c = S->ec[k];
+
+			if (!(S->val[c] >= 0))
+				ok = false;
+			sum += S->val[c];
+			sumL += O->L[c];
+			sumU += O->U[c];
+			/* a part that could be published with a complement in (0, t) */
+			if (!S->supp[c] && T - S->val[c] > 0 && T - S->val[c] < t)
+				maxbad = fmax(maxbad, S->val[c]);
+		}
+		if (!ok || sum != T || !(T > 0))
+			continue;
+		for (k = S->es[e] + 1; k < S->es[e + 1]; k++)
+		{
+			int			x = S->ec[k];
+			double		r = 0,
+						M;
+			bool		up = S->val[x] == T;
+
+			if (S->supp[x] || !(S->val[x] > 0))
+				continue;
+			if (up)
+				M = sumU - O->U[x];
+			else
+			{
+				double		rest = T - S->val[x];
+
+				/* no row when x's complement is small or a part at least
+				 * as large could be published with a small one (the check
+				 * then adds none) */
+				if (rest < t || S->val[x] <= maxbad)
+					continue;
+				r = t - rest;
+				M = r + sumL - O->L[x];
+			}
+			if (!(M > 1e-9))
+				continue;	/* the bounds imply the row */
+			/* at most as many non-zeros as the equations have, plus a
+			 * little: fewer rows leave a weaker, still valid, relaxation */
+			if (*nz + 2 * (len - 1) > budget)
+				continue;
+			if (fill)
+			{
+				int			z = *nz;
+
+				for (i = S->es[e] + 1; i < S->es[e + 1]; i++)
+				{
+					int			c = S->ec[i];
+
+					if (c == x)
+						continue;
+					col[z] = 2 * c;
+					coef[z++] = 1;
+					col[z] = 2 * c + 1;
+					coef[z++] = -1;
+				}
+				O->rx[n] = x;
+				O->rr[n] = r;
+				O->rM[n] = M;
+				O->rup[n] = up;
+				rlo[*nrow] = up ? -INFINITY : r;
+				rhi[*nrow] = up ? 0 : INFINITY;
+				rs[++*nrow] = z;
+				*nz = z;
+			}
+			else
+				*nz += 2 * (len - 1);
+			n++;
+		}
+	}
+	if (fill)
+		O->erule[S->neq] = n;
+	return n;
 }
 
 static int
@@ -625,8 +928,13 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 	if (integral)
 		O->nodes_int++;
 	/* the cuts found elsewhere in the tree first */
+	PH_START(O);
 	if (pool_separate(O, y, cuts) > 0)
+	{
+		PH(O, 0);
 		return;
+	}
+	PH(O, 0);
 	sub_bounds(O, y, -1);
 	for (p = 0; p < S->ncell; p++)
 	{
@@ -650,6 +958,7 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 			return;
 		}
 	}
+	PH(O, 1);
 	if (added || !integral)
 		return;
 	/*
@@ -718,6 +1027,7 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 			}
 		}
 		sub_bounds(O, y, -1);
+		PH(O, 2);
 		if (added)
 			return;
 	}
@@ -744,6 +1054,7 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 		}
 		if (problem == SUP_OK)
 			continue;
+		O->ex_prob[problem & 7]++;
 		/*
 		 * A singleton intruder: the capacity cuts of p's levels with its
 		 * cell fixed.  Only the levels themselves: the check's failing
@@ -780,8 +1091,13 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 			}
 			sub_bounds(O, y, -1);
 			if (cut)
+			{
+				O->ex_fixcut++;
+				PH(O, 3);
 				return;
+			}
 		}
+		O->ex_nogood++;
 		/*
 		 * No-good: at least one more cell next to p's hidden component
 		 * (a cell sharing an equation with one of its cells).  The
@@ -792,8 +1108,21 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 		memset(O->acc, 0, sizeof(double) * O->ncand);
 		nogood_near(O, p);
 		(void) emit_cut(O, cuts, 1);
+		PH(O, 3);
 		return;
 	}
+	O->ex_ok++;
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		double		cst = 0;
+
+		for (j = 0; j < O->ncand; j++)
+			cst += O->obj[j] * y[j];
+		fprintf(stderr, "optimal: accepted %g at %.2f s, call %ld\n", cst,
+				(double) (clock() - O->t0) / CLOCKS_PER_SEC, O->sep_calls);
+	}
+#endif
+	PH(O, 3);
 }
 
 static void
@@ -803,7 +1132,26 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	clock_t		c0 = clock();
 
 	O->ycur = y;
+#ifdef SUP_OPTIMAL_DEBUG
+	{
+		int			lv = lp_cuts_level(cuts),
+					b = lv == 0 ? 0 : lv <= 5 ? 1 : lv <= 15 ? 2 : 3;
+		long		c0 = O->S->st->cuts + O->pool_hits;
+		int			j;
+
+		if (lv == 0)
+		{
+			O->root_bound = 0;
+			for (j = 0; j < O->ncand; j++)
+				O->root_bound += O->obj[j] * y[j];
+		}
+		separate_at(O, y, integral, cuts);
+		O->lvl_calls[b]++;
+		O->lvl_cuts[b] += O->S->st->cuts + O->pool_hits - c0;
+	}
+#else
 	separate_at(O, y, integral, cuts);
+#endif
 	O->sep_seconds += (double) (clock() - c0) / CLOCKS_PER_SEC;
 }
 
@@ -832,6 +1180,7 @@ sup_optimal(Sup *S)
 			   *rlo,
 			   *rhi;
 	int			nz = 0,
+				nzrule,
 				status;
 	bool		found;
 	LpSpec		spec;
@@ -840,6 +1189,7 @@ sup_optimal(Sup *S)
 	memset(&O, 0, sizeof(O));
 	O.S = S;
 	O.max_level = 1000000;
+	O.obj = NULL;
 	O.intruder_cuts = true;
 	O.fixcell = -1;
 	O.t0 = clock();
@@ -896,6 +1246,7 @@ sup_optimal(Sup *S)
 	chi = NEW(S, double, O.ncand + 1);
 	isint = NEW(S, bool, O.ncand + 1);
 	x = NEW(S, double, O.ncand + 1);
+	O.obj = obj;
 	for (k = 0; k < O.ncand; k++)
 	{
 		c = O.cand[k];
@@ -904,12 +1255,37 @@ sup_optimal(Sup *S)
 		chi[k] = 1;
 		isint[k] = true;
 	}
-	/* the intruder's deviation program over every cell */
-	rs = NEW(S, int, S->neq + 1);
-	col = NEW(S, int, 2 * S->es[S->neq] + 1);
-	coef = NEW(S, double, 2 * S->es[S->neq] + 1);
-	rlo = NEW(S, double, S->neq + 1);
-	rhi = NEW(S, double, S->neq + 1);
+	/* the intruder's deviation program over every cell: the equations,
+	 * then the rule rows */
+	{
+		int			nr0 = 0,
+					nz0 = 0;
+
+		O.nrule = add_rule_rows(&O, false, &nr0, &nz0, NULL, NULL, NULL, NULL, NULL);
+		nzrule = nz0;
+	}
+	if (!core_within_limit(lp_model_bytes(2 * S->ncell, S->neq + O.nrule,
+										  (size_t) 2 * S->es[S->neq] + (size_t) nzrule)))
+		return sup_fail(S, SUP_E_MEMORY, "table too large for the optimal method",
+						"The intruder's program over %d cells does not fit barometer.max_state_bytes.", S->ncell);
+	rs = NEW(S, int, S->neq + O.nrule + 1);
+	col = NEW(S, int, 2 * S->es[S->neq] + nzrule + 1);
+	coef = NEW(S, double, 2 * S->es[S->neq] + nzrule + 1);
+	rlo = NEW(S, double, S->neq + O.nrule + 1);
+	rhi = NEW(S, double, S->neq + O.nrule + 1);
+	O.rx = NEW(S, int, O.nrule + 1);
+	O.rr = NEW(S, double, O.nrule + 1);
+	O.rM = NEW(S, double, O.nrule + 1);
+	O.rup = NEW(S, unsigned char, O.nrule + 1);
+	O.rpi = NEW(S, double, O.nrule + 1);
+	O.erule = NEW(S, int, S->neq + 1);
+	O.edev = NEW(S, double, S->neq + 1);
+	memset(O.edev, 0, sizeof(double) * (S->neq + 1));
+	O.emark = NEW(S, unsigned char, S->neq + 1);
+	memset(O.emark, 0, S->neq + 1);
+	O.etouch = NEW(S, int, S->neq + 1);
+	O.cdev = NEW(S, double, S->ncell);
+	memset(O.cdev, 0, sizeof(double) * S->ncell);
 	O.d = NEW(S, double, 2 * S->ncell);
 	O.x = NEW(S, double, 2 * S->ncell);
 	O.oc = NEW(S, int, 2 * S->ncell + 2);
@@ -942,11 +1318,16 @@ sup_optimal(Sup *S)
 			rs[e + 1] = nz;
 		}
 		rs[0] = 0;
+		{
+			int			nr = S->neq;
+
+			(void) add_rule_rows(&O, true, &nr, &nz, rs, col, coef, rlo, rhi);
+		}
 		spec.ncols = 2 * S->ncell;
 		spec.col_lo = slo;
 		spec.col_hi = shi;
 		spec.col_int = NULL;
-		spec.nrows = S->neq;
+		spec.nrows = S->neq + O.nrule;
 		spec.row_start = rs;
 		spec.col = col;
 		spec.coef = coef;
@@ -1005,6 +1386,12 @@ sup_optimal(Sup *S)
 	fprintf(stderr, "optimal: %d cells %.2f s (sep %.2f) rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld wit %ld\n",
 				S->ncell, (double) (clock() - O.t0) / CLOCKS_PER_SEC, O.sep_seconds, rc, O.failed,
 				O.sep_calls, O.nodes_int, S->st->lps, S->st->cuts, O.pool.n, O.pool_hits, O.wit_hits);
+	fprintf(stderr, "phases: pool %.2f/%ld cap %.2f/%ld single %.2f/%ld exact %.2f/%ld\n",
+			O.ph_seconds[0], O.ph_calls[0], O.ph_seconds[1], O.ph_calls[1], O.ph_seconds[2], O.ph_calls[2], O.ph_seconds[3], O.ph_calls[3]);
+	fprintf(stderr, "exact: ok %ld fixcut %ld nogood %ld problems %ld %ld %ld %ld %ld %ld %ld\n", O.ex_ok, O.ex_fixcut, O.ex_nogood,
+			O.ex_prob[1], O.ex_prob[2], O.ex_prob[3], O.ex_prob[4], O.ex_prob[5], O.ex_prob[6], O.ex_prob[7]);
+	fprintf(stderr, "rules: %d rows; root bound %g; levels calls/cuts %ld/%ld %ld/%ld %ld/%ld %ld/%ld\n", O.nrule, O.root_bound,
+			O.lvl_calls[0], O.lvl_cuts[0], O.lvl_calls[1], O.lvl_cuts[1], O.lvl_calls[2], O.lvl_cuts[2], O.lvl_calls[3], O.lvl_cuts[3]);
 #endif
 #ifdef SUP_OPTIMAL_DEBUG
 	{

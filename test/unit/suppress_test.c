@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lp.h"
 #include "suppress_core.h"
 #include "tap.h"
 
@@ -569,9 +570,173 @@ test_optimal_vs_heuristic(void)
 	ok(bad == 0, "6 random tables: the optimal pattern is protected and costs no more than the heuristic's");
 }
 
+/*
+ * lp_row_duals: the derivative of the optimum in a row's active bound, the
+ * sign the optimal mode's Benders cuts rely on.  max x + y subject to
+ * x + y <= 4 (dual 1), max -x subject to x >= 2 (dual -1), max x subject
+ * to x - y >= -1, y <= 3 (x = 4; raising the row's lower bound does not
+ * change it... its upper side is free: dual 0 on the row, the bound of y
+ * carries it).
+ */
+static void
+test_row_duals(void)
+{
+	static const int rs[] = {0, 2, 3, 5};
+	static const int col[] = {0, 1, 0, 0, 1};
+	static const double coef[] = {1, 1, 1, 1, -1};
+	double		clo[] = {0, 0},
+				chi[] = {10, 3},
+				rlo[] = {-INFINITY, 2, -1},
+				rhi[] = {4, INFINITY, INFINITY},
+				pi[3],
+				v;
+	int			oc[2] = {0, 1},
+				st;
+	double		ov[2] = {1, 1};
+	LpSpec		sp;
+	LpModel    *m;
+
+	sp.ncols = 2;
+	sp.col_lo = clo;
+	sp.col_hi = chi;
+	sp.col_int = NULL;
+	sp.nrows = 3;
+	sp.row_start = rs;
+	sp.col = col;
+	sp.coef = coef;
+	sp.row_lo = rlo;
+	sp.row_hi = rhi;
+	m = lp_new(&sp, &st);
+	ok(m != NULL, "lp_row_duals: model built");
+	if (m == NULL)
+		return;
+	st = lp_optimize(m, 2, oc, ov, true, LP_RELAX, 0, &v, NULL);
+	lp_row_duals(m, 0, 3, pi);
+	ok(st == LP_OK && fabs(v - 4) < 1e-9 && fabs(pi[0] - 1) < 1e-9,
+	   "lp_row_duals: an active upper row of a maximum has dual 1");
+	ov[0] = -1;
+	st = lp_optimize(m, 1, oc, ov, true, LP_RELAX, 0, &v, NULL);
+	lp_row_duals(m, 1, 1, pi);
+	ok(st == LP_OK && fabs(v + 2) < 1e-9 && fabs(pi[0] + 1) < 1e-9,
+	   "lp_row_duals: an active lower row of a maximum has dual -1 (rows from first)");
+	lp_free(m);
+}
+
+/*
+ * The optimal mode with the complement rule (threshold 3: counts 1 and 2
+ * and complements of 1 and 2 are primary; the intruder knows that a
+ * published part's complement is 0 or at least 3): on small 2-D tables
+ * (2 x 3 leaves with margins, 12 cells, no zeros) its cost is the least
+ * over every pattern the audit accepts, found by enumerating them all
+ * (24 of the 30 need secondaries; the test asks for at least 20).
+ * The rule rows of the optimal mode's program (relaxed by the published
+ * parts' y) must never cut off a pattern the audit accepts, nor may the
+ * result be one the audit rejects.
+ */
+static void
+test_optimal_brute_force(void)
+{
+	int			r,
+				bad = 0,
+				done = 0;
+
+	for (r = 0; r < 30; r++)
+	{
+		double		v[3][4];
+		unsigned char prim[12];
+		int			cand[12],
+					nc = 0,
+					i,
+					j,
+					mask;
+		double		best = INFINITY,
+					co = 0;
+		static const char *rn[] = {"T", "a", "b"};
+		static const char *cn[] = {"T", "x", "y", "z"};
+
+		rs = 7000 + r;
+		memset(v, 0, sizeof(v));
+		for (i = 1; i < 3; i++)
+			for (j = 1; j < 4; j++)
+			{
+				v[i][j] = 1 + rnd(r % 2 ? 6 : 12);
+				v[i][0] += v[i][j];
+				v[0][j] += v[i][j];
+				v[0][0] += v[i][j];
+			}
+#define BUILD(flagexpr) \
+		do { \
+			t_reset(2); \
+			for (i = 0; i < 3; i++) \
+				for (j = 0; j < 4; j++) \
+					t_cell(rn[i], cn[j], NULL, v[i][j], (flagexpr)); \
+			t_edge(0, "a", "T"); \
+			t_edge(0, "b", "T"); \
+			t_edge(1, "x", "T"); \
+			t_edge(1, "y", "T"); \
+			t_edge(1, "z", "T"); \
+		} while (0)
+		BUILD(0);
+		if (t_run(SUP_HEURISTIC, 1, 1, 3, 0) < 0)
+		{
+			bad++;
+			continue;
+		}
+		for (i = 0; i < 12; i++)
+		{
+			prim[i] = tb.out[i].status == SUP_PRIMARY;
+			if (!prim[i])
+				cand[nc++] = i;
+		}
+		if (nc == 12)
+			continue;			/* no primary */
+		/* every pattern: the primaries and a subset of the rest */
+		for (mask = 0; mask < (1 << nc); mask++)
+		{
+			double		c = 0;
+			int			k;
+
+			for (k = 0; k < nc; k++)
+				if (mask & (1 << k))
+					c += v[cand[k] / 4][cand[k] % 4];
+			if (c >= best)
+				continue;
+			BUILD(prim[i * 4 + j] ? SUPF_SUPPRESSED : 0);
+			for (k = 0; k < nc; k++)
+				if (mask & (1 << k))
+					tb.flags[cand[k]] |= SUPF_SUPPRESSED;
+			if (t_run(SUP_AUDIT, 1, 1, 3, 0) == 0 && t_all_protected())
+				best = c;
+		}
+		BUILD(0);
+		if (t_run(SUP_OPTIMAL, 1, 1, 3, 0) < 0 || !t_all_protected() || !tb.st.optimal)
+		{
+			printf("#   table %d: the optimal mode failed or did not prove its optimum (%s; optimal %d, fell back %d)\n",
+				   r, tb.err.msg, tb.st.optimal, tb.st.fell_back);
+			bad++;
+			continue;
+		}
+		for (i = 0; i < 12; i++)
+			if (tb.out[i].status == SUP_SECONDARY)
+				co += tb.value[i];
+		if (fabs(co - best) > 1e-9)
+		{
+			printf("#   table %d: optimal %g, least cost the audit accepts %g\n", r, co, best);
+			bad++;
+		}
+		if (isfinite(best) && best > 0)
+			done++;
+#undef BUILD
+	}
+	ok(bad == 0 && done >= 20,
+	   "30 small tables with the complement rule: the optimum is the least cost of every pattern the audit accepts");
+}
+
 int
 main(void)
 {
+	test_row_duals();
+	test_optimal_brute_force();
 	test_fifteen();
 	test_one_dim();
 	test_handbook();
