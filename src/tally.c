@@ -422,6 +422,29 @@ tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep)
 	}
 }
 
+/*
+ * After a row's replicate weights went to the rank (rep_rank_add): once
+ * the rows reach full rank the Gram matrix is no longer summed
+ * (rep_rank_core.h: rep_rank_due, rep_rank_settle).
+ */
+void
+tally_rep_rank_settle(TallyAcc *acc)
+{
+	uint32		R = acc->rep.spec.nrep;
+	double	   *work;
+
+	if (!rep_rank_due(&acc->rep))
+		return;
+	guard_array((uint64) 2 * R * R, sizeof(double), "the replicate Gram matrix of a tally");
+	work = palloc((size_t) 2 * R * R * sizeof(double));
+	if (rep_rank_settle(&acc->rep, work) && acc->rep.gram != NULL)
+	{
+		pfree(acc->rep.gram);
+		acc->rep.gram = NULL;
+	}
+	pfree(work);
+}
+
 char *
 tally_id_text(const char *key, uint32 len)
 {

@@ -151,6 +151,7 @@ extern bool tally_psu_next(TallyPsuCursor *c, PsuRec *r);
 extern Tally *tally_from_acc(TallyAcc *acc);
 extern Tally *tally_pack(TallyAcc *acc, bool finish);
 extern TallyAcc *tally_acc_new(MemoryContext cxt);
+extern void tally_rep_rank_settle(TallyAcc *acc);
 extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
 extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);
 extern void tally_validate(const Tally *t, int sqlstate, const char *input);

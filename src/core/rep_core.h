@@ -70,6 +70,8 @@ typedef struct RepAcc
 	double	   *run;			/* REP_RANK_OPEN: a run of proportional rows */
 	double		run_ss;
 	int32_t		run_j0;			/* first non-zero of run; -1: no run */
+	uint32_t	nruns;			/* runs added to gram (rep_rank_due) */
+	uint32_t	next_check;
 } RepAcc;
 
 extern int	rep_method_parse(const char *name);

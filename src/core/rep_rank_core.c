@@ -39,6 +39,8 @@ rep_rank_open(RepAcc *r)
 	r->rank = 0;
 	r->run_j0 = -1;
 	r->run_ss = 0;
+	r->nruns = 0;
+	r->next_check = 0;
 }
 
 /* G += c x x' (upper triangle, packed row by row) */
@@ -66,9 +68,28 @@ rep_rank_flush(RepAcc *r)
 	if (r->rank_state != REP_RANK_OPEN)
 		return;
 	if (r->run_j0 >= 0)
+	{
 		gram_add(r->gram, r->spec.nrep, r->run, r->run_ss);
+		r->nruns++;
+	}
 	r->run_j0 = -1;
 	r->run_ss = 0;
+}
+
+bool
+rep_rank_settle(RepAcc *r, double *work)
+{
+	if (r->rank_state != REP_RANK_OPEN)
+		return false;
+	rep_rank_flush(r);
+	if (rep_rank_compute(r, work) == (int) r->spec.nrep)
+	{
+		r->rank_state = REP_RANK_KNOWN;
+		r->rank = (int32_t) r->spec.nrep;
+		return true;
+	}
+	r->next_check = r->nruns > UINT32_MAX / 2 ? UINT32_MAX : 2 * r->nruns;
+	return false;
 }
 
 /* whether x = t run, t = x[j0] / run[j0], to 1e-13 in every element */

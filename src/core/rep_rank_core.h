@@ -33,6 +33,23 @@ extern void rep_rank_add_f4(RepAcc *r, const float *x);
 extern void rep_rank_flush(RepAcc *r);
 
 /*
+ * An accumulating tally stops summing its Gram matrix once the rows have
+ * full rank (a full-rank set stays of full rank, as under merge): after
+ * 2 R runs of rows, then each time the runs double, rep_rank_due says so
+ * and rep_rank_settle computes the rank (work: 2 R^2 doubles) and, at R,
+ * makes the rank known (r->gram is then the caller's to free).  Returns
+ * whether it did.  A replicate tally of a large domain then costs what it
+ * did without the rank after its first few hundred PSUs.
+ */
+static inline bool
+rep_rank_due(const RepAcc *r)
+{
+	return r->rank_state == REP_RANK_OPEN &&
+		r->nruns >= (r->next_check ? r->next_check : 2 * r->spec.nrep);
+}
+extern bool rep_rank_settle(RepAcc *r, double *work);
+
+/*
  * Merge from into into: a side not tracked makes into not tracked, a full
  * rank one makes it full rank (gram dropped), otherwise the Gram matrices
  * add (into is then REP_RANK_OPEN and must have its gram).  Returns true

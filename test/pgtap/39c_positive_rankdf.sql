@@ -13,7 +13,7 @@
 \pset pager off
 \set QUIET 1
 BEGIN;
-SELECT plan(325);
+SELECT plan(329);
 
 CREATE TEMP TABLE v3rep (design text, id int, dom text, y boolean, w float8, repw float8[]);
 \copy v3rep FROM 'test/fixtures/stored_v3_rep.csv' WITH (FORMAT csv, HEADER true)
@@ -280,6 +280,32 @@ SELECT is((SELECT barometer.df(barometer.tally(i % 2 = 0, 1.0::float8, array_fil
            FROM generate_series(1, 10) i), 100::float8, '101 replicates: df R - 1 (no Gram matrix kept)');
 SELECT is((SELECT barometer.df(barometer.tally(i % 2 = 0, 1.0::float8, array_fill(1.0::float8, ARRAY[100]), barometer.replicates('bootstrap')))
            FROM generate_series(1, 10) i), 0::float8, '100 equal replicates: rank 1, df 0');
+
+-- after 2 R runs of rows the tally checks whether they have full rank and
+-- then stops summing the Gram matrix (rep_rank_settle): the same rank as
+-- replicate_degf, which sums to the end; rows whose rank is still below R
+-- at the checks (the first 3,000 span 3 of 4 columns) go on to full rank
+CREATE TEMP TABLE settle AS
+SELECT i, i % 7 = 0 AS y, (1.0 + i % 3)::float8 AS w,
+       ARRAY[1 + i % 5, 2 + i % 7, 1 + i % 11, 3 + i % 13]::float8[] AS full4,
+       ARRAY[1 + i % 5, 1 + i % 5, 1 + i % 11, 3 + i % 13]::float8[] AS def3,
+       CASE WHEN i <= 3000 THEN ARRAY[1 + i % 5, 1 + i % 5, 1 + i % 11, 3 + i % 13]
+            ELSE ARRAY[1 + i % 5, 2 + i % 7, 1 + i % 11, 3 + i % 13] END::float8[] AS late4
+FROM generate_series(1, 6000) i;
+SELECT is((SELECT ARRAY[barometer.replicate_rank(t)::float8, barometer.df(t)]
+           FROM (SELECT barometer.tally(y, w, full4, barometer.replicates('jk1')) t FROM (SELECT * FROM settle ORDER BY i) o) s),
+          (SELECT ARRAY[barometer.replicate_degf(full4) + 1, barometer.replicate_degf(full4)] FROM settle),
+	'6,000 runs of full rank: rank 4, df 3, as replicate_degf');
+SELECT is((SELECT ARRAY[barometer.replicate_rank(t)::float8, barometer.df(t)]
+           FROM (SELECT barometer.tally(y, w, def3, barometer.replicates('jk1')) t FROM (SELECT * FROM settle ORDER BY i) o) s),
+          ARRAY[3, 2]::float8[], '6,000 runs of rank 3 of 4: rank 3, df 2 (checked at 8, 16, ... runs, never settled)');
+SELECT is((SELECT ARRAY[barometer.replicate_rank(t)::float8, barometer.df(t)]
+           FROM (SELECT barometer.tally(y, w, late4, barometer.replicates('jk1')) t FROM (SELECT * FROM settle ORDER BY i) o) s),
+          (SELECT ARRAY[barometer.replicate_degf(late4) + 1, barometer.replicate_degf(late4)] FROM settle),
+	'rank 3 for 3,000 runs, then full: rank 4, as replicate_degf');
+SELECT is((SELECT barometer.replicate_rank(barometer.merge(t))
+           FROM (SELECT barometer.tally(y, w, late4, barometer.replicates('jk1')) t FROM settle GROUP BY i % 3) s),
+          4, 'three settled or open parts merged: rank 4');
 
 SELECT * FROM finish();
 ROLLBACK;
