@@ -228,10 +228,7 @@ rep_df_union(const RepAcc *a, const RepAcc *b, double *work)
 
 	if (!isnan(a->spec.df))
 		return a->spec.df;
-	if (a->rank_state != REP_RANK_KNOWN || b->rank_state != REP_RANK_KNOWN)
-		return (double) a->spec.nrep - 1;
-	if (rank_full(a) || rank_full(b))
-		return (double) a->spec.nrep - 1;
+	/* a side not tracked, or of full rank: R - 1 */
 	if (!rep_rank_union_needs(a, b))
 		return (double) a->spec.nrep - 1;
 	u = *a;

@@ -144,39 +144,8 @@ typedef struct Opt
 	long		pool_hits;		/* cuts taken from the pool */
 	long		nodes_int;		/* separations at integral y */
 	double		sep_seconds;	/* time in the intruder programs */
-	double		ph_seconds[4];	/* debug: pool, capacity, singletons, exact */
-	long		ph_calls[4];
-	long		ex_prob[8];		/* debug: exact check outcomes by problem */
-	long		ex_fixcut, ex_nogood, ex_ok;
-	double		ph_last;
-	long		lvl_calls[4];	/* debug: separations at level 0, 1-5, 6-15, deeper */
-	long		lvl_cuts[4];
-	double		root_bound;
-	const double *obj;
 } Opt;
 
-#ifdef SUP_OPTIMAL_DEBUG
-/* the separation's phases, timed (CPU) */
-static double
-opt_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-#define PH(O, i) \
-	do { \
-		double		n_ = opt_now(); \
-		(O)->ph_seconds[i] += n_ - (O)->ph_last; \
-		(O)->ph_calls[i]++; \
-		(O)->ph_last = n_; \
-	} while (0)
-#define PH_START(O) ((O)->ph_last = opt_now())
-#else
-#define PH(O, i) ((void) 0)
-#define PH_START(O) ((void) 0)
-#endif
 
 static void
 pool_free(Pool *P)
@@ -581,26 +550,6 @@ sub_value(Opt *O, int p, int kind, double *value, double *konst)
 				O->acc[O->ycol[x]] += mu * O->rM[j];
 		}
 	}
-#ifdef SUP_OPTIMAL_DEBUG
-	{
-		/* strong duality at y: the dual objective is the optimum */
-		double		dual = 0;
-		int			j;
-
-		for (c = 0; c < S->ncell; c++)
-		{
-			double		yy = c == O->fixcell ? 0 : opt_share(O, O->ycur, c);
-
-			if (S->cf[c] & CF_SINGLE && O->fixcell == -2)
-				continue;
-			dual += (fmax(O->d[2 * c], 0) * O->U[c] + fmax(O->d[2 * c + 1], 0) * O->L[c]) * yy;
-		}
-		for (j = 0; j < O->nrule; j++)
-			dual += O->rpi[j] * rule_bound(O, O->ycur, j);
-		if (fabs(dual - *value) > 1e-6 * (1 + fabs(*value)))
-			fprintf(stderr, "optimal: duality gap %g vs %g (kind %d)\n", dual, *value, kind);
-	}
-#endif
 	return 0;
 }
 
@@ -928,13 +877,10 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 	if (integral)
 		O->nodes_int++;
 	/* the cuts found elsewhere in the tree first */
-	PH_START(O);
 	if (pool_separate(O, y, cuts) > 0)
 	{
-		PH(O, 0);
 		return;
 	}
-	PH(O, 0);
 	sub_bounds(O, y, -1);
 	for (p = 0; p < S->ncell; p++)
 	{
@@ -958,7 +904,6 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 			return;
 		}
 	}
-	PH(O, 1);
 	if (added || !integral)
 		return;
 	/*
@@ -1027,7 +972,6 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 			}
 		}
 		sub_bounds(O, y, -1);
-		PH(O, 2);
 		if (added)
 			return;
 	}
@@ -1054,7 +998,6 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 		}
 		if (problem == SUP_OK)
 			continue;
-		O->ex_prob[problem & 7]++;
 		/*
 		 * A singleton intruder: the capacity cuts of p's levels with its
 		 * cell fixed.  Only the levels themselves: the check's failing
@@ -1065,7 +1008,6 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 		 * another).  Up to U, down to L and the width W with the cell
 		 * fixed are each required of every protected pattern.
 		 */
-		(void) ntarget;
 		if (O->intruder_cuts && nfix >= 0 && (nkind == 1 || nkind == 2))
 		{
 			double		U = S->upl[p],
@@ -1091,13 +1033,8 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 			}
 			sub_bounds(O, y, -1);
 			if (cut)
-			{
-				O->ex_fixcut++;
-				PH(O, 3);
 				return;
-			}
 		}
-		O->ex_nogood++;
 		/*
 		 * No-good: at least one more cell next to p's hidden component
 		 * (a cell sharing an equation with one of its cells).  The
@@ -1108,21 +1045,8 @@ separate_at(Opt *O, const double *y, bool integral, LpCuts *cuts)
 		memset(O->acc, 0, sizeof(double) * O->ncand);
 		nogood_near(O, p);
 		(void) emit_cut(O, cuts, 1);
-		PH(O, 3);
 		return;
 	}
-	O->ex_ok++;
-#ifdef SUP_OPTIMAL_DEBUG
-	{
-		double		cst = 0;
-
-		for (j = 0; j < O->ncand; j++)
-			cst += O->obj[j] * y[j];
-		fprintf(stderr, "optimal: accepted %g at %.2f s, call %ld\n", cst,
-				(double) (clock() - O->t0) / CLOCKS_PER_SEC, O->sep_calls);
-	}
-#endif
-	PH(O, 3);
 }
 
 static void
@@ -1132,26 +1056,7 @@ separate(void *ctx, const double *y, bool integral, LpCuts *cuts)
 	clock_t		c0 = clock();
 
 	O->ycur = y;
-#ifdef SUP_OPTIMAL_DEBUG
-	{
-		int			lv = lp_cuts_level(cuts),
-					b = lv == 0 ? 0 : lv <= 5 ? 1 : lv <= 15 ? 2 : 3;
-		long		c0 = O->S->st->cuts + O->pool_hits;
-		int			j;
-
-		if (lv == 0)
-		{
-			O->root_bound = 0;
-			for (j = 0; j < O->ncand; j++)
-				O->root_bound += O->obj[j] * y[j];
-		}
-		separate_at(O, y, integral, cuts);
-		O->lvl_calls[b]++;
-		O->lvl_cuts[b] += O->S->st->cuts + O->pool_hits - c0;
-	}
-#else
 	separate_at(O, y, integral, cuts);
-#endif
 	O->sep_seconds += (double) (clock() - c0) / CLOCKS_PER_SEC;
 }
 
@@ -1189,7 +1094,6 @@ sup_optimal(Sup *S)
 	memset(&O, 0, sizeof(O));
 	O.S = S;
 	O.max_level = 1000000;
-	O.obj = NULL;
 	O.intruder_cuts = true;
 	O.fixcell = -1;
 	O.t0 = clock();
@@ -1246,7 +1150,6 @@ sup_optimal(Sup *S)
 	chi = NEW(S, double, O.ncand + 1);
 	isint = NEW(S, bool, O.ncand + 1);
 	x = NEW(S, double, O.ncand + 1);
-	O.obj = obj;
 	for (k = 0; k < O.ncand; k++)
 	{
 		c = O.cand[k];
@@ -1386,12 +1289,6 @@ sup_optimal(Sup *S)
 	fprintf(stderr, "optimal: %d cells %.2f s (sep %.2f) rc %d failed %d sep %ld int %ld lps %ld cuts %d pool %d hits %ld wit %ld\n",
 				S->ncell, (double) (clock() - O.t0) / CLOCKS_PER_SEC, O.sep_seconds, rc, O.failed,
 				O.sep_calls, O.nodes_int, S->st->lps, S->st->cuts, O.pool.n, O.pool_hits, O.wit_hits);
-	fprintf(stderr, "phases: pool %.2f/%ld cap %.2f/%ld single %.2f/%ld exact %.2f/%ld\n",
-			O.ph_seconds[0], O.ph_calls[0], O.ph_seconds[1], O.ph_calls[1], O.ph_seconds[2], O.ph_calls[2], O.ph_seconds[3], O.ph_calls[3]);
-	fprintf(stderr, "exact: ok %ld fixcut %ld nogood %ld problems %ld %ld %ld %ld %ld %ld %ld\n", O.ex_ok, O.ex_fixcut, O.ex_nogood,
-			O.ex_prob[1], O.ex_prob[2], O.ex_prob[3], O.ex_prob[4], O.ex_prob[5], O.ex_prob[6], O.ex_prob[7]);
-	fprintf(stderr, "rules: %d rows; root bound %g; levels calls/cuts %ld/%ld %ld/%ld %ld/%ld %ld/%ld\n", O.nrule, O.root_bound,
-			O.lvl_calls[0], O.lvl_cuts[0], O.lvl_calls[1], O.lvl_cuts[1], O.lvl_calls[2], O.lvl_cuts[2], O.lvl_calls[3], O.lvl_cuts[3]);
 #endif
 #ifdef SUP_OPTIMAL_DEBUG
 	{
