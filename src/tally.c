@@ -14,6 +14,7 @@
 #include "utils/memutils.h"
 
 #include "guard.h"
+#include "state_arena.h"
 #include "rep_rank_core.h"
 #include "stored.h"
 #include "stratified_core.h"
@@ -392,6 +393,28 @@ tally_acc_new(MemoryContext cxt)
 
 	design_init(&acc->design, DESIGN_WEIGHTS, guard_realloc, cxt);
 	acc->empty = true;
+	acc->cxt = cxt;
+	return acc;
+}
+
+/*
+ * A transition function's new state in its aggregate context: the state
+ * and its design records come from the context's arena (state_arena.h),
+ * shared by every state of the context.
+ */
+TallyAcc *
+tally_acc_new_agg(MemoryContext aggcontext)
+{
+	StateArena *arena = state_arena_of(aggcontext);
+	TallyAcc   *acc;
+
+	if (arena == NULL)
+		return tally_acc_new(aggcontext);
+	acc = state_arena_realloc(arena, NULL, sizeof(TallyAcc));
+	memset(acc, 0, sizeof(TallyAcc));
+	design_init(&acc->design, DESIGN_WEIGHTS, state_arena_realloc, arena);
+	acc->empty = true;
+	acc->cxt = aggcontext;
 	return acc;
 }
 
@@ -399,7 +422,7 @@ tally_acc_new(MemoryContext cxt)
 void
 tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep)
 {
-	MemoryContext cxt = (MemoryContext) acc->design.alloc_ctx;
+	MemoryContext cxt = acc->cxt;
 	uint32		i;
 
 	acc->rep.spec.nrep = nrep;
@@ -527,7 +550,7 @@ acc_merge_parts(TallyAcc *a, const TallyCore *core, const Design *d, const RepAc
 		rep_merge(&a->rep, r);
 		if (rep_rank_merge(&a->rep, (RepAcc *) r))
 		{
-			a->rep.gram = MemoryContextAllocZero((MemoryContext) a->design.alloc_ctx,
+			a->rep.gram = MemoryContextAllocZero(a->cxt,
 												 rep_gram_len(a->rep.spec.nrep) * sizeof(double));
 			(void) rep_rank_merge(&a->rep, (RepAcc *) r);
 		}

@@ -93,6 +93,8 @@ typedef struct TallyAcc
 	Design		design;
 	RepAcc		rep;
 	bool		empty;			/* no row and no tally seen yet */
+	MemoryContext cxt;			/* the state's memory context (design may
+								 * allocate from an arena in it) */
 } TallyAcc;
 
 /*
@@ -151,6 +153,7 @@ extern bool tally_psu_next(TallyPsuCursor *c, PsuRec *r);
 extern Tally *tally_from_acc(TallyAcc *acc);
 extern Tally *tally_pack(TallyAcc *acc, bool finish);
 extern TallyAcc *tally_acc_new(MemoryContext cxt);
+extern TallyAcc *tally_acc_new_agg(MemoryContext aggcontext);
 extern void tally_rep_rank_settle(TallyAcc *acc);
 extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
 extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);

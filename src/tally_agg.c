@@ -12,6 +12,7 @@
 
 #include "utils/memutils.h"
 
+#include "state_arena.h"
 #include "tally.h"
 
 /*
@@ -112,7 +113,17 @@ static LiteAcc *
 lite_new(MemoryContext cxt, int kind)
 {
 	int			nsums = kind == TALLY_PROPORTION ? 4 : TALLY_NSUMS;
-	LiteAcc    *a = MemoryContextAllocZero(cxt, LITE_SIZE(nsums));
+	StateArena *arena = state_arena_of(cxt);
+	LiteAcc    *a;
+
+	/* the states of one aggregate context share its arena */
+	if (arena != NULL)
+	{
+		a = state_arena_realloc(arena, NULL, LITE_SIZE(nsums));
+		memset(a, 0, LITE_SIZE(nsums));
+	}
+	else
+		a = MemoryContextAllocZero(cxt, LITE_SIZE(nsums));
 
 	a->kind = kind;
 	a->nsums = nsums;

@@ -29,6 +29,7 @@
 
 #include "design_handle.h"
 #include "guard.h"
+#include "state_arena.h"
 #include "ratio_core.h"
 #include "rep_rank_core.h"
 #include "replicates.h"
@@ -57,9 +58,22 @@ typedef struct DeclCache
 static DeclAcc *
 decl_acc_new(MemoryContext cxt)
 {
-	DeclAcc    *a = MemoryContextAllocZero(cxt, sizeof(DeclAcc));
+	StateArena *arena = state_arena_of(cxt);
+	DeclAcc    *a;
 
-	design_init(&a->acc.design, DESIGN_WEIGHTS, guard_realloc, cxt);
+	if (arena != NULL)
+	{
+		/* the states of one aggregate context share its arena */
+		a = state_arena_realloc(arena, NULL, sizeof(DeclAcc));
+		memset(a, 0, sizeof(DeclAcc));
+		design_init(&a->acc.design, DESIGN_WEIGHTS, state_arena_realloc, arena);
+	}
+	else
+	{
+		a = MemoryContextAllocZero(cxt, sizeof(DeclAcc));
+		design_init(&a->acc.design, DESIGN_WEIGHTS, guard_realloc, cxt);
+	}
+	a->acc.cxt = cxt;
 	a->acc.empty = true;
 	a->id.kind = -1;
 	return a;

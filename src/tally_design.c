@@ -87,7 +87,7 @@ acc_state(FunctionCallInfo fcinfo, TransCache *c, DesignKind kind, bool ratio)
 		elog(ERROR, "tally transition function called outside an aggregate");
 	if (!PG_ARGISNULL(0))
 		return (TallyAcc *) PG_GETARG_POINTER(0);
-	acc = tally_acc_new(aggcontext);
+	acc = tally_acc_new_agg(aggcontext);
 	tally_core_init(&acc->core, ratio ? TALLY_RATIO :
 					c->ytype == BOOLOID ? TALLY_PROPORTION : TALLY_MEAN);
 	acc->design.kind = kind;
