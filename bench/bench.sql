@@ -1,7 +1,7 @@
 -- bench/bench.sql - time every pair on the current tables (bench.data,
 -- bench.cluster, bench.cluster_shuffled, and bench.rep up to its size), in
 -- this one backend.  psql variables: size (label), nrows, rounds, and
--- slow_rounds, the rounds of the slow pairs (e2, f2: no warm-up round).
+-- slow_rounds, the timed rounds of the slow pairs (e2, f2).
 --
 -- Each call of bench.time_pair runs a warm-up round and then :rounds rounds
 -- of (baseline, barometer) for one test in one mode; its rows go to
