@@ -13,7 +13,12 @@
  * count (an open-addressing table keyed by the two indexes, 24 bytes a
  * slot, at most half full), or per replicate and cell the replicate count.
  * Rows with a NULL category are left out of the table but stay in the
- * design (na.rm).
+ * design (na.rm).  With replicate weights the state also sums, as a tally
+ * does (rep_rank_core.c), the Gram matrix of every row's replicate weights
+ * while their rank is below R: nu is R's degf(design), the qr rank of the
+ * replicate weights of all the rows the aggregate sees (a NULL category
+ * included) minus 1, as svychisq.svyrep.design's nu <- degf(design); a df
+ * given in the spec wins, and with more than 100 replicates nu is R - 1.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */

@@ -127,6 +127,37 @@ SELECT is((SELECT t.ddf FROM (SELECT grp, barometer.distribution(item, '{1,2,3,4
                  barometer.distribution_test(a.d, b.d, 'domains') t WHERE a.grp = 'b' AND b.grp = 'c'),
           7::float8, 'distribution_test: replicates(df => 7) wins over the rank');
 
+-- the largest relative difference from R over the values compared above
+SELECT diag('largest relative difference from R (chisq, distribution readers, vcov, tests): ' ||
+            max(abs(v - e) / abs(e))::text)
+FROM (SELECT CASE e.quantity WHEN 'statistic' THEN (c.x).statistic WHEN 'ndf' THEN (c.x).ndf
+                             WHEN 'ddf' THEN (c.x).ddf WHEN 'p_value' THEN (c.x).p_value END v, e.value e
+      FROM chi c JOIN rx e USING (design, what, domain)
+      UNION ALL
+      SELECT CASE e.quantity WHEN 'p' THEN r.estimate WHEN 'se' THEN r.se WHEN 'mean_lower' THEN m.ci_lower
+                             WHEN 'mean_upper' THEN m.ci_upper WHEN 'beta_lower' THEN r.ci_lower
+                             WHEN 'beta_upper' THEN r.ci_upper END, e.value
+      FROM dist d, barometer.report(d.d, 0.95, 'beta') r, barometer.report(d.d, 0.95, 'mean') m, rx e
+      WHERE m.category = r.category AND e.design = d.design AND e.domain = d.grp AND e.what = 'distr'
+        AND e.i = r.category AND e.value > 0 AND e.value < 1
+        AND e.quantity IN ('p', 'se', 'mean_lower', 'mean_upper', 'beta_lower', 'beta_upper')
+        AND NOT (e.quantity LIKE 'beta%' AND r.estimate IN (0, 1))
+      UNION ALL
+      SELECT (barometer.vcov(d.d))[e.i][e.j], e.value
+      FROM dist d JOIN rx e ON e.design = d.design AND e.domain = d.grp AND e.what = 'distr' AND e.quantity = 'v'
+      WHERE abs(e.value) > 1e-300
+      UNION ALL
+      SELECT CASE e.quantity WHEN 'chisq' THEN t.chisq WHEN 'p_chisq' THEN t.p_chisq WHEN 'f' THEN t.f
+                             WHEN 'ddf' THEN t.ddf WHEN 'p_f' THEN t.p_f END, e.value
+      FROM pairs p, barometer.distribution_test(p.da, p.db, 'domains') t, rx e
+      WHERE e.design = p.design AND e.domain = p.dom AND e.what = 'dtest'
+      UNION ALL
+      SELECT CASE e.quantity WHEN 'statistic' THEN t.statistic WHEN 'ndf' THEN t.ndf
+                             WHEN 'ddf' THEN t.ddf WHEN 'p_value' THEN t.p_value END, e.value
+      FROM pairs p JOIN rx e ON e.design = p.design AND e.domain = p.dom AND e.what LIKE 'dchisq\_%',
+           barometer.distribution_chisq(p.da, p.db, substr(e.what, 8)) t) s
+WHERE e IS NOT NULL AND v IS NOT NULL AND e <> 0;
+
 -- ---- parallel plans (Partial Aggregate: serialize, combine) equal one pass
 CREATE TABLE rdpar AS SELECT r.* FROM rd r, generate_series(1, 40) k;
 ANALYZE rdpar;
