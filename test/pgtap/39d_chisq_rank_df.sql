@@ -10,7 +10,7 @@
 \pset pager off
 \set QUIET 1
 BEGIN;
-SELECT plan(586);
+SELECT plan(603);
 
 CREATE TEMP TABLE rd (design text, id int, psu int, grp text, item int, c2 text, w float8, repw float8[]);
 \copy rd FROM 'test/fixtures/chisq_rank_df_data.csv' WITH (FORMAT csv, HEADER true)
@@ -158,6 +158,15 @@ FROM (SELECT CASE e.quantity WHEN 'statistic' THEN (c.x).statistic WHEN 'ndf' TH
            barometer.distribution_chisq(p.da, p.db, substr(e.what, 8)) t) s
 WHERE e IS NOT NULL AND v IS NOT NULL AND e <> 0;
 
+-- more than 100 replicates: the rank is not tracked, nu = R - 1 (as for tallies)
+CREATE TEMP TABLE r101 AS
+SELECT item, c2, w, (SELECT array_agg(w * (1 + ((psu * 7 + k) % 3))::float8 ORDER BY k) FROM generate_series(1, 101) k) AS repw
+FROM rd WHERE design = 'bootstrap';
+SELECT is((SELECT (barometer.chisq(item, c2, w, repw, barometer.replicates('bootstrap'), 'Wald')).ddf FROM r101),
+          100::float8, 'chisq, 101 replicates: nu = R - 1 (rank not tracked above 100)');
+SELECT is((SELECT (barometer.chisq(item, c2, w, repw[1:100], barometer.replicates('bootstrap'), 'Wald')).ddf FROM r101),
+          2::float8, 'chisq, the first 100 of them (3 distinct columns per PSU pattern): nu = rank 3 - 1');
+
 -- ---- parallel plans (Partial Aggregate: serialize, combine) equal one pass
 CREATE TABLE rdpar AS SELECT r.* FROM rd r, generate_series(1, 40) k;
 ANALYZE rdpar;
@@ -171,7 +180,11 @@ CREATE TEMP TABLE par_q (k text, q text);
 INSERT INTO par_q VALUES
 	('chisq', 'SELECT r.design, r.grp, st, barometer.chisq(item, c2, w, repw, s.spec::barometer.replicates, st) x
 	           FROM rdpar r JOIN specs s USING (design), unnest(ARRAY[''F'', ''Chisq'', ''Wald'', ''adjWald'']) st
-	           WHERE r.grp <> ''c'' GROUP BY r.design, r.grp, st, s.spec'),
+	           WHERE r.grp <> ''c'' GROUP BY r.design, r.grp, st, s.spec
+	           UNION ALL
+	           SELECT r.design, ''all'', st, barometer.chisq(item, c2, w, repw, s.spec::barometer.replicates, st) x
+	           FROM rdpar r JOIN specs s USING (design), unnest(ARRAY[''F'', ''Chisq'', ''Wald'', ''adjWald'']) st
+	           GROUP BY r.design, st, s.spec'),
 	('distr', 'SELECT r.design, r.grp, barometer.distribution(item, ''{1,2,3,4}'', NULL, w, repw, s.spec::barometer.replicates) d
 	           FROM rdpar r JOIN specs s USING (design) GROUP BY r.design, r.grp, s.spec');
 SET LOCAL max_parallel_workers_per_gather = 0;
@@ -189,7 +202,7 @@ DO $$ BEGIN
 	EXECUTE 'CREATE TEMP TABLE par_dist AS ' || (SELECT q FROM par_q WHERE k = 'distr');
 END $$;
 RESET max_parallel_workers_per_gather;
-SELECT is((SELECT count(*) FROM ser_chi), 24::bigint, 'chisq: 3 designs x 2 groups x 4 statistics');
+SELECT is((SELECT count(*) FROM ser_chi), 36::bigint, 'chisq: 3 designs x 3 domains x 4 statistics');
 SELECT ok(pg_temp.near((p.x).statistic, (s.x).statistic, 1e-12) AND pg_temp.near((p.x).ndf, (s.x).ndf, 1e-12)
           AND pg_temp.near((p.x).ddf, (s.x).ddf, 1e-12) AND pg_temp.near((p.x).p_value, (s.x).p_value, 1e-11),
           'parallel chisq ' || s.design || ' ' || s.grp || ' ' || s.st || ' = one pass')
