@@ -98,7 +98,8 @@ chisq_acc_new(MemoryContext cxt, int kind)
  * R's svychisq.svyrep.design takes nu = degf(design): the qr rank of the
  * replicate weights of every row of the design (rows with a missing
  * category included) minus 1.  The rank is summed as a tally's
- * (rep_rank_core.c), unless the spec gives a df or R > REP_GRAM_MAX_R.
+ * (rep_rank_core.c), unless the spec gives a df or R > REP_GRAM_MAX_R
+ * (then, or once a replicate weight above 1e75 is seen, nu is R - 1).
  */
 static void
 chisq_rank_open(ChisqAcc *a)
@@ -465,6 +466,15 @@ chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("replicate weights must be finite and not negative")));
+			/* squares above 1e150 could overflow the Gram matrix: no rank */
+			if (x > 1e75 && a->rank.rank_state != REP_RANK_NONE)
+			{
+				if (a->rank.gram != NULL)
+					pfree(a->rank.gram);
+				a->rank.rank_state = REP_RANK_NONE;
+				a->rank.rank = 0;
+				a->rank.gram = NULL;
+			}
 		}
 		/* every row of the design, whatever its categories */
 		if (f4)
@@ -805,12 +815,13 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 				a->rank.rank = pq_getmsgint(&buf, 4);
 				a->rank.nruns = pq_getmsgint(&buf, 4);
 				a->rank.next_check = pq_getmsgint(&buf, 4);
-				if ((state != a->rank.rank_state &&
-					 !(a->rank.rank_state == REP_RANK_OPEN && state == REP_RANK_KNOWN)) ||
-					(state == REP_RANK_KNOWN && a->rank.rank != (int32) a->rep.nrep))
+				if ((state != a->rank.rank_state && a->rank.rank_state != REP_RANK_OPEN) ||
+					(state != REP_RANK_NONE && state != REP_RANK_KNOWN && state != REP_RANK_OPEN) ||
+					(state == REP_RANK_KNOWN && a->rank.rank != (int32) a->rep.nrep) ||
+					(state == REP_RANK_NONE && a->rank.rank != 0))
 					elog(ERROR, "chisq: a corrupt serialized state");
 				a->rank.rank_state = state;
-				if (state == REP_RANK_KNOWN)
+				if (state != REP_RANK_OPEN && a->rank.gram != NULL)
 				{
 					pfree(a->rank.gram);
 					a->rank.gram = NULL;

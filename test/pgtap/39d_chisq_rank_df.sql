@@ -10,7 +10,7 @@
 \pset pager off
 \set QUIET 1
 BEGIN;
-SELECT plan(603);
+SELECT plan(604);
 
 CREATE TEMP TABLE rd (design text, id int, psu int, grp text, item int, c2 text, w float8, repw float8[]);
 \copy rd FROM 'test/fixtures/chisq_rank_df_data.csv' WITH (FORMAT csv, HEADER true)
@@ -166,6 +166,10 @@ SELECT is((SELECT (barometer.chisq(item, c2, w, repw, barometer.replicates('boot
           100::float8, 'chisq, 101 replicates: nu = R - 1 (rank not tracked above 100)');
 SELECT is((SELECT (barometer.chisq(item, c2, w, repw[1:100], barometer.replicates('bootstrap'), 'Wald')).ddf FROM r101),
           2::float8, 'chisq, the first 100 of them (3 distinct columns per PSU pattern): nu = rank 3 - 1');
+
+-- a replicate weight above 1e75 (its square could overflow the Gram matrix): the rank is not tracked
+SELECT is((SELECT (barometer.chisq(item, c2, w, repw || ARRAY[CASE WHEN id = 7 THEN 1e76 ELSE 1 END::float8], barometer.replicates('bootstrap'), 'Wald')).ddf
+           FROM rd WHERE design = 'bootstrap'), 60::float8, 'chisq, a replicate weight of 1e76: nu = R - 1 (61 replicates)');
 
 -- ---- parallel plans (Partial Aggregate: serialize, combine) equal one pass
 CREATE TABLE rdpar AS SELECT r.* FROM rd r, generate_series(1, 40) k;
