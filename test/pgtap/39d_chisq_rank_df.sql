@@ -10,7 +10,7 @@
 \pset pager off
 \set QUIET 1
 BEGIN;
-SELECT plan(604);
+SELECT plan(608);
 
 CREATE TEMP TABLE rd (design text, id int, psu int, grp text, item int, c2 text, w float8, repw float8[]);
 \copy rd FROM 'test/fixtures/chisq_rank_df_data.csv' WITH (FORMAT csv, HEADER true)
@@ -117,6 +117,30 @@ ORDER BY p.design, p.dom, e.what, e.quantity;
 SELECT ok((SELECT t.ddf = 4 FROM pairs p, barometer.distribution_test(p.da::text::barometer.distribution,
                  p.db::text::barometer.distribution, 'domains') t WHERE p.design = 'bootstrap' AND p.dom = 'bc'),
           'distribution_test of values read back from text: ddf = degf(b + c) = 4');
+-- distributions stored before form version 3 (their category tallies in
+-- the version 2 text: no rank) keep R - 1, as their tallies do
+CREATE FUNCTION pg_temp.v2(t barometer.tally) RETURNS text LANGUAGE sql AS $$
+	SELECT regexp_replace(regexp_replace(regexp_replace(t::text, '^v3 ', 'v2 '), ' true=\d+', ''), ' rank=\d+;.*$', '')
+	       || substring(t::text from '(; r .*?)(; g |$)')
+$$;
+CREATE FUNCTION pg_temp.old_form(d barometer.distribution) RETURNS barometer.distribution LANGUAGE sql AS $$
+	SELECT ('v1 categories={1,2,3,4} excluded={} ' ||
+	        string_agg('{' || pg_temp.v2(t) || '}', ' ' ORDER BY k))::barometer.distribution
+	FROM unnest(barometer.tallies(d)) WITH ORDINALITY AS x(t, k)
+$$;
+SELECT is((SELECT array_agg(r.df ORDER BY r.category) FROM pairs p, barometer.report(pg_temp.old_form(p.db)) r
+           WHERE p.design = 'bootstrap' AND p.dom = 'bc'), '{59,59,59,59}'::float8[],
+          'a distribution of version 2 tallies: df R - 1 (59), as stored');
+SELECT is((SELECT array_agg(r.estimate ORDER BY r.category) FROM pairs p, barometer.report(pg_temp.old_form(p.db)) r
+           WHERE p.design = 'bootstrap' AND p.dom = 'bc'),
+          (SELECT array_agg(r.estimate ORDER BY r.category) FROM pairs p, barometer.report(p.db) r
+           WHERE p.design = 'bootstrap' AND p.dom = 'bc'), 'the same distribution in its old form: the same estimates');
+SELECT is((SELECT t.ddf FROM pairs p, barometer.distribution_test(p.da, pg_temp.old_form(p.db), 'domains') t
+           WHERE p.design = 'bootstrap' AND p.dom = 'bc'), 59::float8,
+          'distribution_test with an old-form distribution (rank unknown): ddf R - 1');
+SELECT is((SELECT t.ddf FROM pairs p, barometer.distribution_chisq(pg_temp.old_form(p.da), p.db, 'Wald') t
+           WHERE p.design = 'bootstrap' AND p.dom = 'bc'), 59::float8,
+          'distribution_chisq with an old-form distribution (rank unknown): Wald ddf R - 1');
 -- independent samples: no ddf; a spec df wins
 SELECT is((SELECT t.ddf FROM pairs p, barometer.distribution_test(p.da, p.db, 'independent') t
            WHERE p.design = 'jkn' AND p.dom = 'ab'), NULL::float8, 'independent: no ddf');
