@@ -13,7 +13,12 @@
  * count (an open-addressing table keyed by the two indexes, 24 bytes a
  * slot, at most half full), or per replicate and cell the replicate count.
  * Rows with a NULL category are left out of the table but stay in the
- * design (na.rm).
+ * design (na.rm).  With replicate weights the state also sums, as a tally
+ * does (rep_rank_core.c), the Gram matrix of every row's replicate weights
+ * while their rank is below R: nu is R's degf(design), the qr rank of the
+ * replicate weights of all the rows the aggregate sees (a NULL category
+ * included) minus 1, as svychisq.svyrep.design's nu <- degf(design); a df
+ * given in the spec wins, and with more than 100 replicates nu is R - 1.
  *
  * Copyright (C) 2026 barometer developers; GPL-2.0-or-later.
  */
@@ -32,6 +37,7 @@
 
 #include "chisq_core.h"
 #include "idkey.h"
+#include "rep_rank_core.h"
 #include "replicates.h"
 #include "guard.h"
 #include "tally.h"
@@ -63,6 +69,8 @@ typedef struct ChisqAcc
 	uint32		pc_n;			/* slots in use */
 	RepSpec		rep;
 	double	   *rscales;
+	RepAcc		rank;			/* replicate: R's degf of every row seen
+								 * (rank_state, rank, gram, run; spec = rep) */
 	MemoryContext cxt;
 } ChisqAcc;
 
@@ -84,6 +92,47 @@ chisq_acc_new(MemoryContext cxt, int kind)
 	design_init(&a->cells, DESIGN_CLUSTER, guard_realloc, cxt);
 	design_init(&a->d, DESIGN_CLUSTER, guard_realloc, cxt);
 	return a;
+}
+
+/*
+ * R's svychisq.svyrep.design takes nu = degf(design): the qr rank of the
+ * replicate weights of every row of the design (rows with a missing
+ * category included) minus 1.  The rank is summed as a tally's
+ * (rep_rank_core.c), unless the spec gives a df or R > REP_GRAM_MAX_R
+ * (then, or once a replicate weight above 1e75 is seen, nu is R - 1).
+ */
+static void
+chisq_rank_open(ChisqAcc *a)
+{
+	a->rank.spec = a->rep;
+	a->rank.rank_state = REP_RANK_NONE;
+	a->rank.rank = 0;
+	a->rank.gram = NULL;
+	a->rank.run = NULL;
+	if (a->rep.nrep > REP_GRAM_MAX_R || !isnan(a->rep.df))
+		return;
+	guard_array(rep_gram_len(a->rep.nrep) + a->rep.nrep, sizeof(double), "the replicate Gram matrix of chisq");
+	a->rank.gram = MemoryContextAllocZero(a->cxt, rep_gram_len(a->rep.nrep) * sizeof(double));
+	a->rank.run = MemoryContextAllocZero(a->cxt, a->rep.nrep * sizeof(double));
+	rep_rank_open(&a->rank);
+}
+
+/* once the rows reach full rank the Gram matrix is no longer summed */
+static void
+chisq_rank_settle(ChisqAcc *a)
+{
+	double	   *work;
+
+	if (!rep_rank_due(&a->rank))
+		return;
+	guard_array((uint64) 2 * a->rep.nrep * a->rep.nrep, sizeof(double), "the replicate Gram matrix of chisq");
+	work = palloc((size_t) 2 * a->rep.nrep * a->rep.nrep * sizeof(double));
+	if (rep_rank_settle(&a->rank, work) && a->rank.gram != NULL)
+	{
+		pfree(a->rank.gram);
+		a->rank.gram = NULL;
+	}
+	pfree(work);
 }
 
 static inline uint32
@@ -403,6 +452,7 @@ chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
 			a->rscales = MemoryContextAlloc(a->cxt, n * sizeof(double));
 			for (i = 0; i < n; i++)
 				a->rscales[i] = sp.has_rscales ? spec->rscales[i] : 1.0;
+			chisq_rank_open(a);
 		}
 		if ((uint32) n != a->rep.nrep)
 			ereport(ERROR,
@@ -416,7 +466,22 @@ chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("replicate weights must be finite and not negative")));
+			/* squares above 1e150 could overflow the Gram matrix: no rank */
+			if (x > 1e75 && a->rank.rank_state != REP_RANK_NONE)
+			{
+				if (a->rank.gram != NULL)
+					pfree(a->rank.gram);
+				a->rank.rank_state = REP_RANK_NONE;
+				a->rank.rank = 0;
+				a->rank.gram = NULL;
+			}
 		}
+		/* every row of the design, whatever its categories */
+		if (f4)
+			rep_rank_add_f4(&a->rank, (float *) ARR_DATA_PTR(arr));
+		else
+			rep_rank_add(&a->rank, (double *) ARR_DATA_PTR(arr));
+		chisq_rank_settle(a);
 		if (rk && ck)
 		{
 			StringInfo	key = cell_key(rk, ck);
@@ -477,12 +542,18 @@ merge_into(ChisqAcc *a, ChisqAcc *b)
 		a->rep = b->rep;
 		a->rscales = MemoryContextAlloc(a->cxt, b->rep.nrep * sizeof(double));
 		memcpy(a->rscales, b->rscales, b->rep.nrep * sizeof(double));
+		chisq_rank_open(a);		/* empty: merging b gives b's rank */
 	}
 	else if (a->kind == DESIGN_REPLICATE && b->rep.nrep > 0 &&
 			 !rep_spec_equal(&a->rep, a->rscales, &b->rep, b->rscales))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("replicate settings differ between rows")));
+	if (a->kind == DESIGN_REPLICATE && b->rep.nrep > 0 && rep_rank_merge(&a->rank, &b->rank))
+	{
+		a->rank.gram = MemoryContextAllocZero(a->cxt, rep_gram_len(a->rep.nrep) * sizeof(double));
+		(void) rep_rank_merge(&a->rank, &b->rank);
+	}
 	a->n_rows += b->n_rows;
 	cell_map = palloc((b->cells.nstrata + 1) * sizeof(uint32));
 	for (i = 0; i < b->rows.nstrata; i++)
@@ -638,6 +709,19 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		pq_sendbytes(&buf, (char *) &a->rep, sizeof(RepSpec));
 		for (r = 0; r < a->rep.nrep; r++)
 			pq_sendfloat8(&buf, a->rscales[r]);
+		/* the rank: its state, and the Gram matrix while it is open */
+		rep_rank_flush(&a->rank);
+		if (a->rep.nrep > 0)
+			pq_sendint32(&buf, a->rank.rank_state);
+		if (a->rep.nrep > 0)
+		{
+			pq_sendint32(&buf, a->rank.rank);
+			pq_sendint32(&buf, a->rank.nruns);
+			pq_sendint32(&buf, a->rank.next_check);
+		}
+		if (a->rep.nrep > 0 && a->rank.rank_state == REP_RANK_OPEN)
+			for (i = 0; i < rep_gram_len(a->rep.nrep); i++)
+				pq_sendfloat8(&buf, a->rank.gram[i]);
 	}
 	if (a->kind != DESIGN_CLUSTER)
 		for (i = 0; i < a->cells.nstrata; i++)
@@ -722,6 +806,30 @@ barometer_chisq_deserialize(PG_FUNCTION_ARGS)
 			a->rscales = palloc(a->rep.nrep * sizeof(double));
 			for (r = 0; r < a->rep.nrep; r++)
 				a->rscales[r] = pq_getmsgfloat8(&buf);
+			if (a->rep.nrep > 0)
+			{
+				int32		state;
+
+				chisq_rank_open(a);
+				state = pq_getmsgint(&buf, 4);
+				a->rank.rank = pq_getmsgint(&buf, 4);
+				a->rank.nruns = pq_getmsgint(&buf, 4);
+				a->rank.next_check = pq_getmsgint(&buf, 4);
+				if ((state != a->rank.rank_state && a->rank.rank_state != REP_RANK_OPEN) ||
+					(state != REP_RANK_NONE && state != REP_RANK_KNOWN && state != REP_RANK_OPEN) ||
+					(state == REP_RANK_KNOWN && a->rank.rank != (int32) a->rep.nrep) ||
+					(state == REP_RANK_NONE && a->rank.rank != 0))
+					elog(ERROR, "chisq: a corrupt serialized state");
+				a->rank.rank_state = state;
+				if (state != REP_RANK_OPEN && a->rank.gram != NULL)
+				{
+					pfree(a->rank.gram);
+					a->rank.gram = NULL;
+				}
+				else if (state == REP_RANK_OPEN)
+					for (i = 0; i < rep_gram_len(a->rep.nrep); i++)
+						a->rank.gram[i] = pq_getmsgfloat8(&buf);
+			}
 		}
 		width = kind == DESIGN_REPLICATE ? a->rep.nrep : 1;
 		for (i = 0; i < cells.nstrata; i++)
@@ -1023,6 +1131,7 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 		uint32		R = a->rep.nrep,
 					rr;
 		double	   *tr;
+		RepAcc		u;
 
 		guard_array((uint64) K * R, sizeof(double), "the replicate totals of chisq");
 		tr = palloc0((size_t) K * R * sizeof(double) + 1);
@@ -1039,7 +1148,20 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 		t.rscales = a->rscales;
 		t.scale = a->rep.scale;
 		t.mse = a->rep.mse;
-		t.nu = rep_df(&(RepAcc) {.spec = a->rep});
+		/* R's degf(design): the rank of every row's replicate weights - 1 */
+		rep_rank_flush(&a->rank);
+		u = a->rank;
+		if (u.rank_state == REP_RANK_OPEN)
+		{
+			double	   *w2;
+
+			guard_array((uint64) 2 * R * R, sizeof(double), "the replicate Gram matrix of chisq");
+			w2 = palloc((size_t) 2 * R * R * sizeof(double));
+			u.rank = rep_rank_compute(&u, w2);
+			u.rank_state = REP_RANK_KNOWN;
+			pfree(w2);
+		}
+		t.nu = rep_df(&u);
 	}
 	else
 	{

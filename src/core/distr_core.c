@@ -14,6 +14,7 @@
 #include "dist.h"
 #include "distr_core.h"
 #include "guard_core.h"
+#include "rep_rank_core.h"
 #include "var_core.h"
 
 static bool
@@ -634,6 +635,32 @@ cov_stratified(const DistrPart *const *groups, uint32_t G, uint32_t K, const dd_
 		fn(ctx, u.hash_s, 0);
 }
 
+/*
+ * R's degf of a replicate design's domain(s): one distribution, the rank
+ * of its rows' replicate weights (kept by every category tally; they share
+ * the rows) - 1; two groups of one sample, the rank of the union of their
+ * rows (degf(subset(design, group %in% c(a, b)))), from their Gram
+ * matrices (rep_df_union).  A df given in the spec wins; a rank not
+ * tracked gives R - 1.
+ */
+static double
+distr_rep_df(const DistrPart *const *groups, uint32_t G, DesignRealloc fn, void *ctx)
+{
+	const RepAcc *r0 = groups[0][0].r;
+	double	   *work = NULL,
+				df;
+
+	if (G == 1)
+		return rep_df(r0);
+	if (rep_rank_union_needs(r0, groups[1][0].r))
+		work = fn(ctx, NULL, (rep_gram_len(r0->spec.nrep) + (size_t) 2 * r0->spec.nrep * r0->spec.nrep) *
+				  sizeof(double));
+	df = rep_df_union(r0, groups[1][0].r, work);
+	if (work)
+		fn(ctx, work, 0);
+	return df;
+}
+
 void
 distr_cov(const DistrPart *const *groups, uint32_t G, uint32_t K, double *V, DistrCov *out,
 		  DesignRealloc fn, void *ctx)
@@ -700,7 +727,7 @@ distr_cov(const DistrPart *const *groups, uint32_t G, uint32_t K, double *V, Dis
 					if (var_replicate(rep_col, &rc, r0->spec.nrep, GK, r0->spec.scale, r0->rscales,
 									  r0->spec.mse ? centre : NULL, V, work) == 0)
 						out->status = DESIGN_UNDEFINED;
-					out->df = isnan(r0->spec.df) ? (double) r0->spec.nrep - 1 : r0->spec.df;
+					out->df = distr_rep_df(groups, G, fn, ctx);
 					for (i = 0; i < GK * GK; i++)
 						if (!isfinite(V[i]))
 							V[i] = NAN;
@@ -1020,7 +1047,7 @@ distr_chisq(const DistrPart *a, const DistrPart *b, uint32_t K, int statistic,
 		t.rscales = r0->rscales;
 		t.scale = r0->spec.scale;
 		t.mse = r0->spec.mse;
-		t.nu = isnan(r0->spec.df) ? (double) R - 1 : r0->spec.df;
+		t.nu = distr_rep_df(groups, 2, fn, ctx);
 		info->df = t.nu;
 		st = chisq_compute(&t, statistic, fn, ctx, res);
 		fn(ctx, tr, 0);

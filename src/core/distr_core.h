@@ -100,7 +100,9 @@ extern bool distr_wald(const double *d, const double *S, uint32_t K, double ddf,
  * K x 2 table of two disjoint groups of one sample, from their category
  * tallies: cell (k, g) holds group g's category k (k + K g, row index
  * fastest, as chisq_core.h); N = the rows of both groups with a category,
- * nu = degf of the two groups (replicates: the design's df).  Strata and
+ * nu = degf of the two groups (replicates: R's degf of their union, the
+ * rank of the replicate weights of both groups' rows - 1, from the
+ * category tallies' Gram matrices; a spec df wins).  Strata and
  * PSUs (one stage) and replicate weights only: *supported is false for
  * other designs.  Lonely strata are reported in info as by distr_cov.
  */

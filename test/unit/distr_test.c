@@ -462,6 +462,58 @@ test_replicates(void)
 		}
 	ok(bad == 0, "replicates: V = scale sum_r (theta_r - mean)(theta_r - mean)' by hand");
 	close_to(cv.df, 3, 0, "replicates: df = R - 1");
+
+	/*
+	 * R's degf: the rank of the rows' replicate weights - 1, from the Gram
+	 * matrices the category tallies keep (rank 2 here); two groups: the
+	 * rank of the union (rank 3); a spec df wins
+	 */
+	{
+		static const double xa[2][4] = {{1, 1, 0, 0}, {0, 0, 2, 2}},
+					xb[4] = {1, 0, 1, 0};
+		double		Ga[10] = {0},
+					Gb[10] = {0},
+					V2[4 * K * K];
+		RepAcc		rb[K];
+		DistrPart	pb[K];
+		const DistrPart *g2[2];
+		int			u,
+					v,
+					m;
+
+		for (m = 0; m < 2; m++)
+			for (u = 0, i = 0; u < 4; u++)
+				for (v = u; v < 4; v++, i++)
+					Ga[i] += xa[m][u] * xa[m][v];
+		for (u = 0, i = 0; u < 4; u++)
+			for (v = u; v < 4; v++, i++)
+				Gb[i] = xb[u] * xb[v];
+		for (k = 0; k < K; k++)
+		{
+			x.r[k].rank_state = REP_RANK_KNOWN;
+			x.r[k].rank = 2;
+			x.r[k].gram = Ga;
+			rb[k] = x.r[k];
+			rb[k].rank = 1;
+			rb[k].gram = Gb;
+			pb[k] = x.parts[k];
+			pb[k].r = &rb[k];
+		}
+		distr_cov(g, 1, K, V, &cv, tap_realloc, NULL);
+		close_to(cv.df, 1, 0, "replicates, rank 2 kept: df = R's degf = 1");
+		g2[0] = x.parts;
+		g2[1] = pb;
+		distr_cov(g2, 2, K, V2, &cv, tap_realloc, NULL);
+		close_to(cv.df, 2, 0, "replicates, two groups of rank 2 and 1: df = rank of the union (3) - 1");
+		for (k = 0; k < K; k++)
+			rb[k].rank = 4, rb[k].gram = NULL;
+		distr_cov(g2, 2, K, V2, &cv, tap_realloc, NULL);
+		close_to(cv.df, 3, 0, "replicates, one group of full rank: df = R - 1");
+		for (k = 0; k < K; k++)
+			x.r[k].spec.df = 5, rb[k].spec.df = 5;
+		distr_cov(g2, 2, K, V2, &cv, tap_realloc, NULL);
+		close_to(cv.df, 5, 0, "replicates, a spec df: it wins");
+	}
 }
 
 static void
