@@ -99,7 +99,7 @@ chisq_acc_new(MemoryContext cxt, int kind)
  * replicate weights of every row of the design (rows with a missing
  * category included) minus 1.  The rank is summed as a tally's
  * (rep_rank_core.c), unless the spec gives a df or R > REP_GRAM_MAX_R
- * (then, or once a replicate weight above 1e75 is seen, nu is R - 1).
+ * (then nu is R - 1).
  */
 static void
 chisq_rank_open(ChisqAcc *a)
@@ -462,19 +462,12 @@ chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
 		{
 			double		x = f4 ? ((float *) ARR_DATA_PTR(arr))[i] : ((double *) ARR_DATA_PTR(arr))[i];
 
-			if (!(x >= 0) || !isfinite(x))
+			/* as the tallies: 1e75 at most, so the Gram matrix stays finite */
+			if (!(x >= 0) || !isfinite(x) || x > 1e75)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("replicate weights must be finite and not negative")));
-			/* squares above 1e150 could overflow the Gram matrix: no rank */
-			if (x > 1e75 && a->rank.rank_state != REP_RANK_NONE)
-			{
-				if (a->rank.gram != NULL)
-					pfree(a->rank.gram);
-				a->rank.rank_state = REP_RANK_NONE;
-				a->rank.rank = 0;
-				a->rank.gram = NULL;
-			}
+						 errmsg("replicate weights must be finite and not negative"),
+						 errdetail("Replicate %d has weight %g; replicate weights must not exceed 1e75.", i + 1, x)));
 		}
 		/* every row of the design, whatever its categories */
 		if (f4)
