@@ -782,7 +782,7 @@ barometer_distribution_trans_weights(PG_FUNCTION_ARGS)
 
 		if (t == NULL)
 		{
-			t = a->acc[k] = tally_acc_new(aggcontext);
+			t = a->acc[k] = tally_acc_new_agg(aggcontext);
 			tally_core_init(&t->core, TALLY_PROPORTION);
 			t->design.kind = DESIGN_WEIGHTS;
 			t->empty = false;
@@ -892,7 +892,7 @@ barometer_distribution_merge_trans(PG_FUNCTION_ARGS)
 	for (k = 0; k < a->K; k++)
 	{
 		if (a->acc[k] == NULL)
-			a->acc[k] = tally_acc_new(aggcontext);
+			a->acc[k] = tally_acc_new_agg(aggcontext);
 		tally_acc_merge_tally(a->acc[k], t[k]);
 	}
 	PG_RETURN_POINTER(a);
@@ -929,7 +929,7 @@ barometer_distribution_combine(PG_FUNCTION_ARGS)
 		if (b->acc[k] == NULL)
 			continue;
 		if (a->acc[k] == NULL)
-			a->acc[k] = tally_acc_new(aggcontext);
+			a->acc[k] = tally_acc_new_agg(aggcontext);
 		tally_acc_merge(a->acc[k], b->acc[k]);
 	}
 	PG_RETURN_POINTER(a);

@@ -635,7 +635,7 @@ barometer_tally_merge_trans(PG_FUNCTION_ARGS)
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "merge transition function called outside an aggregate");
-	acc = PG_ARGISNULL(0) ? tally_acc_new(aggcontext) : (TallyAcc *) PG_GETARG_POINTER(0);
+	acc = PG_ARGISNULL(0) ? tally_acc_new_agg(aggcontext) : (TallyAcc *) PG_GETARG_POINTER(0);
 	if (!PG_ARGISNULL(1))
 		tally_acc_merge_tally(acc, PG_GETARG_TALLY(1));
 	PG_RETURN_POINTER(acc);
@@ -657,7 +657,7 @@ barometer_tally_acc_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
-	a = PG_ARGISNULL(0) ? tally_acc_new(aggcontext) : (TallyAcc *) PG_GETARG_POINTER(0);
+	a = PG_ARGISNULL(0) ? tally_acc_new_agg(aggcontext) : (TallyAcc *) PG_GETARG_POINTER(0);
 	tally_acc_merge(a, (TallyAcc *) PG_GETARG_POINTER(1));
 	PG_RETURN_POINTER(a);
 }
