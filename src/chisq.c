@@ -117,24 +117,6 @@ chisq_rank_open(ChisqAcc *a)
 	rep_rank_open(&a->rank);
 }
 
-/* once the rows reach full rank the Gram matrix is no longer summed */
-static void
-chisq_rank_settle(ChisqAcc *a)
-{
-	double	   *work;
-
-	if (!rep_rank_due(&a->rank))
-		return;
-	guard_array((uint64) 2 * a->rep.nrep * a->rep.nrep, sizeof(double), "the replicate Gram matrix of chisq");
-	work = palloc((size_t) 2 * a->rep.nrep * a->rep.nrep * sizeof(double));
-	if (rep_rank_settle(&a->rank, work) && a->rank.gram != NULL)
-	{
-		pfree(a->rank.gram);
-		a->rank.gram = NULL;
-	}
-	pfree(work);
-}
-
 static inline uint32
 pc_mix(uint64 x)
 {
@@ -474,7 +456,7 @@ chisq_trans(FunctionCallInfo fcinfo, int kind, int stat_arg, int lonely_arg)
 			rep_rank_add_f4(&a->rank, (float *) ARR_DATA_PTR(arr));
 		else
 			rep_rank_add(&a->rank, (double *) ARR_DATA_PTR(arr));
-		chisq_rank_settle(a);
+		rep_rank_settle_due(&a->rank);
 		if (rk && ck)
 		{
 			StringInfo	key = cell_key(rk, ck);
@@ -705,16 +687,15 @@ barometer_chisq_serialize(PG_FUNCTION_ARGS)
 		/* the rank: its state, and the Gram matrix while it is open */
 		rep_rank_flush(&a->rank);
 		if (a->rep.nrep > 0)
-			pq_sendint32(&buf, a->rank.rank_state);
-		if (a->rep.nrep > 0)
 		{
+			pq_sendint32(&buf, a->rank.rank_state);
 			pq_sendint32(&buf, a->rank.rank);
 			pq_sendint32(&buf, a->rank.nruns);
 			pq_sendint32(&buf, a->rank.next_check);
+			if (a->rank.rank_state == REP_RANK_OPEN)
+				for (i = 0; i < rep_gram_len(a->rep.nrep); i++)
+					pq_sendfloat8(&buf, a->rank.gram[i]);
 		}
-		if (a->rep.nrep > 0 && a->rank.rank_state == REP_RANK_OPEN)
-			for (i = 0; i < rep_gram_len(a->rep.nrep); i++)
-				pq_sendfloat8(&buf, a->rank.gram[i]);
 	}
 	if (a->kind != DESIGN_CLUSTER)
 		for (i = 0; i < a->cells.nstrata; i++)
@@ -1142,17 +1123,11 @@ barometer_chisq_final(PG_FUNCTION_ARGS)
 		t.scale = a->rep.scale;
 		t.mse = a->rep.mse;
 		/* R's degf(design): the rank of every row's replicate weights - 1 */
-		rep_rank_flush(&a->rank);
 		u = a->rank;
 		if (u.rank_state == REP_RANK_OPEN)
 		{
-			double	   *w2;
-
-			guard_array((uint64) 2 * R * R, sizeof(double), "the replicate Gram matrix of chisq");
-			w2 = palloc((size_t) 2 * R * R * sizeof(double));
-			u.rank = rep_rank_compute(&u, w2);
+			u.rank = rep_rank_now(&a->rank);
 			u.rank_state = REP_RANK_KNOWN;
-			pfree(w2);
 		}
 		t.nu = rep_df(&u);
 	}

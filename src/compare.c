@@ -295,8 +295,7 @@ barometer_diff_test(PG_FUNCTION_ARGS)
 					double	   *work = NULL;
 
 					if (rep_rank_union_needs(&ra, &rb))
-						work = palloc((rep_gram_len(ra.spec.nrep) +
-									   (size_t) 2 * ra.spec.nrep * ra.spec.nrep) * sizeof(double));
+						work = palloc(rep_union_work_len(ra.spec.nrep) * sizeof(double));
 					df = rep_df_union(&ra, &rb, work) - 1;
 					if (work)
 						pfree(work);

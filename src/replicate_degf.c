@@ -23,6 +23,7 @@
 
 #include "guard.h"
 #include "rep_rank_core.h"
+#include "tally.h"
 #include "stored.h"
 #include "tally.h"
 
@@ -168,14 +169,8 @@ Datum
 barometer_replicate_degf_final(PG_FUNCTION_ARGS)
 {
 	DegfState  *s = PG_ARGISNULL(0) ? NULL : (DegfState *) PG_GETARG_POINTER(0);
-	uint32		R;
-	double	   *work;
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
-	rep_rank_flush(&s->acc);
-	R = s->acc.spec.nrep;
-	guard_array((uint64) 2 * R * R, sizeof(double), "the replicate Gram matrix");
-	work = palloc_extended((size_t) 2 * R * R * sizeof(double), MCXT_ALLOC_HUGE);
-	PG_RETURN_FLOAT8((double) rep_rank_compute(&s->acc, work) - 1.0);
+	PG_RETURN_FLOAT8((double) rep_rank_now(&s->acc) - 1.0);
 }

@@ -448,24 +448,44 @@ tally_acc_rep_alloc(TallyAcc *acc, uint32 nrep)
 /*
  * After a row's replicate weights went to the rank (rep_rank_add): once
  * the rows reach full rank the Gram matrix is no longer summed
- * (rep_rank_core.h: rep_rank_due, rep_rank_settle).
+ * (rep_rank_core.h: rep_rank_due, rep_rank_settle).  The Gram matrix was
+ * palloc'd by its owner (tally, chisq).
  */
 void
-tally_rep_rank_settle(TallyAcc *acc)
+rep_rank_settle_due(RepAcc *r)
 {
-	uint32		R = acc->rep.spec.nrep;
 	double	   *work;
 
-	if (!rep_rank_due(&acc->rep))
+	if (!rep_rank_due(r))
 		return;
-	guard_array((uint64) 2 * R * R, sizeof(double), "the replicate Gram matrix of a tally");
-	work = palloc((size_t) 2 * R * R * sizeof(double));
-	if (rep_rank_settle(&acc->rep, work) && acc->rep.gram != NULL)
+	work = rep_rank_work(r->spec.nrep);
+	if (rep_rank_settle(r, work) && r->gram != NULL)
 	{
-		pfree(acc->rep.gram);
-		acc->rep.gram = NULL;
+		pfree(r->gram);
+		r->gram = NULL;
 	}
 	pfree(work);
+}
+
+/* the work array of rep_rank_compute and rep_rank_settle (2 R^2 doubles) */
+double *
+rep_rank_work(uint32 R)
+{
+	guard_array((uint64) 2 * R * R, sizeof(double), "the replicate Gram matrix");
+	return palloc_extended((size_t) 2 * R * R * sizeof(double), MCXT_ALLOC_HUGE);
+}
+
+/* the rank of an open accumulation now (its pending run added) */
+int
+rep_rank_now(RepAcc *r)
+{
+	double	   *work = rep_rank_work(r->spec.nrep);
+	int			rank;
+
+	rep_rank_flush(r);
+	rank = rep_rank_compute(r, work);
+	pfree(work);
+	return rank;
 }
 
 char *
@@ -696,12 +716,8 @@ tally_pack(TallyAcc *acc, bool finish)
 			dh.rep_rank_state = REP_RANK_NONE, dh.rep_rank = 0;
 		else if (acc->rep.rank_state == REP_RANK_OPEN)
 		{
-			double	   *work = palloc((size_t) 2 * dh.rep.nrep * dh.rep.nrep * sizeof(double));
-
-			rep_rank_flush(&acc->rep);
 			dh.rep_rank_state = REP_RANK_KNOWN;
-			dh.rep_rank = rep_rank_compute(&acc->rep, work);
-			pfree(work);
+			dh.rep_rank = rep_rank_now(&acc->rep);
 		}
 	}
 
@@ -1108,7 +1124,7 @@ tally_problem(const Tally *t, bool *range)
 				problem = "The df of a replicate design is a number, or NaN (default) in its one canonical form.";
 			if (problem == NULL && tally_has_gram(&t->dh) && t->dh.rep.nrep <= REP_GRAM_MAX_R)
 			{
-				double	   *work = palloc((size_t) 2 * t->dh.rep.nrep * t->dh.rep.nrep * sizeof(double));
+				double	   *work = rep_rank_work(t->dh.rep.nrep);
 
 				problem = rep_rank_problem(&r, work);
 				pfree(work);

@@ -154,7 +154,10 @@ extern Tally *tally_from_acc(TallyAcc *acc);
 extern Tally *tally_pack(TallyAcc *acc, bool finish);
 extern TallyAcc *tally_acc_new(MemoryContext cxt);
 extern TallyAcc *tally_acc_new_agg(MemoryContext aggcontext);
-extern void tally_rep_rank_settle(TallyAcc *acc);
+/* the rank df of replicate accumulators (tally, chisq, replicate_degf) */
+extern void rep_rank_settle_due(RepAcc *r);
+extern double *rep_rank_work(uint32 R);
+extern int	rep_rank_now(RepAcc *r);
 extern void tally_acc_merge_tally(TallyAcc *acc, const Tally *t);
 extern void tally_acc_merge(TallyAcc *a, TallyAcc *b);
 extern void tally_validate(const Tally *t, int sqlstate, const char *input);

@@ -387,7 +387,7 @@ decl_trans(FunctionCallInfo fcinfo, int off)
 						rep_rank_add_f4(&acc->rep, (float *) c->repw);
 					else
 						rep_rank_add(&acc->rep, c->repw);
-					tally_rep_rank_settle(acc);
+					rep_rank_settle_due(&acc->rep);
 				}
 				else
 					tally_core_add_missing(&acc->core);

@@ -590,7 +590,7 @@ trans_rep(FunctionCallInfo fcinfo, int off)
 		rep_rank_add_f4(&acc->rep, (float *) ARR_DATA_PTR(a));
 	else
 		rep_rank_add(&acc->rep, (double *) ARR_DATA_PTR(a));
-	tally_rep_rank_settle(acc);
+	rep_rank_settle_due(&acc->rep);
 	if (off)
 	{
 		ratio_core_add(&acc->core, y, x, w);

@@ -653,8 +653,7 @@ distr_rep_df(const DistrPart *const *groups, uint32_t G, DesignRealloc fn, void 
 	if (G == 1)
 		return rep_df(r0);
 	if (rep_rank_union_needs(r0, groups[1][0].r))
-		work = fn(ctx, NULL, (rep_gram_len(r0->spec.nrep) + (size_t) 2 * r0->spec.nrep * r0->spec.nrep) *
-				  sizeof(double));
+		work = fn(ctx, NULL, rep_union_work_len(r0->spec.nrep) * sizeof(double));
 	df = rep_df_union(r0, groups[1][0].r, work);
 	if (work)
 		fn(ctx, work, 0);

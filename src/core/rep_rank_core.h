@@ -71,6 +71,13 @@ extern int	rep_rank_compute(const RepAcc *r, double *work);
  * matrix (the caller may pass NULL otherwise: see rep_rank_union_needs).
  */
 extern bool rep_rank_union_needs(const RepAcc *a, const RepAcc *b);
+
+/* the doubles of rep_df_union's work array */
+static inline size_t
+rep_union_work_len(uint32_t R)
+{
+	return rep_gram_len(R) + (size_t) 2 * R * R;
+}
 extern double rep_df_union(const RepAcc *a, const RepAcc *b, double *work);
 
 /*

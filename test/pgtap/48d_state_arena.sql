@@ -10,7 +10,7 @@
 \pset tuples_only true
 \pset pager off
 BEGIN;
-SELECT plan(12);
+SELECT plan(13);
 
 -- 60,000 rows: 40 cells (g) of 4 strata x 250 PSUs in PSU order, and one
 -- cell (g = 40) of 20,000 PSUs of one row each (psu = row id): its PSU
@@ -85,6 +85,16 @@ SELECT is((SELECT count(*) FROM (SELECT g, stratum, barometer.tally(y, design) t
                            (SELECT barometer.tally(y, d.design) FROM ar_d d WHERE d.stratum = s.stratum))
                       ELSE pg_temp.same(s.t, (SELECT barometer.tally(y, design) FROM ar_d)) END),
 	47::bigint, 'grouping sets (one context each): 41 cells, 5 strata and the total as alone');
+
+-- 60,000 groups of one row: about 7 MB of states in one hash table, so the
+-- arena reaches its 2 MB-aligned chunks of 4 and 8 MB (huge-page hint);
+-- every group's tally as the sorted plan (a small arena per group) has it
+CREATE TEMP TABLE by_row_hashed AS SELECT i, barometer.tally(y, w)::text AS t FROM arena_rows GROUP BY i;
+SET LOCAL enable_hashagg = off;
+CREATE TEMP TABLE by_row_sorted AS SELECT i, barometer.tally(y, w)::text AS t FROM arena_rows GROUP BY i;
+SET LOCAL enable_hashagg = on;
+SELECT is((SELECT count(*) FROM by_row_hashed h JOIN by_row_sorted s USING (i) WHERE h.t = s.t), 60000::bigint,
+	'60,000 one-row groups (chunks of 4 and 8 MB): every tally as in the sorted plan, bit for bit');
 
 -- a window aggregate over the cells (not the large one: every row of a
 -- window returns a copy of its partition's tally)
